@@ -1,0 +1,39 @@
+/*
+** method.h: load a methodology script into a validated model.
+**
+** The script runs in a sandboxed Lua 5.4 state (see sandbox.h) with an
+** instruction budget and a memory cap; the table it returns is converted to a
+** model (model.h) and checked against every structural rule of the language
+** (required fields, unknown fields, unique ids, weights, k, bands, missing
+** policies, scoring kind). Expression rules are only stored here; their syntax,
+** names and types are checked when they are compiled (rules.h). The Lua state
+** is closed before method_load returns.
+*/
+#ifndef AF_METHOD_H
+#define AF_METHOD_H
+
+#include "model.h"
+#include "util.h"
+
+/* Where import(name) finds files. By default files are read from disk: first
+** beside the importing file, then in each directory of search_path. A reader
+** callback replaces disk access (replay serves recorded sources this way). */
+typedef int (*method_reader)(void *ctx, const char *name, char **text,
+                             size_t *len, char **path);
+
+typedef struct method_opts {
+  const char *const *search_path; /* directories for import(); may be NULL */
+  int nsearch;
+  method_reader reader;           /* NULL: read from disk */
+  void *reader_ctx;
+  long max_instructions;          /* 0: default budget */
+  size_t max_memory;              /* 0: default cap (bytes) */
+} method_opts;
+
+/* Load, run and validate the methodology at path. On success returns 0 and
+** sets *out (owned by the caller, free with model_free). On failure returns -1
+** with every fault found appended to d as FILE:LINE: message; *out is NULL. */
+int method_load(const char *path, const method_opts *opts, model **out,
+                diag_list *d);
+
+#endif

@@ -1,0 +1,28 @@
+/*
+** sandbox.h: a Lua 5.4 state that cannot touch the machine.
+**
+** Only base functions without file or code-loading powers, string (less
+** string.dump), table, math (less randomness from the clock) and utf8 are
+** reachable; load() accepts text chunks only. Memory is capped by a custom
+** allocator and run time by an instruction-count hook; long-running C
+** functions (string.rep, pattern matching) are bounded too. import(name) is
+** supplied by the caller (method.c) through sandbox_set_import.
+*/
+#ifndef AF_SANDBOX_H
+#define AF_SANDBOX_H
+
+#include <stddef.h>
+#include "util.h"
+
+typedef struct lua_State lua_State;
+typedef struct sandbox sandbox;
+
+sandbox *sandbox_new(size_t max_memory, long max_instructions);
+void sandbox_free(sandbox *s);
+lua_State *sandbox_lua(sandbox *s);
+/* Run a text chunk named chunkname; leaves its single result on the stack.
+** On error fills e with a message that names the chunk and line. */
+int sandbox_run(sandbox *s, const char *text, size_t len, const char *chunkname,
+                af_err *e);
+
+#endif

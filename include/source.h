@@ -1,0 +1,71 @@
+/*
+** source.h: the data source, a SQLite database opened read-only.
+**
+** Units are read with their members in batches (kernel.h), joined on the
+** members' unit column by a merge of two ordered scans, so memory does not
+** grow with the population. Only the columns asked for are read. Every value
+** read feeds a SHA-256 fingerprint that identifies the data of a run.
+*/
+#ifndef AF_SOURCE_H
+#define AF_SOURCE_H
+
+#include <stdint.h>
+#include "util.h"
+#include "strpool.h"
+#include "compile.h"
+#include "kernel.h"
+
+typedef struct source source;
+
+/* Open path read-only (SQLITE_OPEN_READONLY). Fails with a clear message for
+** a missing file or one that is not a SQLite database. */
+int source_open(const char *path, source **out, af_err *e);
+void source_close(source *s);
+
+/* The columns of table with the type the expression language gives them:
+** INTEGER/REAL/NUMERIC/BOOLEAN declared types -> VT_NUM, TEXT/CHAR/CLOB -> VT_TEXT,
+** anything else -> VT_ANY. Fails if the table does not exist. *cols and each
+** name are owned by the caller (free with source_free_columns). */
+int source_columns(source *s, const char *table, name_decl **cols, int *n, af_err *e);
+void source_free_columns(name_decl *cols, int n);
+/* Names of all tables, for did-you-mean (caller frees each and the array). */
+int source_tables(source *s, char ***names, int *n, af_err *e);
+
+/* What to read. Types say how values are turned into numbers: VT_NUM (and
+** VT_BOOL) expect numbers (text that is not a number is an error naming table,
+** column and row), VT_TEXT and VT_ANY intern the value's text in the pool. */
+typedef struct source_plan {
+  const char *unit_table, *unit_id;
+  const char *const *unit_cols;
+  const vtype *unit_types;
+  int nunit_cols;
+  const char *member_table, *member_unit;     /* member_table NULL: no members */
+  const char *const *member_cols;
+  const vtype *member_types;
+  int nmember_cols;
+} source_plan;
+
+typedef struct source_stats {
+  int64_t units;            /* unit rows read */
+  int64_t members;          /* member rows joined to a unit */
+  int64_t orphans;          /* member rows whose unit does not exist */
+  int64_t units_without_members;
+  char sha256[65];          /* fingerprint of every value read, in order */
+} source_stats;
+
+typedef struct source_reader source_reader;
+
+/* Start a read. Tables and columns are checked against the schema first and
+** quoted as identifiers, never spliced into SQL as given. */
+int source_read_begin(source *s, const source_plan *plan, strpool *pool,
+                      source_reader **out, af_err *e);
+/* Fill b with the next batch of at most max_units units (b's arrays are owned
+** by the reader and reused). Returns the number of units, 0 at the end, -1 on
+** error (duplicate unit id, bad value: the message names table, column and
+** row). unit_ids[i] is the text of unit i's id, valid until the next call. */
+int source_read_batch(source_reader *r, batch *b, const char *const **unit_ids,
+                      int max_units, af_err *e);
+/* Finish: fills st (fingerprint final only after the last batch) and frees r. */
+void source_read_end(source_reader *r, source_stats *st);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+** store.h: the results database.
+**
+** Tables (created if absent):
+**   runs(id, time, methodology_name, methodology_version, methodology_sha256,
+**        scoring, data_path, data_sha256, engine_version, params_json,
+**        summary_json)
+**   run_files(run_id, seq, name, path, sha256, text)   -- the methodology and
+**        every file it imported, so any run can be replayed without them
+**   unit_scores(run_id, unit, score, poor, category, eligible)
+** A run is written in one transaction: store_run_begin opens it,
+** store_run_commit closes it; until then nothing of the run is visible and a
+** crash leaves no trace of it.
+*/
+#ifndef AF_STORE_H
+#define AF_STORE_H
+
+#include <stdint.h>
+#include "util.h"
+#include "model.h"
+
+typedef struct store store;
+
+int store_open(const char *path, store **out, af_err *e);
+void store_close(store *st);
+
+typedef struct run_info {
+  const char *methodology_name, *methodology_version, *methodology_sha256;
+  const char *scoring;          /* "af" or "points" */
+  const char *data_path, *data_sha256;
+  const char *engine_version;
+  const char *params_json;
+  const model_file *files;      /* files[0] is the methodology itself */
+  int nfiles;
+} run_info;
+
+/* Begin the run's transaction and insert its runs/run_files rows. */
+int store_run_begin(store *st, const run_info *ri, int64_t *run_id, af_err *e);
+/* One unit's result. poor < 0 stores NULL (points methodologies); eligible
+** is a bit set of the measures the unit is eligible for (bit i = measure i). */
+int store_run_unit(store *st, const char *unit, double score, int poor,
+                   const char *category, int64_t eligible, af_err *e);
+/* Store the summary JSON and commit. */
+int store_run_commit(store *st, const char *summary_json, af_err *e);
+/* Roll back an unfinished run. */
+void store_run_abort(store *st);
+
+/* A recorded run, read back (owned by the caller: store_record_free). */
+typedef struct run_record {
+  int64_t id;
+  char *time, *methodology_name, *methodology_version, *methodology_sha256;
+  char *scoring, *data_path, *data_sha256, *engine_version, *params_json, *summary_json;
+  model_file *files;
+  int nfiles;
+} run_record;
+
+int store_load_run(store *st, int64_t run_id, run_record *out, af_err *e);
+void store_record_free(run_record *r);
+/* All runs, oldest first (summary-level fields only; files not loaded). */
+int store_list_runs(store *st, run_record **out, int *n, af_err *e);
+/* One unit's stored result; returns 1 found, 0 not found, -1 error. */
+int store_unit_result(store *st, int64_t run_id, const char *unit, double *score,
+                      int *poor, char **category, int64_t *eligible, af_err *e);
+
+/* Iterate a run's unit_scores in unit order. */
+typedef struct store_iter store_iter;
+int store_iter_begin(store *st, int64_t run_id, store_iter **it, af_err *e);
+/* 1: a row (pointers valid until the next call), 0: end, -1: error */
+int store_iter_next(store_iter *it, const char **unit, double *score, int *poor,
+                    const char **category, int64_t *eligible, af_err *e);
+void store_iter_end(store_iter *it);
+
+#endif

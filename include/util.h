@@ -1,0 +1,83 @@
+/*
+** util.h: small shared services for every afscore module.
+**
+** Errors are values: a function that can fail returns 0 on success and -1 on
+** failure, after filling an af_err that its caller owns. Validation, which
+** must report every fault of a file in one run, collects diag entries in a
+** diag_list instead. Only main() prints.
+*/
+#ifndef AF_UTIL_H
+#define AF_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdarg.h>
+
+#define AF_ERRLEN 1024
+
+typedef struct af_err {
+  char msg[AF_ERRLEN];
+} af_err;
+
+/* Format a message into e (if not NULL) and return -1, so that callers can
+** write `return af_fail(e, "...")`. */
+int af_fail(af_err *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Allocation. Running out of memory is not recoverable for a scoring run:
+** these abort with a message instead of returning NULL, so that every other
+** function can treat allocation as infallible. */
+void *af_malloc(size_t n);
+void *af_calloc(size_t n, size_t size);
+void *af_realloc(void *p, size_t n);
+char *af_strdup(const char *s);
+char *af_strndup(const char *s, size_t n);
+char *af_sprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Grow *v (an array of elem-sized items with capacity *cap) to hold need items. */
+void af_grow(void *vp, int *cap, int need, size_t elem);
+
+/* One diagnostic: FILE:LINE: message. line 0 means "the file as a whole". */
+typedef struct diag {
+  char *file;
+  int line;
+  char *msg;
+} diag;
+
+typedef struct diag_list {
+  diag *v;
+  int n, cap;
+} diag_list;
+
+void diag_add(diag_list *d, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void diag_free(diag_list *d);
+/* Sort by (file, line), keeping the insertion order of equal keys. */
+void diag_sort(diag_list *d);
+
+/* The candidate closest to name by edit distance, or NULL when none is close
+** enough to be a plausible typo. Used for "did you mean" hints. */
+const char *af_suggest(const char *name, const char *const *cands, int n);
+
+/* A growable string buffer. */
+typedef struct strbuf {
+  char *s;
+  size_t len, cap;
+} strbuf;
+
+void sb_putc(strbuf *b, char c);
+void sb_puts(strbuf *b, const char *s);
+void sb_putn(strbuf *b, const char *s, size_t n);
+void sb_printf(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_free(strbuf *b);
+/* Take ownership of the buffer's string (never NULL). */
+char *sb_take(strbuf *b);
+
+/* Read a whole file. Returns 0 or -1 with e filled (naming the path). */
+int af_read_file(const char *path, char **text, size_t *len, af_err *e);
+
+/* Hex SHA-256 of a byte string; out must hold 65 bytes. */
+void af_sha256_hex(const void *data, size_t len, char out[65]);
+void af_hex(const unsigned char *bytes, size_t n, char *out);
+
+#endif
