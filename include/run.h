@@ -1,0 +1,51 @@
+/*
+** run.h: one pass over the data for one or more methodologies.
+**
+** run_open compiles each model's rules against the database schema and plans
+** one read of the union of the columns they use; run_execute streams the
+** units in batches, scores every methodology on each batch, accumulates each
+** measure and hands each scored batch to a callback (to store unit results,
+** collect transitions, or explain a unit).
+*/
+#ifndef AF_RUN_H
+#define AF_RUN_H
+
+#include "model.h"
+#include "rules.h"
+#include "score.h"
+#include "measure.h"
+#include "source.h"
+
+typedef struct run {
+  source *src;
+  strpool *pool;
+  int n;                    /* methodologies */
+  const model **models;
+  rules **rules;
+  scorer **scorers;
+  measure **measures;
+  /* the read plan: unit columns, then the weight and group columns of each
+  ** methodology (aliased in bind names so that their types never clash) */
+  source_plan plan;
+  char **ucol, **bname;     /* plan column / name bound by programs */
+  vtype *utype;
+  int nu;
+  char **mcol;
+  vtype *mtype;
+  int nm;
+  int *weight_col;          /* per methodology: unit column index or -1 */
+  int **group_col;          /* per methodology, per group */
+  source_stats stats;
+  const char *only_unit;    /* when set, only this unit is handed to the callback */
+} run;
+
+/* Per scored batch. ids[u] is unit u's id. Return 0, or -1 with e filled. */
+typedef int (*run_batch_fn)(void *ctx, const run *rn, const batch *b,
+                            const char *const *ids, af_err *e);
+
+/* Open db and compile every model against its schema (errors to d). */
+int run_open(run *rn, const char *db, const model **models, int n, diag_list *d, af_err *e);
+int run_execute(run *rn, run_batch_fn fn, void *ctx, af_err *e);
+void run_close(run *rn);
+
+#endif

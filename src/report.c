@@ -1,0 +1,332 @@
+/*
+** report.c: render a methodology's accumulated measure as the score JSON of
+** cli.md, or as tables for people. AF-only keys (k, H, A, M0, censored
+** headcounts) are absent from points summaries, which carry the score
+** distribution instead.
+*/
+#include "report.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *report_group_label(const run *rn, int32_t value) {
+  return value < 0 ? "(null)" : strpool_get(rn->pool, value);
+}
+
+static double share(long double part, long double whole) {
+  return whole > 0 ? (double)(part / whole) : 0;
+}
+
+static void json_methodology(json *j, const model *m) {
+  json_key(j, "methodology");
+  json_obj(j);
+  json_key(j, "name");
+  json_str(j, m->name);
+  json_key(j, "version");
+  json_str(j, m->version);
+  json_key(j, "sha256");
+  json_str(j, m->files[0].sha256);
+  json_key(j, "file");
+  json_str(j, m->file);
+  json_key(j, "imports");
+  json_arr(j);
+  for (int i = 1; i < m->nfiles; i++) json_str(j, m->files[i].name);
+  json_arr_end(j);
+  json_obj_end(j);
+}
+
+static void json_data(json *j, const run *rn) {
+  json_key(j, "data");
+  json_obj(j);
+  json_key(j, "sha256");
+  json_str(j, rn->stats.sha256);
+  json_key(j, "units");
+  json_int(j, rn->stats.units);
+  json_key(j, "members");
+  json_int(j, rn->stats.members);
+  json_key(j, "orphan_members");
+  json_int(j, rn->stats.orphans);
+  json_key(j, "units_without_members");
+  json_int(j, rn->stats.units_without_members);
+  json_obj_end(j);
+}
+
+static void json_categories(json *j, const model *m, const acc *a) {
+  json_key(j, "categories");
+  json_arr(j);
+  for (int b = 0; b < m->nbands; b++) {
+    json_obj(j);
+    json_key(j, "id");
+    json_str(j, m->bands[b].id);
+    json_key(j, "name");
+    json_str(j, m->bands[b].name);
+    json_key(j, "from");
+    json_num(j, m->bands[b].from);
+    json_key(j, "count");
+    json_int(j, a->cat_count[b]);
+    json_key(j, "share");
+    json_num(j, share(a->cat_w[b], a->n));
+    json_obj_end(j);
+  }
+  json_arr_end(j);
+}
+
+static void json_indicators(json *j, const model *m, const acc *a, figures f) {
+  json_key(j, "indicators");
+  json_arr(j);
+  for (int i = 0; i < m->ninds; i++) {
+    const model_indicator *x = &m->inds[i];
+    json_obj(j);
+    json_key(j, "id");
+    json_str(j, x->id);
+    json_key(j, "dimension");
+    json_str(j, x->dim >= 0 ? m->dims[x->dim].id : NULL);
+    if (m->scoring == SCORING_AF) {
+      json_key(j, "weight");
+      json_num(j, x->weight);
+      double cen = share(a->cen[i], a->n);
+      json_key(j, "uncensored");
+      json_num(j, share(a->unc[i], a->n));
+      json_key(j, "censored");
+      json_num(j, cen);
+      json_key(j, "contribution");
+      json_num(j, f.M0 > 0 ? x->weight * cen / f.M0 : 0);
+    } else {
+      json_key(j, "mean_points");
+      json_num(j, share(a->unc[i], a->n));
+    }
+    json_key(j, "missing");
+    json_int(j, a->missing[i]);
+    json_key(j, "excluded");
+    json_int(j, a->excl_by[i]);
+    json_obj_end(j);
+  }
+  json_arr_end(j);
+}
+
+static void json_measures(json *j, const model *m, const acc *a) {
+  json_arr(j);
+  for (int i = 0; i < m->nmeasures; i++) {
+    json_obj(j);
+    json_key(j, "id");
+    json_str(j, m->measures[i].id);
+    json_key(j, "name");
+    json_str(j, m->measures[i].name);
+    json_key(j, "units");
+    json_int(j, a->meas_units[i]);
+    json_key(j, "people");
+    json_int(j, a->meas_people[i]);
+    json_obj_end(j);
+  }
+  json_arr_end(j);
+}
+
+static void json_groups(json *j, const run *rn, int k, figures all) {
+  const model *m = rn->models[k];
+  const measure *ms = rn->measures[k];
+  json_key(j, "groups");
+  json_obj(j);
+  for (int g = 0; g < ms->ngroups; g++) {
+    const group_set *gs = &ms->groups[g];
+    json_key(j, gs->column);
+    json_arr(j);
+    for (int r = 0; r < gs->nrows; r++) {
+      const acc *a = &gs->rows[r].a;
+      figures f = measure_figures(a);
+      json_obj(j);
+      json_key(j, "value");
+      if (gs->rows[r].value < 0) json_null(j);
+      else json_str(j, report_group_label(rn, gs->rows[r].value));
+      json_key(j, "units");
+      json_int(j, a->units);
+      json_key(j, "n");
+      json_num(j, f.n);
+      json_key(j, "share");
+      json_num(j, share(a->n, ms->all.n));
+      if (m->scoring == SCORING_AF) {
+        json_key(j, "H");
+        json_num(j, f.H);
+        json_key(j, "A");
+        json_num(j, f.A);
+        json_key(j, "M0");
+        json_num(j, f.M0);
+        json_key(j, "contribution");
+        json_num(j, all.M0 > 0 ? share(a->n, ms->all.n) * f.M0 / all.M0 : 0);
+      } else {
+        json_key(j, "mean");
+        json_num(j, share(a->score_w, a->n));
+      }
+      json_key(j, "categories");
+      json_obj(j);
+      for (int b = 0; b < m->nbands; b++) {
+        json_key(j, m->bands[b].id);
+        json_num(j, share(a->cat_w[b], a->n));
+      }
+      json_obj_end(j);
+      if (m->nmeasures > 0) {
+        json_key(j, "measures");
+        json_measures(j, m, a);
+      }
+      json_obj_end(j);
+    }
+    json_arr_end(j);
+  }
+  json_obj_end(j);
+}
+
+static void json_score_stats(json *j, const measure *ms) {
+  int nd;
+  dist_entry *d = measure_sorted_dist(ms, &nd);
+  json_key(j, "score");
+  json_obj(j);
+  json_key(j, "mean");
+  json_num(j, ms->all.n > 0 ? (double)(ms->all.score_w / ms->all.n) : NAN);
+  json_key(j, "min");
+  json_num(j, nd ? d[0].score : NAN);
+  json_key(j, "p10");
+  json_num(j, measure_quantile(d, nd, 0.10));
+  json_key(j, "p50");
+  json_num(j, measure_quantile(d, nd, 0.50));
+  json_key(j, "p90");
+  json_num(j, measure_quantile(d, nd, 0.90));
+  json_key(j, "max");
+  json_num(j, nd ? d[nd - 1].score : NAN);
+  json_obj_end(j);
+  free(d);
+}
+
+void report_summary_json(json *j, const run *rn, int k, const report_meta *meta) {
+  const model *m = rn->models[k];
+  const measure *ms = rn->measures[k];
+  figures f = measure_figures(&ms->all);
+  json_obj(j);
+  json_methodology(j, m);
+  json_data(j, rn);
+  json_key(j, "run_id");
+  if (meta && meta->run_id > 0) json_int(j, meta->run_id);
+  else json_null(j);
+  json_key(j, "engine_version");
+  json_str(j, meta ? meta->engine_version : NULL);
+  json_key(j, "scoring");
+  json_str(j, m->scoring == SCORING_AF ? "af" : "points");
+  json_key(j, "population");
+  json_str(j, m->population_members ? "members" : "units");
+  json_key(j, "exact");
+  json_bool(j, rn->rules[k]->exact);
+  if (m->scoring == SCORING_AF) {
+    json_key(j, "k");
+    json_num(j, m->k);
+  }
+  json_key(j, "n");
+  json_num(j, f.n);
+  json_key(j, "units");
+  json_int(j, ms->all.units);
+  json_key(j, "excluded");
+  json_int(j, ms->all.excluded);
+  if (m->scoring == SCORING_AF) {
+    json_key(j, "H");
+    json_num(j, f.H);
+    json_key(j, "A");
+    json_num(j, f.A);
+    json_key(j, "M0");
+    json_num(j, f.M0);
+  } else {
+    json_score_stats(j, ms);
+  }
+  json_indicators(j, m, &ms->all, f);
+  json_categories(j, m, &ms->all);
+  json_groups(j, rn, k, f);
+  json_key(j, "measures");
+  json_measures(j, m, &ms->all);
+  json_obj_end(j);
+}
+
+/* ---- text ---- */
+
+static void fmt(char *buf, double v) {
+  if (!isfinite(v)) snprintf(buf, 32, "-");
+  else snprintf(buf, 32, "%.4f", v);
+}
+
+void report_summary_text(strbuf *o, const run *rn, int k, const report_meta *meta) {
+  const model *m = rn->models[k];
+  const measure *ms = rn->measures[k];
+  const acc *a = &ms->all;
+  figures f = measure_figures(a);
+  char b1[32], b2[32], b3[32], b4[32];
+  sb_printf(o, "%s (version %s), %s scoring\n", m->name, m->version,
+            m->scoring == SCORING_AF ? "Alkire-Foster" : "points");
+  sb_printf(o, "data: %lld units, %lld members, fingerprint %.16s…\n", (long long)rn->stats.units,
+            (long long)rn->stats.members, rn->stats.sha256);
+  if (rn->stats.orphans)
+    sb_printf(o, "warning: %lld member rows belong to no unit and were skipped\n",
+              (long long)rn->stats.orphans);
+  if (meta && meta->run_id > 0) sb_printf(o, "recorded as run %lld\n", (long long)meta->run_id);
+  sb_printf(o, "population n = %.6g (%s), excluded units: %lld\n\n", f.n,
+            m->population_members ? "people" : "units", (long long)a->excluded);
+  if (m->scoring == SCORING_AF) {
+    fmt(b1, f.H), fmt(b2, f.A), fmt(b3, f.M0);
+    sb_printf(o, "k = %.6g   H = %s   A = %s   M0 = %s\n\n", m->k, b1, b2, b3);
+    sb_printf(o, "%-24s %-14s %8s %10s %10s %12s %8s\n", "indicator", "dimension", "weight",
+              "uncensored", "censored", "contribution", "missing");
+    for (int i = 0; i < m->ninds; i++) {
+      const model_indicator *x = &m->inds[i];
+      double cen = share(a->cen[i], a->n);
+      fmt(b1, x->weight), fmt(b2, share(a->unc[i], a->n)), fmt(b3, cen);
+      fmt(b4, f.M0 > 0 ? x->weight * cen / f.M0 : 0);
+      sb_printf(o, "%-24s %-14s %8s %10s %10s %12s %8lld\n", x->id, m->dims[x->dim].id, b1, b2,
+                b3, b4, (long long)a->missing[i]);
+    }
+  } else {
+    int nd;
+    dist_entry *d = measure_sorted_dist(ms, &nd);
+    sb_printf(o, "score: mean %.1f   p10 %g   p50 %g   p90 %g\n\n",
+              a->n > 0 ? (double)(a->score_w / a->n) : NAN, measure_quantile(d, nd, .1),
+              measure_quantile(d, nd, .5), measure_quantile(d, nd, .9));
+    free(d);
+    sb_printf(o, "%-24s %-20s %12s %8s\n", "indicator", "area", "mean points", "missing");
+    for (int i = 0; i < m->ninds; i++) {
+      const model_indicator *x = &m->inds[i];
+      fmt(b1, share(a->unc[i], a->n));
+      sb_printf(o, "%-24s %-20s %12s %8lld\n", x->id, x->dim >= 0 ? m->dims[x->dim].id : "-", b1,
+                (long long)a->missing[i]);
+    }
+  }
+  sb_printf(o, "\n%-10s %-24s %10s %8s\n", "category", "name", "units", "share");
+  for (int b = m->nbands - 1; b >= 0; b--) {
+    int idx = m->scoring == SCORING_AF ? m->nbands - 1 - b : b;  /* best first */
+    fmt(b1, share(a->cat_w[idx], a->n));
+    sb_printf(o, "%-10s %-24s %10lld %8s\n", m->bands[idx].id, m->bands[idx].name,
+              (long long)a->cat_count[idx], b1);
+  }
+  for (int g = 0; g < ms->ngroups; g++) {
+    const group_set *gs = &ms->groups[g];
+    sb_printf(o, "\nby %s:\n", gs->column);
+    if (m->scoring == SCORING_AF)
+      sb_printf(o, "  %-20s %10s %8s %8s %8s %8s\n", "value", "n", "H", "A", "M0", "contrib");
+    else
+      sb_printf(o, "  %-20s %10s %8s %10s\n", "value", "n", "share", "mean");
+    for (int r = 0; r < gs->nrows; r++) {
+      const acc *ga = &gs->rows[r].a;
+      figures gf = measure_figures(ga);
+      const char *label = report_group_label(rn, gs->rows[r].value);
+      if (m->scoring == SCORING_AF) {
+        fmt(b1, gf.H), fmt(b2, gf.A), fmt(b3, gf.M0);
+        fmt(b4, f.M0 > 0 ? share(ga->n, a->n) * gf.M0 / f.M0 : 0);
+        sb_printf(o, "  %-20s %10.6g %8s %8s %8s %8s\n", label, gf.n, b1, b2, b3, b4);
+      } else {
+        fmt(b1, share(ga->n, a->n));
+        sb_printf(o, "  %-20s %10.6g %8s %10.1f\n", label, gf.n, b1,
+                  ga->n > 0 ? (double)(ga->score_w / ga->n) : NAN);
+      }
+    }
+  }
+  if (m->nmeasures > 0) {
+    sb_printf(o, "\n%-20s %-36s %10s %10s\n", "measure", "name", "units", "people");
+    for (int i = 0; i < m->nmeasures; i++)
+      sb_printf(o, "%-20s %-36s %10lld %10lld\n", m->measures[i].id, m->measures[i].name,
+                (long long)a->meas_units[i], (long long)a->meas_people[i]);
+  }
+}

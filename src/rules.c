@@ -1,0 +1,316 @@
+/*
+** rules.c: compile a model's rules into kernel programs (phase 1: defines and
+** indicator cases; phase 2: measure eligibility) and fix the exact fractions
+** the scorer compares with. Every error is reported at the methodology line of
+** the definition it belongs to.
+*/
+#include "rules.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Denominators up to a million cover every weight a methodology writes as a
+** fraction (1/18, 1/30, 7/120 ...); a common denominator up to 1e12 keeps any
+** sum of up to a few thousand amounts well inside int64. */
+#define AMOUNT_MAXDEN 1000000
+#define BOUND_MAXDEN 1000000000
+#define L_LIMIT 1000000000000LL
+
+/* ---- schema ---- */
+
+static const char *kind_noun(const model *m) {
+  return m->scoring == SCORING_POINTS ? "points" : "deprived";
+}
+
+/* The columns of table as a scope; reports at line on failure. */
+static int load_table(const model *m, source *src, const char *table, int line,
+                      name_decl **cols, int *n, diag_list *d) {
+  af_err e;
+  if (source_columns(src, table, cols, n, &e) == 0) return 0;
+  diag_add(d, m->file, line, "%s", e.msg);
+  *cols = NULL;
+  *n = 0;
+  return -1;
+}
+
+static int find_col(const name_decl *c, int n, const char *name) {
+  for (int i = 0; i < n; i++)
+    if (strcmp(c[i].name, name) == 0) return i;
+  return -1;
+}
+
+static void check_col(const model *m, const name_decl *c, int n, const char *table,
+                      const char *col, const char *what, int line, diag_list *d) {
+  if (find_col(c, n, col) >= 0) return;
+  const char **names = af_malloc(sizeof *names * (size_t)(n + 1));
+  for (int i = 0; i < n; i++) names[i] = c[i].name;
+  const char *s = af_suggest(col, names, n);
+  if (s)
+    diag_add(d, m->file, line, "%s: unknown column '%s' in table %s (did you mean '%s'?)",
+             what, col, table, s);
+  else
+    diag_add(d, m->file, line, "%s: unknown column '%s' in table %s", what, col, table);
+  free(names);
+}
+
+static int check_schema(rules *r, source *src, diag_list *d) {
+  const model *m = r->m;
+  int before = d->n;
+  if (load_table(m, src, m->unit_table, m->unit_line, &r->ucols, &r->nucols, d) == 0) {
+    check_col(m, r->ucols, r->nucols, m->unit_table, m->unit_id, "unit id", m->unit_line, d);
+    if (m->unit_weight)
+      check_col(m, r->ucols, r->nucols, m->unit_table, m->unit_weight, "unit weight",
+                m->unit_line, d);
+    for (int g = 0; g < m->ngroups; g++)
+      check_col(m, r->ucols, r->nucols, m->unit_table, m->groups[g], "group", m->unit_line, d);
+  }
+  if (m->member_table &&
+      load_table(m, src, m->member_table, m->members_line, &r->mcols, &r->nmcols, d) == 0)
+    check_col(m, r->mcols, r->nmcols, m->member_table, m->member_unit, "members' unit column",
+              m->members_line, d);
+  return d->n > before ? -1 : 0;
+}
+
+/* ---- defines, in dependency order ---- */
+
+/* Does text mention name as an identifier (outside string literals)? */
+static int mentions(const char *text, const char *name) {
+  size_t n = strlen(name);
+  for (const char *p = text; *p;) {
+    if (*p == '\'' || *p == '"') {
+      char q = *p++;
+      while (*p && *p != q) p++;
+      if (*p) p++;
+    } else if (isalpha((unsigned char)*p) || *p == '_') {
+      const char *s = p;
+      while (isalnum((unsigned char)*p) || *p == '_') p++;
+      if ((size_t)(p - s) == n && memcmp(s, name, n) == 0) return 1;
+    } else {
+      p++;
+    }
+  }
+  return 0;
+}
+
+static void add_rule_diag(const model *m, int line, const char *what, const char *text,
+                          const af_err *e, diag_list *d) {
+  diag_add(d, m->file, line, "%s: rule \"%s\": %s", what, text, e->msg);
+}
+
+/* Compile the defines into p, each once every define it mentions is in. */
+static int compile_defines(const model *m, program *p, diag_list *d) {
+  int n = m->ndefines, left = n, bad = 0;
+  unsigned char *done = af_calloc((size_t)n + 1, 1);
+  while (left > 0) {
+    int progress = 0;
+    for (int i = 0; i < n; i++) {
+      if (done[i]) continue;
+      int ready = 1;
+      for (int j = 0; j < n && ready; j++)
+        if (j != i && !done[j] && mentions(m->defines[i].expr, m->defines[j].name)) ready = 0;
+      if (!ready) continue;
+      af_err e;
+      int col;
+      if (program_add(p, m->defines[i].name, m->defines[i].expr, VT_ANY, &e, &col) < 0) {
+        char *what = af_sprintf("define '%s'", m->defines[i].name);
+        add_rule_diag(m, m->defines[i].line, what, m->defines[i].expr, &e, d);
+        free(what);
+        bad = 1;
+      }
+      done[i] = 1;
+      left--;
+      progress = 1;
+    }
+    if (!progress) {
+      for (int i = 0; i < n; i++)
+        if (!done[i])
+          diag_add(d, m->file, m->defines[i].line,
+                   "define '%s': defines refer to each other in a circle", m->defines[i].name);
+      bad = 1;
+      break;
+    }
+  }
+  free(done);
+  return bad ? -1 : 0;
+}
+
+/* ---- phase 1: indicator cases ---- */
+
+static int compile_cases(rules *r, diag_list *d) {
+  const model *m = r->m;
+  int bad = 0;
+  r->case_out = af_calloc((size_t)m->ninds + 1, sizeof *r->case_out);
+  for (int i = 0; i < m->ninds; i++) {
+    const model_indicator *x = &m->inds[i];
+    r->case_out[i] = af_malloc(sizeof(int) * (size_t)(x->ncases + 1));
+    for (int c = 0; c < x->ncases; c++) {
+      const model_case *mc = &x->cases[c];
+      r->case_out[i][c] = -1;
+      if (!mc->when) continue;
+      af_err e;
+      int col;
+      int o = program_add(r->p1, NULL, mc->when, VT_BOOL, &e, &col);
+      if (o < 0) {
+        char *what = af_sprintf("indicator '%s'", x->id);
+        add_rule_diag(m, mc->line ? mc->line : x->rule_line, what, mc->when, &e, d);
+        free(what);
+        bad = 1;
+      }
+      r->case_out[i][c] = o;
+    }
+  }
+  return bad ? -1 : 0;
+}
+
+/* ---- phase 2: measures ---- */
+
+static void add_p2_col(rules *r, const char *name, vtype t) {
+  r->p2_cols = af_realloc(r->p2_cols, sizeof *r->p2_cols * (size_t)(r->np2_cols + 1));
+  r->p2_cols[r->np2_cols].name = af_strdup(name);
+  r->p2_cols[r->np2_cols].type = t;
+  r->np2_cols++;
+}
+
+static int compile_measures(rules *r, diag_list *d) {
+  const model *m = r->m;
+  add_p2_col(r, RULES_COL_CATEGORY, VT_TEXT);
+  add_p2_col(r, RULES_COL_SCORE, VT_NUM);
+  if (m->scoring == SCORING_AF) add_p2_col(r, RULES_COL_POOR, VT_BOOL);
+  for (int i = 0; i < m->ninds; i++) {
+    char *name = af_sprintf("%s:%s", kind_noun(m), m->inds[i].id);
+    add_p2_col(r, name, m->scoring == SCORING_AF ? VT_BOOL : VT_NUM);
+    free(name);
+  }
+  /* Result columns come first so that they shadow unit columns of the same name. */
+  int n = r->np2_cols + r->nucols;
+  name_decl *cols = af_malloc(sizeof *cols * (size_t)(n + 1));
+  memcpy(cols, r->p2_cols, sizeof *cols * (size_t)r->np2_cols);
+  if (r->nucols) memcpy(cols + r->np2_cols, r->ucols, sizeof *cols * (size_t)r->nucols);
+  r->sc2 = r->sc1;
+  r->sc2.unit_cols = cols;
+  r->sc2.nunit_cols = n;
+  r->p2 = program_new(&r->sc2, r->pool);
+  if (compile_defines(m, r->p2, d) < 0) return -1;  /* reported in phase 1 already */
+  int bad = 0;
+  r->measure_out = af_malloc(sizeof(int) * (size_t)(m->nmeasures + 1));
+  for (int i = 0; i < m->nmeasures; i++) {
+    const model_measure *x = &m->measures[i];
+    af_err e;
+    int col;
+    r->measure_out[i] = program_add(r->p2, NULL, x->eligible, VT_BOOL, &e, &col);
+    if (r->measure_out[i] < 0) {
+      char *what = af_sprintf("measure '%s'", x->id);
+      add_rule_diag(m, x->line, what, x->eligible, &e, d);
+      free(what);
+      bad = 1;
+    }
+  }
+  return bad ? -1 : 0;
+}
+
+/* ---- exact fractions ---- */
+
+static void fix_fractions(rules *r) {
+  const model *m = r->m;
+  int ok = 1;
+  int64_t L = 1;
+  r->amount_num = af_calloc((size_t)m->ninds + 1, sizeof *r->amount_num);
+  ratio **q = af_calloc((size_t)m->ninds + 1, sizeof *q);
+  for (int i = 0; i < m->ninds; i++) {
+    const model_indicator *x = &m->inds[i];
+    q[i] = af_calloc((size_t)x->ncases + 1, sizeof **q);
+    r->amount_num[i] = af_calloc((size_t)x->ncases + 1, sizeof **r->amount_num);
+    for (int c = 0; c < x->ncases && ok; c++) {
+      if (ratio_from_double(x->cases[c].amount, AMOUNT_MAXDEN, &q[i][c]) < 0) ok = 0;
+      else if ((L = ratio_lcm(L, q[i][c].den, L_LIMIT)) < 0) ok = 0;
+    }
+  }
+  /* The largest possible |score| * L must fit in int64 with room to spare. */
+  long double maxsum = 0;
+  for (int i = 0; ok && i < m->ninds; i++) {
+    long double mx = 0;
+    for (int c = 0; c < m->inds[i].ncases; c++) {
+      long double a = fabsl((long double)q[i][c].num / q[i][c].den * L);
+      if (a > mx) mx = a;
+    }
+    maxsum += mx;
+  }
+  if (maxsum > 4e18L) ok = 0;
+  if (m->scoring == SCORING_AF && ok && ratio_from_double(m->k, BOUND_MAXDEN, &r->k) < 0) ok = 0;
+  r->band_from = af_calloc((size_t)m->nbands + 1, sizeof *r->band_from);
+  r->band_neg_inf = af_calloc((size_t)m->nbands + 1, 1);
+  for (int b = 0; b < m->nbands; b++) {
+    if (isinf(m->bands[b].from) && m->bands[b].from < 0) r->band_neg_inf[b] = 1;
+    else if (ok && ratio_from_double(m->bands[b].from, BOUND_MAXDEN, &r->band_from[b]) < 0) ok = 0;
+  }
+  for (int i = 0; i < m->ninds; i++) {
+    for (int c = 0; ok && c < m->inds[i].ncases; c++)
+      r->amount_num[i][c] = q[i][c].num * (L / q[i][c].den);
+    free(q[i]);
+  }
+  free(q);
+  r->exact = ok;
+  r->L = ok ? L : 1;
+}
+
+/* ---- public ---- */
+
+int rules_compile(const model *m, source *src, strpool *pool, rules **out, diag_list *d) {
+  rules *r = af_calloc(1, sizeof *r);
+  r->m = m;
+  r->pool = pool;
+  *out = NULL;
+  int before = d->n;
+  if (src && check_schema(r, src, d) < 0) {
+    rules_free(r);
+    return -1;
+  }
+  r->sc1.unit_table = m->unit_table;
+  r->sc1.unit_cols = r->ucols;
+  r->sc1.nunit_cols = r->nucols;
+  r->sc1.member_table = m->member_table;
+  r->sc1.member_cols = r->mcols;
+  r->sc1.nmember_cols = r->nmcols;
+  r->sc1.open_world = src == NULL;
+  r->sc1.params = m->params;
+  r->sc1.nparams = m->nparams;
+  r->p1 = program_new(&r->sc1, pool);
+  int bad = compile_defines(m, r->p1, d) < 0;
+  bad |= compile_cases(r, d) < 0;
+  if (!bad && m->nmeasures > 0) bad |= compile_measures(r, d) < 0;
+  r->band_text = af_malloc(sizeof(int32_t) * (size_t)(m->nbands + 1));
+  for (int b = 0; b < m->nbands; b++)
+    r->band_text[b] = strpool_intern(pool, m->bands[b].id, strlen(m->bands[b].id));
+  fix_fractions(r);
+  if (bad || d->n > before) {
+    rules_free(r);
+    return -1;
+  }
+  *out = r;
+  return 0;
+}
+
+void rules_free(rules *r) {
+  if (!r) return;
+  const model *m = r->m;
+  program_free(r->p1);
+  program_free(r->p2);
+  for (int i = 0; i < m->ninds; i++) {
+    if (r->case_out) free(r->case_out[i]);
+    if (r->amount_num) free(r->amount_num[i]);
+  }
+  free(r->case_out);
+  free(r->amount_num);
+  free(r->measure_out);
+  free(r->band_from);
+  free(r->band_neg_inf);
+  free(r->band_text);
+  for (int i = 0; i < r->np2_cols; i++) free((char *)r->p2_cols[i].name);
+  free(r->p2_cols);
+  free((void *)r->sc2.unit_cols);
+  source_free_columns(r->ucols, r->nucols);
+  source_free_columns(r->mcols, r->nmcols);
+  free(r);
+}

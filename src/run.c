@@ -1,0 +1,193 @@
+/*
+** run.c: one pass over the data scoring one or more methodologies (run.h).
+*/
+#include "run.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int find_name(char **v, vtype *t, int n, const char *name, vtype type) {
+  for (int i = 0; i < n; i++)
+    if (strcmp(v[i], name) == 0 && (!t || t[i] == type)) return i;
+  return -1;
+}
+
+/* Add a column to the plan unless an equal (name, type) is there. */
+static int plan_unit(run *rn, const char *col, vtype t, const char *bind) {
+  for (int i = 0; i < rn->nu; i++)
+    if (strcmp(rn->ucol[i], col) == 0 && rn->utype[i] == t && strcmp(rn->bname[i], bind) == 0)
+      return i;
+  rn->ucol = af_realloc(rn->ucol, sizeof *rn->ucol * (size_t)(rn->nu + 1));
+  rn->bname = af_realloc(rn->bname, sizeof *rn->bname * (size_t)(rn->nu + 1));
+  rn->utype = af_realloc(rn->utype, sizeof *rn->utype * (size_t)(rn->nu + 1));
+  rn->ucol[rn->nu] = af_strdup(col);
+  rn->bname[rn->nu] = af_strdup(bind);
+  rn->utype[rn->nu] = t;
+  return rn->nu++;
+}
+
+static void plan_member(run *rn, const char *col, vtype t) {
+  if (find_name(rn->mcol, NULL, rn->nm, col, t) >= 0) return;
+  rn->mcol = af_realloc(rn->mcol, sizeof *rn->mcol * (size_t)(rn->nm + 1));
+  rn->mtype = af_realloc(rn->mtype, sizeof *rn->mtype * (size_t)(rn->nm + 1));
+  rn->mcol[rn->nm] = af_strdup(col);
+  rn->mtype[rn->nm] = t;
+  rn->nm++;
+}
+
+static int is_result_col(const rules *r, const char *name) {
+  for (int c = 0; c < r->np2_cols; c++)
+    if (strcmp(r->p2_cols[c].name, name) == 0) return 1;
+  return 0;
+}
+
+static void plan_program(run *rn, const rules *r, const program *p) {
+  if (!p) return;
+  for (int i = 0; i < program_ninputs(p, 0); i++) {
+    const char *c = program_input(p, 0, i);
+    if (is_result_col(r, c)) continue;
+    /* Rules see a column under its own name, whatever type they need. */
+    if (find_name(rn->bname, NULL, rn->nu, c, 0) < 0) plan_unit(rn, c, program_input_type(p, 0, i), c);
+  }
+  for (int i = 0; i < program_ninputs(p, 1); i++)
+    plan_member(rn, program_input(p, 1, i), program_input_type(p, 1, i));
+}
+
+/* Every methodology of a comparison must read the same units. */
+static int same_tables(const model *a, const model *b, af_err *e) {
+  int ok = strcmp(a->unit_table, b->unit_table) == 0 && strcmp(a->unit_id, b->unit_id) == 0;
+  int am = a->member_table != NULL, bm = b->member_table != NULL;
+  if (am && bm)
+    ok = ok && strcmp(a->member_table, b->member_table) == 0 &&
+         strcmp(a->member_unit, b->member_unit) == 0;
+  if (!ok)
+    return af_fail(e, "%s and %s read different tables (%s.%s vs %s.%s): they cannot be scored "
+                   "in one pass", a->file, b->file, a->unit_table, a->unit_id, b->unit_table,
+                   b->unit_id);
+  return 0;
+}
+
+static void make_plan(run *rn) {
+  const model *m0 = rn->models[0];
+  const model *mm = NULL;
+  for (int k = 0; k < rn->n; k++) {
+    plan_program(rn, rn->rules[k], rn->rules[k]->p1);
+    plan_program(rn, rn->rules[k], rn->rules[k]->p2);
+    if (rn->models[k]->member_table && !mm) mm = rn->models[k];
+  }
+  rn->weight_col = af_calloc((size_t)rn->n, sizeof *rn->weight_col);
+  rn->group_col = af_calloc((size_t)rn->n, sizeof *rn->group_col);
+  for (int k = 0; k < rn->n; k++) {
+    const model *m = rn->models[k];
+    /* Weights and groups are bound under names no rule can write. */
+    if (m->unit_weight) {
+      char *b = af_sprintf("\x01weight:%s", m->unit_weight);
+      rn->weight_col[k] = plan_unit(rn, m->unit_weight, VT_NUM, b);
+      free(b);
+    } else {
+      rn->weight_col[k] = -1;
+    }
+    rn->group_col[k] = af_calloc((size_t)m->ngroups + 1, sizeof(int));
+    for (int g = 0; g < m->ngroups; g++) {
+      char *b = af_sprintf("\x01group:%s", m->groups[g]);
+      rn->group_col[k][g] = plan_unit(rn, m->groups[g], VT_TEXT, b);
+      free(b);
+    }
+  }
+  source_plan *p = &rn->plan;
+  p->unit_table = m0->unit_table;
+  p->unit_id = m0->unit_id;
+  p->unit_cols = (const char *const *)rn->ucol;
+  p->unit_types = rn->utype;
+  p->nunit_cols = rn->nu;
+  p->member_table = mm ? mm->member_table : NULL;
+  p->member_unit = mm ? mm->member_unit : NULL;
+  p->member_cols = (const char *const *)rn->mcol;
+  p->member_types = rn->mtype;
+  p->nmember_cols = rn->nm;
+}
+
+int run_open(run *rn, const char *db, const model **models, int n, diag_list *d, af_err *e) {
+  memset(rn, 0, sizeof *rn);
+  rn->n = n;
+  rn->models = af_calloc((size_t)n, sizeof *rn->models);
+  memcpy(rn->models, models, sizeof *models * (size_t)n);
+  for (int k = 1; k < n; k++)
+    if (same_tables(models[0], models[k], e) < 0) return -1;
+  if (source_open(db, &rn->src, e) < 0) return -1;
+  rn->pool = strpool_new();
+  rn->rules = af_calloc((size_t)n, sizeof *rn->rules);
+  int bad = 0;
+  for (int k = 0; k < n; k++)
+    if (rules_compile(models[k], rn->src, rn->pool, &rn->rules[k], d) < 0) bad = 1;
+  if (bad) return af_fail(e, "the methodology does not match the database %s", db);
+  make_plan(rn);
+  rn->scorers = af_calloc((size_t)n, sizeof *rn->scorers);
+  rn->measures = af_calloc((size_t)n, sizeof *rn->measures);
+  for (int k = 0; k < n; k++) {
+    rn->scorers[k] = scorer_new(rn->rules[k]);
+    rn->measures[k] = measure_new(rn->rules[k]);
+    if (scorer_bind(rn->scorers[k], (const char *const *)rn->bname, rn->nu,
+                    (const char *const *)rn->mcol, rn->nm, e) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+static int score_batch(run *rn, const batch *b, const char *const *ids, af_err *e) {
+  for (int k = 0; k < rn->n; k++) {
+    const model *m = rn->models[k];
+    scorer_eval_batch(rn->scorers[k], b);
+    const column *w = rn->weight_col[k] >= 0 ? &b->ucols[rn->weight_col[k]] : NULL;
+    const column *groups[64];
+    for (int g = 0; g < m->ngroups && g < 64; g++) groups[g] = &b->ucols[rn->group_col[k][g]];
+    if (measure_add_batch(rn->measures[k], rn->scorers[k], b, w, groups, ids, e) < 0) return -1;
+  }
+  return 0;
+}
+
+int run_execute(run *rn, run_batch_fn fn, void *ctx, af_err *e) {
+  source_reader *rd;
+  if (source_read_begin(rn->src, &rn->plan, rn->pool, &rd, e) < 0) return -1;
+  batch b;
+  memset(&b, 0, sizeof b);
+  const char *const *ids = NULL;
+  int got, rc = 0;
+  while ((got = source_read_batch(rd, &b, &ids, KERNEL_BATCH, e)) > 0) {
+    if (score_batch(rn, &b, ids, e) < 0 || (fn && fn(ctx, rn, &b, ids, e) < 0)) {
+      rc = -1;
+      break;
+    }
+  }
+  if (got < 0) rc = -1;
+  source_read_end(rd, &rn->stats);
+  return rc;
+}
+
+void run_close(run *rn) {
+  for (int k = 0; k < rn->n; k++) {
+    if (rn->scorers) scorer_free(rn->scorers[k]);
+    if (rn->measures) measure_free(rn->measures[k]);
+    if (rn->rules) rules_free(rn->rules[k]);
+    if (rn->group_col) free(rn->group_col[k]);
+  }
+  free(rn->scorers);
+  free(rn->measures);
+  free(rn->rules);
+  free(rn->group_col);
+  free(rn->weight_col);
+  for (int i = 0; i < rn->nu; i++) {
+    free(rn->ucol[i]);
+    free(rn->bname[i]);
+  }
+  free(rn->ucol);
+  free(rn->bname);
+  free(rn->utype);
+  for (int i = 0; i < rn->nm; i++) free(rn->mcol[i]);
+  free(rn->mcol);
+  free(rn->mtype);
+  free(rn->models);
+  if (rn->pool) strpool_free(rn->pool);
+  if (rn->src) source_close(rn->src);
+  memset(rn, 0, sizeof *rn);
+}

@@ -1,0 +1,211 @@
+/*
+** score.c: from kernel outputs to each unit's amounts, score, category,
+** poverty status and measure eligibility (see score.h).
+*/
+#include "score.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+scorer *scorer_new(const rules *r) {
+  const model *m = r->m;
+  scorer *s = af_calloc(1, sizeof *s);
+  size_t B = KERNEL_BATCH, ni = (size_t)m->ninds;
+  s->r = r;
+  s->k1 = kernel_new(r->p1);
+  s->k2 = r->p2 ? kernel_new(r->p2) : NULL;
+  s->score_num = af_calloc(B, sizeof *s->score_num);
+  s->score = af_calloc(B, sizeof *s->score);
+  s->band = af_calloc(B, sizeof *s->band);
+  s->poor = af_calloc(B, 1);
+  s->excluded = af_calloc(B, 1);
+  s->eligible = af_calloc(B, sizeof *s->eligible);
+  s->matched = af_calloc(B * (ni + 1), sizeof *s->matched);
+  s->isnull = af_calloc(B * (ni + 1), 1);
+  s->rescols = af_calloc((size_t)r->np2_cols + 1, sizeof *s->rescols);
+  for (int c = 0; c < r->np2_cols; c++) {
+    s->rescols[c].v = af_calloc(B, sizeof(double));
+    s->rescols[c].null = af_calloc(B, 1);
+  }
+  return s;
+}
+
+void scorer_free(scorer *s) {
+  if (!s) return;
+  kernel_free(s->k1);
+  kernel_free(s->k2);
+  free(s->score_num);
+  free(s->score);
+  free(s->band);
+  free(s->poor);
+  free(s->excluded);
+  free(s->eligible);
+  free(s->matched);
+  free(s->isnull);
+  for (int c = 0; c < s->r->np2_cols; c++) {
+    free(s->rescols[c].v);
+    free(s->rescols[c].null);
+  }
+  free(s->rescols);
+  free(s->b2.ucols);
+  free(s);
+}
+
+int scorer_bind(scorer *s, const char *const *unames, int nu, const char *const *mnames,
+                int nm, af_err *e) {
+  const rules *r = s->r;
+  if (program_bind(r->p1, 0, unames, nu, e) < 0 || program_bind(r->p1, 1, mnames, nm, e) < 0)
+    return -1;
+  if (!r->p2) return 0;
+  /* Phase 2 sees the data columns followed by the result columns. */
+  const char **names = af_malloc(sizeof *names * (size_t)(nu + r->np2_cols + 1));
+  for (int i = 0; i < nu; i++) names[i] = unames[i];
+  for (int c = 0; c < r->np2_cols; c++) names[nu + c] = r->p2_cols[c].name;
+  int rc = program_bind(r->p2, 0, names, nu + r->np2_cols, e);
+  free(names);
+  if (rc < 0 || program_bind(r->p2, 1, mnames, nm, e) < 0) return -1;
+  s->b2.ucols = af_calloc((size_t)(nu + r->np2_cols + 1), sizeof *s->b2.ucols);
+  return 0;
+}
+
+/* Which case of indicator i holds for each unit. */
+static void match_indicator(scorer *s, int i, int n) {
+  const rules *r = s->r;
+  const model_indicator *x = &r->m->inds[i];
+  int ni = r->m->ninds;
+  for (int u = 0; u < n; u++) {
+    int16_t hit = SCORE_NONE;
+    unsigned char nul = 0;
+    for (int c = 0; c < x->ncases; c++) {
+      int o = r->case_out[i][c];
+      if (o < 0) {
+        hit = (int16_t)c;
+        break;
+      }
+      const column *col = kernel_output(s->k1, o);
+      if (col->null[u]) {
+        nul = 1;
+        if (x->missing == MISSING_EXCLUDE) {
+          s->excluded[u] = 1;
+          break;
+        }
+        if (x->missing == MISSING_DEPRIVED) {
+          hit = (int16_t)c;
+          break;
+        }
+        continue;   /* not_deprived: this case does not hold */
+      }
+      if (col->v[u] != 0) {
+        hit = (int16_t)c;
+        break;
+      }
+    }
+    s->matched[(size_t)u * ni + i] = hit;
+    s->isnull[(size_t)u * ni + i] = nul;
+  }
+}
+
+/* Does the score of unit u reach the fraction b (or the double bd)? */
+static int reaches(const scorer *s, int u, ratio b, double bd) {
+  if (s->r->exact) return ratio_cmp_scaled(s->score_num[u], s->r->L, b) >= 0;
+  return s->score[u] >= bd - 1e-9 * (fabs(bd) > 1 ? fabs(bd) : 1);
+}
+
+static void classify(scorer *s, int n) {
+  const rules *r = s->r;
+  const model *m = r->m;
+  int ni = m->ninds;
+  for (int u = 0; u < n; u++) {
+    int64_t num = 0;
+    double sum = 0;
+    for (int i = 0; i < ni; i++) {
+      int c = s->matched[(size_t)u * ni + i];
+      if (c < 0) continue;
+      num += r->amount_num[i][c];
+      sum += m->inds[i].cases[c].amount;
+    }
+    s->score_num[u] = num;
+    s->score[u] = r->exact ? (double)num / (double)r->L : sum;
+    if (s->excluded[u]) {
+      s->score[u] = NAN;
+      s->band[u] = -1;
+      s->poor[u] = 0;
+      continue;
+    }
+    int b = 0;
+    for (int j = m->nbands - 1; j > 0; j--)
+      if (r->band_neg_inf[j] || reaches(s, u, r->band_from[j], m->bands[j].from)) {
+        b = j;
+        break;
+      }
+    s->band[u] = b;
+    s->poor[u] = m->scoring == SCORING_AF && reaches(s, u, r->k, m->k);
+  }
+}
+
+double scorer_amount(const scorer *s, int u, int i) {
+  int c = s->matched[(size_t)u * s->r->m->ninds + i];
+  return c < 0 ? 0.0 : s->r->m->inds[i].cases[c].amount;
+}
+
+/* Fill the result columns that phase-2 rules read. */
+static void fill_results(scorer *s, int n) {
+  const rules *r = s->r;
+  const model *m = r->m;
+  int ni = m->ninds, c = 0;
+  column *cat = &s->rescols[c++], *sc = &s->rescols[c++];
+  column *poor = m->scoring == SCORING_AF ? &s->rescols[c++] : NULL;
+  for (int u = 0; u < n; u++) {
+    int ex = s->excluded[u];
+    cat->null[u] = sc->null[u] = (unsigned char)ex;
+    cat->v[u] = ex ? 0 : r->band_text[s->band[u]];
+    sc->v[u] = ex ? 0 : s->score[u];
+    if (poor) {
+      poor->null[u] = (unsigned char)ex;
+      poor->v[u] = s->poor[u];
+    }
+  }
+  for (int i = 0; i < ni; i++, c++) {
+    column *col = &s->rescols[c];
+    int excl_here = m->inds[i].missing == MISSING_EXCLUDE;
+    for (int u = 0; u < n; u++) {
+      int nul = excl_here && s->isnull[(size_t)u * ni + i];
+      col->null[u] = (unsigned char)nul;
+      col->v[u] = m->scoring == SCORING_AF ? (s->matched[(size_t)u * ni + i] >= 0)
+                                           : scorer_amount(s, u, i);
+    }
+  }
+}
+
+static void eval_measures(scorer *s, const batch *b) {
+  const rules *r = s->r;
+  int n = b->nunits;
+  fill_results(s, n);
+  s->b2.nunits = n;
+  s->b2.nmembers = b->nmembers;
+  s->b2.mstart = b->mstart;
+  s->b2.mcols = b->mcols;
+  s->b2.nmcols = b->nmcols;
+  s->b2.nucols = b->nucols + r->np2_cols;
+  for (int i = 0; i < b->nucols; i++) s->b2.ucols[i] = b->ucols[i];
+  for (int c = 0; c < r->np2_cols; c++) s->b2.ucols[b->nucols + c] = s->rescols[c];
+  kernel_eval_batch(s->k2, &s->b2);
+  memset(s->eligible, 0, sizeof *s->eligible * (size_t)n);
+  for (int j = 0; j < r->m->nmeasures; j++) {
+    const column *out = kernel_output(s->k2, r->measure_out[j]);
+    for (int u = 0; u < n; u++)
+      if (!out->null[u] && out->v[u] != 0) s->eligible[u] |= (uint64_t)1 << j;
+  }
+}
+
+void scorer_eval_batch(scorer *s, const batch *b) {
+  int n = b->nunits;
+  s->nunits = n;
+  kernel_eval_batch(s->k1, b);
+  memset(s->excluded, 0, (size_t)n);
+  for (int i = 0; i < s->r->m->ninds; i++) match_indicator(s, i, n);
+  classify(s, n);
+  if (s->r->p2) eval_measures(s, b);
+  else memset(s->eligible, 0, sizeof *s->eligible * (size_t)n);
+}
