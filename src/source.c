@@ -1,0 +1,810 @@
+/*
+** source.c: the data source, a SQLite database opened read-only.
+**
+** Units and members are read by a merge join of two ordered scans
+** (`ORDER BY key COLLATE BINARY` on each table), so memory stays flat
+** whatever the population: the reader holds one batch of columns, reused.
+** Keys are compared exactly as SQLite orders them for the BINARY collation,
+** which is what makes the merge agree with the scans. Every value read feeds
+** a SHA-256 fingerprint (raw SQLite type + canonical bytes, a tag per row), so
+** the fingerprint depends on the data and the columns read, not on batching.
+*/
+#include "source.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <openssl/evp.h>
+#include <sqlite3.h>
+
+struct source {
+  sqlite3 *db;
+  char *path;              /* as given, for messages */
+};
+
+/* ---- opening ---- */
+
+static int db_error(source *s, af_err *e) {
+  return af_fail(e, "%s: read error: %s", s->path, sqlite3_errmsg(s->db));
+}
+
+static void set_pragmas(sqlite3 *db) {
+  /* Read-only tuning; failures are harmless, so results are ignored.
+  ** threads lets the sorter use a helper thread when a table must be sorted. */
+  sqlite3_exec(db, "PRAGMA query_only=1; PRAGMA cache_size=-65536;"
+                   "PRAGMA mmap_size=1073741824; PRAGMA threads=2;"
+                   "PRAGMA temp_store=FILE;", NULL, NULL, NULL);
+}
+
+int source_open(const char *path, source **out, af_err *e) {
+  struct stat sb;
+  *out = NULL;
+  if (stat(path, &sb) != 0) {
+    if (errno == ENOENT) return af_fail(e, "%s: no such file", path);
+    return af_fail(e, "%s: cannot open: %s", path, strerror(errno));
+  }
+  if (S_ISDIR(sb.st_mode)) return af_fail(e, "%s: is a directory", path);
+  sqlite3 *db = NULL;
+  int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+  if (rc != SQLITE_OK) {
+    af_fail(e, "%s: cannot open: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    sqlite3_close(db);
+    return -1;
+  }
+  /* The open is lazy: the first read of the schema finds out what the file is. */
+  rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+  if (rc != SQLITE_OK) {
+    if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
+      af_fail(e, "%s: not a SQLite database", path);
+    else
+      af_fail(e, "%s: cannot read: %s", path, sqlite3_errmsg(db));
+    sqlite3_close(db);
+    return -1;
+  }
+  set_pragmas(db);
+  source *s = af_calloc(1, sizeof *s);
+  s->db = db;
+  s->path = af_strdup(path);
+  *out = s;
+  return 0;
+}
+
+void source_close(source *s) {
+  if (!s) return;
+  sqlite3_close(s->db);
+  free(s->path);
+  free(s);
+}
+
+/* ---- schema ---- */
+
+int source_tables(source *s, char ***names, int *n, af_err *e) {
+  sqlite3_stmt *st = NULL;
+  *names = NULL;
+  *n = 0;
+  if (sqlite3_prepare_v2(s->db, "SELECT name FROM sqlite_schema WHERE type IN ('table','view')"
+                         " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+                         -1, &st, NULL) != SQLITE_OK)
+    return db_error(s, e);
+  int cap = 0, rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    af_grow(names, &cap, *n + 1, sizeof **names);
+    (*names)[(*n)++] = af_strdup((const char *)sqlite3_column_text(st, 0));
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) {
+    for (int i = 0; i < *n; i++) free((*names)[i]);
+    free(*names);
+    *names = NULL;
+    *n = 0;
+    return db_error(s, e);
+  }
+  return 0;
+}
+
+static void free_names(char **v, int n) {
+  for (int i = 0; i < n; i++) free(v[i]);
+  free(v);
+}
+
+/* The schema's spelling of table (SQLite identifiers are case-insensitive),
+** or NULL with "no table" and a did-you-mean hint. Caller frees. */
+static char *find_table(source *s, const char *table, af_err *e) {
+  char **names;
+  int n;
+  if (source_tables(s, &names, &n, e) != 0) return NULL;
+  char *found = NULL;
+  for (int i = 0; i < n && !found; i++)
+    if (sqlite3_stricmp(names[i], table) == 0) found = af_strdup(names[i]);
+  if (!found) {
+    const char *hint = af_suggest(table, (const char *const *)names, n);
+    if (hint)
+      af_fail(e, "no table '%s' in %s (did you mean '%s'?)", table, s->path, hint);
+    else
+      af_fail(e, "no table '%s' in %s", table, s->path);
+  }
+  free_names(names, n);
+  return found;
+}
+
+/* Declared type -> vtype, following SQLite's column affinity rules. Of the
+** NUMERIC-affinity remainder only the names that mean numbers (NUMERIC,
+** DECIMAL, BOOLEAN, DATE...) become VT_NUM; anything else (STRING, JSON...)
+** is VT_ANY because SQLite would keep its text as text. */
+static vtype decl_vtype(const char *decl) {
+  if (!decl || !*decl) return VT_ANY;
+  char up[128];
+  size_t i = 0;
+  for (; decl[i] && i < sizeof up - 1; i++)
+    up[i] = (decl[i] >= 'a' && decl[i] <= 'z') ? (char)(decl[i] - 32) : decl[i];
+  up[i] = '\0';
+  if (strstr(up, "INT")) return VT_NUM;
+  if (strstr(up, "CHAR") || strstr(up, "CLOB") || strstr(up, "TEXT")) return VT_TEXT;
+  if (strstr(up, "BLOB")) return VT_ANY;
+  if (strstr(up, "REAL") || strstr(up, "FLOA") || strstr(up, "DOUB")) return VT_NUM;
+  if (strstr(up, "NUM") || strstr(up, "DEC") || strstr(up, "BOOL") || strstr(up, "DATE"))
+    return VT_NUM;
+  return VT_ANY;
+}
+
+/* Columns of a table already found in the schema (spelled as there). */
+static int table_columns(source *s, const char *table, name_decl **cols, int *n, af_err *e) {
+  sqlite3_stmt *st = NULL;
+  *cols = NULL;
+  *n = 0;
+  if (sqlite3_prepare_v2(s->db, "SELECT name, type FROM pragma_table_info(?)", -1, &st,
+                         NULL) != SQLITE_OK)
+    return db_error(s, e);
+  sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+  int cap = 0, rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    af_grow(cols, &cap, *n + 1, sizeof **cols);
+    (*cols)[*n].name = af_strdup((const char *)sqlite3_column_text(st, 0));
+    (*cols)[*n].type = decl_vtype((const char *)sqlite3_column_text(st, 1));
+    (*n)++;
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE) {
+    source_free_columns(*cols, *n);
+    *cols = NULL;
+    *n = 0;
+    return db_error(s, e);
+  }
+  return 0;
+}
+
+int source_columns(source *s, const char *table, name_decl **cols, int *n, af_err *e) {
+  *cols = NULL;
+  *n = 0;
+  char *t = find_table(s, table, e);
+  if (!t) return -1;
+  int rc = table_columns(s, t, cols, n, e);
+  free(t);
+  return rc;
+}
+
+void source_free_columns(name_decl *cols, int n) {
+  for (int i = 0; i < n; i++) free((char *)cols[i].name);
+  free(cols);
+}
+
+/* Index of column name in cols (exact, else case-insensitive), or -1 with
+** "no column" and a did-you-mean hint. */
+static int find_column(const name_decl *cols, int n, const char *name, const char *table,
+                       af_err *e) {
+  for (int i = 0; i < n; i++)
+    if (strcmp(cols[i].name, name) == 0) return i;
+  for (int i = 0; i < n; i++)
+    if (sqlite3_stricmp(cols[i].name, name) == 0) return i;
+  const char **cands = af_malloc((size_t)(n ? n : 1) * sizeof *cands);
+  for (int i = 0; i < n; i++) cands[i] = cols[i].name;
+  const char *hint = af_suggest(name, cands, n);
+  if (hint)
+    af_fail(e, "no column '%s' in table %s (did you mean '%s'?)", name, table, hint);
+  else
+    af_fail(e, "no column '%s' in table %s", name, table);
+  free(cands);
+  return -1;
+}
+
+/* ---- keys: SQLite's BINARY ordering ---- */
+
+typedef struct kv {
+  int type;                 /* SQLITE_NULL / INTEGER / FLOAT / TEXT / BLOB */
+  int64_t i;
+  double d;
+  const unsigned char *p;
+  int n;
+} kv;
+
+/* Load column c of st; must run before any other access converts the value. */
+static void kv_load(sqlite3_stmt *st, int c, kv *k) {
+  k->type = sqlite3_column_type(st, c);
+  switch (k->type) {
+    case SQLITE_INTEGER: k->i = sqlite3_column_int64(st, c); break;
+    case SQLITE_FLOAT: k->d = sqlite3_column_double(st, c); break;
+    case SQLITE_TEXT:
+      k->p = sqlite3_column_text(st, c);
+      k->n = sqlite3_column_bytes(st, c);
+      break;
+    case SQLITE_BLOB:
+      k->p = sqlite3_column_blob(st, c);
+      k->n = sqlite3_column_bytes(st, c);
+      break;
+    default: break;
+  }
+}
+
+/* As SQLite's sqlite3IntFloatCompare (without long double): exact. */
+static int int_float_cmp(int64_t i, double r) {
+  if (r < -9223372036854775808.0) return 1;
+  if (r >= 9223372036854775808.0) return -1;
+  int64_t y = (int64_t)r;
+  if (i < y) return -1;
+  if (i > y) return 1;
+  double s = (double)i;
+  return s < r ? -1 : s > r ? 1 : 0;
+}
+
+static int type_class(int t) {
+  return t == SQLITE_NULL ? 0 : (t == SQLITE_INTEGER || t == SQLITE_FLOAT) ? 1
+       : t == SQLITE_TEXT ? 2 : 3;
+}
+
+static int kv_cmp(const kv *a, const kv *b) {
+  int ca = type_class(a->type), cb = type_class(b->type);
+  if (ca != cb) return ca < cb ? -1 : 1;
+  if (ca == 0) return 0;
+  if (ca == 1) {
+    if (a->type == SQLITE_INTEGER && b->type == SQLITE_INTEGER)
+      return a->i < b->i ? -1 : a->i > b->i;
+    if (a->type == SQLITE_FLOAT && b->type == SQLITE_FLOAT)
+      return a->d < b->d ? -1 : a->d > b->d;
+    if (a->type == SQLITE_INTEGER) return int_float_cmp(a->i, b->d);
+    return -int_float_cmp(b->i, a->d);
+  }
+  int m = a->n < b->n ? a->n : b->n;
+  int c = m ? memcmp(a->p, b->p, (size_t)m) : 0;
+  if (c) return c < 0 ? -1 : 1;
+  return a->n < b->n ? -1 : a->n > b->n;
+}
+
+/* ---- the reader ---- */
+
+typedef struct scan {
+  sqlite3_stmt *st;
+  char *table;              /* schema spelling */
+  char **cols;              /* columns read (schema spelling), after the key */
+  vtype *types;
+  int ncols;
+  int rowid;                /* select index of the rowid, -1 if none */
+  int64_t ordinal;          /* rows stepped, for tables without rowid */
+} scan;
+
+struct source_reader {
+  source *s;
+  strpool *pool;
+  scan u, m;
+  int has_members;
+  int mstate;               /* 0: step next, 1: a row is pending, 2: done */
+  int units_done, failed;
+  kv ukey;                  /* the current unit's key (points into u.st) */
+  unsigned char *prev;      /* copy of the previous unit key's bytes */
+  kv pkey;
+  int have_prev, prevcap;
+  /* the batch, reused */
+  column *ucols, *mcols;
+  int ucap, mcap;
+  int *mstart;
+  char *idbuf;
+  size_t idlen, idcap;
+  size_t *idoff;
+  const char **ids;
+  source_stats stats;
+  EVP_MD_CTX *md;
+  size_t hlen;
+  unsigned char hbuf[1 << 16];
+};
+
+/* ---- fingerprint ---- */
+
+static void h_flush(source_reader *r) {
+  if (r->hlen) EVP_DigestUpdate(r->md, r->hbuf, r->hlen);
+  r->hlen = 0;
+}
+
+static void h_put(source_reader *r, const void *p, size_t n) {
+  if (r->hlen + n > sizeof r->hbuf) {
+    h_flush(r);
+    if (n > sizeof r->hbuf) {
+      EVP_DigestUpdate(r->md, p, n);
+      return;
+    }
+  }
+  memcpy(r->hbuf + r->hlen, p, n);
+  r->hlen += n;
+}
+
+static void h_tag64(source_reader *r, char tag, uint64_t x) {
+  unsigned char b[9];
+  b[0] = (unsigned char)tag;
+  for (int i = 0; i < 8; i++) b[1 + i] = (unsigned char)(x >> (8 * i));
+  h_put(r, b, 9);
+}
+
+static void h_bytes(source_reader *r, char tag, const void *p, size_t n) {
+  h_tag64(r, tag, (uint64_t)n);
+  h_put(r, p, n);
+}
+
+/* A value, tagged by its stored type. Call after kv_load-style access only
+** (the caller passes what it already fetched). */
+static void h_value(source_reader *r, const kv *k) {
+  switch (k->type) {
+    case SQLITE_INTEGER: h_tag64(r, 'i', (uint64_t)k->i); break;
+    case SQLITE_FLOAT: {
+      uint64_t bits;
+      memcpy(&bits, &k->d, 8);
+      h_tag64(r, 'f', bits);
+      break;
+    }
+    case SQLITE_TEXT: h_bytes(r, 't', k->p, (size_t)k->n); break;
+    case SQLITE_BLOB: h_bytes(r, 'b', k->p, (size_t)k->n); break;
+    default: {
+      unsigned char z = 'n';
+      h_put(r, &z, 1);
+    }
+  }
+}
+
+static void h_header(source_reader *r, const scan *sc, const char *key) {
+  h_bytes(r, 'T', sc->table, strlen(sc->table));
+  h_bytes(r, 'K', key, strlen(key));
+  for (int i = 0; i < sc->ncols; i++) {
+    h_bytes(r, 'C', sc->cols[i], strlen(sc->cols[i]));
+    h_tag64(r, 'y', (uint64_t)sc->types[i]);
+  }
+}
+
+/* ---- setting up a scan ---- */
+
+static void put_ident(strbuf *b, const char *name) {
+  sb_putc(b, '"');
+  for (const char *p = name; *p; p++) {
+    if (*p == '"') sb_putc(b, '"');
+    sb_putc(b, *p);
+  }
+  sb_putc(b, '"');
+}
+
+/* The first rowid alias that is not the name of a real column. */
+static const char *rowid_alias(const name_decl *cols, int n) {
+  static const char *const alias[] = {"rowid", "_rowid_", "oid"};
+  for (int a = 0; a < 3; a++) {
+    int taken = 0;
+    for (int i = 0; i < n; i++) taken |= sqlite3_stricmp(cols[i].name, alias[a]) == 0;
+    if (!taken) return alias[a];
+  }
+  return NULL;
+}
+
+static int prepare_scan(source *s, scan *sc, const char *key, const name_decl *schema,
+                        int nschema, af_err *e) {
+  strbuf b = {0};
+  const char *alias = rowid_alias(schema, nschema);
+  for (int pass = alias ? 0 : 1; pass < 2; pass++) {
+    sb_puts(&b, "SELECT ");
+    put_ident(&b, key);
+    for (int i = 0; i < sc->ncols; i++) {
+      sb_puts(&b, ", ");
+      put_ident(&b, sc->cols[i]);
+    }
+    /* Tables WITHOUT ROWID and views have no rowid: then rows are numbered by scan order. */
+    if (pass == 0) sb_printf(&b, ", %s", alias);
+    sb_puts(&b, " FROM ");
+    put_ident(&b, sc->table);
+    sb_puts(&b, " ORDER BY ");
+    put_ident(&b, key);
+    sb_puts(&b, " COLLATE BINARY");
+    int rc = sqlite3_prepare_v2(s->db, b.s, -1, &sc->st, NULL);
+    b.len = 0;
+    if (rc == SQLITE_OK) {
+      sc->rowid = pass == 0 ? sc->ncols + 1 : -1;
+      sb_free(&b);
+      return 0;
+    }
+    if (pass == 1) {
+      sb_free(&b);
+      return af_fail(e, "%s: cannot read table %s: %s", s->path, sc->table,
+                     sqlite3_errmsg(s->db));
+    }
+  }
+  sb_free(&b);
+  return -1;
+}
+
+/* Resolve table, key and columns against the schema, then prepare the scan. */
+static int setup_scan(source *s, scan *sc, const char *table, const char *key,
+                      const char *const *cols, const vtype *types, int ncols, char **keyname,
+                      af_err *e) {
+  sc->table = find_table(s, table, e);
+  if (!sc->table) return -1;
+  name_decl *schema;
+  int nschema, rc = -1;
+  if (table_columns(s, sc->table, &schema, &nschema, e) != 0) return -1;
+  sc->cols = af_calloc((size_t)(ncols ? ncols : 1), sizeof *sc->cols);
+  sc->types = af_calloc((size_t)(ncols ? ncols : 1), sizeof *sc->types);
+  int k = find_column(schema, nschema, key, sc->table, e);
+  if (k < 0) goto done;
+  *keyname = af_strdup(schema[k].name);
+  for (int i = 0; i < ncols; i++) {
+    int c = find_column(schema, nschema, cols[i], sc->table, e);
+    if (c < 0) goto done;
+    sc->cols[i] = af_strdup(schema[c].name);
+    sc->types[i] = types[i];
+    sc->ncols = i + 1;
+  }
+  rc = prepare_scan(s, sc, *keyname, schema, nschema, e);
+done:
+  source_free_columns(schema, nschema);
+  return rc;
+}
+
+static void free_scan(scan *sc) {
+  sqlite3_finalize(sc->st);
+  free(sc->table);
+  if (sc->cols)
+    for (int i = 0; i < sc->ncols; i++) free(sc->cols[i]);
+  free(sc->cols);
+  free(sc->types);
+}
+
+static void free_reader(source_reader *r) {
+  free_scan(&r->u);
+  free_scan(&r->m);
+  for (int i = 0; i < r->u.ncols; i++) {
+    free(r->ucols[i].v);
+    free(r->ucols[i].null);
+  }
+  for (int j = 0; j < r->m.ncols; j++) {
+    free(r->mcols[j].v);
+    free(r->mcols[j].null);
+  }
+  free(r->ucols);
+  free(r->mcols);
+  free(r->mstart);
+  free(r->idbuf);
+  free(r->idoff);
+  free(r->ids);
+  free(r->prev);
+  EVP_MD_CTX_free(r->md);
+  free(r);
+}
+
+int source_read_begin(source *s, const source_plan *plan, strpool *pool,
+                      source_reader **out, af_err *e) {
+  source_reader *r = af_calloc(1, sizeof *r);
+  r->s = s;
+  r->pool = pool;
+  r->md = EVP_MD_CTX_new();
+  if (!r->md || EVP_DigestInit_ex(r->md, EVP_sha256(), NULL) != 1) abort();
+  char *ukey = NULL, *mkey = NULL;
+  int rc = setup_scan(s, &r->u, plan->unit_table, plan->unit_id, plan->unit_cols,
+                      plan->unit_types, plan->nunit_cols, &ukey, e);
+  r->has_members = plan->member_table != NULL;
+  if (rc == 0 && r->has_members)
+    rc = setup_scan(s, &r->m, plan->member_table, plan->member_unit, plan->member_cols,
+                    plan->member_types, plan->nmember_cols, &mkey, e);
+  r->ucols = af_calloc((size_t)r->u.ncols + 1, sizeof *r->ucols);
+  r->mcols = af_calloc((size_t)r->m.ncols + 1, sizeof *r->mcols);
+  if (rc == 0) {
+    h_header(r, &r->u, ukey);
+    if (r->has_members) h_header(r, &r->m, mkey);
+  }
+  free(ukey);
+  free(mkey);
+  if (rc != 0) {
+    free_reader(r);
+    *out = NULL;
+    return -1;
+  }
+  r->mstate = r->has_members ? 0 : 2;
+  *out = r;
+  return 0;
+}
+
+/* ---- reading rows ---- */
+
+static void grow_cols(column *c, int n, int *cap, int need) {
+  if (need <= *cap) return;
+  int nc = *cap ? *cap : 64;
+  while (nc < need) nc *= 2;
+  for (int i = 0; i < n; i++) {
+    c[i].v = af_realloc(c[i].v, (size_t)nc * sizeof *c[i].v);
+    c[i].null = af_realloc(c[i].null, (size_t)nc);
+  }
+  *cap = nc;
+}
+
+static int64_t row_number(const scan *sc) {
+  return sc->rowid >= 0 ? sqlite3_column_int64(sc->st, sc->rowid) : sc->ordinal;
+}
+
+/* Quote up to 40 bytes of a value for a message. */
+static void quote_value(char *out, size_t cap, const unsigned char *p, int n) {
+  int m = n > 40 ? 40 : n;
+  snprintf(out, cap, "'%.*s'%s", m, (const char *)p, n > m ? "..." : "");
+}
+
+/* "table persons, column age, row 17 (unit 'abc'): what" */
+static int bad_value(source_reader *r, const scan *sc, int col, const char *unit,
+                     const char *what, af_err *e) {
+  r->failed = 1;
+  return af_fail(e, "table %s, column %s, row %lld (unit '%s'): %s", sc->table,
+                 sc->cols[col], (long long)row_number(sc), unit, what);
+}
+
+/* A complete decimal number, as SQLite would read one from text: optional
+** surrounding spaces, sign, digits with an optional point, optional exponent. */
+static int parse_number(const unsigned char *p, int n, double *out) {
+  char tmp[64];
+  int i = 0, j = n;
+  while (i < j && (p[i] == ' ' || p[i] == '\t')) i++;
+  while (j > i && (p[j - 1] == ' ' || p[j - 1] == '\t')) j--;
+  if (j - i <= 0 || j - i >= (int)sizeof tmp) return 0;
+  int k = i, digits = 0;
+  if (p[k] == '+' || p[k] == '-') k++;
+  while (k < j && p[k] >= '0' && p[k] <= '9') k++, digits++;
+  if (k < j && p[k] == '.') {
+    k++;
+    while (k < j && p[k] >= '0' && p[k] <= '9') k++, digits++;
+  }
+  if (!digits) return 0;
+  if (k < j && (p[k] == 'e' || p[k] == 'E')) {
+    k++;
+    if (k < j && (p[k] == '+' || p[k] == '-')) k++;
+    int ed = 0;
+    while (k < j && p[k] >= '0' && p[k] <= '9') k++, ed++;
+    if (!ed) return 0;
+  }
+  if (k != j) return 0;
+  memcpy(tmp, p + i, (size_t)(j - i));
+  tmp[j - i] = '\0';
+  *out = strtod(tmp, NULL);
+  return 1;
+}
+
+/* Read select column c (1-based after the key) of sc into col[row]. */
+static int read_value(source_reader *r, const scan *sc, int c, column *col, int row,
+                      const char *unit, af_err *e) {
+  kv k;
+  kv_load(sc->st, c + 1, &k);
+  h_value(r, &k);
+  col->null[row] = k.type == SQLITE_NULL;
+  col->v[row] = 0;
+  if (k.type == SQLITE_NULL) return 0;
+  vtype t = sc->types[c];
+  if (t == VT_TEXT || t == VT_ANY) {
+    const unsigned char *p = k.p;
+    int n = k.n;
+    if (k.type != SQLITE_TEXT) {
+      p = sqlite3_column_text(sc->st, c + 1);
+      n = sqlite3_column_bytes(sc->st, c + 1);
+    }
+    col->v[row] = strpool_intern(r->pool, (const char *)p, (size_t)n);
+    return 0;
+  }
+  double d;
+  char msg[128];
+  switch (k.type) {
+    case SQLITE_INTEGER: col->v[row] = (double)k.i; return 0;
+    case SQLITE_FLOAT: d = k.d; break;
+    case SQLITE_TEXT:
+      if (!parse_number(k.p, k.n, &d)) {
+        char q[64];
+        quote_value(q, sizeof q, k.p, k.n);
+        snprintf(msg, sizeof msg, "text %s where a number is expected", q);
+        return bad_value(r, sc, c, unit, msg, e);
+      }
+      break;
+    default: return bad_value(r, sc, c, unit, "a blob where a number is expected", e);
+  }
+  if (!isfinite(d)) return bad_value(r, sc, c, unit, "not a finite number", e);
+  col->v[row] = d;
+  return 0;
+}
+
+static int step_error(source_reader *r, af_err *e) {
+  r->failed = 1;
+  return af_fail(e, "%s: read error: %s", r->s->path, sqlite3_errmsg(r->s->db));
+}
+
+/* Append the current unit's id text; returns its offset in idbuf. */
+static void push_id(source_reader *r, int u) {
+  const unsigned char *p = sqlite3_column_text(r->u.st, 0);
+  size_t n = (size_t)sqlite3_column_bytes(r->u.st, 0);
+  if (r->idlen + n + 1 > r->idcap) {
+    size_t c = r->idcap ? r->idcap : 4096;
+    while (c < r->idlen + n + 1) c *= 2;
+    r->idbuf = af_realloc(r->idbuf, c);
+    r->idcap = c;
+  }
+  memcpy(r->idbuf + r->idlen, p, n);
+  r->idbuf[r->idlen + n] = '\0';
+  r->idoff[u] = r->idlen;
+  r->idlen += n + 1;
+}
+
+/* Keep a copy of the current unit key for the duplicate/order check. */
+static void save_prev(source_reader *r) {
+  r->pkey = r->ukey;
+  if (r->ukey.type == SQLITE_TEXT || r->ukey.type == SQLITE_BLOB) {
+    if (r->ukey.n > r->prevcap) {
+      r->prevcap = r->ukey.n * 2 + 16;
+      r->prev = af_realloc(r->prev, (size_t)r->prevcap);
+    }
+    if (r->ukey.n) memcpy(r->prev, r->ukey.p, (size_t)r->ukey.n);
+    r->pkey.p = r->prev;
+  }
+  r->have_prev = 1;
+}
+
+/* Check the new unit key against the previous one. */
+static int check_key(source_reader *r, const char *id, af_err *e) {
+  if (r->ukey.type == SQLITE_NULL) {
+    r->failed = 1;
+    return af_fail(e, "table %s, row %lld: the unit id is NULL", r->u.table,
+                   (long long)row_number(&r->u));
+  }
+  if (!r->have_prev) return 0;
+  int c = kv_cmp(&r->pkey, &r->ukey);
+  if (c == 0) {
+    r->failed = 1;
+    return af_fail(e, "table %s: duplicate unit id '%s'", r->u.table, id);
+  }
+  if (c > 0) {
+    r->failed = 1;
+    return af_fail(e, "table %s: rows not in unit id order at row %lld", r->u.table,
+                   (long long)row_number(&r->u));
+  }
+  return 0;
+}
+
+static void ensure_units(source_reader *r, int need) {
+  int old = r->ucap;
+  grow_cols(r->ucols, r->u.ncols, &r->ucap, need);
+  if (r->ucap == old && r->mstart) return;
+  r->mstart = af_realloc(r->mstart, ((size_t)r->ucap + 1) * sizeof *r->mstart);
+  r->idoff = af_realloc(r->idoff, ((size_t)r->ucap + 1) * sizeof *r->idoff);
+  r->ids = af_realloc(r->ids, ((size_t)r->ucap + 1) * sizeof *r->ids);
+}
+
+static int step_member(source_reader *r, af_err *e) {
+  int rc = sqlite3_step(r->m.st);
+  if (rc == SQLITE_ROW) {
+    r->m.ordinal++;
+    r->mstate = 1;
+    return 0;
+  }
+  if (rc == SQLITE_DONE) {
+    r->mstate = 2;
+    return 0;
+  }
+  return step_error(r, e);
+}
+
+/* Join the pending member rows that belong to the current unit u (id text
+** id): skip smaller keys as orphans, take equal ones, stop at a larger one. */
+static int read_members(source_reader *r, batch *b, const char *id, af_err *e) {
+  for (;;) {
+    if (r->mstate == 0 && step_member(r, e) != 0) return -1;
+    if (r->mstate == 2) return 0;
+    kv mk;
+    kv_load(r->m.st, 0, &mk);
+    int c = kv_cmp(&mk, &r->ukey);
+    if (c > 0) return 0;
+    r->mstate = 0;
+    if (c < 0) {
+      r->stats.orphans++;
+      continue;
+    }
+    int row = b->nmembers;
+    grow_cols(r->mcols, r->m.ncols, &r->mcap, row + 1);
+    unsigned char tag = 'M';
+    h_put(r, &tag, 1);
+    for (int j = 0; j < r->m.ncols; j++)
+      if (read_value(r, &r->m, j, &r->mcols[j], row, id, e) != 0) return -1;
+    b->nmembers++;
+    r->stats.members++;
+  }
+}
+
+/* After the last unit every remaining member row is an orphan. */
+static int drain_orphans(source_reader *r, af_err *e) {
+  if (r->mstate == 1) {
+    r->stats.orphans++;
+    r->mstate = 0;
+  }
+  while (r->mstate == 0) {
+    if (step_member(r, e) != 0) return -1;
+    if (r->mstate == 1) {
+      r->stats.orphans++;
+      r->mstate = 0;
+    }
+  }
+  return 0;
+}
+
+static int read_unit(source_reader *r, batch *b, af_err *e) {
+  int u = b->nunits;
+  ensure_units(r, u + 1);
+  kv_load(r->u.st, 0, &r->ukey);
+  unsigned char tag = 'U';
+  h_put(r, &tag, 1);
+  h_value(r, &r->ukey);
+  if (r->ukey.type != SQLITE_NULL) push_id(r, u);
+  const char *id = r->ukey.type != SQLITE_NULL ? r->idbuf + r->idoff[u] : "";
+  if (check_key(r, id, e) != 0) return -1;
+  for (int i = 0; i < r->u.ncols; i++)
+    if (read_value(r, &r->u, i, &r->ucols[i], u, id, e) != 0) return -1;
+  r->mstart[u] = b->nmembers;
+  if (r->has_members) {
+    if (read_members(r, b, id, e) != 0) return -1;
+    if (b->nmembers == r->mstart[u]) r->stats.units_without_members++;
+  }
+  save_prev(r);
+  b->nunits++;
+  r->stats.units++;
+  return 0;
+}
+
+static void publish(source_reader *r, batch *b, const char *const **unit_ids) {
+  ensure_units(r, b->nunits + 1);
+  r->mstart[b->nunits] = b->nmembers;
+  for (int u = 0; u < b->nunits; u++) r->ids[u] = r->idbuf + r->idoff[u];
+  b->mstart = r->mstart;
+  b->ucols = r->ucols;
+  b->nucols = r->u.ncols;
+  b->mcols = r->mcols;
+  b->nmcols = r->m.ncols;
+  if (unit_ids) *unit_ids = r->ids;
+}
+
+int source_read_batch(source_reader *r, batch *b, const char *const **unit_ids,
+                      int max_units, af_err *e) {
+  b->nunits = 0;
+  b->nmembers = 0;
+  r->idlen = 0;
+  if (r->failed) return af_fail(e, "%s: the read has already failed", r->s->path);
+  if (max_units < 1) max_units = 1;
+  while (!r->units_done && b->nunits < max_units) {
+    int rc = sqlite3_step(r->u.st);
+    if (rc == SQLITE_DONE) {
+      r->units_done = 1;
+      if (r->has_members && drain_orphans(r, e) != 0) return -1;
+      break;
+    }
+    if (rc != SQLITE_ROW) return step_error(r, e);
+    r->u.ordinal++;
+    if (read_unit(r, b, e) != 0) return -1;
+  }
+  publish(r, b, unit_ids);
+  return b->nunits;
+}
+
+void source_read_end(source_reader *r, source_stats *st) {
+  if (!r) return;
+  h_tag64(r, 'E', (uint64_t)r->stats.units);
+  h_tag64(r, 'm', (uint64_t)r->stats.members);
+  h_tag64(r, 'o', (uint64_t)r->stats.orphans);
+  h_flush(r);
+  unsigned char md[32];
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(r->md, md, &n);
+  af_hex(md, 32, r->stats.sha256);
+  if (st) *st = r->stats;
+  free_reader(r);
+}
