@@ -71,4 +71,53 @@ vtype program_input_type(const program *p, int level, int i);
 ** (names[0..n)). Fails naming the first input not found. */
 int program_bind(program *p, int level, const char *const *names, int n, af_err *e);
 
+/* For `explain`: the parts of rule o worth showing a reviewer, as source
+** text: each distinct name the rule reads at unit level (column, define,
+** param, deprived('id') / points('id')) and each aggregate call
+** ("sum(income)"), in first-use order. A member column that only appears
+** inside an aggregate is not shown alone. The program owns the texts.
+** Returns 0, or -1 when o is out of range. */
+int program_rule_parts(const program *p, int o, const char *const **texts, int *n);
+
+/* ---- The compiled form, read by the kernel (kernel.c) ----
+** Registers are numbered from 0. A constant register holds one scalar and
+** has no storage; an input register reads a batch column; every other
+** register is written by exactly one instruction. */
+typedef enum opcode {
+  OP_FILL,      /* dst[i] = const a (dst level from the register) */
+  OP_BCAST,     /* member dst[m] = unit a[u] for m in u's members (a may be const) */
+  OP_TRUTH,     /* dst = a != 0 (a condition read from a column) */
+  OP_NEG, OP_NOT, OP_ISNULL, OP_NOTNULL,
+  OP_ADD, OP_SUB, OP_MUL, OP_DIV,
+  OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE,
+  OP_AND, OP_OR,
+  OP_IN,        /* dst = a in (items) */
+  /* aggregates: unit dst from member a, optional member filter b (-1: none) */
+  OP_ANY, OP_ALL, OP_COUNT, OP_SUM, OP_MEAN, OP_MIN, OP_MAX
+} opcode;
+
+typedef struct prog_reg {
+  int level;            /* 0 unit, 1 member, -1 constant */
+  int input;            /* >= 0: reads input `input` of its level */
+  double cval;          /* constant value */
+  unsigned char cnull;  /* constant is null */
+} prog_reg;
+
+typedef struct prog_instr {
+  opcode op;
+  int dst, a, b;        /* registers; a/b -1 when unused */
+  int *items;           /* OP_IN: the list's registers */
+  int nitems;
+} prog_instr;
+
+const prog_reg *program_regs(const program *p, int *n);
+const prog_instr *program_code(const program *p, int *n);
+/* The register holding output o, and the one holding part `part` of rule o
+** (-1 when out of range). */
+int program_output_reg(const program *p, int o);
+int program_part_reg(const program *p, int o, int part);
+vtype program_part_type(const program *p, int o, int part);
+/* The batch column bound to input i of level (-1 before program_bind). */
+int program_input_col(const program *p, int level, int i);
+
 #endif

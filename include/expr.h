@@ -44,10 +44,17 @@ typedef struct expr {
   char *str;          /* EX_STR value, EX_NAME / EX_CALL name */
   struct expr **args; /* operands */
   int nargs;
+  int height;         /* 1 for a leaf, else 1 + the highest operand */
 } expr;
 
+/* Limits that keep hostile input from exhausting the stack or memory. */
+#define EXPR_MAX_LEN 65536     /* characters of source text */
+#define EXPR_MAX_NEST 200      /* nested parentheses, calls, unary operators */
+#define EXPR_MAX_HEIGHT 1000   /* height of the tree (long operator chains) */
+
 /* Parse text. On error returns -1, fills e with a message such as
-** "unexpected ')' at column 14" or "unterminated string at column 3" and sets
+** "unexpected ')' near ')' at column 14", "unterminated string at column 3",
+** "expected ')' to close '(' opened at column 4" or "empty expression", and sets
 ** *errpos to the 1-based column (when errpos is not NULL). */
 int expr_parse(const char *text, expr **out, af_err *e, int *errpos);
 void expr_free(expr *x);

@@ -31,9 +31,17 @@ typedef struct kernel kernel;
 
 kernel *kernel_new(const program *p);
 void kernel_free(kernel *k);
-/* Evaluate every output of the (bound) program over b. */
+/* Evaluate every output of the program over b. The program must be bound
+** (program_bind, both levels) to b's column layout first. Registers grow to
+** the largest batch seen; nothing is allocated for batches no larger. */
 void kernel_eval_batch(kernel *k, const batch *b);
 /* Output o of the last evaluation: nunits values, valid until the next call. */
 const column *kernel_output(const kernel *k, int o);
+
+/* For `explain`: the value of part `part` of rule o (program_rule_parts) for
+** unit `unit` of the last evaluated batch. Returns 0, or -1 when o, part or
+** unit is out of range. */
+int kernel_part_value(const kernel *k, int o, int part, int unit, double *v, int *isnull,
+                      vtype *type);
 
 #endif
