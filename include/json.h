@@ -35,4 +35,7 @@ void json_null(json *j);
 /* Shortest decimal form of v that reads back as v (also used for text output). */
 void json_fmt_double(double v, char out[32]);
 
+/* The number under the first occurrence of "key" in a JSON text; 0 if found. */
+int json_find_number(const char *text, const char *key, double *out);
+
 #endif

@@ -141,3 +141,19 @@ void json_null(json *j) {
   item(j);
   sb_puts(&j->out, "null");
 }
+
+int json_find_number(const char *text, const char *key, double *out) {
+  if (!text) return -1;
+  size_t n = strlen(key);
+  for (const char *p = strchr(text, '"'); p; p = strchr(p + 1, '"')) {
+    if (strncmp(p + 1, key, n) != 0 || p[n + 1] != '"') continue;
+    const char *q = p + n + 2;
+    while (*q == ' ' || *q == ':') q++;
+    char *end;
+    double v = strtod(q, &end);
+    if (end == q) return -1;
+    *out = v;
+    return 0;
+  }
+  return -1;
+}

@@ -1,0 +1,446 @@
+/*
+** compare.c: transitions, per-group and per-indicator deltas, measure gains
+** and losses, and the list of changed units, between two scored methodologies.
+*/
+#include "compare.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Rank of band b from best (0): AF bands ascend from the best category,
+** points bands ascend towards it. */
+static int band_rank(const model *m, int b) {
+  return m->scoring == SCORING_AF ? b : m->nbands - 1 - b;
+}
+
+void compare_init(compare *c, const run *rn, int base, int var, FILE *changes) {
+  memset(c, 0, sizeof *c);
+  const model *mb = rn->models[base], *mv = rn->models[var];
+  c->rn = rn;
+  c->base = base;
+  c->var = var;
+  c->changes = changes;
+  c->nfrom = mb->nbands + 1;
+  c->nto = mv->nbands + 1;
+  c->counts = af_calloc((size_t)(c->nfrom * c->nto), sizeof *c->counts);
+  c->rank_to = af_calloc((size_t)mv->nbands + 1, sizeof *c->rank_to);
+  for (int b = 0; b < mv->nbands; b++) {
+    int in_base = model_find_band(mb, mv->bands[b].id);
+    c->rank_to[b] = in_base >= 0 ? band_rank(mb, in_base) : band_rank(mv, b);
+  }
+  c->ind_map = af_calloc((size_t)mb->ninds + 1, sizeof *c->ind_map);
+  for (int i = 0; i < mb->ninds; i++) c->ind_map[i] = model_find_indicator(mv, mb->inds[i].id);
+  c->meas_map = af_calloc((size_t)mb->nmeasures + 1, sizeof *c->meas_map);
+  for (int i = 0; i < mb->nmeasures; i++) {
+    c->meas_map[i] = -1;
+    for (int j = 0; j < mv->nmeasures; j++)
+      if (strcmp(mb->measures[i].id, mv->measures[j].id) == 0) c->meas_map[i] = j;
+  }
+  c->gained = af_calloc((size_t)mb->nmeasures + 1, sizeof *c->gained);
+  c->lost = af_calloc((size_t)mb->nmeasures + 1, sizeof *c->lost);
+  int ng = mb->ngroups;
+  c->groups = af_calloc((size_t)ng + 1, sizeof *c->groups);
+  c->ngroups_rows = af_calloc((size_t)ng + 1, sizeof(int));
+  c->cap_rows = af_calloc((size_t)ng + 1, sizeof(int));
+  c->group_slot = af_calloc((size_t)ng + 1, sizeof *c->group_slot);
+  c->nslot = af_calloc((size_t)ng + 1, sizeof(int));
+}
+
+void compare_free(compare *c) {
+  const model *mb = c->rn->models[c->base];
+  for (int g = 0; g < mb->ngroups; g++) {
+    for (int r = 0; r < c->ngroups_rows[g]; r++) {
+      free(c->groups[g][r].gained);
+      free(c->groups[g][r].lost);
+    }
+    free(c->groups[g]);
+    free(c->group_slot[g]);
+  }
+  free(c->groups);
+  free(c->ngroups_rows);
+  free(c->cap_rows);
+  free(c->group_slot);
+  free(c->nslot);
+  free(c->counts);
+  free(c->rank_to);
+  free(c->ind_map);
+  free(c->meas_map);
+  free(c->gained);
+  free(c->lost);
+}
+
+static compare_group *cmp_group_row(compare *c, int g, int32_t value) {
+  int key = value + 1;
+  if (key >= c->nslot[g]) {
+    int n = c->nslot[g] ? c->nslot[g] : 64;
+    while (n <= key) n *= 2;
+    c->group_slot[g] = af_realloc(c->group_slot[g], sizeof(int) * (size_t)n);
+    for (int i = c->nslot[g]; i < n; i++) c->group_slot[g][i] = -1;
+    c->nslot[g] = n;
+  }
+  if (c->group_slot[g][key] < 0) {
+    af_grow(&c->groups[g], &c->cap_rows[g], c->ngroups_rows[g] + 1, sizeof *c->groups[g]);
+    compare_group *row = &c->groups[g][c->ngroups_rows[g]];
+    memset(row, 0, sizeof *row);
+    row->value = value;
+    int nm = c->rn->models[c->base]->nmeasures;
+    row->gained = af_calloc((size_t)nm + 1, sizeof(int64_t));
+    row->lost = af_calloc((size_t)nm + 1, sizeof(int64_t));
+    c->group_slot[g][key] = c->ngroups_rows[g]++;
+  }
+  return &c->groups[g][c->group_slot[g][key]];
+}
+
+/* Did indicator i of the base and its namesake in the variant differ for u? */
+static int flipped(const compare *c, int u, int i) {
+  const scorer *sb = c->rn->scorers[c->base], *sv = c->rn->scorers[c->var];
+  int j = c->ind_map[i];
+  if (j < 0) return 0;
+  const model *mb = sb->r->m;
+  if (mb->scoring == SCORING_AF && sv->r->m->scoring == SCORING_AF)
+    return (sb->matched[(size_t)u * mb->ninds + i] >= 0) !=
+           (sv->matched[(size_t)u * sv->r->m->ninds + j] >= 0);
+  return scorer_amount(sb, u, i) != scorer_amount(sv, u, j);
+}
+
+static void write_change(const compare *c, int u, const char *id, const char *from,
+                         const char *to) {
+  const scorer *sb = c->rn->scorers[c->base], *sv = c->rn->scorers[c->var];
+  const model *mb = sb->r->m;
+  char s1[32], s2[32];
+  json_fmt_double(sb->score[u], s1);
+  json_fmt_double(sv->score[u], s2);
+  if (c->label) fprintf(c->changes, "\"%s\",", c->label);
+  fprintf(c->changes, "\"%s\",%s,%s,%s,%s,\"", id, from, to, isnan(sb->score[u]) ? "" : s1,
+          isnan(sv->score[u]) ? "" : s2);
+  int first = 1;
+  for (int i = 0; i < mb->ninds; i++)
+    if (flipped(c, u, i)) {
+      fprintf(c->changes, "%s%s", first ? "" : ";", mb->inds[i].id);
+      first = 0;
+    }
+  fprintf(c->changes, "\"\n");
+}
+
+void compare_changes_header(FILE *f, int labelled) {
+  fprintf(f, "%sunit,", labelled ? "variant," : "");
+  fprintf(f, "old_category,new_category,old_score,new_score,flipped_indicators\n");
+}
+
+int compare_batch(compare *c, const batch *b, const char *const *ids, af_err *e) {
+  const run *rn = c->rn;
+  const scorer *sb = rn->scorers[c->base], *sv = rn->scorers[c->var];
+  const model *mb = rn->models[c->base], *mv = rn->models[c->var];
+  for (int u = 0; u < b->nunits; u++) {
+    int fb = sb->band[u] < 0 ? mb->nbands : sb->band[u];
+    int tv = sv->band[u] < 0 ? mv->nbands : sv->band[u];
+    c->counts[fb * c->nto + tv]++;
+    c->units++;
+    const char *from = fb < mb->nbands ? mb->bands[fb].id : "(excluded)";
+    const char *to = tv < mv->nbands ? mv->bands[tv].id : "(excluded)";
+    int changed = strcmp(from, to) != 0, better = 0, worse = 0;
+    if (changed && fb < mb->nbands && tv < mv->nbands) {
+      int rf = band_rank(mb, fb), rt = c->rank_to[tv];
+      better = rt < rf;
+      worse = rt > rf;
+    }
+    c->changed += changed;
+    c->better += better;
+    c->worse += worse;
+    for (int g = 0; g < mb->ngroups; g++) {
+      const column *gc = &b->ucols[rn->group_col[c->base][g]];
+      compare_group *row = cmp_group_row(c, g, gc->null[u] ? -1 : (int32_t)gc->v[u]);
+      row->changed += changed;
+      row->better += better;
+      row->worse += worse;
+      for (int k = 0; k < mb->nmeasures; k++) {
+        int j = c->meas_map[k];
+        int eb = (int)(sb->eligible[u] >> k & 1), ev = j >= 0 ? (int)(sv->eligible[u] >> j & 1) : 0;
+        row->gained[k] += !eb && ev;
+        row->lost[k] += eb && !ev;
+      }
+    }
+    for (int k = 0; k < mb->nmeasures; k++) {
+      int j = c->meas_map[k];
+      int eb = (int)(sb->eligible[u] >> k & 1), ev = j >= 0 ? (int)(sv->eligible[u] >> j & 1) : 0;
+      c->gained[k] += !eb && ev;
+      c->lost[k] += eb && !ev;
+    }
+    if (changed && c->changes) write_change(c, u, ids[u], from, to);
+  }
+  if (c->changes && ferror(c->changes)) return af_fail(e, "cannot write the changes file");
+  return 0;
+}
+
+/* ---- output ---- */
+
+static const char *from_label(const compare *c, int i) {
+  const model *m = c->rn->models[c->base];
+  return i < m->nbands ? m->bands[i].id : "(excluded)";
+}
+
+static const char *to_label(const compare *c, int j) {
+  const model *m = c->rn->models[c->var];
+  return j < m->nbands ? m->bands[j].id : "(excluded)";
+}
+
+/* Show the "(excluded)" row/column only when some unit is in it. */
+static int used_rows(const compare *c, int *nf, int *nt) {
+  int64_t exf = 0, ext = 0;
+  for (int j = 0; j < c->nto; j++) exf += c->counts[(c->nfrom - 1) * c->nto + j];
+  for (int i = 0; i < c->nfrom; i++) ext += c->counts[i * c->nto + c->nto - 1];
+  *nf = exf ? c->nfrom : c->nfrom - 1;
+  *nt = ext ? c->nto : c->nto - 1;
+  return 0;
+}
+
+static double share(long double a, long double b) { return b > 0 ? (double)(a / b) : 0; }
+
+static void json_deltas(const compare *c, json *j) {
+  const measure *mb = c->rn->measures[c->base], *mv = c->rn->measures[c->var];
+  const model *b = c->rn->models[c->base], *v = c->rn->models[c->var];
+  figures fb = measure_figures(&mb->all), fv = measure_figures(&mv->all);
+  json_key(j, "delta");
+  json_obj(j);
+  if (b->scoring == SCORING_AF && v->scoring == SCORING_AF) {
+    json_key(j, "H");
+    json_num(j, fv.H - fb.H);
+    json_key(j, "A");
+    json_num(j, fv.A - fb.A);
+    json_key(j, "M0");
+    json_num(j, fv.M0 - fb.M0);
+  }
+  json_key(j, "categories");
+  json_obj(j);
+  for (int i = 0; i < b->nbands; i++) {
+    int k = model_find_band(v, b->bands[i].id);
+    json_key(j, b->bands[i].id);
+    json_num(j, (k >= 0 ? share(mv->all.cat_w[k], mv->all.n) : 0) -
+                    share(mb->all.cat_w[i], mb->all.n));
+  }
+  json_obj_end(j);
+  json_obj_end(j);
+}
+
+static void json_indicator_deltas(const compare *c, json *j) {
+  const measure *mb = c->rn->measures[c->base], *mv = c->rn->measures[c->var];
+  const model *b = c->rn->models[c->base];
+  json_key(j, "indicators");
+  json_arr(j);
+  for (int i = 0; i < b->ninds; i++) {
+    int k = c->ind_map[i];
+    json_obj(j);
+    json_key(j, "id");
+    json_str(j, b->inds[i].id);
+    json_key(j, "in_variant");
+    json_bool(j, k >= 0);
+    if (k >= 0) {
+      json_key(j, "delta_uncensored");
+      json_num(j, share(mv->all.unc[k], mv->all.n) - share(mb->all.unc[i], mb->all.n));
+      json_key(j, "delta_censored");
+      json_num(j, share(mv->all.cen[k], mv->all.n) - share(mb->all.cen[i], mb->all.n));
+    }
+    json_obj_end(j);
+  }
+  json_arr_end(j);
+}
+
+/* The variant's group row for the same column and value, or NULL. */
+static const acc *var_group(const compare *c, int g, int32_t value) {
+  const measure *mv = c->rn->measures[c->var];
+  const char *col = c->rn->models[c->base]->groups[g];
+  for (int h = 0; h < mv->ngroups; h++) {
+    if (strcmp(mv->groups[h].column, col) != 0) continue;
+    for (int r = 0; r < mv->groups[h].nrows; r++)
+      if (mv->groups[h].rows[r].value == value) return &mv->groups[h].rows[r].a;
+  }
+  return NULL;
+}
+
+static const acc *base_group(const compare *c, int g, int32_t value) {
+  const group_set *gs = &c->rn->measures[c->base]->groups[g];
+  for (int r = 0; r < gs->nrows; r++)
+    if (gs->rows[r].value == value) return &gs->rows[r].a;
+  return NULL;
+}
+
+static void json_group_deltas(const compare *c, json *j) {
+  const model *b = c->rn->models[c->base];
+  int both_af = b->scoring == SCORING_AF && c->rn->models[c->var]->scoring == SCORING_AF;
+  json_key(j, "groups");
+  json_obj(j);
+  for (int g = 0; g < b->ngroups; g++) {
+    json_key(j, b->groups[g]);
+    json_arr(j);
+    for (int r = 0; r < c->ngroups_rows[g]; r++) {
+      const compare_group *row = &c->groups[g][r];
+      const acc *ab = base_group(c, g, row->value), *av = var_group(c, g, row->value);
+      json_obj(j);
+      json_key(j, "value");
+      if (row->value < 0) json_null(j);
+      else json_str(j, report_group_label(c->rn, row->value));
+      json_key(j, "changed");
+      json_int(j, row->changed);
+      json_key(j, "better");
+      json_int(j, row->better);
+      json_key(j, "worse");
+      json_int(j, row->worse);
+      if (both_af && ab && av) {
+        figures fb = measure_figures(ab), fv = measure_figures(av);
+        json_key(j, "delta_H");
+        json_num(j, fv.H - fb.H);
+        json_key(j, "delta_A");
+        json_num(j, fv.A - fb.A);
+        json_key(j, "delta_M0");
+        json_num(j, fv.M0 - fb.M0);
+      }
+      if (b->nmeasures) {
+        json_key(j, "measures");
+        json_arr(j);
+        for (int k = 0; k < b->nmeasures; k++) {
+          json_obj(j);
+          json_key(j, "id");
+          json_str(j, b->measures[k].id);
+          json_key(j, "gained");
+          json_int(j, row->gained[k]);
+          json_key(j, "lost");
+          json_int(j, row->lost[k]);
+          json_key(j, "net");
+          json_int(j, row->gained[k] - row->lost[k]);
+          json_obj_end(j);
+        }
+        json_arr_end(j);
+      }
+      json_obj_end(j);
+    }
+    json_arr_end(j);
+  }
+  json_obj_end(j);
+}
+
+void compare_json(const compare *c, json *j) {
+  const model *b = c->rn->models[c->base];
+  int nf, nt;
+  used_rows(c, &nf, &nt);
+  json_key(j, "transitions");
+  json_obj(j);
+  json_key(j, "from");
+  json_arr(j);
+  for (int i = 0; i < nf; i++) json_str(j, from_label(c, i));
+  json_arr_end(j);
+  json_key(j, "to");
+  json_arr(j);
+  for (int k = 0; k < nt; k++) json_str(j, to_label(c, k));
+  json_arr_end(j);
+  json_key(j, "counts");
+  json_arr(j);
+  for (int i = 0; i < nf; i++) {
+    int compact = j->compact;
+    json_arr(j);
+    j->compact = 1;
+    for (int k = 0; k < nt; k++) json_int(j, c->counts[i * c->nto + k]);
+    json_arr_end(j);
+    j->compact = compact;
+  }
+  json_arr_end(j);
+  json_obj_end(j);
+  json_key(j, "units");
+  json_int(j, c->units);
+  json_key(j, "changed");
+  json_int(j, c->changed);
+  json_key(j, "better");
+  json_int(j, c->better);
+  json_key(j, "worse");
+  json_int(j, c->worse);
+  json_deltas(c, j);
+  json_indicator_deltas(c, j);
+  json_group_deltas(c, j);
+  json_key(j, "measures");
+  json_arr(j);
+  for (int k = 0; k < b->nmeasures; k++) {
+    json_obj(j);
+    json_key(j, "id");
+    json_str(j, b->measures[k].id);
+    json_key(j, "in_variant");
+    json_bool(j, c->meas_map[k] >= 0);
+    json_key(j, "gained");
+    json_int(j, c->gained[k]);
+    json_key(j, "lost");
+    json_int(j, c->lost[k]);
+    json_key(j, "net");
+    json_int(j, c->gained[k] - c->lost[k]);
+    json_obj_end(j);
+  }
+  json_arr_end(j);
+}
+
+void compare_text(const compare *c, strbuf *o) {
+  const run *rn = c->rn;
+  const model *b = rn->models[c->base], *v = rn->models[c->var];
+  const measure *mb = rn->measures[c->base], *mv = rn->measures[c->var];
+  figures fb = measure_figures(&mb->all), fv = measure_figures(&mv->all);
+  sb_printf(o, "base:    %s (%s)\nvariant: %s (%s)\n\n", b->name, b->file, v->name, v->file);
+  if (b->scoring == SCORING_AF && v->scoring == SCORING_AF) {
+    sb_printf(o, "%-8s %10s %10s %10s\n", "", "base", "variant", "delta");
+    sb_printf(o, "%-8s %10.4f %10.4f %+10.4f\n", "H", fb.H, fv.H, fv.H - fb.H);
+    sb_printf(o, "%-8s %10.4f %10.4f %+10.4f\n", "A", fb.A, fv.A, fv.A - fb.A);
+    sb_printf(o, "%-8s %10.4f %10.4f %+10.4f\n\n", "M0", fb.M0, fv.M0, fv.M0 - fb.M0);
+  }
+  sb_printf(o, "category shares:\n");
+  for (int i = 0; i < b->nbands; i++) {
+    int k = model_find_band(v, b->bands[i].id);
+    double sb_ = share(mb->all.cat_w[i], mb->all.n);
+    double sv_ = k >= 0 ? share(mv->all.cat_w[k], mv->all.n) : 0;
+    sb_printf(o, "  %-8s %10.4f %10.4f %+10.4f\n", b->bands[i].id, sb_, sv_, sv_ - sb_);
+  }
+  int nf, nt;
+  used_rows(c, &nf, &nt);
+  sb_printf(o, "\ntransitions (rows: base, columns: variant):\n%10s", "");
+  for (int k = 0; k < nt; k++) sb_printf(o, " %10s", to_label(c, k));
+  sb_printf(o, "\n");
+  for (int i = 0; i < nf; i++) {
+    sb_printf(o, "%10s", from_label(c, i));
+    for (int k = 0; k < nt; k++) sb_printf(o, " %10lld", (long long)c->counts[i * c->nto + k]);
+    sb_printf(o, "\n");
+  }
+  sb_printf(o, "\n%lld of %lld units change category: %lld to a better one, %lld to a worse one\n",
+            (long long)c->changed, (long long)c->units, (long long)c->better, (long long)c->worse);
+  for (int g = 0; g < b->ngroups; g++) {
+    sb_printf(o, "\nby %s:\n  %-20s %8s %8s %8s", b->groups[g], "value", "changed", "better",
+              "worse");
+    int both_af = b->scoring == SCORING_AF && v->scoring == SCORING_AF;
+    if (both_af) sb_printf(o, " %9s %9s", "dH", "dM0");
+    sb_printf(o, "\n");
+    for (int r = 0; r < c->ngroups_rows[g]; r++) {
+      const compare_group *row = &c->groups[g][r];
+      sb_printf(o, "  %-20s %8lld %8lld %8lld", report_group_label(rn, row->value),
+                (long long)row->changed, (long long)row->better, (long long)row->worse);
+      const acc *ab = base_group(c, g, row->value), *av = var_group(c, g, row->value);
+      if (both_af && ab && av) {
+        figures gb = measure_figures(ab), gv = measure_figures(av);
+        sb_printf(o, " %+9.4f %+9.4f", gv.H - gb.H, gv.M0 - gb.M0);
+      }
+      sb_printf(o, "\n");
+    }
+  }
+  if (b->ninds) {
+    sb_printf(o, "\nindicator headcounts (uncensored):\n");
+    for (int i = 0; i < b->ninds; i++) {
+      int k = c->ind_map[i];
+      double ub = share(mb->all.unc[i], mb->all.n);
+      if (k < 0) {
+        sb_printf(o, "  %-24s %10.4f %10s\n", b->inds[i].id, ub, "(absent)");
+        continue;
+      }
+      double uv = share(mv->all.unc[k], mv->all.n);
+      sb_printf(o, "  %-24s %10.4f %10.4f %+10.4f\n", b->inds[i].id, ub, uv, uv - ub);
+    }
+  }
+  if (b->nmeasures) {
+    sb_printf(o, "\nmeasures: %-20s %10s %10s %10s\n", "", "gained", "lost", "net");
+    for (int k = 0; k < b->nmeasures; k++)
+      sb_printf(o, "  %-28s %10lld %10lld %+10lld\n", b->measures[k].id, (long long)c->gained[k],
+                (long long)c->lost[k], (long long)(c->gained[k] - c->lost[k]));
+  }
+}
