@@ -1,0 +1,164 @@
+/*
+** harness.c: run the afscore binary and inspect SQLite files from tests.
+*/
+#include "harness.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "util.h"
+
+static char *slurp(const char *path) {
+  char *text = NULL;
+  size_t len;
+  af_err e;
+  if (af_read_file(path, &text, &len, &e) < 0) return af_strdup("");
+  return text;
+}
+
+static const char *tmpdir(void) {
+  static char dir[1024];
+  if (!dir[0]) {
+    const char *t = getenv("AFSCORE_TMP");
+    snprintf(dir, sizeof dir, "%s", t && *t ? t : "/tmp/afscore-test");
+    char cmd[1100];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
+    if (system(cmd) != 0) fail_msg("cannot create %s", dir);
+  }
+  return dir;
+}
+
+const char *h_path(const char *name) {
+  static char buf[8][1024];
+  static int i;
+  char *b = buf[i++ & 7];
+  snprintf(b, 1024, "%s/%s", tmpdir(), name);
+  return b;
+}
+
+const char *h_root(const char *name) {
+  static char buf[8][1024];
+  static int i;
+  const char *r = getenv("AFSCORE_ROOT");
+  char *b = buf[i++ & 7];
+  snprintf(b, 1024, "%s/%s", r && *r ? r : ".", name);
+  return b;
+}
+
+h_result h_run(const char *const *args) {
+  h_result r = {0};
+  const char *bin = getenv("AFSCORE_BIN");
+  if (!bin) bin = "build/afscore";
+  char outp[1100], errp[1100];
+  snprintf(outp, sizeof outp, "%s/.out.%d", tmpdir(), (int)getpid());
+  snprintf(errp, sizeof errp, "%s/.err.%d", tmpdir(), (int)getpid());
+  int n = 0;
+  while (args[n]) n++;
+  char **argv = af_calloc((size_t)n + 2, sizeof *argv);
+  argv[0] = (char *)bin;
+  for (int i = 0; i < n; i++) argv[i + 1] = (char *)args[i];
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fo = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int fe = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int fi = open("/dev/null", O_RDONLY);
+    if (fo < 0 || fe < 0 || fi < 0) _exit(127);
+    dup2(fo, 1);
+    dup2(fe, 2);
+    dup2(fi, 0);
+    execv(bin, argv);
+    _exit(127);
+  }
+  free(argv);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  r.out = slurp(outp);
+  r.err = slurp(errp);
+  unlink(outp);
+  unlink(errp);
+  return r;
+}
+
+void h_result_free(h_result *r) {
+  free(r->out);
+  free(r->err);
+  r->out = r->err = NULL;
+}
+
+void h_write(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  if (!f) fail_msg("cannot write %s", path);
+  fputs(text, f);
+  fclose(f);
+}
+
+void h_sql(const char *db, const char *sql) {
+  sqlite3 *h;
+  char *err = NULL;
+  if (sqlite3_open(db, &h) != SQLITE_OK) fail_msg("cannot open %s", db);
+  if (sqlite3_exec(h, sql, NULL, NULL, &err) != SQLITE_OK) {
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s", err ? err : "?");
+    sqlite3_free(err);
+    sqlite3_close(h);
+    fail_msg("SQL error on %s: %s", db, msg);
+  }
+  sqlite3_close(h);
+}
+
+static sqlite3_stmt *query(const char *db, const char *sql, sqlite3 **h) {
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_open_v2(db, h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(*h, sql, -1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
+    fail_msg("query failed on %s: %s (%s)", db, sql, sqlite3_errmsg(*h));
+  return st;
+}
+
+double h_sql_double(const char *db, const char *sql) {
+  sqlite3 *h;
+  sqlite3_stmt *st = query(db, sql, &h);
+  double v = sqlite3_column_double(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  return v;
+}
+
+char *h_sql_text(const char *db, const char *sql) {
+  sqlite3 *h;
+  sqlite3_stmt *st = query(db, sql, &h);
+  const unsigned char *t = sqlite3_column_text(st, 0);
+  char *v = af_strdup(t ? (const char *)t : "(null)");
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  return v;
+}
+
+double h_json_num(const char *text, const char *key) {
+  double v = 0;
+  if (json_find_number(text, key, &v) < 0) fail_msg("no number under \"%s\" in: %.300s", key, text);
+  return v;
+}
+
+int h_has(const char *text, const char *needle) { return text && strstr(text, needle) != NULL; }
+
+void h_file_sha256(const char *path, char *out) {
+  char *text = NULL;
+  size_t len = 0;
+  af_err e;
+  if (af_read_file(path, &text, &len, &e) < 0) fail_msg("%s", e.msg);
+  af_sha256_hex(text, len, out);
+  free(text);
+}

@@ -1,0 +1,35 @@
+/*
+** harness.h: helpers for end-to-end tests that run the real afscore binary
+** (AFSCORE_BIN) on real SQLite files in a scratch directory (AFSCORE_TMP).
+*/
+#ifndef AF_HARNESS_H
+#define AF_HARNESS_H
+
+#include <stddef.h>
+
+typedef struct h_result {
+  int status;          /* exit status, or 128+signal */
+  char *out, *err;     /* captured stdout and stderr (owned) */
+} h_result;
+
+/* Run afscore with the NULL-terminated argument list; captures its output. */
+h_result h_run(const char *const *args);
+void h_result_free(h_result *r);
+/* A path in the scratch directory (static buffer, rotating among 8). */
+const char *h_path(const char *name);
+/* Repository path of a file (AFSCORE_ROOT/name), rotating buffer too. */
+const char *h_root(const char *name);
+void h_write(const char *path, const char *text);
+/* Run SQL on a database file (created if absent); fails the test on error. */
+void h_sql(const char *db, const char *sql);
+/* The first column of the first row of a query as a double / as text (owned). */
+double h_sql_double(const char *db, const char *sql);
+char *h_sql_text(const char *db, const char *sql);
+/* The number under the first occurrence of "key" in a JSON text (fails if absent). */
+double h_json_num(const char *json, const char *key);
+/* Does text contain needle? */
+int h_has(const char *text, const char *needle);
+/* SHA-256 hex of a file's bytes (out: 65 bytes). */
+void h_file_sha256(const char *path, char *out);
+
+#endif
