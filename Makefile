@@ -63,8 +63,11 @@ demo: deps all
 	$(B)/afscore check methodology/kz_family_2023.lua --db $(B)/demo.db
 	$(B)/afscore score --db $(B)/demo.db --method methodology/kz_family_2023.lua --out $(B)/demo-results.db
 
-bench: deps all
-	bash bench/run.sh
+$(B)/kernel_bench: bench/kernel_bench.c $(LIBOBJS)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LIBOBJS) $(LIBS)
+
+bench: deps all $(B)/kernel_bench
+	python3 bench/bench.py
 
 clean:
 	rm -rf build
