@@ -21,8 +21,16 @@
 
 typedef struct store store;
 
+/* Open or create path. Refuses a file that is not SQLite or holds another
+** program's tables. A database locked by another writer is waited for (5 s
+** by default), then "results database R.db is locked by another process". */
 int store_open(const char *path, store **out, af_err *e);
 void store_close(store *st);
+/* How long to wait for another writer's lock before failing (default 5000). */
+void store_set_busy_timeout(store *st, int ms);
+/* Cap the database at this many pages: writing past it fails as a full disk
+** would (SQLITE_FULL). For tests of the disk-full path. */
+void store_set_max_pages(store *st, int64_t pages);
 
 typedef struct run_info {
   const char *methodology_name, *methodology_version, *methodology_sha256;
@@ -34,7 +42,9 @@ typedef struct run_info {
   int nfiles;
 } run_info;
 
-/* Begin the run's transaction and insert its runs/run_files rows. */
+/* Begin the run's transaction and insert its runs/run_files rows. Any
+** failure of the run functions below rolls the whole run back at once (a
+** full disk: "results database R.db: disk full; the run was not recorded"). */
 int store_run_begin(store *st, const run_info *ri, int64_t *run_id, af_err *e);
 /* One unit's result. poor < 0 stores NULL (points methodologies); eligible
 ** is a bit set of the measures the unit is eligible for (bit i = measure i). */
@@ -52,12 +62,15 @@ typedef struct run_record {
   char *scoring, *data_path, *data_sha256, *engine_version, *params_json, *summary_json;
   model_file *files;
   int nfiles;
+  int64_t units;                /* unit_scores rows of the run */
 } run_record;
 
 int store_load_run(store *st, int64_t run_id, run_record *out, af_err *e);
 void store_record_free(run_record *r);
-/* All runs, oldest first (summary-level fields only; files not loaded). */
+/* All runs, oldest first (summary-level fields only; files not loaded).
+** Free with store_free_runs. */
 int store_list_runs(store *st, run_record **out, int *n, af_err *e);
+void store_free_runs(run_record *runs, int n);
 /* One unit's stored result; returns 1 found, 0 not found, -1 error. */
 int store_unit_result(store *st, int64_t run_id, const char *unit, double *score,
                       int *poor, char **category, int64_t *eligible, af_err *e);

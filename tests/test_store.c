@@ -1,0 +1,379 @@
+/*
+** test_store.c: the results database: a run round-trips (files, summary,
+** units), unfinished, failed and killed runs leave nothing, runs list in
+** order, unit lookup and iteration, and the error messages for locked,
+** foreign, non-SQLite and full databases.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <sqlite3.h>
+
+#include "store.h"
+
+static char g_dir[512];
+
+static void make_dir(void) {
+  const char *base = getenv("AFSCORE_TMP");
+  if (!base || !*base) base = "/tmp";
+  mkdir(base, 0777);
+  snprintf(g_dir, sizeof g_dir, "%s/store-XXXXXX", base);
+  assert_non_null(mkdtemp(g_dir));
+}
+
+static char *fresh(const char *name) {
+  char *p = af_sprintf("%s/%s", g_dir, name);
+  unlink(p);
+  return p;
+}
+
+static char g_text1[] = "return {\n  name = 'x',\n}\n";
+static char g_text2[] = "bytes \xff\xfe and a NUL \0 inside"; /* kept byte for byte */
+static model_file g_files[2] = {
+    {"main.lua", "/m/main.lua", g_text1, sizeof g_text1 - 1, "aa"},
+    {"lib", "", g_text2, sizeof g_text2 - 1, "bb"},
+};
+
+static run_info info(const char *name) {
+  run_info ri = {name, "1.0", "abc123", "af", "data.db", "d00d", "afscore 0.1",
+                 "{\"k\":0.33}", g_files, 2};
+  return ri;
+}
+
+/* A raw count from the results database, behind the store's back. */
+static int64_t raw_count(const char *path, const char *sql) {
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  sqlite3_stmt *s;
+  assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+  int64_t n = sqlite3_column_int64(s, 0);
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return n;
+}
+
+static int64_t write_run(store *st, const char *name, int nunits) {
+  af_err e;
+  run_info ri = info(name);
+  int64_t id = 0;
+  assert_int_equal(store_run_begin(st, &ri, &id, &e), 0);
+  for (int i = 0; i < nunits; i++) {
+    char u[32];
+    snprintf(u, sizeof u, "u%d", i);
+    assert_int_equal(store_run_unit(st, u, i * 0.5, i % 2, "B", i, &e), 0);
+  }
+  assert_int_equal(store_run_commit(st, "{\"H\":0.5}", &e), 0);
+  return id;
+}
+
+static void test_round_trip(void **state) {
+  char *p = fresh("rt.db");
+  store *st;
+  af_err e;
+  assert_int_equal(store_open(p, &st, &e), 0);
+  run_info ri = info("kz");
+  int64_t id = 0;
+  assert_int_equal(store_run_begin(st, &ri, &id, &e), 0);
+  assert_int_equal(id, 1);
+  assert_int_equal(store_run_unit(st, "f2", 0.75, 1, "E", 5, &e), 0);
+  assert_int_equal(store_run_unit(st, "f10", 0.0, -1, NULL, 0, &e), 0);
+  assert_int_equal(store_run_unit(st, "f1", 1.0 / 3, 0, "C", 3, &e), 0);
+  assert_int_equal(store_run_commit(st, "{\"H\":0.25}", &e), 0);
+  store_close(st);
+
+  assert_int_equal(store_open(p, &st, &e), 0); /* reopened: the schema is ours */
+  run_record r;
+  assert_int_equal(store_load_run(st, 1, &r, &e), 0);
+  assert_int_equal(r.id, 1);
+  assert_string_equal(r.methodology_name, "kz");
+  assert_string_equal(r.methodology_version, "1.0");
+  assert_string_equal(r.methodology_sha256, "abc123");
+  assert_string_equal(r.scoring, "af");
+  assert_string_equal(r.data_path, "data.db");
+  assert_string_equal(r.data_sha256, "d00d");
+  assert_string_equal(r.engine_version, "afscore 0.1");
+  assert_string_equal(r.params_json, "{\"k\":0.33}");
+  assert_string_equal(r.summary_json, "{\"H\":0.25}");
+  assert_int_equal(r.units, 3);
+  assert_int_equal(strlen(r.time), 20);
+  assert_int_equal(r.time[10], 'T');
+  assert_int_equal(r.time[19], 'Z');
+  assert_int_equal(r.nfiles, 2);
+  for (int i = 0; i < 2; i++) {
+    assert_string_equal(r.files[i].name, g_files[i].name);
+    assert_string_equal(r.files[i].path, g_files[i].path);
+    assert_string_equal(r.files[i].sha256, g_files[i].sha256);
+    assert_int_equal(r.files[i].len, g_files[i].len);
+    assert_memory_equal(r.files[i].text, g_files[i].text, g_files[i].len);
+  }
+  store_record_free(&r);
+
+  double score;
+  int poor;
+  char *cat;
+  int64_t elig;
+  assert_int_equal(store_unit_result(st, 1, "f2", &score, &poor, &cat, &elig, &e), 1);
+  assert_true(score == 0.75);
+  assert_int_equal(poor, 1);
+  assert_string_equal(cat, "E");
+  assert_int_equal(elig, 5);
+  free(cat);
+  assert_int_equal(store_unit_result(st, 1, "f10", &score, &poor, &cat, &elig, &e), 1);
+  assert_int_equal(poor, -1);
+  assert_null(cat);
+  assert_int_equal(store_unit_result(st, 1, "f3", &score, &poor, &cat, &elig, &e), 0);
+  assert_int_equal(store_unit_result(st, 2, "f2", &score, &poor, &cat, &elig, &e), 0);
+
+  store_iter *it;
+  assert_int_equal(store_iter_begin(st, 1, &it, &e), 0);
+  const char *u, *c;
+  const char *want_u[] = {"f1", "f10", "f2"};
+  for (int i = 0; i < 3; i++) {
+    assert_int_equal(store_iter_next(it, &u, &score, &poor, &c, &elig, &e), 1);
+    assert_string_equal(u, want_u[i]);
+  }
+  assert_true(score == 0.75);
+  assert_string_equal(c, "E");
+  assert_int_equal(store_iter_next(it, &u, &score, &poor, &c, &elig, &e), 0);
+  store_iter_end(it);
+
+  assert_int_equal(store_load_run(st, 7, &r, &e), -1);
+  char *want = af_sprintf("no run 7 in %s", p);
+  assert_string_equal(e.msg, want);
+  free(want);
+  store_close(st);
+  free(p);
+}
+
+static void test_list_order(void **state) {
+  char *p = fresh("list.db");
+  store *st;
+  af_err e;
+  assert_int_equal(store_open(p, &st, &e), 0);
+  run_record *runs;
+  int n;
+  assert_int_equal(store_list_runs(st, &runs, &n, &e), 0);
+  assert_int_equal(n, 0);
+  store_free_runs(runs, n);
+  assert_int_equal(write_run(st, "first", 2), 1);
+  assert_int_equal(write_run(st, "second", 0), 2);
+  assert_int_equal(write_run(st, "third", 5), 3);
+  assert_int_equal(store_list_runs(st, &runs, &n, &e), 0);
+  assert_int_equal(n, 3);
+  assert_string_equal(runs[0].methodology_name, "first");
+  assert_string_equal(runs[1].methodology_name, "second");
+  assert_string_equal(runs[2].methodology_name, "third");
+  assert_int_equal(runs[2].units, 5);
+  assert_int_equal(runs[0].nfiles, 0);
+  assert_null(runs[0].files);
+  store_free_runs(runs, n);
+  store_close(st);
+  free(p);
+}
+
+static void test_abort_leaves_nothing(void **state) {
+  char *p = fresh("abort.db");
+  store *st;
+  af_err e;
+  assert_int_equal(store_open(p, &st, &e), 0);
+  write_run(st, "kept", 2);
+  run_info ri = info("dropped");
+  int64_t id;
+  assert_int_equal(store_run_begin(st, &ri, &id, &e), 0);
+  assert_int_equal(store_run_unit(st, "a", 1, 1, "A", 0, &e), 0);
+  store_run_abort(st);
+  /* Closing with a run open drops it too. */
+  assert_int_equal(store_run_begin(st, &ri, &id, &e), 0);
+  assert_int_equal(store_run_unit(st, "b", 1, 1, "A", 0, &e), 0);
+  store_close(st);
+  assert_int_equal(raw_count(p, "SELECT count(*) FROM runs"), 1);
+  assert_int_equal(raw_count(p, "SELECT count(*) FROM unit_scores"), 2);
+  assert_int_equal(raw_count(p, "SELECT count(*) FROM run_files"), 2);
+  /* A unit stored twice fails the run and rolls it back. */
+  assert_int_equal(store_open(p, &st, &e), 0);
+  assert_int_equal(store_run_begin(st, &ri, &id, &e), 0);
+  assert_int_equal(store_run_unit(st, "x", 1, 1, "A", 0, &e), 0);
+  assert_int_equal(store_run_unit(st, "x", 1, 1, "A", 0, &e), -1);
+  char *want = af_sprintf("results database %s: unit 'x' stored twice in one run", p);
+  assert_string_equal(e.msg, want);
+  free(want);
+  assert_int_equal(store_run_unit(st, "y", 1, 1, "A", 0, &e), -1);
+  want = af_sprintf("results database %s: no run is open", p);
+  assert_string_equal(e.msg, want);
+  free(want);
+  assert_int_equal(store_run_commit(st, "{}", &e), -1);
+  store_close(st);
+  assert_int_equal(raw_count(p, "SELECT count(*) FROM runs"), 1);
+  free(p);
+}
+
+/* kill -9 in the middle of a run: the next open sees no trace of it. */
+static void test_killed_run(void **state) {
+  char *p = fresh("killed.db");
+  store *st;
+  af_err e;
+  assert_int_equal(store_open(p, &st, &e), 0);
+  write_run(st, "kept", 3);
+  store_close(st);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    store *cs;
+    af_err ce;
+    if (store_open(p, &cs, &ce) != 0) _exit(3);
+    run_info ri = info("killed");
+    int64_t id;
+    if (store_run_begin(cs, &ri, &id, &ce) != 0) _exit(4);
+    for (int i = 0; i < 200000; i++) {
+      char u[32];
+      snprintf(u, sizeof u, "k%07d", i);
+      if (store_run_unit(cs, u, 1, 1, "A", 0, &ce) != 0) _exit(5);
+    }
+    raise(SIGKILL);
+    _exit(6);
+  }
+  int status;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFSIGNALED(status));
+  assert_int_equal(WTERMSIG(status), SIGKILL);
+  assert_int_equal(store_open(p, &st, &e), 0);
+  run_record *runs;
+  int n;
+  assert_int_equal(store_list_runs(st, &runs, &n, &e), 0);
+  assert_int_equal(n, 1);
+  assert_string_equal(runs[0].methodology_name, "kept");
+  store_free_runs(runs, n);
+  assert_int_equal(write_run(st, "next", 1), 2);
+  store_close(st);
+  assert_int_equal(raw_count(p, "SELECT count(*) FROM unit_scores"), 4);
+  free(p);
+}
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void test_locked(void **state) {
+  char *p = fresh("locked.db");
+  store *st;
+  af_err e;
+  assert_int_equal(store_open(p, &st, &e), 0);
+  sqlite3 *other;
+  assert_int_equal(sqlite3_open(p, &other), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", 0, 0, 0), SQLITE_OK);
+  store_set_busy_timeout(st, 200);
+  run_info ri = info("x");
+  int64_t id;
+  double t0 = now();
+  assert_int_equal(store_run_begin(st, &ri, &id, &e), -1);
+  double waited = now() - t0;
+  assert_true(waited >= 0.15);
+  assert_true(waited < 3.0);
+  char *want = af_sprintf("results database %s is locked by another process", p);
+  assert_string_equal(e.msg, want);
+  /* Opening while locked works (reading the schema needs no write lock)... */
+  store *st2;
+  assert_int_equal(store_open(p, &st2, &e), 0);
+  store_close(st2);
+  /* ...and once the other writer is gone the run goes through. */
+  assert_int_equal(sqlite3_exec(other, "ROLLBACK", 0, 0, 0), SQLITE_OK);
+  assert_int_equal(store_run_begin(st, &ri, &id, &e), 0);
+  assert_int_equal(store_run_commit(st, "{}", &e), 0);
+  sqlite3_close(other);
+  store_close(st);
+  /* A new file whose schema cannot be created for the lock. */
+  char *q = fresh("locked2.db");
+  assert_int_equal(sqlite3_open(q, &other), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(other, "PRAGMA journal_mode=WAL; BEGIN IMMEDIATE", 0, 0, 0),
+                   SQLITE_OK);
+  free(want);
+  want = af_sprintf("results database %s is locked by another process", q);
+  t0 = now();
+  assert_int_equal(store_open(q, &st, &e), -1);
+  assert_true(now() - t0 >= 4.5); /* the default timeout: 5 s */
+  assert_string_equal(e.msg, want);
+  sqlite3_close(other);
+  free(want), free(q), free(p);
+}
+
+static void test_foreign_files(void **state) {
+  store *st = (store *)1;
+  af_err e;
+  char *p = fresh("text.db");
+  FILE *f = fopen(p, "w");
+  fputs("this is not a database at all, just some text that is long enough.........\n", f);
+  fclose(f);
+  assert_int_equal(store_open(p, &st, &e), -1);
+  assert_null(st);
+  char *want = af_sprintf("%s: not a SQLite database", p);
+  assert_string_equal(e.msg, want);
+  free(want), free(p);
+  p = fresh("foreign.db");
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db, "CREATE TABLE runs(x); INSERT INTO runs VALUES (1)", 0, 0, 0),
+                   SQLITE_OK);
+  sqlite3_close(db);
+  assert_int_equal(store_open(p, &st, &e), -1);
+  want = af_sprintf("%s is not an afscore results database (it holds other data)", p);
+  assert_string_equal(e.msg, want);
+  assert_int_equal(raw_count(p, "SELECT count(*) FROM runs"), 1); /* untouched */
+  free(want), free(p);
+  p = af_sprintf("%s/no/such/dir/r.db", g_dir);
+  assert_int_equal(store_open(p, &st, &e), -1);
+  want = af_sprintf("results database %s cannot be opened: unable to open database file", p);
+  assert_string_equal(e.msg, want);
+  free(want), free(p);
+}
+
+static void test_disk_full(void **state) {
+  char *p = fresh("full.db");
+  store *st;
+  af_err e;
+  assert_int_equal(store_open(p, &st, &e), 0);
+  write_run(st, "kept", 10);
+  store_set_max_pages(st, 1); /* clamped to the current size: no growth allowed */
+  run_info ri = info("big");
+  int64_t id;
+  int rc = store_run_begin(st, &ri, &id, &e);
+  for (int i = 0; rc == 0 && i < 100000; i++) {
+    char u[32];
+    snprintf(u, sizeof u, "unit-%08d", i);
+    rc = store_run_unit(st, u, 1, 1, "category", 0, &e);
+  }
+  if (rc == 0) rc = store_run_commit(st, "{}", &e);
+  assert_int_equal(rc, -1);
+  char *want = af_sprintf("results database %s: disk full; the run was not recorded", p);
+  assert_string_equal(e.msg, want);
+  free(want);
+  store_run_abort(st); /* harmless after the automatic rollback */
+  store_close(st);
+  assert_int_equal(raw_count(p, "SELECT count(*) FROM runs"), 1);
+  assert_int_equal(raw_count(p, "SELECT count(*) FROM unit_scores"), 10);
+  free(p);
+}
+
+int main(void) {
+  make_dir();
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_round_trip),   cmocka_unit_test(test_list_order),
+      cmocka_unit_test(test_abort_leaves_nothing), cmocka_unit_test(test_killed_run),
+      cmocka_unit_test(test_locked),       cmocka_unit_test(test_foreign_files),
+      cmocka_unit_test(test_disk_full),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
