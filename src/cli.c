@@ -201,6 +201,51 @@ void cli_progress(long long done, long long total, double started) {
 
 /* ---- check ---- */
 
+/* The tables and columns a run would read, for tools (bench/, scripts). */
+static void print_plan_json(const run *rn, const model *m) {
+  json j = {0};
+  json_obj(&j);
+  json_key(&j, "ok");
+  json_bool(&j, 1);
+  json_key(&j, "name");
+  json_str(&j, m->name);
+  json_key(&j, "scoring");
+  json_str(&j, m->scoring == SCORING_AF ? "af" : "points");
+  json_key(&j, "unit_table");
+  json_str(&j, rn->plan.unit_table);
+  json_key(&j, "unit_id");
+  json_str(&j, rn->plan.unit_id);
+  json_key(&j, "unit_columns");
+  json_arr(&j);
+  for (int i = 0; i < rn->plan.nunit_cols; i++) {
+    int seen = 0;
+    for (int k = 0; k < i; k++) seen |= strcmp(rn->plan.unit_cols[k], rn->plan.unit_cols[i]) == 0;
+    if (!seen) json_str(&j, rn->plan.unit_cols[i]);
+  }
+  json_arr_end(&j);
+  json_key(&j, "member_table");
+  json_str(&j, rn->plan.member_table);
+  json_key(&j, "member_unit");
+  json_str(&j, rn->plan.member_unit);
+  json_key(&j, "member_columns");
+  json_arr(&j);
+  for (int i = 0; i < rn->plan.nmember_cols; i++) json_str(&j, rn->plan.member_cols[i]);
+  json_arr_end(&j);
+  json_obj_end(&j);
+  printf("%s\n", j.out.s);
+  sb_free(&j.out);
+}
+
+static void print_check_ok(const char *file, const model *m, const rules *r, const char *db) {
+  printf("%s: ok: %s, version %s, %s scoring, %d indicators in %d %s, %d bands%s%s\n", file,
+         m->name, m->version, m->scoring == SCORING_AF ? "AF" : "points", m->ninds, m->ndims,
+         m->scoring == SCORING_AF ? "dimensions" : "areas", m->nbands, db ? ", matches " : "",
+         db ? db : "");
+  if (!r->exact)
+    printf("note: some amounts or bounds are not simple fractions; scores are compared "
+           "in floating point with a 1e-9 relative tolerance\n");
+}
+
 int cmd_check(cli_opts *o) {
   if (o->npos != 1) {
     usage_error("check", "needs exactly one methodology file%s", "");
@@ -209,30 +254,36 @@ int cmd_check(cli_opts *o) {
   model *m = cli_load_method(o->pos[0]);
   if (!m) return 1;
   diag_list d = {0};
-  af_err e;
-  strpool *pool = strpool_new();
-  source *src = NULL;
-  rules *r = NULL;
+  af_err e = {{0}};
   int rc = 0;
-  if (o->db && source_open(o->db, &src, &e) < 0) {
-    fprintf(stderr, "%s\n", e.msg);
-    rc = 1;
-  } else if (rules_compile(m, src, pool, &r, &d) < 0) {
-    diag_sort(&d);
-    cli_print_diags(&d);
-    rc = 1;
+  if (o->db) {
+    /* Against the schema: the same compilation a run does. */
+    run rn;
+    const model *ms[1] = {m};
+    if (run_open(&rn, o->db, ms, 1, &d, &e) < 0) {
+      diag_sort(&d);
+      cli_print_diags(&d);
+      if (d.n == 0) fprintf(stderr, "afscore: %s\n", e.msg);
+      rc = 1;
+    } else if (o->json) {
+      print_plan_json(&rn, m);
+    } else {
+      print_check_ok(o->pos[0], m, rn.rules[0], o->db);
+    }
+    run_close(&rn);
   } else {
-    printf("%s: ok: %s, version %s, %s scoring, %d indicators in %d %s, %d bands%s%s\n",
-           o->pos[0], m->name, m->version, m->scoring == SCORING_AF ? "AF" : "points", m->ninds,
-           m->ndims, m->scoring == SCORING_AF ? "dimensions" : "areas", m->nbands,
-           o->db ? ", matches " : "", o->db ? o->db : "");
-    if (!r->exact)
-      printf("note: some amounts or bounds are not simple fractions; scores are compared "
-             "in floating point with a 1e-9 tolerance\n");
+    strpool *pool = strpool_new();
+    rules *r = NULL;
+    if (rules_compile(m, NULL, pool, &r, &d) < 0) {
+      diag_sort(&d);
+      cli_print_diags(&d);
+      rc = 1;
+    } else {
+      print_check_ok(o->pos[0], m, r, NULL);
+    }
+    rules_free(r);
+    strpool_free(pool);
   }
-  rules_free(r);
-  source_close(src);
-  strpool_free(pool);
   diag_free(&d);
   model_free(m);
   return rc;
