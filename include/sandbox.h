@@ -25,4 +25,19 @@ lua_State *sandbox_lua(sandbox *s);
 int sandbox_run(sandbox *s, const char *text, size_t len, const char *chunkname,
                 af_err *e);
 
+/* Defaults when sandbox_new gets 0. */
+#define SANDBOX_DEFAULT_MEMORY ((size_t)64 << 20)
+#define SANDBOX_DEFAULT_INSTRUCTIONS 50000000L
+
+/* Install a C function as the global `import`; ctx is what
+** sandbox_import_ctx returns inside it. */
+void sandbox_set_import(sandbox *s, int (*fn)(lua_State *L), void *ctx);
+void *sandbox_import_ctx(lua_State *L);
+/* Compile a text chunk from inside a running chunk (for import): pushes the
+** function, or raises the syntax error. chunkname is the name messages use. */
+void sandbox_load(lua_State *L, const char *text, size_t len, const char *chunkname);
+/* After the script has run: lift the memory cap and the instruction budget,
+** so that reading the result cannot fail half-way. */
+void sandbox_unlimit(sandbox *s);
+
 #endif

@@ -1,0 +1,1398 @@
+/*
+** method.c: load a methodology script, run it in the sandbox and turn the
+** table it returns into a validated model.
+**
+** Three parts:
+**  - files and import(): read the main file and every imported one (from disk
+**    or through the caller's reader), record each once, detect cycles;
+**  - conversion: walk the returned Lua table with raw accesses only (no
+**    metamethod can run), filling the model and collecting every fault in the
+**    diag_list instead of stopping at the first;
+**  - lines: a source map of the main file (srcmap.h) is walked alongside the
+**    table, so each fault is reported at the line where it is written. What
+**    is not written literally in the main file (imported, built by code) is
+**    reported at the line that brought it in.
+*/
+#include "method.h"
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sandbox.h"
+#include "srcmap.h"
+
+#define WEIGHT_EPS 1e-9
+
+/* =============================================================== files */
+
+typedef struct loader {
+  const method_opts *opts;
+  const char *main_name; /* the methodology path as given: its chunk name */
+  model_file *files;   /* files[0] = the main file */
+  char **keys;         /* identity of each file (real path, or reader name) */
+  int nfiles, fcap, kcap;
+  int *stack;          /* indexes of the files running now, outermost first */
+  int nstack, scap;
+} loader;
+
+static void loader_free(loader *ld) {
+  for (int i = 0; i < ld->nfiles; i++) {
+    free(ld->files[i].name);
+    free(ld->files[i].path);
+    free(ld->files[i].text);
+    free(ld->keys[i]);
+  }
+  free(ld->files);
+  free(ld->keys);
+  free(ld->stack);
+}
+
+/* Record a file (taking text and path), or find it when already recorded
+** (freeing the duplicates). Returns its index. */
+static int loader_add(loader *ld, const char *name, char *path, char *text, size_t len,
+                      char *key) {
+  for (int i = 0; i < ld->nfiles; i++)
+    if (strcmp(ld->keys[i], key) == 0) {
+      free(path);
+      free(text);
+      free(key);
+      return i;
+    }
+  af_grow(&ld->files, &ld->fcap, ld->nfiles + 1, sizeof *ld->files);
+  af_grow(&ld->keys, &ld->kcap, ld->nfiles + 1, sizeof *ld->keys);
+  model_file *f = &ld->files[ld->nfiles];
+  f->name = af_strdup(name);
+  f->path = path ? path : af_strdup("");
+  f->text = text;
+  f->len = len;
+  af_sha256_hex(text, len, f->sha256);
+  ld->keys[ld->nfiles] = key;
+  return ld->nfiles++;
+}
+
+/* The name Lua messages use for file i: the main file as given; an imported
+** one by where it was read from, else by its name. */
+static const char *chunk_name(const loader *ld, int i) {
+  const model_file *f = &ld->files[i];
+  if (i == 0) return ld->main_name;
+  return f->path && *f->path ? f->path : f->name;
+}
+
+static char *identity_of(const char *path) {
+  char *real = realpath(path, NULL);
+  if (!real) return af_strdup(path);
+  char *k = af_strdup(real);
+  free(real);
+  return k;
+}
+
+/* Ask the reader for a file: 0 with text, len and path set, or -1. */
+static int read_via_reader(const method_opts *o, const char *name, char **text, size_t *len,
+                           char **path) {
+  *text = NULL;
+  *path = NULL;
+  *len = 0;
+  if (o->reader(o->reader_ctx, name, text, len, path) != 0 || !*text) {
+    free(*text);
+    free(*path);
+    return -1;
+  }
+  return 0;
+}
+
+static char *dir_of(const char *path) {
+  const char *slash = strrchr(path, '/');
+  return slash ? af_strndup(path, (size_t)(slash - path)) : af_strdup("");
+}
+
+static char *join_path(const char *dir, const char *name) {
+  if (!*dir) return af_strdup(name);
+  size_t n = strlen(dir);
+  return af_sprintf("%s%s%s", dir, dir[n - 1] == '/' ? "" : "/", name);
+}
+
+/* "import: ..." problems with the name itself, or NULL. */
+static const char *import_name_problem(const char *name) {
+  if (!*name) return "import: the module name is empty";
+  if (name[0] == '/' || name[0] == '\\' || strchr(name, '\\'))
+    return "import: absolute paths are not allowed";
+  for (const char *p = name; *p;) {
+    const char *e = strchr(p, '/');
+    size_t n = e ? (size_t)(e - p) : strlen(p);
+    if (n == 2 && p[0] == '.' && p[1] == '.') return "import: '..' is not allowed";
+    p += n + (e ? 1 : 0);
+  }
+  return NULL;
+}
+
+/* Find and read name for the file running now. 0, or -1 with *why set. */
+static int import_find(loader *ld, const char *name, char **text, size_t *len, char **path,
+                       char **key, char **why) {
+  const method_opts *o = ld->opts;
+  if (o->reader) {
+    if (read_via_reader(o, name, text, len, path) != 0) {
+      *why = af_sprintf("import: cannot find '%s'", name);
+      return -1;
+    }
+    *key = af_sprintf("reader:%s", name);
+    return 0;
+  }
+  size_t nl = strlen(name);
+  char *fname = (nl >= 4 && strcmp(name + nl - 4, ".lua") == 0) ? af_strdup(name)
+                                                                 : af_sprintf("%s.lua", name);
+  const model_file *importer = &ld->files[ld->stack[ld->nstack - 1]];
+  char *here = dir_of(importer->path);
+  strbuf looked = {0};
+  int found = -1;
+  for (int i = -1; i < o->nsearch && found < 0; i++) {
+    const char *dir = i < 0 ? here : o->search_path[i];
+    char *cand = join_path(dir, fname);
+    af_err e;
+    if (af_read_file(cand, text, len, &e) == 0) {
+      *path = cand;
+      *key = identity_of(cand);
+      found = 0;
+    } else {
+      sb_printf(&looked, "%s%s", looked.len ? ", " : "", *dir ? dir : ".");
+      free(cand);
+    }
+  }
+  if (found < 0)
+    *why = af_sprintf("import: cannot find '%s' (looked for %s in %s)", name, fname, looked.s);
+  sb_free(&looked);
+  free(here);
+  free(fname);
+  return found;
+}
+
+/* "a.lua -> b.lua -> a.lua" for a cycle closing on file index again. */
+static char *cycle_text(const loader *ld, int again) {
+  strbuf b = {0};
+  int from = 0;
+  while (ld->stack[from] != again) from++;
+  for (int i = from; i < ld->nstack; i++)
+    sb_printf(&b, "%s -> ", ld->files[ld->stack[i]].name);
+  sb_puts(&b, ld->files[again].name);
+  return sb_take(&b);
+}
+
+/* Raise a Lua error with a message built in C memory, freeing it first. */
+static int raise_owned(lua_State *L, char *msg) {
+  luaL_where(L, 1);
+  lua_pushstring(L, msg);
+  free(msg);
+  lua_concat(L, 2);
+  return lua_error(L);
+}
+
+/* import(name): run the named file in this sandbox and return its table.
+** Every call runs the file again, so each caller gets a fresh table. */
+static int l_import(lua_State *L) {
+  loader *ld = sandbox_import_ctx(L);
+  const char *name = luaL_checkstring(L, 1);
+  const char *bad = import_name_problem(name);
+  if (bad) return raise_owned(L, af_sprintf("%s: '%s'", bad, name));
+  char *text, *path = NULL, *key = NULL, *why = NULL;
+  size_t len;
+  if (import_find(ld, name, &text, &len, &path, &key, &why) != 0) return raise_owned(L, why);
+  int fi = loader_add(ld, name, path, text, len, key);
+  for (int i = 0; i < ld->nstack; i++)
+    if (ld->stack[i] == fi) {
+      char *path_text = cycle_text(ld, fi);
+      char *msg = af_sprintf("import: cycle: %s", path_text);
+      free(path_text);
+      return raise_owned(L, msg);
+    }
+  const model_file *f = &ld->files[fi];
+  sandbox_load(L, f->text, f->len, chunk_name(ld, fi));
+  af_grow(&ld->stack, &ld->scap, ld->nstack + 1, sizeof *ld->stack);
+  ld->stack[ld->nstack++] = fi;
+  int status = lua_pcall(L, 0, 1, 0);
+  ld->nstack--;
+  if (status != LUA_OK) return lua_error(L);
+  if (lua_type(L, -1) != LUA_TTABLE)
+    return raise_owned(L, af_sprintf("import: '%s' must return a table, got %s", name,
+                                     luaL_typename(L, -1)));
+  return 1;
+}
+
+/* ========================================================== conversion */
+
+typedef struct conv {
+  lua_State *L;
+  model *m;
+  diag_list *d;
+  const char *file;
+  const srcmap *sm;
+  int fallback;              /* line of the first import(), else 0 */
+  const char *suggested[16]; /* did-you-mean answers of the table being read */
+  int nsuggested;
+  int weights_bad;           /* a weight was unusable: skip the sum checks */
+} conv;
+
+/* Where a definition is written: its constructor in the source map (or -1)
+** and the line to report it at. */
+typedef struct loc {
+  int node, line;
+} loc;
+
+static void err(conv *c, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void err(conv *c, int line, const char *fmt, ...) {
+  char buf[AF_ERRLEN];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  diag_add(c->d, c->file, line, "%s", buf);
+}
+
+/* The shortest decimal that reads back as v (to 1e-10, relative). */
+static const char *fmtnum(double v, char buf[40]) {
+  if (isnan(v)) return "nan";
+  if (isinf(v)) return v > 0 ? "math.huge" : "-math.huge";
+  for (int p = 1; p <= 17; p++) {
+    snprintf(buf, 40, "%.*g", p, v);
+    if (fabs(strtod(buf, NULL) - v) <= 1e-10 * fmax(1.0, fabs(v))) break;
+  }
+  return buf;
+}
+
+/* A short description of the value at idx, for "got ..." messages. */
+static const char *describe(lua_State *L, int idx, char buf[96]) {
+  switch (lua_type(L, idx)) {
+  case LUA_TNIL: return "nothing";
+  case LUA_TBOOLEAN: return lua_toboolean(L, idx) ? "true" : "false";
+  case LUA_TNUMBER: {
+    char nb[40];
+    snprintf(buf, 96, "%s", fmtnum(lua_tonumber(L, idx), nb));
+    return buf;
+  }
+  case LUA_TSTRING: {
+    size_t n;
+    const char *s = lua_tolstring(L, idx, &n);
+    snprintf(buf, 96, "'%.*s%s'", n > 40 ? 40 : (int)n, s, n > 40 ? "..." : "");
+    return buf;
+  }
+  case LUA_TTABLE: return "a table";
+  case LUA_TFUNCTION: return "a function";
+  default: return luaL_typename(L, idx);
+  }
+}
+
+static int rawfield(lua_State *L, int t, const char *key) {
+  lua_pushstring(L, key);
+  return lua_rawget(L, t);
+}
+
+/* ---- lines ---- */
+
+/* Line of field key of a definition: where `key =` is written in its
+** constructor; for a definition not written literally, the one `x.key =`
+** assignment of the file if there is exactly one; else the definition's. */
+static int fline(const conv *c, loc l, const char *key) {
+  if (l.node >= 0) {
+    int ln = srcmap_field_line(c->sm, l.node, key);
+    return ln ? ln : l.line;
+  }
+  if (srcmap_assign_count(c->sm, key, 1) == 1) return srcmap_assign_line(c->sm, key, 1);
+  return l.line;
+}
+
+/* Line of a top-level field: in the returned constructor, else the first
+** `x.key =` (a variant editing its copy), else (no literal table at all)
+** the first `key =`. */
+static int top_fline(const conv *c, loc top, const char *key) {
+  int ln = top.node >= 0 ? srcmap_field_line(c->sm, top.node, key) : 0;
+  if (!ln) ln = srcmap_assign_line(c->sm, key, 1);
+  if (!ln && top.node < 0) ln = srcmap_assign_line(c->sm, key, 0);
+  return ln ? ln : top.line;
+}
+
+/* Locate item idx1 of a list whose constructor is list_node. */
+static loc def_loc(const conv *c, int list_node, int idx1, const char *id, int holder_line) {
+  int n = srcmap_item_node(c->sm, list_node, idx1);
+  if (n >= 0 && id && !srcmap_node_has_id(c->sm, n, id)) n = -1;
+  if (n < 0 && id) n = srcmap_find_id(c->sm, id);
+  if (n < 0) return (loc){-1, holder_line};
+  int ln = srcmap_field_value_line(c->sm, n, "id");
+  return (loc){n, ln ? ln : srcmap_node_line(c->sm, n)};
+}
+
+/* ---- fields ---- */
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int in_list(const char *s, const char *const *v, int n) {
+  for (int i = 0; i < n; i++)
+    if (strcmp(s, v[i]) == 0) return 1;
+  return 0;
+}
+
+/* Report every key of table t that is not in allowed (nor in tolerated,
+** fields of the other scoring kind that get their own message). */
+static void check_fields(conv *c, int t, const char *const *allowed, int nallowed,
+                         const char *const *tolerated, int ntolerated, loc l,
+                         const char *what) {
+  lua_State *L = c->L;
+  char **bad = NULL;
+  int nbad = 0, cap = 0, nonstring = 0;
+  c->nsuggested = 0;
+  lua_pushnil(L);
+  while (lua_next(L, t)) {
+    if (lua_type(L, -2) != LUA_TSTRING) {
+      nonstring++;
+    } else {
+      const char *k = lua_tostring(L, -2);
+      if (!in_list(k, allowed, nallowed) && !in_list(k, tolerated, ntolerated)) {
+        af_grow(&bad, &cap, nbad + 1, sizeof *bad);
+        bad[nbad++] = af_strdup(k);
+      }
+    }
+    lua_pop(L, 1);
+  }
+  if (nbad > 1) qsort(bad, (size_t)nbad, sizeof *bad, cmp_str);
+  for (int i = 0; i < nbad; i++) {
+    const char *s = af_suggest(bad[i], allowed, nallowed);
+    int line = fline(c, l, bad[i]);
+    if (s) {
+      err(c, line, "%sunknown field '%s' (did you mean '%s'?)", what, bad[i], s);
+      if (c->nsuggested < 16) c->suggested[c->nsuggested++] = s;
+    } else {
+      strbuf b = {0};
+      for (int j = 0; j < nallowed; j++) sb_printf(&b, "%s%s", j ? ", " : "", allowed[j]);
+      err(c, line, "%sunknown field '%s' (allowed: %s)", what, bad[i], b.s);
+      sb_free(&b);
+    }
+    free(bad[i]);
+  }
+  free(bad);
+  if (nonstring)
+    err(c, l.line, "%sunexpected list item; fields are written as name = value", what);
+}
+
+static void missing_field(conv *c, int line, const char *what, const char *key,
+                          const char *hint) {
+  for (int i = 0; i < c->nsuggested; i++)
+    if (strcmp(c->suggested[i], key) == 0) return; /* already said: did you mean key? */
+  err(c, line, "%smissing required field '%s' (%s)", what, key, hint);
+}
+
+/* Read t.key as a non-empty string into *out. 1: read; 0: absent (reported
+** when hint, the description of a required field, is given); -1: wrong. */
+static int get_string(conv *c, int t, const char *key, int line, const char *what,
+                      const char *hint, char **out) {
+  lua_State *L = c->L;
+  char db[96];
+  int ty = rawfield(L, t, key);
+  int r = 1;
+  if (ty == LUA_TNIL) {
+    if (hint) missing_field(c, line, what, key, hint);
+    r = 0;
+  } else if (ty != LUA_TSTRING) {
+    err(c, line, "%s%s must be a string, got %s", what, key, describe(L, -1, db));
+    r = -1;
+  } else if (lua_rawlen(L, -1) == 0) {
+    err(c, line, "%s%s must not be empty", what, key);
+    r = -1;
+  } else {
+    *out = af_strdup(lua_tostring(L, -1));
+  }
+  lua_pop(L, 1);
+  return r;
+}
+
+/* Read t.key as a number. 1: read; 0: absent; -1: not a number (reported
+** with expect, e.g. "a number > 0"). */
+static int get_number(conv *c, int t, const char *key, int line, const char *what,
+                      const char *expect, double *out) {
+  lua_State *L = c->L;
+  char db[96];
+  int ty = rawfield(L, t, key);
+  int r = 1;
+  if (ty == LUA_TNIL) r = 0;
+  else if (ty != LUA_TNUMBER) {
+    err(c, line, "%s%s must be %s, got %s", what, key, expect, describe(L, -1, db));
+    r = -1;
+  } else *out = lua_tonumber(L, -1);
+  lua_pop(L, 1);
+  return r;
+}
+
+/* Read t.key as one of vals; returns its index, def when absent or wrong. */
+static int get_enum(conv *c, int t, const char *key, const char *const *vals, int n, int def,
+                    int line, const char *what) {
+  lua_State *L = c->L;
+  char db[96];
+  int ty = rawfield(L, t, key);
+  int r = def;
+  if (ty != LUA_TNIL) {
+    const char *s = ty == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+    for (int i = 0; s && i < n; i++)
+      if (strcmp(s, vals[i]) == 0) r = i;
+    if (!s || strcmp(s, vals[r]) != 0) {
+      strbuf b = {0};
+      for (int i = 0; i < n; i++)
+        sb_printf(&b, "%s\"%s\"", i == 0 ? "" : i == n - 1 ? " or " : ", ", vals[i]);
+      const char *sug = s ? af_suggest(s, vals, n) : NULL;
+      err(c, line, "%s%s must be %s, got %s%s%s%s", what, key, b.s, describe(L, -1, db),
+          sug ? " (did you mean '" : "", sug ? sug : "", sug ? "'?)" : "");
+      sb_free(&b);
+      r = def;
+    }
+  }
+  lua_pop(L, 1);
+  return r;
+}
+
+/* Push t.key; if it is a proper non-empty list return its length, else
+** report, pop and return -1 (0 and popped when absent). */
+static int get_list(conv *c, int t, const char *key, int line, const char *what,
+                    const char *shape) {
+  lua_State *L = c->L;
+  char db[96];
+  int ty = rawfield(L, t, key);
+  if (ty == LUA_TNIL) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  if (ty != LUA_TTABLE) {
+    err(c, line, "%s%s must be a list %s, got %s", what, key, shape, describe(L, -1, db));
+    lua_pop(L, 1);
+    return -1;
+  }
+  lua_Unsigned n = lua_rawlen(L, -1);
+  lua_Integer count = 0;
+  int ok = 1;
+  lua_pushnil(L);
+  while (lua_next(L, -2)) {
+    lua_pop(L, 1);
+    count++;
+    if (!lua_isinteger(L, -1)) ok = 0;
+  }
+  if (!ok || (lua_Unsigned)count != n) {
+    err(c, line, "%s%s must be a list %s, not a table with named fields", what, key, shape);
+    lua_pop(L, 1);
+    return -1;
+  }
+  if (n == 0) {
+    err(c, line, "%s%s must not be empty", what, key);
+    lua_pop(L, 1);
+    return -1;
+  }
+  if (n > INT_MAX / 64) n = INT_MAX / 64;
+  return (int)n;
+}
+
+static const char *const policy_names[] = {"exclude", "deprived", "not_deprived"};
+
+/* ---- unit, members, params, define ---- */
+
+static void conv_unit(conv *c, int t, loc top) {
+  static const char *const f[] = {"table", "id", "weight", "groups"};
+  lua_State *L = c->L;
+  model *m = c->m;
+  char db[96];
+  m->unit_line = top_fline(c, top, "unit");
+  int ty = rawfield(L, t, "unit");
+  if (ty != LUA_TTABLE) {
+    if (ty == LUA_TNIL)
+      err(c, m->unit_line, "missing required field 'unit' (where the data is: "
+                           "unit = { table = \"families\", id = \"family_id\" })");
+    else
+      err(c, m->unit_line, "unit must be a table like { table = \"families\", id = "
+                           "\"family_id\" }, got %s", describe(L, -1, db));
+    lua_pop(L, 1);
+    return;
+  }
+  int u = lua_gettop(L);
+  loc l = {srcmap_field_node(c->sm, top.node, "unit"), m->unit_line};
+  check_fields(c, u, f, 4, NULL, 0, l, "unit: ");
+  get_string(c, u, "table", fline(c, l, "table"), "unit: ",
+             "the table with one row per unit", &m->unit_table);
+  get_string(c, u, "id", fline(c, l, "id"), "unit: ", "the column that identifies a unit",
+             &m->unit_id);
+  get_string(c, u, "weight", fline(c, l, "weight"), "unit: ", NULL, &m->unit_weight);
+  int gl = fline(c, l, "groups");
+  int n = get_list(c, u, "groups", gl, "unit: ", "of column names { \"region\", ... }");
+  if (n > 0) {
+    m->groups = af_calloc((size_t)n, sizeof *m->groups);
+    for (int i = 1; i <= n; i++) {
+      if (lua_rawgeti(L, -1, i) == LUA_TSTRING && lua_rawlen(L, -1) > 0)
+        m->groups[m->ngroups++] = af_strdup(lua_tostring(L, -1));
+      else
+        err(c, gl, "unit: groups must list column names, item %d is %s", i,
+            describe(L, -1, db));
+      lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+}
+
+static void conv_members(conv *c, int t, loc top) {
+  static const char *const f[] = {"table", "unit"};
+  lua_State *L = c->L;
+  model *m = c->m;
+  char db[96];
+  m->members_line = top_fline(c, top, "members");
+  int ty = rawfield(L, t, "members");
+  if (ty == LUA_TNIL) {
+    lua_pop(L, 1);
+    return;
+  }
+  if (ty != LUA_TTABLE) {
+    err(c, m->members_line, "members must be a table like { table = \"persons\", unit = "
+                            "\"family_id\" }, got %s", describe(L, -1, db));
+    lua_pop(L, 1);
+    return;
+  }
+  int u = lua_gettop(L);
+  loc l = {srcmap_field_node(c->sm, top.node, "members"), m->members_line};
+  check_fields(c, u, f, 2, NULL, 0, l, "members: ");
+  get_string(c, u, "table", fline(c, l, "table"), "members: ",
+             "the table with one row per member", &m->member_table);
+  get_string(c, u, "unit", fline(c, l, "unit"), "members: ",
+             "the column of the members table that holds the unit id", &m->member_unit);
+  lua_pop(L, 1);
+}
+
+static int is_identifier(const char *s) {
+  static const char *const reserved[] = {"and", "or", "not", "in", "between", "is",
+                                         "null", "true", "false"};
+  if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_')) return 0;
+  for (const char *p = s; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_' ||
+          (*p >= '0' && *p <= '9')))
+      return 0;
+  return !in_list(s, reserved, 9);
+}
+
+/* One named entry of params / define, before sorting. */
+typedef struct named {
+  char *name;
+  int line;
+  int is_text;
+  double num;
+  char *text;
+} named;
+
+static int cmp_named(const void *a, const void *b) {
+  const named *x = a, *y = b;
+  if (x->line != y->line) return x->line < y->line ? -1 : 1;
+  return strcmp(x->name, y->name);
+}
+
+/* Read a table name -> value (params or define) into a list sorted by line,
+** then name. Values are checked by the caller. */
+static named *read_named(conv *c, int t, const char *key, loc top, int *count) {
+  lua_State *L = c->L;
+  char db[96];
+  *count = 0;
+  int line = top_fline(c, top, key);
+  int ty = rawfield(L, t, key);
+  if (ty != LUA_TTABLE) {
+    if (ty != LUA_TNIL)
+      err(c, line, "%s must be a table of name = value, got %s", key, describe(L, -1, db));
+    lua_pop(L, 1);
+    return NULL;
+  }
+  int node = srcmap_field_node(c->sm, top.node, key);
+  named *v = NULL;
+  int cap = 0;
+  lua_pushnil(L);
+  while (lua_next(L, -2)) {
+    if (lua_type(L, -2) != LUA_TSTRING) {
+      err(c, line, "%s: every entry needs a name (name = value), got an entry at %s", key,
+          describe(L, -2, db));
+      lua_pop(L, 1);
+      continue;
+    }
+    af_grow(&v, &cap, *count + 1, sizeof *v);
+    named *e = &v[(*count)++];
+    memset(e, 0, sizeof *e);
+    e->name = af_strdup(lua_tostring(L, -2));
+    e->line = srcmap_field_line(c->sm, node, e->name);
+    if (!e->line) e->line = line;
+    if (lua_type(L, -1) == LUA_TSTRING) {
+      e->is_text = 1;
+      e->text = af_strdup(lua_tostring(L, -1));
+    } else if (lua_type(L, -1) == LUA_TNUMBER) {
+      e->num = lua_tonumber(L, -1);
+    } else {
+      e->is_text = -1;
+      e->text = af_strdup(describe(L, -1, db));
+    }
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  if (*count > 1) qsort(v, (size_t)*count, sizeof *v, cmp_named);
+  return v;
+}
+
+static void conv_params(conv *c, int t, loc top) {
+  model *m = c->m;
+  char nb[40];
+  int n;
+  named *v = read_named(c, t, "params", top, &n);
+  m->params = af_calloc((size_t)n, sizeof *m->params);
+  for (int i = 0; i < n; i++) {
+    named *e = &v[i];
+    if (!is_identifier(e->name))
+      err(c, e->line, "param '%s': a name must be a word of letters, digits and _ "
+                      "(not starting with a digit, not a reserved word)", e->name);
+    if (e->is_text < 0 || (!e->is_text && !isfinite(e->num)))
+      err(c, e->line, "param '%s' must be a finite number or a string, got %s", e->name,
+          e->is_text < 0 ? e->text : fmtnum(e->num, nb));
+    model_param *p = &m->params[m->nparams++];
+    p->name = e->name;
+    p->is_text = e->is_text > 0;
+    p->num = e->num;
+    p->text = e->is_text > 0 ? e->text : NULL;
+    if (e->is_text < 0) free(e->text);
+    p->line = e->line;
+  }
+  free(v);
+}
+
+static void conv_defines(conv *c, int t, loc top) {
+  model *m = c->m;
+  int n;
+  named *v = read_named(c, t, "define", top, &n);
+  m->defines = af_calloc((size_t)n, sizeof *m->defines);
+  for (int i = 0; i < n; i++) {
+    named *e = &v[i];
+    if (!is_identifier(e->name))
+      err(c, e->line, "define '%s': a name must be a word of letters, digits and _ "
+                      "(not starting with a digit, not a reserved word)", e->name);
+    else if (model_find_param(m, e->name) >= 0)
+      err(c, e->line, "define '%s': the name is already used by a param", e->name);
+    if (e->is_text <= 0)
+      err(c, e->line, "define '%s' must be an expression string, got %s", e->name,
+          e->is_text < 0 ? e->text : "a number");
+    else if (!*e->text)
+      err(c, e->line, "define '%s' must not be empty", e->name);
+    model_define *x = &m->defines[m->ndefines++];
+    x->name = e->name;
+    x->expr = e->is_text > 0 ? e->text : af_strdup("");
+    if (e->is_text < 0) free(e->text);
+    x->line = e->line;
+  }
+  free(v);
+}
+
+/* ---- dimensions and indicators ---- */
+
+static const char *const ind_af[] = {"id", "name", "deprived", "weight", "missing"};
+static const char *const ind_pts[] = {"id", "name", "points", "when", "missing"};
+static const char *const ind_af_only[] = {"deprived", "weight"};
+static const char *const ind_pts_only[] = {"points", "when"};
+
+/* The id of a definition table, for messages and lines (NULL if unusable). */
+static char *peek_id(conv *c, int t) {
+  char *id = NULL;
+  if (rawfield(c->L, t, "id") == LUA_TSTRING && lua_rawlen(c->L, -1) > 0)
+    id = af_strdup(lua_tostring(c->L, -1));
+  lua_pop(c->L, 1);
+  return id;
+}
+
+static void add_case(model_indicator *x, const char *when, double amount, int line) {
+  x->cases = af_realloc(x->cases, (size_t)(x->ncases + 1) * sizeof *x->cases);
+  x->cases[x->ncases++] = (model_case){when ? af_strdup(when) : NULL, amount, line};
+}
+
+/* Fields of the other scoring kind: say which fields this kind expects. */
+static void wrong_kind_fields(conv *c, int t, loc l, const char *what, int points) {
+  const char *const *f = points ? ind_af_only : ind_pts_only;
+  for (int i = 0; i < 2; i++) {
+    if (rawfield(c->L, t, f[i]) != LUA_TNIL) {
+      if (points)
+        err(c, fline(c, l, f[i]), "%s'%s' is not used in a points methodology; a points "
+                                  "indicator gives 'points' (with 'when', or a list of "
+                                  "cases { when = ..., points = N })", what, f[i]);
+      else
+        err(c, fline(c, l, f[i]), "%s'%s' belongs to points methodologies (scoring = "
+                                  "\"points\"); an AF indicator gives 'deprived' and "
+                                  "optionally 'weight'", what, f[i]);
+    }
+    lua_pop(c->L, 1);
+  }
+}
+
+static void conv_af_rule(conv *c, int t, loc l, const char *what, model_indicator *x) {
+  char nb[40];
+  x->rule_line = fline(c, l, "deprived");
+  char *dep = NULL;
+  get_string(c, t, "deprived", x->rule_line, what,
+             "the rule that says when a unit is deprived, an expression string", &dep);
+  double w = 0;
+  int wl = fline(c, l, "weight");
+  int r = get_number(c, t, "weight", wl, what, "a number > 0", &w);
+  if (r < 0) c->weights_bad = 1;
+  if (r > 0) {
+    if (!(w > 0) || !isfinite(w)) {
+      err(c, wl, "%sweight must be a number > 0, got %s", what, fmtnum(w, nb));
+      c->weights_bad = 1;
+    } else {
+      x->weight = w;
+      x->weight_given = 1;
+    }
+  }
+  add_case(x, dep ? dep : "", 0, x->rule_line);
+  free(dep);
+}
+
+/* One case { when = ..., points = N } of a points list. Returns 1 when it
+** has a `when`. */
+static int conv_case(conv *c, int t, int list_node, int i, int holder, const char *what,
+                     model_indicator *x) {
+  static const char *const f[] = {"when", "points"};
+  lua_State *L = c->L;
+  char db[96], nb[40], cw[128];
+  int cn = srcmap_item_node(c->sm, list_node, i);
+  loc l = {cn, cn >= 0 ? srcmap_node_line(c->sm, cn) : holder};
+  snprintf(cw, sizeof cw, "%scase %d: ", what, i);
+  if (lua_type(L, t) != LUA_TTABLE) {
+    err(c, l.line, "%scase %d must be a table { when = ..., points = N }, got %s", what, i,
+        describe(L, t, db));
+    return 1;
+  }
+  check_fields(c, t, f, 2, NULL, 0, l, cw);
+  char *when = NULL;
+  int has_when = get_string(c, t, "when", fline(c, l, "when"), cw, NULL, &when) != 0;
+  double pts = 0;
+  int pl = fline(c, l, "points");
+  int r = get_number(c, t, "points", pl, cw, "a number", &pts);
+  if (r == 0) missing_field(c, pl, cw, "points", "the points this case gives");
+  else if (r > 0 && !isfinite(pts))
+    err(c, pl, "%spoints must be a finite number, got %s", cw, fmtnum(pts, nb));
+  add_case(x, when, pts, has_when ? fline(c, l, "when") : l.line);
+  free(when);
+  return has_when;
+}
+
+static void conv_points_rule(conv *c, int t, loc l, const char *what, model_indicator *x) {
+  lua_State *L = c->L;
+  char db[96], nb[40];
+  x->rule_line = fline(c, l, "points");
+  int ty = rawfield(L, t, "points");
+  if (ty == LUA_TNUMBER) {
+    double pts = lua_tonumber(L, -1);
+    lua_pop(L, 1);
+    if (!isfinite(pts))
+      err(c, x->rule_line, "%spoints must be a finite number, got %s", what, fmtnum(pts, nb));
+    char *when = NULL;
+    int wl = fline(c, l, "when");
+    get_string(c, t, "when", wl, what,
+               "the condition for these points, an expression string; or give a list of "
+               "cases { when = ..., points = N }", &when);
+    add_case(x, when ? when : "", pts, wl);
+    free(when);
+    return;
+  }
+  if (ty == LUA_TNIL) {
+    missing_field(c, x->rule_line, what, "points",
+                  "a number with 'when', or a list of cases { when = ..., points = N }");
+    lua_pop(L, 1);
+    return;
+  }
+  lua_pop(L, 1);
+  if (ty != LUA_TTABLE) {
+    rawfield(L, t, "points");
+    err(c, x->rule_line, "%spoints must be a number (with 'when') or a list of cases "
+                         "{ when = ..., points = N }, got %s", what, describe(L, -1, db));
+    lua_pop(L, 1);
+    return;
+  }
+  if (rawfield(L, t, "when") != LUA_TNIL)
+    err(c, fline(c, l, "when"), "%s'when' goes inside each case when points is a list",
+        what);
+  lua_pop(L, 1);
+  int n = get_list(c, t, "points", x->rule_line, what, "of cases { when = ..., points = N }");
+  if (n <= 0) return;
+  int list_node = srcmap_field_node(c->sm, l.node, "points");
+  int open_case = 0; /* 1-based index of a case without `when`, or 0 */
+  for (int i = 1; i <= n; i++) {
+    lua_rawgeti(L, -1, i);
+    int before = x->ncases;
+    int has_when = conv_case(c, lua_gettop(L), list_node, i, x->rule_line, what, x);
+    if (open_case)
+      err(c, x->ncases > before ? x->cases[x->ncases - 1].line : x->rule_line,
+          "%scase %d is unreachable: case %d has no 'when', so it always matches (only the "
+          "last case may leave out 'when')", what, i, open_case);
+    if (!has_when && !open_case) open_case = i;
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+}
+
+/* Indicator at the top of the stack, item i of dimension di. */
+static void conv_indicator(conv *c, int list_node, int i, int holder, int di) {
+  lua_State *L = c->L;
+  model *m = c->m;
+  int t = lua_gettop(L);
+  char db[96], what[160];
+  int points = m->scoring == SCORING_POINTS;
+  model_indicator *x = &m->inds[m->ninds++];
+  x->dim = di;
+  x->missing = m->missing;
+  if (lua_type(L, t) != LUA_TTABLE) {
+    err(c, holder, "indicator %d of dimension '%s' must be a table, got %s", i,
+        m->dims[di].id ? m->dims[di].id : "?", describe(L, t, db));
+    x->id = af_strdup("");
+    x->name = af_strdup("");
+    return;
+  }
+  char *id = peek_id(c, t);
+  loc l = def_loc(c, list_node, i, id, holder);
+  x->line = l.line;
+  if (id) snprintf(what, sizeof what, "indicator '%s': ", id);
+  else snprintf(what, sizeof what, "indicator %d of dimension '%s': ", i,
+                m->dims[di].id ? m->dims[di].id : "?");
+  free(id);
+  check_fields(c, t, points ? ind_pts : ind_af, 5, points ? ind_af_only : ind_pts_only, 2, l,
+               what);
+  if (get_string(c, t, "id", l.line, what, "a unique identifier", &x->id) > 0) {
+    int prev = model_find_indicator(m, x->id);
+    if (prev >= 0 && prev < m->ninds - 1)
+      err(c, l.line, "duplicate indicator id '%s' (first defined at line %d)", x->id,
+          m->inds[prev].line);
+  }
+  if (!x->id) x->id = af_strdup("");
+  if (get_string(c, t, "name", fline(c, l, "name"), what, NULL, &x->name) <= 0)
+    x->name = af_strdup(x->id);
+  int ml = fline(c, l, "missing");
+  x->missing = (missing_policy)get_enum(c, t, "missing", policy_names, 3, (int)m->missing, ml,
+                                        what);
+  wrong_kind_fields(c, t, l, what, points);
+  if (points) conv_points_rule(c, t, l, what, x);
+  else conv_af_rule(c, t, l, what, x);
+}
+
+/* Dimension at the top of the stack, item i of the dimensions list. */
+static void conv_dimension(conv *c, int list_node, int i, int holder) {
+  static const char *const f[] = {"id", "name", "weight", "indicators"};
+  lua_State *L = c->L;
+  model *m = c->m;
+  int t = lua_gettop(L);
+  char db[96], nb[40], what[160];
+  int di = m->ndims++;
+  model_dimension *dm = &m->dims[di];
+  if (lua_type(L, t) != LUA_TTABLE) {
+    err(c, holder, "dimension %d must be a table { id = ..., indicators = { ... } }, got %s",
+        i, describe(L, t, db));
+    dm->id = af_strdup("");
+    dm->name = af_strdup("");
+    c->weights_bad = 1;
+    return;
+  }
+  char *id = peek_id(c, t);
+  loc l = def_loc(c, list_node, i, id, holder);
+  dm->line = l.line;
+  if (id) snprintf(what, sizeof what, "dimension '%s': ", id);
+  else snprintf(what, sizeof what, "dimension %d: ", i);
+  free(id);
+  check_fields(c, t, f, 4, NULL, 0, l, what);
+  if (get_string(c, t, "id", l.line, what, "a unique identifier", &dm->id) > 0) {
+    for (int j = 0; j < di; j++)
+      if (strcmp(m->dims[j].id, dm->id) == 0)
+        err(c, l.line, "duplicate dimension id '%s' (first defined at line %d)", dm->id,
+            m->dims[j].line);
+  }
+  if (!dm->id) dm->id = af_strdup("");
+  if (get_string(c, t, "name", fline(c, l, "name"), what, NULL, &dm->name) <= 0)
+    dm->name = af_strdup(dm->id);
+  int wl = fline(c, l, "weight");
+  double w = 0;
+  if (m->scoring == SCORING_POINTS) {
+    if (rawfield(L, t, "weight") != LUA_TNIL)
+      err(c, wl, "%sweight is not used in a points methodology (points are added up as "
+                 "written)", what);
+    lua_pop(L, 1);
+  } else {
+    int r = get_number(c, t, "weight", wl, what, "a number > 0", &w);
+    if (r < 0) c->weights_bad = 1;
+    if (r > 0 && (!(w > 0) || !isfinite(w))) {
+      err(c, wl, "%sweight must be a number > 0, got %s", what, fmtnum(w, nb));
+      c->weights_bad = 1;
+    } else if (r > 0) {
+      dm->weight = w;
+      dm->weight_given = 1;
+    }
+  }
+  int il = fline(c, l, "indicators");
+  int n = get_list(c, t, "indicators", il, what, "of indicators { { id = ... }, ... }");
+  if (n == 0) missing_field(c, il, what, "indicators", "the list of its indicators");
+  if (n <= 0) {
+    c->weights_bad = 1;
+    return;
+  }
+  m->inds = af_realloc(m->inds, (size_t)(m->ninds + n) * sizeof *m->inds);
+  memset(m->inds + m->ninds, 0, (size_t)n * sizeof *m->inds);
+  int inode = srcmap_field_node(c->sm, l.node, "indicators");
+  for (int j = 1; j <= n; j++) {
+    lua_rawgeti(L, -1, j);
+    conv_indicator(c, inode, j, il, di);
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+}
+
+static void conv_dimensions(conv *c, int t, loc top) {
+  lua_State *L = c->L;
+  model *m = c->m;
+  int line = top_fline(c, top, "dimensions");
+  int n = get_list(c, t, "dimensions", line, "", "of dimensions { { id = ..., indicators "
+                                                  "= { ... } }, ... }");
+  if (n == 0)
+    missing_field(c, line, "", "dimensions", "the list of dimensions and their indicators");
+  if (n <= 0) {
+    c->weights_bad = 1;
+    return;
+  }
+  m->dims = af_calloc((size_t)n, sizeof *m->dims);
+  int node = srcmap_field_node(c->sm, top.node, "dimensions");
+  for (int i = 1; i <= n; i++) {
+    lua_rawgeti(L, -1, i);
+    conv_dimension(c, node, i, line);
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+}
+
+/* AF weights: defaults (equal shares of what is not given), nested sums. */
+static void resolve_weights(conv *c, int dims_line) {
+  model *m = c->m;
+  char n1[40], n2[40];
+  double given = 0;
+  int ungiven = 0;
+  for (int d = 0; d < m->ndims; d++) {
+    if (m->dims[d].weight_given) given += m->dims[d].weight;
+    else ungiven++;
+  }
+  if (ungiven) {
+    double rest = 1.0 - given;
+    if (rest <= WEIGHT_EPS) {
+      err(c, dims_line, "dimension weights given sum to %s, leaving nothing for the %d "
+                        "dimension(s) without a weight (all weights must sum to 1)",
+          fmtnum(given, n1), ungiven);
+      return;
+    }
+    for (int d = 0; d < m->ndims; d++)
+      if (!m->dims[d].weight_given) m->dims[d].weight = rest / ungiven;
+  } else if (fabs(given - 1.0) > WEIGHT_EPS) {
+    err(c, dims_line, "dimension weights sum to %s, not 1", fmtnum(given, n1));
+    return;
+  }
+  int bad = 0;
+  for (int d = 0; d < m->ndims; d++) {
+    model_dimension *dm = &m->dims[d];
+    double gsum = 0;
+    int nun = 0, nall = 0;
+    for (int i = 0; i < m->ninds; i++) {
+      if (m->inds[i].dim != d) continue;
+      nall++;
+      if (m->inds[i].weight_given) gsum += m->inds[i].weight;
+      else nun++;
+    }
+    double rest = dm->weight - gsum;
+    if (nun == 0 && fabs(rest) > WEIGHT_EPS) {
+      err(c, dm->line, "indicator weights of dimension '%s' sum to %s, not the dimension's "
+                       "weight %s", dm->id, fmtnum(gsum, n1), fmtnum(dm->weight, n2));
+      bad = 1;
+    } else if (nun > 0 && rest <= WEIGHT_EPS) {
+      err(c, dm->line, "indicator weights given in dimension '%s' sum to %s, leaving "
+                       "nothing for its %d indicator(s) without a weight (the dimension's "
+                       "weight is %s)", dm->id, fmtnum(gsum, n1), nun, fmtnum(dm->weight, n2));
+      bad = 1;
+    } else if (nun > 0) {
+      for (int i = 0; i < m->ninds; i++)
+        if (m->inds[i].dim == d && !m->inds[i].weight_given) m->inds[i].weight = rest / nun;
+    }
+    (void)nall;
+  }
+  if (bad) return;
+  double total = 0;
+  for (int i = 0; i < m->ninds; i++) total += m->inds[i].weight;
+  if (fabs(total - 1.0) > WEIGHT_EPS)
+    err(c, dims_line, "indicator weights sum to %s, not 1", fmtnum(total, n1));
+}
+
+/* ---- k, bands, measures ---- */
+
+static void conv_k(conv *c, int t, loc top) {
+  model *m = c->m;
+  char nb[40];
+  m->k_line = top_fline(c, top, "k");
+  double k = 0;
+  if (m->scoring == SCORING_POINTS) {
+    if (rawfield(c->L, t, "k") != LUA_TNIL)
+      err(c, m->k_line, "k is not used by a points methodology (its categories come from "
+                        "its bands)");
+    lua_pop(c->L, 1);
+    m->k_line = 0;
+    return;
+  }
+  int r = get_number(c, t, "k", m->k_line, "", "a number in (0, 1]", &k);
+  if (r == 0) missing_field(c, m->k_line, "", "k", "the poverty cutoff, a number in (0, 1]");
+  else if (r > 0 && !(k > 0 && k <= 1))
+    err(c, m->k_line, "k must be a number in (0, 1], got %s", fmtnum(k, nb));
+  else if (r > 0) m->k = k;
+}
+
+static void default_bands(conv *c) {
+  model *m = c->m;
+  m->bands = af_calloc(2, sizeof *m->bands);
+  m->bands[0] = (model_band){af_strdup("nonpoor"), af_strdup("not poor"), 0, m->k_line};
+  m->bands[1] = (model_band){af_strdup("poor"), af_strdup("poor"), m->k, m->k_line};
+  m->nbands = 2;
+}
+
+static void conv_band(conv *c, int list_node, int i, int holder) {
+  static const char *const f[] = {"id", "name", "from"};
+  lua_State *L = c->L;
+  model *m = c->m;
+  int t = lua_gettop(L);
+  char db[96], nb[40], what[160];
+  model_band *b = &m->bands[m->nbands++];
+  b->from = NAN;
+  if (lua_type(L, t) != LUA_TTABLE) {
+    err(c, holder, "band %d must be a table { id = ..., from = ... }, got %s", i,
+        describe(L, t, db));
+    b->line = holder;
+    b->id = af_strdup("");
+    b->name = af_strdup("");
+    return;
+  }
+  char *id = peek_id(c, t);
+  loc l = def_loc(c, list_node, i, id, holder);
+  b->line = l.line;
+  if (id) snprintf(what, sizeof what, "band '%s': ", id);
+  else snprintf(what, sizeof what, "band %d: ", i);
+  free(id);
+  check_fields(c, t, f, 3, NULL, 0, l, what);
+  if (get_string(c, t, "id", l.line, what, "a unique identifier", &b->id) > 0) {
+    for (int j = 0; j < m->nbands - 1; j++)
+      if (strcmp(m->bands[j].id, b->id) == 0)
+        err(c, l.line, "duplicate band id '%s' (first defined at line %d)", b->id,
+            m->bands[j].line);
+  }
+  if (!b->id) b->id = af_strdup("");
+  if (get_string(c, t, "name", fline(c, l, "name"), what, NULL, &b->name) <= 0)
+    b->name = af_strdup(b->id);
+  int fl = fline(c, l, "from");
+  double from = 0;
+  int r = get_number(c, t, "from", fl, what, "a number", &from);
+  if (r == 0) missing_field(c, fl, what, "from", "the lowest score of the band");
+  if (r <= 0) return;
+  if (m->scoring == SCORING_AF && !(from >= 0 && from <= 1)) {
+    err(c, fl, "%sfrom must be between 0 and 1, got %s", what, fmtnum(from, nb));
+    return;
+  }
+  if (m->scoring == SCORING_POINTS && !isfinite(from) && !(i == 1 && from < 0)) {
+    err(c, fl, "%sfrom must be a finite number (only the first band may start from "
+               "-math.huge), got %s", what, fmtnum(from, nb));
+    return;
+  }
+  b->from = from;
+}
+
+static void check_band_order(conv *c, int list_node, int holder) {
+  model *m = c->m;
+  char n1[40], n2[40];
+  int prev = -1;
+  for (int i = 0; i < m->nbands; i++) {
+    model_band *b = &m->bands[i];
+    if (isnan(b->from)) continue;
+    loc l = {-1, b->line};
+    int n = srcmap_item_node(c->sm, list_node, i + 1);
+    if (n >= 0 && srcmap_node_has_id(c->sm, n, b->id)) l.node = n;
+    int fl = l.node >= 0 ? fline(c, l, "from") : b->line;
+    if (i == 0 && m->scoring == SCORING_AF && b->from != 0)
+      err(c, fl, "the first band must start from 0, got %s", fmtnum(b->from, n1));
+    if (prev >= 0 && !(b->from > m->bands[prev].from))
+      err(c, fl, "bands must be in ascending order: '%s' (from %s) comes after '%s' "
+                 "(from %s)", b->id, fmtnum(b->from, n1), m->bands[prev].id,
+          fmtnum(m->bands[prev].from, n2));
+    prev = i;
+  }
+  (void)holder;
+}
+
+static void conv_bands(conv *c, int t, loc top) {
+  lua_State *L = c->L;
+  model *m = c->m;
+  int line = top_fline(c, top, "bands");
+  int n = get_list(c, t, "bands", line, "", "of bands { { id = ..., from = ... }, ... }");
+  if (n == 0 && m->scoring == SCORING_AF) {
+    if (m->k > 0) default_bands(c);
+    return;
+  }
+  if (n == 0)
+    missing_field(c, line, "", "bands", "a points methodology needs its categories: bands "
+                                        "= { { id = ..., from = ... }, ... }");
+  if (n <= 0) return;
+  m->bands = af_calloc((size_t)n, sizeof *m->bands);
+  int node = srcmap_field_node(c->sm, top.node, "bands");
+  for (int i = 1; i <= n; i++) {
+    lua_rawgeti(L, -1, i);
+    conv_band(c, node, i, line);
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  check_band_order(c, node, line);
+}
+
+static void conv_notices(conv *c, int t, loc l, const char *what, model_measure *x) {
+  lua_State *L = c->L;
+  char db[96];
+  int line = fline(c, l, "notice");
+  int ty = rawfield(L, t, "notice");
+  if (ty == LUA_TNIL) {
+    lua_pop(L, 1);
+    return;
+  }
+  if (ty != LUA_TTABLE) {
+    err(c, line, "%snotice must be a table of language = text, e.g. { kk = \"...\", ru = "
+                 "\"...\" }, got %s", what, describe(L, -1, db));
+    lua_pop(L, 1);
+    return;
+  }
+  int cap = 0;
+  lua_pushnil(L);
+  while (lua_next(L, -2)) {
+    if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING) {
+      err(c, line, "%snotice must map a language to a text, e.g. { kk = \"...\" }; got an "
+                   "entry %s", what, describe(L, -1, db));
+    } else {
+      af_grow(&x->notices, &cap, x->nnotices + 1, sizeof *x->notices);
+      x->notices[x->nnotices++] = (model_notice){af_strdup(lua_tostring(L, -2)),
+                                                 af_strdup(lua_tostring(L, -1))};
+    }
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  /* lua_next order is arbitrary: keep notices sorted by language */
+  for (int i = 1; i < x->nnotices; i++)
+    for (int j = i; j > 0 && strcmp(x->notices[j - 1].lang, x->notices[j].lang) > 0; j--) {
+      model_notice tmp = x->notices[j];
+      x->notices[j] = x->notices[j - 1];
+      x->notices[j - 1] = tmp;
+    }
+}
+
+static void conv_measure(conv *c, int list_node, int i, int holder) {
+  static const char *const f[] = {"id", "name", "eligible", "notice"};
+  lua_State *L = c->L;
+  model *m = c->m;
+  int t = lua_gettop(L);
+  char db[96], what[160];
+  model_measure *x = &m->measures[m->nmeasures++];
+  if (lua_type(L, t) != LUA_TTABLE) {
+    err(c, holder, "measure %d must be a table { id = ..., eligible = ... }, got %s", i,
+        describe(L, t, db));
+    x->line = holder;
+    return;
+  }
+  char *id = peek_id(c, t);
+  loc l = def_loc(c, list_node, i, id, holder);
+  x->line = l.line;
+  if (id) snprintf(what, sizeof what, "measure '%s': ", id);
+  else snprintf(what, sizeof what, "measure %d: ", i);
+  free(id);
+  check_fields(c, t, f, 4, NULL, 0, l, what);
+  if (get_string(c, t, "id", l.line, what, "a unique identifier", &x->id) > 0) {
+    for (int j = 0; j < m->nmeasures - 1; j++)
+      if (m->measures[j].id && strcmp(m->measures[j].id, x->id) == 0)
+        err(c, l.line, "duplicate measure id '%s' (first defined at line %d)", x->id,
+            m->measures[j].line);
+  }
+  if (!x->id) x->id = af_strdup("");
+  if (get_string(c, t, "name", fline(c, l, "name"), what, NULL, &x->name) <= 0)
+    x->name = af_strdup(x->id);
+  get_string(c, t, "eligible", fline(c, l, "eligible"), what,
+             "the rule that says which units may claim it, an expression string",
+             &x->eligible);
+  conv_notices(c, t, l, what, x);
+}
+
+static void conv_measures(conv *c, int t, loc top) {
+  lua_State *L = c->L;
+  model *m = c->m;
+  int line = top_fline(c, top, "measures");
+  int n = get_list(c, t, "measures", line, "", "of measures { { id = ..., eligible = ... } }");
+  if (n <= 0) return;
+  m->measures = af_calloc((size_t)n, sizeof *m->measures);
+  int node = srcmap_field_node(c->sm, top.node, "measures");
+  for (int i = 1; i <= n; i++) {
+    lua_rawgeti(L, -1, i);
+    conv_measure(c, node, i, line);
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+}
+
+/* ---- the whole table ---- */
+
+static void conv_version(conv *c, int t, loc top) {
+  lua_State *L = c->L;
+  char db[96];
+  int line = top_fline(c, top, "version");
+  int ty = rawfield(L, t, "version");
+  if (ty == LUA_TNIL) {
+    missing_field(c, line, "", "version", "a string or number such as \"2024.1\"");
+  } else if (ty == LUA_TSTRING && lua_rawlen(L, -1) > 0) {
+    c->m->version = af_strdup(lua_tostring(L, -1));
+  } else if (ty == LUA_TNUMBER && lua_isinteger(L, -1)) {
+    c->m->version = af_sprintf("%lld", (long long)lua_tointeger(L, -1));
+  } else if (ty == LUA_TNUMBER) {
+    c->m->version = af_sprintf("%.14g", lua_tonumber(L, -1));
+  } else {
+    err(c, line, "version must be a string or a number, got %s", describe(L, -1, db));
+  }
+  lua_pop(L, 1);
+}
+
+static void convert(conv *c, int t) {
+  static const char *const top_fields[] = {"name", "version", "scoring", "unit", "members",
+                                           "population", "params", "define", "dimensions",
+                                           "k", "bands", "missing", "measures"};
+  static const char *const scorings[] = {"af", "points"};
+  static const char *const pops[] = {"units", "members"};
+  lua_State *L = c->L;
+  model *m = c->m;
+  int tn = srcmap_top(c->sm);
+  loc top = {tn, tn >= 0 ? srcmap_node_line(c->sm, tn) : c->fallback};
+  check_fields(c, t, top_fields, 13, NULL, 0, top, "");
+  m->scoring = (scoring_kind)get_enum(c, t, "scoring", scorings, 2, SCORING_AF,
+                                      top_fline(c, top, "scoring"), "");
+  get_string(c, t, "name", top_fline(c, top, "name"), "", "the methodology's title",
+             &m->name);
+  conv_version(c, t, top);
+  conv_unit(c, t, top);
+  conv_members(c, t, top);
+  int pl = top_fline(c, top, "population");
+  m->population_members = get_enum(c, t, "population", pops, 2, 0, pl, "");
+  int has_members = rawfield(L, t, "members") != LUA_TNIL;
+  lua_pop(L, 1);
+  if (m->population_members && !has_members)
+    err(c, pl, "population = \"members\" needs a members table (members = { table = ..., "
+               "unit = ... })");
+  int def_policy = m->scoring == SCORING_POINTS ? MISSING_NOT_DEPRIVED : MISSING_EXCLUDE;
+  m->missing = (missing_policy)get_enum(c, t, "missing", policy_names, 3, def_policy,
+                                        top_fline(c, top, "missing"), "");
+  conv_params(c, t, top);
+  conv_defines(c, t, top);
+  conv_k(c, t, top);
+  conv_dimensions(c, t, top);
+  if (m->scoring == SCORING_AF && !c->weights_bad)
+    resolve_weights(c, top_fline(c, top, "dimensions"));
+  for (int i = 0; m->scoring == SCORING_AF && i < m->ninds; i++)
+    if (m->inds[i].ncases == 1) m->inds[i].cases[0].amount = m->inds[i].weight;
+  conv_bands(c, t, top);
+  conv_measures(c, t, top);
+}
+
+/* ============================================================== loading */
+
+/* Turn a sandbox error "FILE:LINE: message" into a diag. */
+static void diag_from_error(diag_list *d, const loader *ld, const char *msg) {
+  for (int i = 0; i < ld->nfiles; i++) {
+    const char *name = chunk_name(ld, i);
+    size_t n = strlen(name);
+    if (strncmp(msg, name, n) != 0 || msg[n] != ':') continue;
+    const char *p = msg + n + 1;
+    char *end;
+    long line = strtol(p, &end, 10);
+    if (end > p && *end == ':' && line >= 0 && line <= INT_MAX) {
+      diag_add(d, name, (int)line, "%s", end[1] == ' ' ? end + 2 : end + 1);
+      return;
+    }
+    if (*p == ' ') {
+      diag_add(d, name, 0, "%s", p + 1);
+      return;
+    }
+  }
+  diag_add(d, ld->main_name, 0, "%s", msg);
+}
+
+static int read_main(const char *path, const method_opts *o, loader *ld, diag_list *d) {
+  char *text = NULL, *rpath = NULL;
+  size_t len = 0;
+  if (o->reader) {
+    if (read_via_reader(o, path, &text, &len, &rpath) != 0) {
+      diag_add(d, path, 0, "cannot read the methodology");
+      return -1;
+    }
+  } else {
+    af_err e;
+    if (af_read_file(path, &text, &len, &e) != 0) {
+      size_t n = strlen(path);
+      diag_add(d, path, 0, "%s", strncmp(e.msg, path, n) == 0 && e.msg[n] == ':'
+                                     ? e.msg + n + 2 : e.msg);
+      return -1;
+    }
+    rpath = af_strdup(path);
+  }
+  char *key = o->reader ? af_sprintf("reader:%s", path) : identity_of(path);
+  loader_add(ld, path, rpath, text, len, key);
+  return 0;
+}
+
+int method_load(const char *path, const method_opts *opts, model **out, diag_list *d) {
+  static const method_opts none = {0};
+  const method_opts *o = opts ? opts : &none;
+  *out = NULL;
+  int nerr0 = d->n;
+  loader ld = {0};
+  ld.opts = o;
+  ld.main_name = path;
+  if (read_main(path, o, &ld, d) != 0) {
+    loader_free(&ld);
+    return -1;
+  }
+  sandbox *sb = sandbox_new(o->max_memory, o->max_instructions);
+  sandbox_set_import(sb, l_import, &ld);
+  af_grow(&ld.stack, &ld.scap, 1, sizeof *ld.stack);
+  ld.stack[ld.nstack++] = 0;
+  af_err e;
+  int rc = sandbox_run(sb, ld.files[0].text, ld.files[0].len, path, &e);
+  model *m = NULL;
+  if (rc != 0) {
+    diag_from_error(d, &ld, e.msg);
+  } else {
+    lua_State *L = sandbox_lua(sb);
+    sandbox_unlimit(sb);
+    if (lua_type(L, -1) != LUA_TTABLE) {
+      diag_add(d, path, 0, "the methodology must return a table");
+    } else {
+      m = af_calloc(1, sizeof *m);
+      m->file = af_strdup(path);
+      srcmap *sm = srcmap_build(ld.files[0].text, ld.files[0].len);
+      conv c = {.L = L, .m = m, .d = d, .file = path, .sm = sm};
+      c.fallback = srcmap_call_line(sm, "import");
+      convert(&c, lua_gettop(L));
+      srcmap_free(sm);
+    }
+  }
+  sandbox_free(sb);
+  if (d->n > nerr0 || !m) {
+    model_free(m);
+    loader_free(&ld);
+    return -1;
+  }
+  m->files = ld.files;
+  m->nfiles = ld.nfiles;
+  ld.files = NULL;
+  for (int i = 0; i < ld.nfiles; i++) free(ld.keys[i]);
+  ld.nfiles = 0;
+  loader_free(&ld);
+  *out = m;
+  return 0;
+}
