@@ -221,36 +221,53 @@ static void run_anyall(const batch *b, opnd A, int all_, double *dv, unsigned ch
   }
 }
 
-/* count / sum / mean / min / max, skipping null values and members whose
-** filter is not true. */
-static void run_reduce(const batch *b, opcode op, int has_x, opnd A, int has_f, opnd F,
-                       double *dv, unsigned char *dn) {
+/* Does member m pass the filter (no filter: always)? */
+static inline int take(int has_f, const opnd *F, int m) {
+  return !has_f || ((F->n[m] == 0) & (F->v[m] != 0));
+}
+
+/* count() and count(c): never null. */
+static void run_count(const batch *b, int has_x, opnd A, double *dv, unsigned char *dn) {
+  for (int u = 0; u < b->nunits; u++) {
+    int cnt = 0;
+    if (!has_x) cnt = b->mstart[u + 1] - b->mstart[u];
+    else
+      for (int m = b->mstart[u]; m < b->mstart[u + 1]; m++) cnt += (A.n[m] == 0) & (A.v[m] != 0);
+    dv[u] = cnt;
+    dn[u] = 0;
+  }
+}
+
+/* sum / mean: skip nulls and members whose filter is not true; over nothing
+** sum is 0 and mean null. */
+static void run_sum(const batch *b, int mean, opnd A, int has_f, opnd F, double *dv,
+                    unsigned char *dn) {
   for (int u = 0; u < b->nunits; u++) {
     double acc = 0;
     int cnt = 0;
     for (int m = b->mstart[u]; m < b->mstart[u + 1]; m++) {
-      if (has_f && (F.n[m] || F.v[m] == 0)) continue;
-      if (!has_x) {
-        cnt++;
-        continue;
-      }
-      if (A.n[m]) continue;
+      int t = (A.n[m] == 0) & take(has_f, &F, m);
+      acc += t ? A.v[m] : 0;
+      cnt += t;
+    }
+    dv[u] = mean && cnt ? acc / cnt : acc;
+    dn[u] = (unsigned char)(mean & (cnt == 0));
+  }
+}
+
+/* min / max over the same members; null over nothing. */
+static void run_minmax(const batch *b, int max, opnd A, int has_f, opnd F, double *dv,
+                       unsigned char *dn) {
+  for (int u = 0; u < b->nunits; u++) {
+    double acc = 0;
+    int cnt = 0;
+    for (int m = b->mstart[u]; m < b->mstart[u + 1]; m++) {
+      if (A.n[m] || !take(has_f, &F, m)) continue;
       double x = A.v[m];
-      if (op == OP_COUNT) {
-        cnt += x != 0;
-        continue;
-      }
-      if (cnt == 0 || op == OP_SUM || op == OP_MEAN) acc = cnt == 0 ? x : acc + x;
-      else if (op == OP_MIN ? x < acc : x > acc) acc = x;
-      cnt++;
+      if (cnt++ == 0 || (max ? x > acc : x < acc)) acc = x;
     }
-    if (op == OP_COUNT) {
-      dv[u] = cnt;
-      dn[u] = 0;
-    } else {
-      dv[u] = op == OP_MEAN && cnt ? acc / cnt : acc;
-      dn[u] = (unsigned char)(op != OP_SUM && cnt == 0);
-    }
+    dv[u] = acc;
+    dn[u] = (unsigned char)(cnt == 0);
   }
 }
 
@@ -260,6 +277,7 @@ static void run(kernel *k, const prog_instr *in, const batch *b) {
   double *dv = k->col[in->dst].v;
   unsigned char *dn = k->col[in->dst].null;
   opnd A = in->a >= 0 ? operand(k, in->a) : (opnd){0};
+  opnd B = in->b >= 0 ? operand(k, in->b) : (opnd){0};   /* right side, or filter */
   switch (in->op) {
   case OP_FILL:
     for (int i = 0; i < n; i++) dv[i] = A.cv, dn[i] = A.cn;
@@ -271,13 +289,15 @@ static void run(kernel *k, const prog_instr *in, const batch *b) {
   case OP_IN: run_in(k, in, dv, dn, n); break;
   case OP_ANY: run_anyall(b, A, 0, dv, dn); break;
   case OP_ALL: run_anyall(b, A, 1, dv, dn); break;
-  case OP_COUNT: case OP_SUM: case OP_MEAN: case OP_MIN: case OP_MAX: {
-    opnd F = in->b >= 0 ? operand(k, in->b) : (opnd){0};
-    run_reduce(b, in->op, in->a >= 0, A, in->b >= 0, F, dv, dn);
+  case OP_COUNT: run_count(b, in->a >= 0, A, dv, dn); break;
+  case OP_SUM: case OP_MEAN:
+    run_sum(b, in->op == OP_MEAN, A, in->b >= 0, B, dv, dn);
     break;
-  }
+  case OP_MIN: case OP_MAX:
+    run_minmax(b, in->op == OP_MAX, A, in->b >= 0, B, dv, dn);
+    break;
   default:
-    run_binary(in->op, A, operand(k, in->b), dv, dn, n);
+    run_binary(in->op, A, B, dv, dn, n);
     break;
   }
 }
