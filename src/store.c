@@ -40,6 +40,7 @@ struct store {
   sqlite3 *db;
   char *path;
   sqlite3_stmt *ins;        /* INSERT INTO unit_scores, reused for every unit */
+  sqlite3_stmt *get;        /* one unit's result, reused by lookups (replay/explain) */
   int in_run;
   int64_t run_id, units;
 };
@@ -156,6 +157,7 @@ void store_close(store *st) {
   if (!st) return;
   if (st->in_run) store_run_abort(st);
   sqlite3_finalize(st->ins);
+  sqlite3_finalize(st->get);
   sqlite3_close(st->db);
   free(st->path);
   free(st);
@@ -405,11 +407,11 @@ static void read_unit_row(sqlite3_stmt *s, int c, double *score, int *poor, int6
 
 int store_unit_result(store *st, int64_t run_id, const char *unit, double *score,
                       int *poor, char **category, int64_t *eligible, af_err *e) {
-  sqlite3_stmt *s;
   if (category) *category = NULL;
-  if (prepare(st, "SELECT score, poor, category, eligible FROM unit_scores"
-                  " WHERE run_id = ? AND unit = ?", &s, e) != 0)
+  if (!st->get && prepare(st, "SELECT score, poor, category, eligible FROM unit_scores"
+                              " WHERE run_id = ? AND unit = ?", &st->get, e) != 0)
     return -1;
+  sqlite3_stmt *s = st->get;
   sqlite3_bind_int64(s, 1, run_id);
   sqlite3_bind_text(s, 2, unit, -1, SQLITE_STATIC);
   int rc = sqlite3_step(s);
@@ -417,7 +419,7 @@ int store_unit_result(store *st, int64_t run_id, const char *unit, double *score
     read_unit_row(s, 0, score, poor, eligible);
     if (category) *category = col_dup(s, 2);
   }
-  sqlite3_finalize(s);
+  sqlite3_reset(s);
   if (rc == SQLITE_ROW) return 1;
   if (rc == SQLITE_DONE) return 0;
   return fail_rc(st, rc, e);
