@@ -50,6 +50,8 @@ int store_run_begin(store *st, const run_info *ri, int64_t *run_id, af_err *e);
 ** is a bit set of the measures the unit is eligible for (bit i = measure i). */
 int store_run_unit(store *st, const char *unit, double score, int poor,
                    const char *category, int64_t eligible, af_err *e);
+/* The data fingerprint, known only once the pass is over. */
+int store_run_set_data(store *st, const char *data_sha256, af_err *e);
 /* Store the summary JSON and commit. */
 int store_run_commit(store *st, const char *summary_json, af_err *e);
 /* Roll back an unfinished run. */

@@ -429,7 +429,7 @@ int cmd_runs(cli_opts *o) {
               "version", "sha256", "units", "H", "M0");
   for (int i = 0; i < n; i++) {
     struct { double units, H, M0; } s = {0, NAN, NAN};
-    json_find_number(v[i].summary_json, "units", &s.units);
+    s.units = (double)v[i].units;
     json_find_number(v[i].summary_json, "H", &s.H);
     json_find_number(v[i].summary_json, "M0", &s.M0);
     if (o->json) {
@@ -466,8 +466,7 @@ int cmd_runs(cli_opts *o) {
     printf("%s\n", j.out.s);
     sb_free(&j.out);
   }
-  for (int i = 0; i < n; i++) store_record_free(&v[i]);
-  free(v);
+  store_free_runs(v, n);
   store_close(st);
   return 0;
 }

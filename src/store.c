@@ -273,6 +273,17 @@ int store_run_unit(store *st, const char *unit, double score, int poor,
   return 0;
 }
 
+int store_run_set_data(store *st, const char *data_sha256, af_err *e) {
+  if (!st->in_run) return af_fail(e, "results database %s: no run is open", st->path);
+  sqlite3_stmt *s;
+  if (prepare(st, "UPDATE runs SET data_sha256 = ? WHERE id = ?", &s, e) != 0) return -1;
+  bind_text(s, 1, data_sha256);
+  sqlite3_bind_int64(s, 2, st->run_id);
+  int rc = sqlite3_step(s);
+  sqlite3_finalize(s);
+  return rc == SQLITE_DONE ? 0 : fail_rc(st, rc, e);
+}
+
 int store_run_commit(store *st, const char *summary_json, af_err *e) {
   if (!st->in_run) return af_fail(e, "results database %s: no run is open", st->path);
   sqlite3_stmt *s;
