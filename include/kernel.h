@@ -29,13 +29,17 @@ typedef struct batch {
 
 typedef struct kernel kernel;
 
+/* A kernel for p, which must be complete: add no rules to p after this. */
 kernel *kernel_new(const program *p);
 void kernel_free(kernel *k);
 /* Evaluate every output of the program over b. The program must be bound
 ** (program_bind, both levels) to b's column layout first. Registers grow to
-** the largest batch seen; nothing is allocated for batches no larger. */
+** the largest batch seen; nothing is allocated for batches no larger. An
+** input left unbound reads as null. */
 void kernel_eval_batch(kernel *k, const batch *b);
-/* Output o of the last evaluation: nunits values, valid until the next call. */
+/* Output o of the last evaluation: nunits values, valid until the next call
+** (NULL when o is out of range). An output that is just a column of the
+** batch points into the batch itself. */
 const column *kernel_output(const kernel *k, int o);
 
 /* For `explain`: the value of part `part` of rule o (program_rule_parts) for

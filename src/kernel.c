@@ -21,6 +21,8 @@ struct kernel {
   column *col;        /* per register: its current vectors */
   int cap[2];         /* capacity of computed registers, by level */
   int nunits;         /* of the last batch */
+  column unbound;     /* all null, read by an input left unbound */
+  int unbound_cap;
 };
 
 /* An operand: a vector, or a constant scalar. */
@@ -50,6 +52,8 @@ void kernel_free(kernel *k) {
     free(k->col[r].null);
   }
   free(k->col);
+  free(k->unbound.v);
+  free(k->unbound.null);
   free(k);
 }
 
@@ -68,12 +72,27 @@ static void reserve(kernel *k, int level, int n) {
   k->cap[level] = c;
 }
 
+/* Point input registers at the batch's columns. An input the caller left
+** unbound (a programming error upstream) reads as null rather than crashing. */
 static void bind_inputs(kernel *k, const batch *b) {
   for (int r = 0; r < k->nregs; r++) {
     const prog_reg *g = &k->regs[r];
     if (g->level < 0 || g->input < 0) continue;
     int c = program_input_col(k->p, g->level, g->input);
-    k->col[r] = g->level == 0 ? b->ucols[c] : b->mcols[c];
+    int ncols = g->level == 0 ? b->nucols : b->nmcols;
+    if (c >= 0 && c < ncols) {
+      k->col[r] = g->level == 0 ? b->ucols[c] : b->mcols[c];
+      continue;
+    }
+    int need = b->nunits > b->nmembers ? b->nunits : b->nmembers;
+    if (need > k->unbound_cap || !k->unbound.v) {
+      k->unbound_cap = need;
+      k->unbound.v = af_realloc(k->unbound.v, ((size_t)need + 1) * sizeof(double));
+      k->unbound.null = af_realloc(k->unbound.null, (size_t)need + 1);
+      memset(k->unbound.v, 0, ((size_t)need + 1) * sizeof(double));
+      memset(k->unbound.null, 1, (size_t)need + 1);
+    }
+    k->col[r] = k->unbound;
   }
 }
 

@@ -420,6 +420,28 @@ static void test_parts(void **state) {
   program_free(p);
 }
 
+/* Inputs left unbound read as null instead of crashing. */
+static void test_unbound(void **state) {
+  fx *f = *state;
+  program *p = program_new(&sc, f->pool);
+  af_err e;
+  int col;
+  assert_int_equal(program_add(p, NULL, "a + 1", VT_ANY, &e, &col), 0);
+  assert_int_equal(program_add(p, NULL, "any(age > 1)", VT_ANY, &e, &col), 1);
+  const char *names[] = {"b"};
+  assert_int_equal(program_bind(p, 0, names, 1, &e), -1);
+  kernel *k = kernel_new(p);
+  kernel_eval_batch(k, &f->fam.b);
+  strbuf s = {0};
+  fmt_col(&s, kernel_output(k, 0), 5);
+  sb_putc(&s, '|');
+  fmt_col(&s, kernel_output(k, 1), 5);
+  assert_string_equal(s.s, "N N N N N|0 N N N 0");
+  sb_free(&s);
+  kernel_free(k);
+  program_free(p);
+}
+
 /* ---- a naive evaluator, one unit (and member) at a time ---- */
 
 typedef struct nv {
@@ -627,6 +649,7 @@ int main(void) {
     cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
     cmocka_unit_test_setup_teardown(test_growth, setup, teardown),
     cmocka_unit_test_setup_teardown(test_parts, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_unbound, setup, teardown),
     cmocka_unit_test_setup_teardown(test_random, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
