@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +34,7 @@ static const char *tmpdir(void) {
   if (!dir[0]) {
     const char *t = getenv("AFSCORE_TMP");
     snprintf(dir, sizeof dir, "%s", t && *t ? t : "/tmp/afscore-test");
-    char cmd[1100];
+    char cmd[1200];
     snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
     if (system(cmd) != 0) fail_msg("cannot create %s", dir);
   }
@@ -44,7 +45,8 @@ const char *h_path(const char *name) {
   static char buf[8][1024];
   static int i;
   char *b = buf[i++ & 7];
-  snprintf(b, 1024, "%s/%s", tmpdir(), name);
+  int n = snprintf(b, 1024, "%s/%s", tmpdir(), name);
+  if (n >= 1024) fail_msg("path too long: %s", name);
   return b;
 }
 
@@ -53,7 +55,8 @@ const char *h_root(const char *name) {
   static int i;
   const char *r = getenv("AFSCORE_ROOT");
   char *b = buf[i++ & 7];
-  snprintf(b, 1024, "%s/%s", r && *r ? r : ".", name);
+  int n = snprintf(b, 1024, "%s/%s", r && *r ? r : ".", name);
+  if (n >= 1024) fail_msg("path too long: %s", name);
   return b;
 }
 
@@ -61,7 +64,7 @@ h_result h_run(const char *const *args) {
   h_result r = {0};
   const char *bin = getenv("AFSCORE_BIN");
   if (!bin) bin = "build/afscore";
-  char outp[1100], errp[1100];
+  char outp[1200], errp[1200];
   snprintf(outp, sizeof outp, "%s/.out.%d", tmpdir(), (int)getpid());
   snprintf(errp, sizeof errp, "%s/.err.%d", tmpdir(), (int)getpid());
   int n = 0;
@@ -161,4 +164,10 @@ void h_file_sha256(const char *path, char *out) {
   if (af_read_file(path, &text, &len, &e) < 0) fail_msg("%s", e.msg);
   af_sha256_hex(text, len, out);
   free(text);
+}
+
+void h_assert_double(double a, double b, double eps, const char *expr, const char *file, int line) {
+  if (a == b || fabs(a - b) <= eps) return;
+  print_error("%s = %.17g, expected %.17g (within %g)\n", expr, a, b, eps);
+  _fail(file, line);
 }

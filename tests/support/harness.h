@@ -6,6 +6,7 @@
 #define AF_HARNESS_H
 
 #include <stddef.h>
+#include <unistd.h>
 
 typedef struct h_result {
   int status;          /* exit status, or 128+signal */
@@ -31,5 +32,13 @@ double h_json_num(const char *json, const char *key);
 int h_has(const char *text, const char *needle);
 /* SHA-256 hex of a file's bytes (out: 65 bytes). */
 void h_file_sha256(const char *path, char *out);
+
+/* cmocka 1.1 compares floats only as float: doubles need their own check.
+** eps 0 asks for exact equality. */
+void h_assert_double(double a, double b, double eps, const char *expr, const char *file, int line);
+#ifndef assert_double_equal
+#define assert_double_equal(a, b, eps) \
+  h_assert_double((a), (b), (eps), #a, __FILE__, __LINE__)
+#endif
 
 #endif
