@@ -16,8 +16,14 @@
 #include "util.h"
 
 /* Where import(name) finds files. By default files are read from disk: first
-** beside the importing file, then in each directory of search_path. A reader
-** callback replaces disk access (replay serves recorded sources this way). */
+** beside the importing file, then in each directory of search_path (".lua"
+** is appended to a name without it; absolute names and ".." are refused).
+** A reader callback replaces disk access (replay serves recorded sources this
+** way): it is asked for the main file by its path as given and for each import
+** by the name exactly as written in import() (the name model_file records).
+** It returns 0 and sets *text (malloc'd, NUL-terminated, ownership passes to
+** the loader), *len and *path (malloc'd or NULL: where the text came from),
+** or -1 when it has no such file. */
 typedef int (*method_reader)(void *ctx, const char *name, char **text,
                              size_t *len, char **path);
 

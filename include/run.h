@@ -36,6 +36,8 @@ typedef struct run {
   int *weight_col;          /* per methodology: unit column index or -1 */
   int **group_col;          /* per methodology, per group */
   source_stats stats;
+  void **results_md;        /* per methodology: SHA-256 of every unit's result, in order */
+  char (*results_sha256)[65];/* final hex, after run_execute */
   const char *only_unit;    /* when set, only this unit is handed to the callback */
 } run;
 

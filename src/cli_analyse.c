@@ -727,75 +727,94 @@ static int replay_check(void *ctx, const run *rn, const batch *b, const char *co
   return 0;
 }
 
+/* Second pass, only when the summaries differ: which units changed. */
+static void replay_find_units(const char *db, model *m, store *st, const run_record *rec,
+                              replay_ctx *x) {
+  run rn;
+  const model *ms[1] = {m};
+  af_err e = {{0}};
+  memset(x, 0, sizeof *x);
+  x->st = st;
+  x->run_id = rec->id;
+  x->started = cli_now();
+  if (open_run(&rn, db, ms, 1) == 0 && run_execute(&rn, replay_check, x, &e) < 0) fail(e.msg);
+  run_close(&rn);
+}
+
+static void replay_json(const run_record *rec, int ok, int data_changed, int engine_changed,
+                        int64_t units, const replay_ctx *x) {
+  json r = {0};
+  json_obj(&r);
+  json_key(&r, "run_id");
+  json_int(&r, rec->id);
+  json_key(&r, "reproduced");
+  json_bool(&r, ok);
+  json_key(&r, "data_changed");
+  json_bool(&r, data_changed);
+  json_key(&r, "engine_changed");
+  json_bool(&r, engine_changed);
+  json_key(&r, "recorded_engine");
+  json_str(&r, rec->engine_version);
+  json_key(&r, "units");
+  json_int(&r, units);
+  json_key(&r, "units_differ");
+  json_int(&r, x->differ);
+  json_key(&r, "units_not_recorded");
+  json_int(&r, x->missing);
+  json_obj_end(&r);
+  printf("%s\n", r.out.s);
+  sb_free(&r.out);
+}
+
+/* Re-run the recorded methodology on db. The summary (which carries the
+** data fingerprint and a digest of every unit's result) must come out
+** byte-identical; only when it does not is a second pass made to name the
+** units that differ. */
 static int replay_verify(cli_opts *o, store *st, const run_record *rec, model *m) {
   run rn;
   const model *ms[1] = {m};
+  af_err e = {{0}};
   replay_ctx x;
   memset(&x, 0, sizeof x);
-  x.st = st;
-  x.run_id = rec->id;
-  x.started = cli_now();
-  af_err e = {{0}};
-  int rc = 1;
-  if (open_run(&rn, o->db, ms, 1) < 0) goto done;
-  if (run_execute(&rn, replay_check, &x, &e) < 0) {
-    fail(e.msg);
-    goto done;
+  if (open_run(&rn, o->db, ms, 1) < 0) {
+    run_close(&rn);
+    return 1;
+  }
+  if (run_execute(&rn, NULL, NULL, &e) < 0) {
+    run_close(&rn);
+    return fail(e.msg);
   }
   int data_changed = strcmp(rn.stats.sha256, rec->data_sha256) != 0;
   int engine_changed = strcmp(rec->engine_version, AFSCORE_VERSION) != 0;
   report_meta meta = {rec->id, rec->engine_version};
   json j = {0};
   report_summary_json(&j, &rn, 0, &meta);
-  int summary_same = rec->summary_json && strcmp(j.out.s, rec->summary_json) == 0;
+  int ok = rec->summary_json && strcmp(j.out.s, rec->summary_json) == 0;
+  int64_t units = rn.stats.units;
   sb_free(&j.out);
-  /* Units recorded but no longer in the data count as differing too. */
-  int64_t recorded = 0;
-  double units = 0;
-  if (json_find_number(rec->summary_json, "units", &units) == 0) recorded = (int64_t)units;
-  int64_t vanished = recorded > x.checked - x.missing ? recorded - (x.checked - x.missing) : 0;
+  run_close(&rn);
   if (engine_changed)
     fprintf(stderr, "note: run %lld was recorded by %s; this is %s\n", (long long)rec->id,
             rec->engine_version, AFSCORE_VERSION);
-  if (data_changed) {
-    fprintf(stderr, "data changed since run %lld: the fingerprint differs (%lld of %lld units "
-            "now score differently, %lld recorded units are gone)\n", (long long)rec->id,
-            (long long)x.differ, (long long)x.checked, (long long)vanished);
-  } else if (x.differ || vanished || !summary_same) {
-    fprintf(stderr, "not reproduced: %lld of %lld units differ%s%s\n", (long long)x.differ,
-            (long long)x.checked, summary_same ? "" : "; the summary differs",
-            x.differ ? "" : "");
-    if (x.differ) fprintf(stderr, "first difference: %s\n", x.first);
+  if (!ok) replay_find_units(o->db, m, st, rec, &x);
+  int64_t gone = rec->units - (x.checked - x.missing);
+  if (ok) {
+    if (!o->json)
+      printf("reproduced: run %lld, %lld units, every score and category identical\n",
+             (long long)rec->id, (long long)units);
+  } else if (data_changed) {
+    fprintf(stderr, "data changed since run %lld: the fingerprint differs; %lld of %lld units "
+            "now score differently, %lld are new and %lld recorded units are gone\n",
+            (long long)rec->id, (long long)x.differ, (long long)x.checked, (long long)x.missing,
+            (long long)(gone > 0 ? gone : 0));
   } else {
-    rc = 0;
+    fprintf(stderr, "not reproduced: run %lld: %lld of %lld units differ%s\n", (long long)rec->id,
+            (long long)x.differ, (long long)x.checked,
+            x.differ ? "" : " (the summary differs)");
   }
-  if (o->json) {
-    json r = {0};
-    json_obj(&r);
-    json_key(&r, "run_id");
-    json_int(&r, rec->id);
-    json_key(&r, "reproduced");
-    json_bool(&r, rc == 0);
-    json_key(&r, "data_changed");
-    json_bool(&r, data_changed);
-    json_key(&r, "engine_changed");
-    json_bool(&r, engine_changed);
-    json_key(&r, "units_checked");
-    json_int(&r, x.checked);
-    json_key(&r, "units_differ");
-    json_int(&r, x.differ);
-    json_key(&r, "summary_same");
-    json_bool(&r, summary_same);
-    json_obj_end(&r);
-    printf("%s\n", r.out.s);
-    sb_free(&r.out);
-  } else if (rc == 0) {
-    printf("reproduced: run %lld, %lld units, every score and category identical\n",
-           (long long)rec->id, (long long)x.checked);
-  }
-done:
-  run_close(&rn);
-  return rc;
+  if (!ok && x.differ) fprintf(stderr, "first difference: %s\n", x.first);
+  if (o->json) replay_json(rec, ok, data_changed, engine_changed, units, &x);
+  return ok ? 0 : 1;
 }
 
 int cmd_replay(cli_opts *o) {

@@ -754,7 +754,7 @@ static int conv_case(conv *c, int t, int list_node, int i, int holder, const cha
                      model_indicator *x) {
   static const char *const f[] = {"when", "points"};
   lua_State *L = c->L;
-  char db[96], nb[40], cw[128];
+  char db[96], nb[40], cw[200];
   int cn = srcmap_item_node(c->sm, list_node, i);
   loc l = {cn, cn >= 0 ? srcmap_node_line(c->sm, cn) : holder};
   snprintf(cw, sizeof cw, "%scase %d: ", what, i);
@@ -853,8 +853,9 @@ static void conv_indicator(conv *c, int list_node, int i, int holder, int di) {
   loc l = def_loc(c, list_node, i, id, holder);
   x->line = l.line;
   if (id) snprintf(what, sizeof what, "indicator '%s': ", id);
-  else snprintf(what, sizeof what, "indicator %d of dimension '%s': ", i,
-                m->dims[di].id ? m->dims[di].id : "?");
+  else if (m->dims[di].id && *m->dims[di].id)
+    snprintf(what, sizeof what, "indicator %d of dimension '%s': ", i, m->dims[di].id);
+  else snprintf(what, sizeof what, "indicator %d of dimension %d: ", i, di + 1);
   free(id);
   check_fields(c, t, points ? ind_pts : ind_af, 5, points ? ind_af_only : ind_pts_only, 2, l,
                what);

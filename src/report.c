@@ -53,6 +53,11 @@ static void json_data(json *j, const run *rn) {
   json_obj_end(j);
 }
 
+static void json_results_digest(json *j, const run *rn, int k) {
+  json_key(j, "results_sha256");
+  json_str(j, rn->results_sha256 ? rn->results_sha256[k] : NULL);
+}
+
 static void json_categories(json *j, const model *m, const acc *a) {
   json_key(j, "categories");
   json_arr(j);
@@ -204,6 +209,7 @@ void report_summary_json(json *j, const run *rn, int k, const report_meta *meta)
   json_obj(j);
   json_methodology(j, m);
   json_data(j, rn);
+  json_results_digest(j, rn, k);
   json_key(j, "run_id");
   if (meta && meta->run_id > 0) json_int(j, meta->run_id);
   else json_null(j);

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/evp.h>
 
 static int find_name(char **v, vtype *t, int n, const char *name, vtype type) {
   for (int i = 0; i < n; i++)
@@ -122,6 +123,12 @@ int run_open(run *rn, const char *db, const model **models, int n, diag_list *d,
     if (rules_compile(models[k], rn->src, rn->pool, &rn->rules[k], d) < 0) bad = 1;
   if (bad) return af_fail(e, "the methodology does not match the database %s", db);
   make_plan(rn);
+  rn->results_md = af_calloc((size_t)n, sizeof *rn->results_md);
+  rn->results_sha256 = af_calloc((size_t)n, sizeof *rn->results_sha256);
+  for (int k = 0; k < n; k++) {
+    rn->results_md[k] = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(rn->results_md[k], EVP_sha256(), NULL);
+  }
   rn->scorers = af_calloc((size_t)n, sizeof *rn->scorers);
   rn->measures = af_calloc((size_t)n, sizeof *rn->measures);
   for (int k = 0; k < n; k++) {
@@ -134,10 +141,29 @@ int run_open(run *rn, const char *db, const model **models, int n, diag_list *d,
   return 0;
 }
 
+/* Fold the batch's unit results into methodology k's results digest: id,
+** score bits, category and eligibility of every unit, in data order. Replay
+** compares digests instead of looking up millions of recorded rows. */
+static void digest_results(run *rn, int k, const batch *b, const char *const *ids) {
+  const scorer *s = rn->scorers[k];
+  strbuf buf = {0};
+  for (int u = 0; u < b->nunits; u++) {
+    sb_puts(&buf, ids[u]);
+    sb_putc(&buf, '\0');
+    sb_putn(&buf, (const char *)&s->score[u], sizeof(double));
+    int32_t band = s->band[u];
+    sb_putn(&buf, (const char *)&band, sizeof band);
+    sb_putn(&buf, (const char *)&s->eligible[u], sizeof(uint64_t));
+  }
+  if (buf.len) EVP_DigestUpdate(rn->results_md[k], buf.s, buf.len);
+  sb_free(&buf);
+}
+
 static int score_batch(run *rn, const batch *b, const char *const *ids, af_err *e) {
   for (int k = 0; k < rn->n; k++) {
     const model *m = rn->models[k];
     scorer_eval_batch(rn->scorers[k], b);
+    digest_results(rn, k, b, ids);
     const column *w = rn->weight_col[k] >= 0 ? &b->ucols[rn->weight_col[k]] : NULL;
     const column *groups[64];
     for (int g = 0; g < m->ngroups && g < 64; g++) groups[g] = &b->ucols[rn->group_col[k][g]];
@@ -161,6 +187,12 @@ int run_execute(run *rn, run_batch_fn fn, void *ctx, af_err *e) {
   }
   if (got < 0) rc = -1;
   source_read_end(rd, &rn->stats);
+  for (int k = 0; k < rn->n; k++) {
+    unsigned char md[32];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(rn->results_md[k], md, &len);
+    af_hex(md, 32, rn->results_sha256[k]);
+  }
   return rc;
 }
 
@@ -170,7 +202,10 @@ void run_close(run *rn) {
     if (rn->measures) measure_free(rn->measures[k]);
     if (rn->rules) rules_free(rn->rules[k]);
     if (rn->group_col) free(rn->group_col[k]);
+    if (rn->results_md) EVP_MD_CTX_free(rn->results_md[k]);
   }
+  free(rn->results_md);
+  free(rn->results_sha256);
   free(rn->scorers);
   free(rn->measures);
   free(rn->rules);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <math.h>
 #include <sqlite3.h>
 
 #define STORE_APP_ID 0x41465352   /* "AFSR" */
@@ -411,7 +412,9 @@ void store_free_runs(run_record *runs, int n) {
 }
 
 static void read_unit_row(sqlite3_stmt *s, int c, double *score, int *poor, int64_t *eligible) {
-  if (score) *score = sqlite3_column_double(s, c);
+  /* A unit left out by a missing policy has no score: NaN, as when scored. */
+  if (score)
+    *score = sqlite3_column_type(s, c) == SQLITE_NULL ? NAN : sqlite3_column_double(s, c);
   if (poor) *poor = sqlite3_column_type(s, c + 1) == SQLITE_NULL ? -1 : sqlite3_column_int(s, c + 1);
   if (eligible) *eligible = sqlite3_column_int64(s, c + 3);
 }
