@@ -995,10 +995,9 @@ static void resolve_weights(conv *c, int dims_line) {
   for (int d = 0; d < m->ndims; d++) {
     model_dimension *dm = &m->dims[d];
     double gsum = 0;
-    int nun = 0, nall = 0;
+    int nun = 0;
     for (int i = 0; i < m->ninds; i++) {
       if (m->inds[i].dim != d) continue;
-      nall++;
       if (m->inds[i].weight_given) gsum += m->inds[i].weight;
       else nun++;
     }
@@ -1016,7 +1015,6 @@ static void resolve_weights(conv *c, int dims_line) {
       for (int i = 0; i < m->ninds; i++)
         if (m->inds[i].dim == d && !m->inds[i].weight_given) m->inds[i].weight = rest / nun;
     }
-    (void)nall;
   }
   if (bad) return;
   double total = 0;
@@ -1104,7 +1102,7 @@ static void conv_band(conv *c, int list_node, int i, int holder) {
   b->from = from;
 }
 
-static void check_band_order(conv *c, int list_node, int holder) {
+static void check_band_order(conv *c, int list_node) {
   model *m = c->m;
   char n1[40], n2[40];
   int prev = -1;
@@ -1123,7 +1121,6 @@ static void check_band_order(conv *c, int list_node, int holder) {
           fmtnum(m->bands[prev].from, n2));
     prev = i;
   }
-  (void)holder;
 }
 
 static void conv_bands(conv *c, int t, loc top) {
@@ -1147,7 +1144,7 @@ static void conv_bands(conv *c, int t, loc top) {
     lua_pop(L, 1);
   }
   lua_pop(L, 1);
-  check_band_order(c, node, line);
+  check_band_order(c, node);
 }
 
 static void conv_notices(conv *c, int t, loc l, const char *what, model_measure *x) {

@@ -58,7 +58,6 @@ struct sandbox {
   int where_line;
   char **chunks;                /* display names; index = private name */
   int nchunks, ccap;
-  int (*import_fn)(lua_State *L);
   void *import_ctx;
 };
 
@@ -375,7 +374,6 @@ void sandbox_unlimit(sandbox *s) {
 }
 
 void sandbox_set_import(sandbox *s, int (*fn)(lua_State *L), void *ctx) {
-  s->import_fn = fn;
   s->import_ctx = ctx;
   lua_pushcfunction(s->L, fn);
   lua_setglobal(s->L, "import");
