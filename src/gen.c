@@ -274,14 +274,11 @@ static void gen_core(genctx *g, family *f, uint64_t num) {
   gen_composition(f);
 }
 
-/* Every other family column, continuing the family stream. */
-static void gen_family_cols(family *f) {
+/* Housing, commercial property, farm and land (the family stream continues). */
+static void gen_housing(family *f) {
   rng *r = &f->r;
-  double h = f->hard, eh = exp(0.5 * h);
+  double h = f->hard;
   int urban = f->urban;
-  f->sample_weight = bern(r, 0.85) ? 1.0 : round(50.0 + 150.0 * unif(r)) / 100.0;
-
-  /* housing */
   double u = unif(r);
   /* Families without own housing mostly rent or live with relatives: weakly
   ** tied to hardship, since the order's -200 would otherwise dominate D/E. */
@@ -297,21 +294,32 @@ static void gen_family_cols(family *f) {
   f->commercial_property = bern(r, 0.035 * exp(-0.6 * h));
   f->farm_value = bern(r, urban ? 0.04 : 0.55) ? (int64_t)lrint(lognorm(r, 700.0, 0.9)) * 1000 : 0;
   f->land_plot = bern(r, urban ? 0.12 : 0.62);
+}
 
-  /* movable property */
+/* Cars, commercial vehicle, agricultural machinery. */
+static void gen_vehicles(family *f) {
+  rng *r = &f->r;
+  double h = f->hard;
+  int urban = f->urban;
   if (bern(r, clamp01(0.33 * exp(0.35 * h)))) f->cars = 0;
   else {
-    u = unif(r);
+    double u = unif(r);
     f->cars = u < 0.80 ? 1 : u < 0.96 ? 2 : irange(r, 3, 5);
   }
   if (bern(r, 0.005)) f->cars = NUL;
   f->commercial_vehicle = bern(r, (urban ? 0.025 : 0.045) * exp(-0.3 * h));
-  u = unif(r);
+  double u = unif(r);
   f->agri_machinery = urban ? (u < 0.001 ? 2 : u < 0.006 ? 1 : 0)
                             : (u < 0.025 ? irange(r, 2, 4) : u < 0.085 ? 1 : 0);
+}
 
-  /* living standards of the global MPI */
-  u = unif(r) * exp(-0.3 * h);
+/* The living standards of the global MPI: fuel, sanitation, water,
+** electricity, building materials, assets; and child mortality. */
+static void gen_living_standards(family *f) {
+  rng *r = &f->r;
+  double h = f->hard, eh = exp(0.5 * h);
+  int urban = f->urban;
+  double u = unif(r) * exp(-0.3 * h);
   if (urban) f->fuel = u < 0.03 ? 2 : u < 0.21 ? 1 : 0;
   else f->fuel = u < 0.015 ? 4 : u < 0.09 ? 3 : u < 0.34 ? 2 : u < 0.44 ? 1 : 0;
   f->toilet_improved = !bern(r, clamp01((urban ? 0.01 : 0.06) * eh));
@@ -323,11 +331,10 @@ static void gen_family_cols(family *f) {
   f->floor = bern(r, pn) ? 2 : bern(r, pn) ? 1 : 0;
   f->roof = bern(r, pn / 2) ? 2 : bern(r, pn) ? 1 : 0;
   f->wall = bern(r, pn) ? 2 : bern(r, pn / 2) ? 1 : 0;
-  double ea = exp(-0.4 * h);
   f->radio = bern(r, 0.15);
   f->tv = bern(r, clamp01(0.97 * (h > 2 ? 0.6 : 1.0)));
   f->phone = bern(r, h > 2.5 ? 0.7 : 0.995);
-  f->computer = bern(r, clamp01((urban ? 0.55 : 0.35) * ea));
+  f->computer = bern(r, clamp01((urban ? 0.55 : 0.35) * exp(-0.4 * h)));
   f->fridge = bern(r, h > 2 ? 0.7 : 0.97);
   f->bicycle = bern(r, 0.25);
   f->motorbike = bern(r, urban ? 0.01 : 0.03);
@@ -335,6 +342,15 @@ static void gen_family_cols(family *f) {
   int kids = 0;
   for (int i = 0; i < f->size; i++) kids += f->age[i] < 18;
   f->child_deaths = kids && bern(r, clamp01(0.003 * exp(0.5 * h)));
+}
+
+/* Every other family column, continuing the family stream. */
+static void gen_family_cols(family *f) {
+  rng *r = &f->r;
+  f->sample_weight = bern(r, 0.85) ? 1.0 : round(50.0 + 150.0 * unif(r)) / 100.0;
+  gen_housing(f);
+  gen_vehicles(f);
+  gen_living_standards(f);
 }
 
 static int edu_of_years(int y, rng *r) {
