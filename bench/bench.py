@@ -94,7 +94,7 @@ def bench_size(n):
     def floor():
         with open(sqlf, "w") as f:
             f.write(floor_sql(db, plan, fresh(out)))
-        return run_rss(["sqlite3", "-readonly", db], stdin_path=sqlf)
+        return run_rss(["sqlite3", db], stdin_path=sqlf)
 
     def peer():
         return run_rss(["sqlite3", "-readonly", db], stdin_path=PEER)
