@@ -1226,6 +1226,13 @@ static void conv_measures(conv *c, int t, loc top) {
   int line = top_fline(c, top, "measures");
   int n = get_list(c, t, "measures", line, "", "of measures { { id = ..., eligible = ... } }");
   if (n <= 0) return;
+  /* unit_scores.eligible is a 64-bit set: bit i = measure i */
+  if (n > 64) {
+    err(c, line, "at most 64 measures per methodology (found %d): the results keep one bit "
+                 "per measure; split them into several methodologies", n);
+    lua_pop(L, 1);
+    return;
+  }
   m->measures = af_calloc((size_t)n, sizeof *m->measures);
   int node = srcmap_field_node(c->sm, top.node, "measures");
   for (int i = 1; i <= n; i++) {
