@@ -377,10 +377,14 @@ static void part_value(const run *rn, const kernel *k, int o, int p, int u, json
   int isnull;
   vtype ty;
   kernel_part_value(k, o, p, u, &v, &isnull, &ty);
+  /* A column of unknown type (VT_ANY, e.g. no declared type in SQLite) is
+  ** read as text and carried as its interned id: show the text, not the id. */
+  int as_text = ty == VT_TEXT ||
+                (ty == VT_ANY && v >= 0 && v < strpool_count(rn->pool) && v == (int32_t)v);
   if (isnull) {
     json_null(j);
     sb_puts(t, "null");
-  } else if (ty == VT_TEXT) {
+  } else if (as_text) {
     json_str(j, strpool_get(rn->pool, (int32_t)v));
     sb_printf(t, "'%s'", strpool_get(rn->pool, (int32_t)v));
   } else if (ty == VT_BOOL) {
