@@ -175,14 +175,24 @@ int compare_batch(compare *c, const batch *b, const char *const *ids, af_err *e)
 
 /* ---- output ---- */
 
+/* Both axes of the transition matrix are shown best category first (AF bands
+** as declared, points bands reversed), "(excluded)" last: display position i
+** of model m is its band band_at(m, i). band_rank is its own inverse. */
+static int band_at(const model *m, int i) { return i < m->nbands ? band_rank(m, i) : i; }
+
+static int from_at(const compare *c, int i) { return band_at(c->rn->models[c->base], i); }
+static int to_at(const compare *c, int j) { return band_at(c->rn->models[c->var], j); }
+
 static const char *from_label(const compare *c, int i) {
   const model *m = c->rn->models[c->base];
-  return i < m->nbands ? m->bands[i].id : "(excluded)";
+  int b = from_at(c, i);
+  return b < m->nbands ? m->bands[b].id : "(excluded)";
 }
 
 static const char *to_label(const compare *c, int j) {
   const model *m = c->rn->models[c->var];
-  return j < m->nbands ? m->bands[j].id : "(excluded)";
+  int b = to_at(c, j);
+  return b < m->nbands ? m->bands[b].id : "(excluded)";
 }
 
 /* Show the "(excluded)" row/column only when some unit is in it. */
@@ -339,7 +349,7 @@ void compare_json(const compare *c, json *j) {
     int compact = j->compact;
     json_arr(j);
     j->compact = 1;
-    for (int k = 0; k < nt; k++) json_int(j, c->counts[i * c->nto + k]);
+    for (int k = 0; k < nt; k++) json_int(j, c->counts[from_at(c, i) * c->nto + to_at(c, k)]);
     json_arr_end(j);
     j->compact = compact;
   }
@@ -401,7 +411,8 @@ void compare_text(const compare *c, strbuf *o) {
   sb_printf(o, "\n");
   for (int i = 0; i < nf; i++) {
     sb_printf(o, "%10s", from_label(c, i));
-    for (int k = 0; k < nt; k++) sb_printf(o, " %10lld", (long long)c->counts[i * c->nto + k]);
+    for (int k = 0; k < nt; k++)
+      sb_printf(o, " %10lld", (long long)c->counts[from_at(c, i) * c->nto + to_at(c, k)]);
     sb_printf(o, "\n");
   }
   sb_printf(o, "\n%lld of %lld units change category: %lld to a better one, %lld to a worse one\n",
