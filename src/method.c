@@ -254,6 +254,10 @@ static void err(conv *c, int line, const char *fmt, ...) {
 static const char *fmtnum(double v, char buf[40]) {
   if (isnan(v)) return "nan";
   if (isinf(v)) return v > 0 ? "math.huge" : "-math.huge";
+  if (v == trunc(v) && fabs(v) < 1e15) { /* -30, not -3e+01 */
+    snprintf(buf, 40, "%.0f", v);
+    return buf;
+  }
   for (int p = 1; p <= 17; p++) {
     snprintf(buf, 40, "%.*g", p, v);
     if (fabs(strtod(buf, NULL) - v) <= 1e-10 * fmax(1.0, fabs(v))) break;
@@ -1115,7 +1119,11 @@ static void check_band_order(conv *c, int list_node) {
     int fl = l.node >= 0 ? fline(c, l, "from") : b->line;
     if (i == 0 && m->scoring == SCORING_AF && b->from != 0)
       err(c, fl, "the first band must start from 0, got %s", fmtnum(b->from, n1));
-    if (prev >= 0 && !(b->from > m->bands[prev].from))
+    if (prev >= 0 && b->from == m->bands[prev].from)
+      err(c, fl, "band '%s' starts where band '%s' starts (from %s): each band needs its own "
+                 "lower bound, in ascending order", b->id, m->bands[prev].id,
+          fmtnum(b->from, n1));
+    else if (prev >= 0 && !(b->from > m->bands[prev].from))
       err(c, fl, "bands must be in ascending order: '%s' (from %s) comes after '%s' "
                  "(from %s)", b->id, fmtnum(b->from, n1), m->bands[prev].id,
           fmtnum(m->bands[prev].from, n2));
