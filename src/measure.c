@@ -107,9 +107,12 @@ double measure_quantile(const dist_entry *d, int n, double q) {
   long double total = 0, cum = 0;
   for (int i = 0; i < n; i++) total += d[i].w;
   if (n == 0 || total <= 0) return NAN;
+  /* q is a decimal like 0.1, a hair above 1/10 in binary: without the
+  ** tolerance p10 of 10 units would be the 2nd score, not the 1st. */
+  long double target = (long double)q * total * (1 - 1e-12L);
   for (int i = 0; i < n; i++) {
     cum += d[i].w;
-    if (cum >= q * total) return d[i].score;
+    if (cum >= target) return d[i].score;
   }
   return d[n - 1].score;
 }
