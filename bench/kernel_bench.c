@@ -45,6 +45,24 @@ static int keep(void *ctx, const run *rn, const batch *b, const char *const *ids
   return 0;
 }
 
+static void free_copies(copy_ctx *x) {
+  for (int i = 0; i < x->n; i++) {
+    for (int c = 0; c < x->v[i].nucols; c++) free(x->v[i].ucols[c].v), free(x->v[i].ucols[c].null);
+    for (int c = 0; c < x->v[i].nmcols; c++) free(x->v[i].mcols[c].v), free(x->v[i].mcols[c].null);
+    free(x->v[i].ucols);
+    free(x->v[i].mcols);
+    free(x->v[i].mstart);
+  }
+  x->n = 0;
+  x->units = 0;
+}
+
+static int restart(void *ctx, af_err *e) {
+  (void)e;
+  free_copies(ctx);
+  return 0;
+}
+
 static double now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -71,7 +89,12 @@ int main(int argc, char **argv) {
   const model *ms[1] = {m};
   copy_ctx x = {0};
   x.limit = limit;
-  if (run_open(&rn, argv[1], ms, 1, &d, &e) < 0 || run_execute(&rn, keep, &x, &e) < 0) {
+  if (run_open(&rn, argv[1], ms, 1, &d, &e) < 0) {
+    fprintf(stderr, "%s\n", e.msg);
+    return 1;
+  }
+  rn.on_restart = restart;
+  if (run_execute(&rn, keep, &x, &e) < 0) {
     fprintf(stderr, "%s\n", e.msg);
     return 1;
   }
@@ -86,13 +109,7 @@ int main(int argc, char **argv) {
   printf("{\"units\": %lld, \"indicators\": %d, \"seconds\": %.6f, \"units_per_s\": %.0f, "
          "\"unit_indicator_evals_per_s\": %.0f}\n",
          x.units, m->ninds, best, x.units / best, evals / best);
-  for (int i = 0; i < x.n; i++) {
-    for (int c = 0; c < x.v[i].nucols; c++) free(x.v[i].ucols[c].v), free(x.v[i].ucols[c].null);
-    for (int c = 0; c < x.v[i].nmcols; c++) free(x.v[i].mcols[c].v), free(x.v[i].mcols[c].null);
-    free(x.v[i].ucols);
-    free(x.v[i].mcols);
-    free(x.v[i].mstart);
-  }
+  free_copies(&x);
   free(x.v);
   run_close(&rn);
   diag_free(&d);

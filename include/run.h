@@ -16,6 +16,11 @@
 #include "measure.h"
 #include "source.h"
 
+/* Called when the data source starts again from the first unit (the tables
+** were not stored in key order, see SOURCE_RESTART): forget every batch
+** handed over so far. Measures are reset by the run itself. */
+typedef int (*run_reset_fn)(void *ctx, af_err *e);
+
 typedef struct run {
   source *src;
   strpool *pool;
@@ -38,7 +43,7 @@ typedef struct run {
   source_stats stats;
   void **results_md;        /* per methodology: SHA-256 of every unit's result, in order */
   char (*results_sha256)[65];/* final hex, after run_execute */
-  const char *only_unit;    /* when set, only this unit is handed to the callback */
+  run_reset_fn on_restart;  /* set by callers whose batch callback keeps state */
 } run;
 
 /* Per scored batch. ids[u] is unit u's id. Return 0, or -1 with e filled. */

@@ -51,6 +51,8 @@ typedef struct source_stats {
   int64_t orphans;          /* member rows whose unit does not exist */
   int64_t units_without_members;
   char sha256[65];          /* fingerprint of every value read, in order */
+  int sorted;               /* 1: the tables were not stored in key order and
+                               were read sorted by SQLite */
 } source_stats;
 
 typedef struct source_reader source_reader;
@@ -65,6 +67,12 @@ int source_read_begin(source *s, const source_plan *plan, strpool *pool,
 ** row). unit_ids[i] is the text of unit i's id, valid until the next call. */
 int source_read_batch(source_reader *r, batch *b, const char *const **unit_ids,
                       int max_units, af_err *e);
+/* source_read_batch's answer when the tables turned out not to be stored in
+** key order: the reader first scans in rowid order (cheap, and right for
+** data exported in key order), verifying the order as it goes. Everything
+** read so far must be discarded; the next call starts again from the first
+** unit, in key order, with a fresh fingerprint. Given at most once per read. */
+#define SOURCE_RESTART (-2)
 /* Finish: fills st (fingerprint final only after the last batch) and frees r. */
 void source_read_end(source_reader *r, source_stats *st);
 

@@ -293,9 +293,23 @@ int cmd_check(cli_opts *o) {
 
 typedef struct score_ctx {
   store *st;
+  const run *rn;
+  const char *db;
+  int64_t *run_id;
   long long done, total;
   double started;
 } score_ctx;
+
+int cli_record_run(store *st, const run *rn, const char *db, int64_t *run_id, af_err *e);
+
+/* The source starts again in key order: drop the run's rows and begin anew. */
+static int score_restart(void *ctx, af_err *e) {
+  score_ctx *sc = ctx;
+  sc->done = 0;
+  if (!sc->st) return 0;
+  store_run_abort(sc->st);
+  return cli_record_run(sc->st, sc->rn, sc->db, sc->run_id, e);
+}
 
 /* Record the unit results of a scored batch. */
 static int store_batch(void *ctx, const run *rn, const batch *b, const char *const *ids,
@@ -329,7 +343,6 @@ static char *params_json(const model *m) {
   return sb_take(&j.out);
 }
 
-int cli_record_run(store *st, const run *rn, const char *db, int64_t *run_id, af_err *e);
 int cli_record_run(store *st, const run *rn, const char *db, int64_t *run_id, af_err *e) {
   const model *m = rn->models[0];
   char *pj = params_json(m);
@@ -374,6 +387,10 @@ int cmd_score(cli_opts *o) {
     fprintf(stderr, "afscore: %s\n", e.msg);
     goto done;
   }
+  sc.rn = &rn;
+  sc.db = o->db;
+  sc.run_id = &run_id;
+  rn.on_restart = score_restart;
   sc.total = 0;
   sc.started = cli_now();
   if (run_execute(&rn, store_batch, &sc, &e) < 0) {

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compare.h"
 #include "method.h"
@@ -104,7 +105,28 @@ typedef struct cmp_ctx {
   int n;
   long long done;
   double started;
+  const run *rn;
+  FILE *changes;
 } cmp_ctx;
+
+/* The source starts again in key order: empty the comparisons and the file. */
+static int compare_restart(void *ctx, af_err *e) {
+  cmp_ctx *x = ctx;
+  for (int k = 0; k < x->n; k++) {
+    const char *label = x->c[k].label;
+    compare_free(&x->c[k]);
+    compare_init(&x->c[k], x->rn, 0, k + 1, x->changes);
+    x->c[k].label = label;
+  }
+  x->done = 0;
+  if (x->changes) {
+    if (fflush(x->changes) != 0 || ftruncate(fileno(x->changes), 0) != 0)
+      return af_fail(e, "cannot rewrite the changes file");
+    rewind(x->changes);
+    compare_changes_header(x->changes, x->n > 1);
+  }
+  return 0;
+}
 
 static int compare_each(void *ctx, const run *rn, const batch *b, const char *const *ids,
                         af_err *e) {
@@ -132,7 +154,8 @@ static int compare_models(const model **ms, int n, const char *db, const char *c
     return 1;
   }
   if (cf) compare_changes_header(cf, n > 2);
-  cmp_ctx x = {af_calloc((size_t)n, sizeof(compare)), n - 1, 0, cli_now()};
+  cmp_ctx x = {af_calloc((size_t)n, sizeof(compare)), n - 1, 0, cli_now(), &rn, cf};
+  rn.on_restart = compare_restart;
   for (int k = 1; k < n; k++) {
     compare_init(&x.c[k - 1], &rn, 0, k, cf);
     if (n > 2) x.c[k - 1].label = ms[k]->file;
@@ -366,10 +389,21 @@ int cmd_sweep(cli_opts *o) {
 
 typedef struct explain_ctx {
   const char *unit;
+  int64_t run_id;
   int found;
   json j;             /* the explanation as JSON */
   strbuf t;           /* and as text */
 } explain_ctx;
+
+static int explain_restart(void *ctx, af_err *e) {
+  explain_ctx *x = ctx;
+  (void)e;
+  x->found = 0;
+  sb_free(&x->j.out);
+  memset(&x->j, 0, sizeof x->j);
+  sb_free(&x->t);
+  return 0;
+}
 
 /* The value of part p of rule o (kernel k) for unit u, into JSON and text. */
 static void part_value(const run *rn, const kernel *k, int o, int p, int u, json *j, strbuf *t) {
@@ -544,6 +578,11 @@ static void explain_unit(explain_ctx *x, const run *rn, int u) {
   const model *m = rn->models[0];
   json *j = &x->j;
   strbuf *t = &x->t;
+  json_obj(j);
+  json_key(j, "run_id");
+  json_int(j, x->run_id);
+  json_key(j, "methodology");
+  json_str(j, m->name);
   json_key(j, "unit");
   json_str(j, x->unit);
   json_key(j, "scoring");
@@ -638,12 +677,9 @@ int cmd_explain(cli_opts *o) {
   x.unit = o->pos[0];
   const model *ms[1] = {m};
   af_err e = {{0}};
+  x.run_id = rec.id;
   if (m && open_run(&rn, o->db, ms, 1) == 0) {
-    json_obj(&x.j);
-    json_key(&x.j, "run_id");
-    json_int(&x.j, rec.id);
-    json_key(&x.j, "methodology");
-    json_str(&x.j, m->name);
+    rn.on_restart = explain_restart;
     if (run_execute(&rn, explain_find, &x, &e) < 0) {
       fail(e.msg);
     } else if (!x.found) {
@@ -695,6 +731,15 @@ typedef struct replay_ctx {
   double started;
 } replay_ctx;
 
+static int replay_restart(void *ctx, af_err *e) {
+  replay_ctx *x = ctx;
+  (void)e;
+  x->differ = x->missing = x->checked = 0;
+  x->first[0] = '\0';
+  x->done = 0;
+  return 0;
+}
+
 static int same_double(double a, double b) {
   return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof a) == 0;
 }
@@ -741,7 +786,10 @@ static void replay_find_units(const char *db, model *m, store *st, const run_rec
   x->st = st;
   x->run_id = rec->id;
   x->started = cli_now();
-  if (open_run(&rn, db, ms, 1) == 0 && run_execute(&rn, replay_check, x, &e) < 0) fail(e.msg);
+  if (open_run(&rn, db, ms, 1) == 0) {
+    rn.on_restart = replay_restart;
+    if (run_execute(&rn, replay_check, x, &e) < 0) fail(e.msg);
+  }
   run_close(&rn);
 }
 

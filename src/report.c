@@ -50,6 +50,8 @@ static void json_data(json *j, const run *rn) {
   json_int(j, rn->stats.orphans);
   json_key(j, "units_without_members");
   json_int(j, rn->stats.units_without_members);
+  json_key(j, "read_order");
+  json_str(j, rn->stats.sorted ? "sorted" : "stored");
   json_obj_end(j);
 }
 

@@ -108,6 +108,10 @@ static void make_plan(run *rn) {
   p->nmember_cols = rn->nm;
 }
 
+static void reset_digests(run *rn) {
+  for (int k = 0; k < rn->n; k++) EVP_DigestInit_ex(rn->results_md[k], EVP_sha256(), NULL);
+}
+
 int run_open(run *rn, const char *db, const model **models, int n, diag_list *d, af_err *e) {
   memset(rn, 0, sizeof *rn);
   rn->n = n;
@@ -127,8 +131,8 @@ int run_open(run *rn, const char *db, const model **models, int n, diag_list *d,
   rn->results_sha256 = af_calloc((size_t)n, sizeof *rn->results_sha256);
   for (int k = 0; k < n; k++) {
     rn->results_md[k] = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(rn->results_md[k], EVP_sha256(), NULL);
   }
+  reset_digests(rn);
   rn->scorers = af_calloc((size_t)n, sizeof *rn->scorers);
   rn->measures = af_calloc((size_t)n, sizeof *rn->measures);
   for (int k = 0; k < n; k++) {
@@ -172,6 +176,16 @@ static int score_batch(run *rn, const batch *b, const char *const *ids, af_err *
   return 0;
 }
 
+/* Start the pass again from the first unit: fresh measures and digests. */
+static int restart(run *rn, void *ctx, af_err *e) {
+  for (int k = 0; k < rn->n; k++) {
+    measure_free(rn->measures[k]);
+    rn->measures[k] = measure_new(rn->rules[k]);
+  }
+  reset_digests(rn);
+  return rn->on_restart ? rn->on_restart(ctx, e) : 0;
+}
+
 int run_execute(run *rn, run_batch_fn fn, void *ctx, af_err *e) {
   source_reader *rd;
   if (source_read_begin(rn->src, &rn->plan, rn->pool, &rd, e) < 0) return -1;
@@ -179,7 +193,15 @@ int run_execute(run *rn, run_batch_fn fn, void *ctx, af_err *e) {
   memset(&b, 0, sizeof b);
   const char *const *ids = NULL;
   int got, rc = 0;
-  while ((got = source_read_batch(rd, &b, &ids, KERNEL_BATCH, e)) > 0) {
+  while ((got = source_read_batch(rd, &b, &ids, KERNEL_BATCH, e)) != 0) {
+    if (got == SOURCE_RESTART) {
+      if (restart(rn, ctx, e) < 0) {
+        rc = -1;
+        break;
+      }
+      continue;
+    }
+    if (got < 0) break;
     if (score_batch(rn, &b, ids, e) < 0 || (fn && fn(ctx, rn, &b, ids, e) < 0)) {
       rc = -1;
       break;

@@ -288,6 +288,12 @@ typedef struct scan {
 struct source_reader {
   source *s;
   strpool *pool;
+  const source_plan *plan;
+  int physical;             /* 1: scanning in rowid order, verifying key order */
+  int restarts;
+  kv mprev;                 /* previous member key (physical mode) */
+  unsigned char *mprevbuf;
+  int mprevcap, have_mprev;
   scan u, m;
   int has_members;
   int mstate;               /* 0: step next, 1: a row is pending, 2: done */
@@ -392,8 +398,14 @@ static const char *rowid_alias(const name_decl *cols, int n) {
   return NULL;
 }
 
+/* Physical mode reads rows in rowid order: when a table is stored in key
+** order (as exports usually are) that is the key order without an index walk
+** or a sort, and far cheaper. The reader verifies the order as it goes and
+** starts again in key order the moment it is broken (SOURCE_RESTART). Ties
+** come in rowid order in both modes, so the rows, and the fingerprint, are
+** the same either way. */
 static int prepare_scan(source *s, scan *sc, const char *key, const name_decl *schema,
-                        int nschema, af_err *e) {
+                        int nschema, int physical, af_err *e) {
   strbuf b = {0};
   const char *alias = rowid_alias(schema, nschema);
   for (int pass = alias ? 0 : 1; pass < 2; pass++) {
@@ -408,12 +420,16 @@ static int prepare_scan(source *s, scan *sc, const char *key, const name_decl *s
     sb_puts(&b, " FROM ");
     put_ident(&b, sc->table);
     sb_puts(&b, " ORDER BY ");
-    put_ident(&b, key);
-    sb_puts(&b, " COLLATE BINARY");
-    /* Ties in rowid order: the same row order (and fingerprint) whether
-    ** SQLite walks an index or sorts; an index on the key already ends with
-    ** the rowid, so this adds no sort. */
-    if (pass == 0) sb_printf(&b, ", %s", alias);
+    if (physical && pass == 0) {
+      sb_puts(&b, alias);
+    } else {
+      put_ident(&b, key);
+      sb_puts(&b, " COLLATE BINARY");
+      /* Ties in rowid order: the same row order (and fingerprint) whether
+      ** SQLite walks an index or sorts; an index on the key already ends with
+      ** the rowid, so this adds no sort. */
+      if (pass == 0) sb_printf(&b, ", %s", alias);
+    }
     int rc = sqlite3_prepare_v2(s->db, b.s, -1, &sc->st, NULL);
     b.len = 0;
     if (rc == SQLITE_OK) {
@@ -434,7 +450,7 @@ static int prepare_scan(source *s, scan *sc, const char *key, const name_decl *s
 /* Resolve table, key and columns against the schema, then prepare the scan. */
 static int setup_scan(source *s, scan *sc, const char *table, const char *key,
                       const char *const *cols, const vtype *types, int ncols, char **keyname,
-                      af_err *e) {
+                      int physical, af_err *e) {
   sc->table = find_table(s, table, e);
   if (!sc->table) return -1;
   name_decl *schema;
@@ -452,7 +468,7 @@ static int setup_scan(source *s, scan *sc, const char *table, const char *key,
     sc->types[i] = types[i];
     sc->ncols = i + 1;
   }
-  rc = prepare_scan(s, sc, *keyname, schema, nschema, e);
+  rc = prepare_scan(s, sc, *keyname, schema, nschema, physical, e);
 done:
   source_free_columns(schema, nschema);
   return rc;
@@ -485,8 +501,31 @@ static void free_reader(source_reader *r) {
   free(r->idoff);
   free(r->ids);
   free(r->prev);
+  free(r->mprevbuf);
   EVP_MD_CTX_free(r->md);
   free(r);
+}
+
+/* Prepare both scans and start the fingerprint. */
+static int setup_scans(source_reader *r, af_err *e) {
+  const source_plan *plan = r->plan;
+  char *ukey = NULL, *mkey = NULL;
+  int rc = setup_scan(r->s, &r->u, plan->unit_table, plan->unit_id, plan->unit_cols,
+                      plan->unit_types, plan->nunit_cols, &ukey, r->physical, e);
+  r->has_members = plan->member_table != NULL;
+  if (rc == 0 && r->has_members)
+    rc = setup_scan(r->s, &r->m, plan->member_table, plan->member_unit, plan->member_cols,
+                    plan->member_types, plan->nmember_cols, &mkey, r->physical, e);
+  if (rc == 0) {
+    if (EVP_DigestInit_ex(r->md, EVP_sha256(), NULL) != 1) abort();
+    r->hlen = 0;
+    h_header(r, &r->u, ukey);
+    if (r->has_members) h_header(r, &r->m, mkey);
+  }
+  free(ukey);
+  free(mkey);
+  r->mstate = r->has_members ? 0 : 2;
+  return rc;
 }
 
 int source_read_begin(source *s, const source_plan *plan, strpool *pool,
@@ -494,31 +533,38 @@ int source_read_begin(source *s, const source_plan *plan, strpool *pool,
   source_reader *r = af_calloc(1, sizeof *r);
   r->s = s;
   r->pool = pool;
+  r->plan = plan;
+  r->physical = 1;
   r->md = EVP_MD_CTX_new();
-  if (!r->md || EVP_DigestInit_ex(r->md, EVP_sha256(), NULL) != 1) abort();
-  char *ukey = NULL, *mkey = NULL;
-  int rc = setup_scan(s, &r->u, plan->unit_table, plan->unit_id, plan->unit_cols,
-                      plan->unit_types, plan->nunit_cols, &ukey, e);
-  r->has_members = plan->member_table != NULL;
-  if (rc == 0 && r->has_members)
-    rc = setup_scan(s, &r->m, plan->member_table, plan->member_unit, plan->member_cols,
-                    plan->member_types, plan->nmember_cols, &mkey, e);
-  r->ucols = af_calloc((size_t)r->u.ncols + 1, sizeof *r->ucols);
-  r->mcols = af_calloc((size_t)r->m.ncols + 1, sizeof *r->mcols);
-  if (rc == 0) {
-    h_header(r, &r->u, ukey);
-    if (r->has_members) h_header(r, &r->m, mkey);
-  }
-  free(ukey);
-  free(mkey);
+  if (!r->md) abort();
+  int rc = setup_scans(r, e);
+  r->ucols = af_calloc((size_t)plan->nunit_cols + 1, sizeof *r->ucols);
+  r->mcols = af_calloc((size_t)plan->nmember_cols + 1, sizeof *r->mcols);
   if (rc != 0) {
     free_reader(r);
     *out = NULL;
     return -1;
   }
-  r->mstate = r->has_members ? 0 : 2;
   *out = r;
   return 0;
+}
+
+/* The tables are not stored in key order: start again, sorted by SQLite. */
+static int restart_ordered(source_reader *r, af_err *e) {
+  free_scan(&r->u);
+  free_scan(&r->m);
+  memset(&r->u, 0, sizeof r->u);
+  memset(&r->m, 0, sizeof r->m);
+  memset(&r->stats, 0, sizeof r->stats);
+  r->physical = 0;
+  r->restarts++;
+  r->units_done = r->failed = 0;
+  r->have_prev = r->have_mprev = 0;
+  if (setup_scans(r, e) != 0) {
+    r->failed = 1;
+    return -1;
+  }
+  return SOURCE_RESTART;
 }
 
 /* ---- reading rows ---- */
@@ -671,10 +717,27 @@ static int check_key(source_reader *r, const char *id, af_err *e) {
     return af_fail(e, "table %s: duplicate unit id '%s'", r->u.table, id);
   }
   if (c > 0) {
+    if (r->physical) return SOURCE_RESTART;
     r->failed = 1;
     return af_fail(e, "table %s: rows not in unit id order at row %lld", r->u.table,
                    (long long)row_number(&r->u));
   }
+  return 0;
+}
+
+/* Physical mode: member keys must not decrease; keep a copy of the last. */
+static int check_member_order(source_reader *r, const kv *mk) {
+  if (r->have_mprev && kv_cmp(&r->mprev, mk) > 0) return SOURCE_RESTART;
+  r->mprev = *mk;
+  if (mk->type == SQLITE_TEXT || mk->type == SQLITE_BLOB) {
+    if (mk->n > r->mprevcap) {
+      r->mprevcap = mk->n * 2 + 16;
+      r->mprevbuf = af_realloc(r->mprevbuf, (size_t)r->mprevcap);
+    }
+    if (mk->n) memcpy(r->mprevbuf, mk->p, (size_t)mk->n);
+    r->mprev.p = r->mprevbuf;
+  }
+  r->have_mprev = 1;
   return 0;
 }
 
@@ -709,6 +772,7 @@ static int read_members(source_reader *r, batch *b, const char *id, af_err *e) {
     if (r->mstate == 2) return 0;
     kv mk;
     kv_load(r->m.st, 0, &mk);
+    if (r->physical && r->mstate == 1 && check_member_order(r, &mk) != 0) return SOURCE_RESTART;
     int c = kv_cmp(&mk, &r->ukey);
     if (c > 0) return 0;
     r->mstate = 0;
@@ -752,12 +816,13 @@ static int read_unit(source_reader *r, batch *b, af_err *e) {
   h_value(r, &r->ukey);
   if (r->ukey.type != SQLITE_NULL) push_id(r, u);
   const char *id = r->ukey.type != SQLITE_NULL ? r->idbuf + r->idoff[u] : "";
-  if (check_key(r, id, e) != 0) return -1;
+  int rc = check_key(r, id, e);
+  if (rc != 0) return rc;
   for (int i = 0; i < r->u.ncols; i++)
     if (read_value(r, &r->u, i, &r->ucols[i], u, id, e) != 0) return -1;
   r->mstart[u] = b->nmembers;
   if (r->has_members) {
-    if (read_members(r, b, id, e) != 0) return -1;
+    if ((rc = read_members(r, b, id, e)) != 0) return rc;
     if (b->nmembers == r->mstart[u]) r->stats.units_without_members++;
   }
   save_prev(r);
@@ -794,7 +859,11 @@ int source_read_batch(source_reader *r, batch *b, const char *const **unit_ids,
     }
     if (rc != SQLITE_ROW) return step_error(r, e);
     r->u.ordinal++;
-    if (read_unit(r, b, e) != 0) return -1;
+    if ((rc = read_unit(r, b, e)) == SOURCE_RESTART) {
+      b->nunits = b->nmembers = 0;
+      return restart_ordered(r, e);
+    }
+    if (rc != 0) return -1;
   }
   publish(r, b, unit_ids);
   return b->nunits;
@@ -806,6 +875,7 @@ void source_read_end(source_reader *r, source_stats *st) {
   h_tag64(r, 'm', (uint64_t)r->stats.members);
   h_tag64(r, 'o', (uint64_t)r->stats.orphans);
   h_flush(r);
+  r->stats.sorted = !r->physical;
   unsigned char md[32];
   unsigned int n = 0;
   EVP_DigestFinal_ex(r->md, md, &n);
