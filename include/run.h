@@ -44,6 +44,8 @@ typedef struct run {
   void **results_md;        /* per methodology: SHA-256 of every unit's result, in order */
   char (*results_sha256)[65];/* final hex, after run_execute */
   run_reset_fn on_restart;  /* set by callers whose batch callback keeps state */
+  int threads;              /* 0: default (2, or AFSCORE_THREADS); 1: read and score
+                               in one thread (callbacks that read rn->pool) */
 } run;
 
 /* Per scored batch. ids[u] is unit u's id. Return 0, or -1 with e filled. */

@@ -680,6 +680,7 @@ int cmd_explain(cli_opts *o) {
   x.run_id = rec.id;
   if (m && open_run(&rn, o->db, ms, 1) == 0) {
     rn.on_restart = explain_restart;
+    rn.threads = 1;   /* explain reads the strpool while the pass runs */
     if (run_execute(&rn, explain_find, &x, &e) < 0) {
       fail(e.msg);
     } else if (!x.found) {
@@ -764,10 +765,17 @@ static int replay_check(void *ctx, const run *rn, const batch *b, const char *co
                elig == (int64_t)s->eligible[u];
     if (got == 0) x->missing++;
     if (!same) {
-      if (x->differ++ == 0)
-        snprintf(x->first, sizeof x->first, "unit '%s': recorded %s %s, now %s %.17g", ids[u],
-                 cat ? cat : "(none)", got ? "" : "(not recorded)", now ? now : "(excluded)",
-                 s->score[u]);
+      if (x->differ++ == 0) {
+        char was[32], is[32];   /* NaN (excluded) prints as "nan" */
+        json_fmt_double(score, was);
+        json_fmt_double(s->score[u], is);
+        if (got == 0)
+          snprintf(x->first, sizeof x->first, "unit '%s': not recorded, now %s (score %s)",
+                   ids[u], now ? now : "(excluded)", is);
+        else
+          snprintf(x->first, sizeof x->first, "unit '%s': recorded %s (score %s), now %s (score %s)",
+                   ids[u], cat ? cat : "(excluded)", was, now ? now : "(excluded)", is);
+      }
     }
     free(cat);
   }

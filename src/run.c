@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 
 static int find_name(char **v, vtype *t, int n, const char *name, vtype type) {
   for (int i = 0; i < n; i++)
@@ -186,28 +187,190 @@ static int restart(run *rn, void *ctx, af_err *e) {
   return rn->on_restart ? rn->on_restart(ctx, e) : 0;
 }
 
+/* ---- the pass ----
+**
+** Reading (SQLite, value checks, the data fingerprint) takes most of the
+** time, so with two threads a reader fills batches while the main thread
+** scores, accumulates and hands them to the callback. The reader copies each
+** batch into one of NSLOTS slots; memory stays flat. The strpool is written
+** by the reader only: consumers must not read it during the pass
+** (rn->threads = 1 for those that do, such as explain). */
+
+#define NSLOTS 3
+
+enum { SLOT_BATCH, SLOT_RESTART, SLOT_END, SLOT_ERROR };
+
+typedef struct slot {
+  int kind;
+  batch b;
+  int ucap, mcap, ncols_u, ncols_m;
+  int *mstart;
+  char *idbuf;
+  size_t idcap;
+  const char **ids;
+  int idscap;
+} slot;
+
+typedef struct pipe_ {
+  run *rn;
+  source_reader *rd;
+  slot slots[NSLOTS];
+  int head, count;          /* filled slots: [head, head+count) */
+  int stop;                 /* the consumer gave up */
+  af_err err;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+} pipe_;
+
+static void copy_cols(column **dst, int *cap, const column *src, int ncols, int len) {
+  if (!*dst) *dst = af_calloc((size_t)ncols + 1, sizeof **dst);
+  if (len > *cap) {
+    int c = *cap ? *cap : 1024;
+    while (c < len) c *= 2;
+    for (int i = 0; i < ncols; i++) {
+      (*dst)[i].v = af_realloc((*dst)[i].v, sizeof(double) * (size_t)c);
+      (*dst)[i].null = af_realloc((*dst)[i].null, (size_t)c);
+    }
+    *cap = c;
+  }
+  for (int i = 0; i < ncols; i++) {
+    memcpy((*dst)[i].v, src[i].v, sizeof(double) * (size_t)len);
+    memcpy((*dst)[i].null, src[i].null, (size_t)len);
+  }
+}
+
+static void slot_fill(slot *sl, const batch *b, const char *const *ids) {
+  int n = b->nunits;
+  copy_cols(&sl->b.ucols, &sl->ucap, b->ucols, b->nucols, n);
+  copy_cols(&sl->b.mcols, &sl->mcap, b->mcols, b->nmcols, b->nmembers);
+  sl->ncols_u = b->nucols;
+  sl->ncols_m = b->nmcols;
+  sl->mstart = af_realloc(sl->mstart, sizeof(int) * (size_t)(n + 1));
+  memcpy(sl->mstart, b->mstart, sizeof(int) * (size_t)(n + 1));
+  size_t need = 0;
+  for (int u = 0; u < n; u++) need += strlen(ids[u]) + 1;
+  if (need > sl->idcap) {
+    sl->idcap = need * 2;
+    sl->idbuf = af_realloc(sl->idbuf, sl->idcap);
+  }
+  if (n > sl->idscap) {
+    sl->idscap = n;
+    sl->ids = af_realloc(sl->ids, sizeof *sl->ids * (size_t)n);
+  }
+  size_t off = 0;
+  for (int u = 0; u < n; u++) {
+    size_t len = strlen(ids[u]) + 1;
+    memcpy(sl->idbuf + off, ids[u], len);
+    sl->ids[u] = sl->idbuf + off;
+    off += len;
+  }
+  sl->b.nunits = n;
+  sl->b.nmembers = b->nmembers;
+  sl->b.mstart = sl->mstart;
+  sl->b.nucols = b->nucols;
+  sl->b.nmcols = b->nmcols;
+}
+
+static void slot_free(slot *sl) {
+  for (int i = 0; sl->b.ucols && i < sl->ncols_u; i++) free(sl->b.ucols[i].v), free(sl->b.ucols[i].null);
+  for (int i = 0; sl->b.mcols && i < sl->ncols_m; i++) free(sl->b.mcols[i].v), free(sl->b.mcols[i].null);
+  free(sl->b.ucols);
+  free(sl->b.mcols);
+  free(sl->mstart);
+  free(sl->idbuf);
+  free(sl->ids);
+}
+
+static void *reader_main(void *arg) {
+  pipe_ *p = arg;
+  batch b;
+  memset(&b, 0, sizeof b);
+  for (;;) {
+    pthread_mutex_lock(&p->mu);
+    while (p->count == NSLOTS && !p->stop) pthread_cond_wait(&p->cv, &p->mu);
+    int stop = p->stop;
+    pthread_mutex_unlock(&p->mu);
+    if (stop) return NULL;
+    const char *const *ids = NULL;
+    af_err e = {{0}};
+    int got = source_read_batch(p->rd, &b, &ids, KERNEL_BATCH, &e);
+    slot *sl = &p->slots[(p->head + p->count) % NSLOTS];
+    sl->kind = got > 0 ? SLOT_BATCH : got == SOURCE_RESTART ? SLOT_RESTART
+             : got == 0 ? SLOT_END : SLOT_ERROR;
+    if (got > 0) slot_fill(sl, &b, ids);
+    pthread_mutex_lock(&p->mu);
+    if (got < 0 && got != SOURCE_RESTART) p->err = e;
+    p->count++;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    if (sl->kind == SLOT_END || sl->kind == SLOT_ERROR) return NULL;
+  }
+}
+
+/* Consume what one read of the source gives: -1 error, 0 done. */
+static int consume(run *rn, int kind, const batch *b, const char *const *ids,
+                   run_batch_fn fn, void *ctx, af_err *e) {
+  if (kind == SLOT_RESTART) return restart(rn, ctx, e) < 0 ? -1 : 1;
+  if (kind != SLOT_BATCH) return kind == SLOT_END ? 0 : -1;
+  if (score_batch(rn, b, ids, e) < 0 || (fn && fn(ctx, rn, b, ids, e) < 0)) return -1;
+  return 1;
+}
+
+static int execute_threaded(run *rn, source_reader *rd, run_batch_fn fn, void *ctx, af_err *e) {
+  pipe_ *p = af_calloc(1, sizeof *p);
+  p->rn = rn;
+  p->rd = rd;
+  pthread_mutex_init(&p->mu, NULL);
+  pthread_cond_init(&p->cv, NULL);
+  pthread_t th;
+  if (pthread_create(&th, NULL, reader_main, p) != 0) {
+    free(p);
+    return af_fail(e, "cannot start the reader thread");
+  }
+  int rc;
+  for (;;) {
+    pthread_mutex_lock(&p->mu);
+    while (p->count == 0) pthread_cond_wait(&p->cv, &p->mu);
+    slot *sl = &p->slots[p->head];
+    pthread_mutex_unlock(&p->mu);
+    rc = consume(rn, sl->kind, &sl->b, sl->ids, fn, ctx, e);
+    if (sl->kind == SLOT_ERROR) *e = p->err;
+    pthread_mutex_lock(&p->mu);
+    p->head = (p->head + 1) % NSLOTS;
+    p->count--;
+    if (rc <= 0) p->stop = 1;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    if (rc <= 0) break;
+  }
+  pthread_join(th, NULL);
+  for (int i = 0; i < NSLOTS; i++) slot_free(&p->slots[i]);
+  pthread_mutex_destroy(&p->mu);
+  pthread_cond_destroy(&p->cv);
+  free(p);
+  return rc;
+}
+
+static int execute_serial(run *rn, source_reader *rd, run_batch_fn fn, void *ctx, af_err *e) {
+  batch b;
+  memset(&b, 0, sizeof b);
+  for (;;) {
+    const char *const *ids = NULL;
+    int got = source_read_batch(rd, &b, &ids, KERNEL_BATCH, e);
+    int kind = got > 0 ? SLOT_BATCH : got == SOURCE_RESTART ? SLOT_RESTART
+             : got == 0 ? SLOT_END : SLOT_ERROR;
+    int rc = consume(rn, kind, &b, ids, fn, ctx, e);
+    if (rc <= 0) return rc;
+  }
+}
+
 int run_execute(run *rn, run_batch_fn fn, void *ctx, af_err *e) {
   source_reader *rd;
   if (source_read_begin(rn->src, &rn->plan, rn->pool, &rd, e) < 0) return -1;
-  batch b;
-  memset(&b, 0, sizeof b);
-  const char *const *ids = NULL;
-  int got, rc = 0;
-  while ((got = source_read_batch(rd, &b, &ids, KERNEL_BATCH, e)) != 0) {
-    if (got == SOURCE_RESTART) {
-      if (restart(rn, ctx, e) < 0) {
-        rc = -1;
-        break;
-      }
-      continue;
-    }
-    if (got < 0) break;
-    if (score_batch(rn, &b, ids, e) < 0 || (fn && fn(ctx, rn, &b, ids, e) < 0)) {
-      rc = -1;
-      break;
-    }
-  }
-  if (got < 0) rc = -1;
+  const char *env = getenv("AFSCORE_THREADS");
+  int threads = rn->threads ? rn->threads : env && *env ? atoi(env) : 2;
+  int rc = threads >= 2 ? execute_threaded(rn, rd, fn, ctx, e)
+                        : execute_serial(rn, rd, fn, ctx, e);
   source_read_end(rd, &rn->stats);
   for (int k = 0; k < rn->n; k++) {
     unsigned char md[32];
@@ -215,7 +378,7 @@ int run_execute(run *rn, run_batch_fn fn, void *ctx, af_err *e) {
     EVP_DigestFinal_ex(rn->results_md[k], md, &len);
     af_hex(md, 32, rn->results_sha256[k]);
   }
-  return rc;
+  return rc < 0 ? -1 : 0;
 }
 
 void run_close(run *rn) {
