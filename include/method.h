@@ -34,6 +34,7 @@ typedef struct method_opts {
   void *reader_ctx;
   long max_instructions;          /* 0: default budget */
   size_t max_memory;              /* 0: default cap (bytes) */
+  double max_seconds;             /* 0: default wall-clock limit of the script */
 } method_opts;
 
 /* Load, run and validate the methodology at path. On success returns 0 and

@@ -4,9 +4,10 @@
 ** Only base functions without file or code-loading powers, string (less
 ** string.dump), table, math (less randomness from the clock) and utf8 are
 ** reachable; load() accepts text chunks only. Memory is capped by a custom
-** allocator and run time by an instruction-count hook; long-running C
-** functions (string.rep, pattern matching) are bounded too. import(name) is
-** supplied by the caller (method.c) through sandbox_set_import.
+** allocator and run time by an instruction-count hook that also watches the
+** clock; long-running C functions (string.rep, pattern matching) are bounded
+** too. import(name) is supplied by the caller (method.c) through
+** sandbox_set_import.
 */
 #ifndef AF_SANDBOX_H
 #define AF_SANDBOX_H
@@ -28,6 +29,10 @@ int sandbox_run(sandbox *s, const char *text, size_t len, const char *chunkname,
 /* Defaults when sandbox_new gets 0. */
 #define SANDBOX_DEFAULT_MEMORY ((size_t)64 << 20)
 #define SANDBOX_DEFAULT_INSTRUCTIONS 50000000L
+#define SANDBOX_DEFAULT_SECONDS 1.5
+
+/* Wall-clock limit of one sandbox_run (0: the default). */
+void sandbox_set_time_limit(sandbox *s, double seconds);
 
 /* Install a C function as the global `import`; ctx is what
 ** sandbox_import_ctx returns inside it. */

@@ -1371,6 +1371,7 @@ int method_load(const char *path, const method_opts *opts, model **out, diag_lis
     return -1;
   }
   sandbox *sb = sandbox_new(o->max_memory, o->max_instructions);
+  sandbox_set_time_limit(sb, o->max_seconds);
   sandbox_set_import(sb, l_import, &ld);
   af_grow(&ld.stack, &ld.scap, 1, sizeof *ld.stack);
   ld.stack[ld.nstack++] = 0;

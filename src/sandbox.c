@@ -12,9 +12,15 @@
 **    raises a memory error, reported as "memory limit of N MiB exceeded".
 **  - instructions: a count hook every HOOK_STEP instructions; past the budget
 **    it raises "instruction limit exceeded (endless loop?)".
-**  - both are final: once hit, the sandbox is "killed" and the wrapped pcall
+**  - run time: the same hook reads a monotonic clock; past the time limit
+**    (1.5 s by default) it raises "time limit of N s exceeded". This is the
+**    backstop for loops whose few instructions each do a lot of work in C
+**    (comparing or searching long strings, loading long chunks, shifting big
+**    tables), which the instruction count alone would let run for hours.
+**  - all three are final: once hit, the sandbox is "killed" and the wrapped pcall
 **    and xpcall re-raise instead of returning, so a script cannot catch the
-**    error and carry on.
+**    error and carry on; load (which catches errors raised by a reader
+**    function, memory errors included) re-raises them too.
 **  - C functions, where the hook cannot fire:
 **    string.rep refuses, before allocating, a result larger than the memory
 **    left (and returns "" at once for an empty piece, which Lua would
@@ -41,18 +47,20 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define HOOK_STEP 100
 #define PATTERN_BUDGET 2e8
 #define MOVE_LIMIT ((lua_Integer)1 << 24)
 
-enum { KILL_NONE = 0, KILL_INSTR, KILL_MEM };
+enum { KILL_NONE = 0, KILL_INSTR, KILL_MEM, KILL_TIME };
 
 struct sandbox {
   lua_State *L;
   size_t used, max;             /* max: the cap in force; cap: the configured one */
   size_t cap;
   long steps, max_steps;
+  double max_seconds, deadline; /* deadline: monotonic seconds, 0 when not running */
   int kill;
   char where_src[LUA_IDSIZE];   /* last position seen by the hook */
   int where_line;
@@ -62,6 +70,12 @@ struct sandbox {
 };
 
 static sandbox *SB(lua_State *L) { return *(sandbox **)lua_getextraspace(L); }
+
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 /* ------------------------------------------------------------- limits */
 
@@ -93,8 +107,11 @@ static void sb_hook(lua_State *L, lua_Debug *ar) {
   s->steps += HOOK_STEP;
   if (lua_getinfo(L, "Sl", ar)) remember_where(s, ar);
   if (s->kill == KILL_NONE && s->steps > s->max_steps) s->kill = KILL_INSTR;
+  if (s->kill == KILL_NONE && s->deadline > 0 && now_seconds() > s->deadline)
+    s->kill = KILL_TIME;
   if (s->kill != KILL_NONE) {
-    lua_pushliteral(L, "instruction limit exceeded (endless loop?)");
+    if (s->kill == KILL_TIME) lua_pushliteral(L, "time limit exceeded");
+    else lua_pushliteral(L, "instruction limit exceeded (endless loop?)");
     lua_error(L);
   }
 }
@@ -168,7 +185,15 @@ static int sb_load(lua_State *L) {
   if (lua_gettop(L) < 3) lua_settop(L, 3);
   lua_pushliteral(L, "t");
   lua_replace(L, 3);
-  return call_original(L);
+  int n = call_original(L);
+  /* load runs a reader function in protected mode: a limit hit inside it,
+  ** or a memory error while compiling, comes back as (nil, message). */
+  sandbox *sb = SB(L);
+  if (sb->kill == KILL_NONE && n == 2 && lua_isnil(L, -2) && lua_type(L, -1) == LUA_TSTRING &&
+      strcmp(lua_tostring(L, -1), "not enough memory") == 0)
+    return kill_memory(L);
+  if (sb->kill != KILL_NONE) return lua_error(L);
+  return n;
 }
 
 static int sb_setmetatable(lua_State *L) {
@@ -354,6 +379,7 @@ sandbox *sandbox_new(size_t max_memory, long max_instructions) {
   open_libs(s->L);
   s->cap = s->max = max_memory ? max_memory : SANDBOX_DEFAULT_MEMORY;
   s->max_steps = max_instructions > 0 ? max_instructions : SANDBOX_DEFAULT_INSTRUCTIONS;
+  s->max_seconds = SANDBOX_DEFAULT_SECONDS;
   lua_sethook(s->L, sb_hook, LUA_MASKCOUNT, HOOK_STEP);
   return s;
 }
@@ -368,9 +394,14 @@ void sandbox_free(sandbox *s) {
 
 lua_State *sandbox_lua(sandbox *s) { return s->L; }
 
+void sandbox_set_time_limit(sandbox *s, double seconds) {
+  s->max_seconds = seconds > 0 ? seconds : SANDBOX_DEFAULT_SECONDS;
+}
+
 void sandbox_unlimit(sandbox *s) {
   lua_sethook(s->L, NULL, 0, 0);
   s->max = (size_t)-1;
+  s->deadline = 0;
 }
 
 void sandbox_set_import(sandbox *s, int (*fn)(lua_State *L), void *ctx) {
@@ -436,6 +467,8 @@ static void format_error(sandbox *s, const char *chunkname, af_err *e) {
   free(where);
   if (s->kill == KILL_INSTR) {
     af_fail(e, "%s: instruction limit exceeded (endless loop?)", pos);
+  } else if (s->kill == KILL_TIME) {
+    af_fail(e, "%s: time limit of %g s exceeded (endless loop?)", pos, s->max_seconds);
   } else if (s->kill == KILL_MEM) {
     double mib = (double)s->cap / (1024.0 * 1024.0);
     af_fail(e, "%s: memory limit of %g MiB exceeded", pos, mib);
@@ -466,6 +499,7 @@ int sandbox_run(sandbox *s, const char *text, size_t len, const char *chunkname,
   chunk_token(s, chunkname, tok);
   snprintf(s->where_src, sizeof s->where_src, "%s", tok + 1);
   s->where_line = 0;
+  s->deadline = now_seconds() + s->max_seconds;
   int status = luaL_loadbufferx(L, text, len, tok, "t");
   if (status == LUA_OK) status = lua_pcall(L, 0, 1, 0);
   if (status == LUA_ERRMEM && s->kill == KILL_NONE) s->kill = KILL_MEM;
@@ -473,8 +507,10 @@ int sandbox_run(sandbox *s, const char *text, size_t len, const char *chunkname,
     s->max = (size_t)-1; /* formatting may convert a number: it must not fail */
     format_error(s, chunkname, e);
     s->max = s->cap;
+    s->deadline = 0;
     lua_settop(L, top);
     return -1;
   }
+  s->deadline = 0;
   return 0;
 }
