@@ -454,7 +454,7 @@ static void test_replay_data_changed(void **state) {
   assert_true(h_has(r.err, "data changed since run 1"));
   assert_true(h_has(r.err, "1 of 3000 units now score differently"));
   char first[256];
-  snprintf(first, sizeof first, "unit '%s': recorded A", unit);
+  snprintf(first, sizeof first, "first difference: unit '%s': recorded A (score 0), now A (score 0.0625)", unit);
   assert_true(h_has(r.err, first));
   h_result_free(&r);
   const char *js[] = {"replay", "1", "--out", OUT, "--db", copy, "--json", NULL};
