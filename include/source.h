@@ -28,6 +28,8 @@ void source_close(source *s);
 ** name are owned by the caller (free with source_free_columns). */
 int source_columns(source *s, const char *table, name_decl **cols, int *n, af_err *e);
 void source_free_columns(name_decl *cols, int n);
+/* Rows of table (for progress), or -1. */
+int64_t source_count_rows(source *s, const char *table);
 /* Names of all tables, for did-you-mean (caller frees each and the array). */
 int source_tables(source *s, char ***names, int *n, af_err *e);
 

@@ -391,7 +391,8 @@ int cmd_score(cli_opts *o) {
   sc.db = o->db;
   sc.run_id = &run_id;
   rn.on_restart = score_restart;
-  sc.total = 0;
+  /* Counting costs a scan: only for a progress bar someone watches. */
+  sc.total = isatty(2) ? source_count_rows(rn.src, m->unit_table) : 0;
   sc.started = cli_now();
   if (run_execute(&rn, store_batch, &sc, &e) < 0) {
     fprintf(stderr, "afscore: %s\n", e.msg);

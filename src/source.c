@@ -27,6 +27,8 @@ struct source {
 
 /* ---- opening ---- */
 
+static void put_ident(strbuf *b, const char *name);
+
 static int db_error(source *s, af_err *e) {
   return af_fail(e, "%s: read error: %s", s->path, sqlite3_errmsg(s->db));
 }
@@ -185,6 +187,23 @@ int source_columns(source *s, const char *table, name_decl **cols, int *n, af_er
   int rc = table_columns(s, t, cols, n, e);
   free(t);
   return rc;
+}
+
+int64_t source_count_rows(source *s, const char *table) {
+  af_err e;
+  char *name = find_table(s, table, &e);
+  if (!name) return -1;
+  strbuf b = {0};
+  sb_puts(&b, "SELECT count(*) FROM ");
+  put_ident(&b, name);
+  sqlite3_stmt *st = NULL;
+  int64_t n = -1;
+  if (sqlite3_prepare_v2(s->db, b.s, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+    n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sb_free(&b);
+  free(name);
+  return n;
 }
 
 void source_free_columns(name_decl *cols, int n) {
