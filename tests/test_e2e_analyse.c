@@ -92,6 +92,26 @@ static double sqlf(const char *db, const char *fmt, ...) {
   return h_sql_double(db, sql);
 }
 
+/* A number from SQL over the results (main) with the data attached as d. */
+static double sql_joined(const char *fmt, ...) {
+  char sql[2048], attach[1200];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(sql, sizeof sql, fmt, ap);
+  va_end(ap);
+  sqlite3 *h = NULL;
+  sqlite3_stmt *st = NULL;
+  snprintf(attach, sizeof attach, "ATTACH '%s' AS d", DATA);
+  if (sqlite3_open_v2(OUT, &h, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+      sqlite3_exec(h, attach, NULL, NULL, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
+    fail_msg("query failed: %s (%s)", sql, sqlite3_errmsg(h));
+  double v = sqlite3_column_double(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  return v;
+}
+
 /* ---- a transition matrix from compare/replay --json ---- */
 
 typedef struct matrix {
@@ -240,6 +260,26 @@ static void test_compare_base_variant(void **state) {
   const char *li = strstr(strstr(r.out, "\"transitions\""), "\"id\": \"low_income\"");
   assert_non_null(li);
   assert_double_equal(h_json_num(li, "delta_uncensored"), -between / n_data, EPS);
+  /* Per group: urban = 1 and 0. changed and better by SQL over the joined
+  ** runs and the data's urban column; dH from each run's poor flags. */
+  for (int urban = 1; urban >= 0; urban--) {
+    char key[64];
+    snprintf(key, sizeof key, "\"value\": \"%d\"", urban);
+    const char *g = strstr(strstr(strstr(r.out, "\"transitions\""), "\"urban\": ["), key);
+    assert_non_null(g);
+    const char *join = "FROM unit_scores a JOIN unit_scores b USING (unit)"
+                       " JOIN d.families f ON f.family_id = a.unit"
+                       " WHERE a.run_id = 1 AND b.run_id = 2 AND f.urban = %d";
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT count(*) %s AND a.category <> b.category", join);
+    assert_double_equal(h_json_num(g, "changed"), sql_joined(sql, urban), 0);
+    snprintf(sql, sizeof sql, "SELECT count(*) %s AND b.category < a.category", join);
+    assert_double_equal(h_json_num(g, "better"), sql_joined(sql, urban), 0);
+    snprintf(sql, sizeof sql,
+             "SELECT 1.0 * sum(b.poor) / count(b.score) - 1.0 * sum(a.poor) / count(a.score) %s",
+             join);
+    assert_double_equal(h_json_num(g, "delta_H"), sql_joined(sql, urban), EPS);
+  }
   /* The other indicators are the same rules: no change. */
   const char *nh = strstr(strstr(r.out, "\"transitions\""), "\"id\": \"uninsured\"");
   assert_double_equal(h_json_num(nh, "delta_uncensored"), 0, 0);
@@ -630,6 +670,27 @@ static void test_explain_unit(void **state) {
   assert_double_equal(h_json_num(strstr(near, "\"worse\""), "distance"), 0.5 - recorded, 0);
   assert_true(h_has(strstr(near, "\"worse\""), "\"category\": \"E\""));
   assert_double_equal(h_json_num(strstr(near, "\"better\""), "distance"), recorded - 0.4, 0);
+  /* The suggested flips: the lightest indicator not deprived whose weight
+  ** reaches E (0.5 - score), the lightest deprived one whose weight takes the
+  ** score below 0.4 (first in file order on a tie). */
+  const char *best_up = NULL, *best_down = NULL;
+  double w_up = 2, w_down = 2;
+  for (const char *p = strstr(j, "\"indicators\""); (p = strstr(p, "\"id\": \"")) != NULL; p++) {
+    const char *w = strstr(p, "\"weight\": "), *dep = strstr(p, "\"deprived\": ");
+    if (!w || w > strstr(p, "\"inputs\"")) break;
+    double wt = strtod(w + 10, NULL);
+    int is = strncmp(dep + 12, "true", 4) == 0;
+    if (!is && wt >= 0.5 - recorded && wt < w_up) w_up = wt, best_up = p + 7;
+    if (is && recorded - wt < 0.4 && wt < w_down) w_down = wt, best_down = p + 7;
+  }
+  assert_non_null(best_up);
+  assert_non_null(best_down);
+  char flip[80];
+  snprintf(flip, sizeof flip, "\"flip\": \"%.*s\"", (int)(strchr(best_up, '"') - best_up), best_up);
+  assert_true(h_has(strstr(near, "\"worse\""), flip));
+  snprintf(flip, sizeof flip, "\"flip\": \"%.*s\"", (int)(strchr(best_down, '"') - best_down),
+           best_down);
+  assert_true(h_has(strstr(near, "\"better\""), flip));
   h_result_free(&r);
 
   /* The same as text. */
