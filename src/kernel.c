@@ -11,6 +11,8 @@
 */
 #include "kernel.h"
 
+#include <math.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,10 +146,12 @@ static opnd operand(const kernel *k, int r) {
 
 static void run_binary(opcode op, opnd A, opnd B, double *dv, unsigned char *dn, int n) {
   switch (op) {
-  case OP_ADD: BINLOOP(x + y, nx | ny); break;
-  case OP_SUB: BINLOOP(x - y, nx | ny); break;
-  case OP_MUL: BINLOOP(x * y, nx | ny); break;
-  case OP_DIV: BINLOOP(y != 0 ? x / y : 0, nx | ny | (y == 0)); break;
+  /* A result that is not a number (inf - inf, 0 * inf, inf / inf after an
+  ** overflow of huge values) is null, as division by zero is. */
+  case OP_ADD: BINLOOP(x + y, nx | ny | isnan(x + y)); break;
+  case OP_SUB: BINLOOP(x - y, nx | ny | isnan(x - y)); break;
+  case OP_MUL: BINLOOP(x * y, nx | ny | isnan(x * y)); break;
+  case OP_DIV: BINLOOP(y != 0 ? x / y : 0, nx | ny | (y == 0) | isnan(y != 0 ? x / y : 0)); break;
   case OP_EQ: BINLOOP(x == y, nx | ny); break;
   case OP_NE: BINLOOP(x != y, nx | ny); break;
   case OP_LT: BINLOOP(x < y, nx | ny); break;
@@ -270,7 +274,7 @@ static void run_sum(const batch *b, int mean, opnd A, int has_f, opnd F, double 
       cnt += t;
     }
     dv[u] = mean && cnt ? acc / cnt : acc;
-    dn[u] = (unsigned char)(mean & (cnt == 0));
+    dn[u] = (unsigned char)((mean & (cnt == 0)) | isnan(acc)); /* inf + -inf: null */
   }
 }
 
