@@ -8,6 +8,7 @@
 */
 #include "store.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,13 +49,27 @@ struct store {
 
 /* ---- errors ---- */
 
+/* A write that failed for want of space. SQLite reports ENOSPC as
+** SQLITE_FULL, but a file size limit (EFBIG, `ulimit -f`) or a quota as a
+** plain write error, and the errno it keeps may already be lost: 1 when the
+** space is known to be out, 2 when a write failed for a reason SQLite lost. */
+static int out_of_space(store *st) {
+  int en = sqlite3_system_errno(st->db);
+  if (en == ENOSPC || en == EDQUOT) return 1;
+  if (en == EFBIG || sqlite3_extended_errcode(st->db) == SQLITE_IOERR_WRITE) return 2;
+  return 0;
+}
+
 /* The message for a failed SQLite call, after rolling back any open run. */
 static int fail_rc(store *st, int rc, af_err *e) {
   int code = rc & 0xff;
   if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
     af_fail(e, "results database %s is locked by another process", st->path);
-  else if (code == SQLITE_FULL)
+  else if (code == SQLITE_FULL || (code == SQLITE_IOERR && out_of_space(st) == 1))
     af_fail(e, "results database %s: disk full; the run was not recorded", st->path);
+  else if (code == SQLITE_IOERR && out_of_space(st) == 2)
+    af_fail(e, "results database %s: cannot write (disk full or file size limit reached); "
+               "the run was not recorded", st->path);
   else if (code == SQLITE_NOTADB)
     af_fail(e, "%s: not a SQLite database", st->path);
   else if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN || code == SQLITE_PERM)
