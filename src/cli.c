@@ -278,6 +278,24 @@ int cmd_check(cli_opts *o) {
       diag_sort(&d);
       cli_print_diags(&d);
       rc = 1;
+    } else if (o->json) {
+      json j = {0};
+      json_obj(&j);
+      json_key(&j, "ok");
+      json_bool(&j, 1);
+      json_key(&j, "name");
+      json_str(&j, m->name);
+      json_key(&j, "version");
+      json_str(&j, m->version);
+      json_key(&j, "scoring");
+      json_str(&j, m->scoring == SCORING_AF ? "af" : "points");
+      json_key(&j, "indicators");
+      json_int(&j, m->ninds);
+      json_key(&j, "exact");
+      json_bool(&j, r->exact);
+      json_obj_end(&j);
+      printf("%s\n", j.out.s);
+      sb_free(&j.out);
     } else {
       print_check_ok(o->pos[0], m, r, NULL);
     }
@@ -437,13 +455,17 @@ int cmd_runs(cli_opts *o) {
   af_err e;
   run_record *v = NULL;
   int n = 0;
+  if (access(o->out, F_OK) != 0) {
+    fprintf(stderr, "afscore: %s: no such results database\n", o->out);
+    return 1;
+  }
   if (store_open(o->out, &st, &e) < 0 || store_list_runs(st, &v, &n, &e) < 0) {
     fprintf(stderr, "afscore: %s\n", e.msg);
     return 1;
   }
   json j = {0};
   if (o->json) json_arr(&j);
-  else printf("%4s  %-20s  %-32s %-10s %-12s %10s %8s %8s\n", "id", "time", "methodology",
+  else printf("%4s  %-20s  %-40s %-18s %-12s %10s %8s %8s\n", "id", "time", "methodology",
               "version", "sha256", "units", "H", "M0");
   for (int i = 0; i < n; i++) {
     struct { double units, H, M0; } s = {0, NAN, NAN};
@@ -474,9 +496,12 @@ int cmd_runs(cli_opts *o) {
       json_num(&j, s.M0);
       json_obj_end(&j);
     } else {
-      printf("%4lld  %-20s  %-32.32s %-10.10s %-12.12s %10lld %8.4f %8.4f\n", (long long)v[i].id,
+      char h[16] = "-", m0[16] = "-";
+      if (!isnan(s.H)) snprintf(h, sizeof h, "%.4f", s.H);
+      if (!isnan(s.M0)) snprintf(m0, sizeof m0, "%.4f", s.M0);
+      printf("%4lld  %-20s  %-40.40s %-18.18s %-12.12s %10lld %8s %8s\n", (long long)v[i].id,
              v[i].time, v[i].methodology_name, v[i].methodology_version,
-             v[i].methodology_sha256, (long long)s.units, s.H, s.M0);
+             v[i].methodology_sha256, (long long)s.units, h, m0);
     }
   }
   if (o->json) {

@@ -795,6 +795,11 @@ static void test_sweep_af(void **state) {
            sqlf(OUT, "SELECT count(DISTINCT score) FROM unit_scores WHERE run_id = 1"));
   assert_true(h_has(r.out, want));
   h_result_free(&r);
+  const char *missing[] = {"runs", "--out", h_path("no-such-results.db"), NULL};
+  r = h_run(missing);
+  assert_int_equal(r.status, 1);
+  assert_true(h_has(r.err, "no such results database"));
+  h_result_free(&r);
 }
 
 /* Points: each bound of kz_order267 (bands E < D -459 < C -30 < B 730 < A
@@ -887,9 +892,10 @@ static void test_runs(void **state) {
   const char *text[] = {"runs", "--out", OUT, NULL};
   r = run_ok(text, 0);
   assert_true(h_has(r.out, "  id  time"));
-  /* The text table cuts the version to 10 characters (and the name to 32):
-  ** see the report of issue 4; the JSON above has them whole. */
-  assert_true(h_has(r.out, " 2023.1-k40 "));
+  /* The text table keeps versions up to 18 characters whole and shows a
+  ** points run's missing H and M0 as "-". */
+  assert_true(h_has(r.out, " 2023.1-k40-pm70 "));
+  assert_false(h_has(r.out, "nan"));
   assert_true(h_has(r.out, " 2023.267 "));
   char sha[65], want[64];
   h_file_sha256(BASE, sha);
