@@ -109,9 +109,9 @@ static int int_matrix(const char *json, long *out, int max, int *cols) {
 /* ---- golden families ---- */
 
 static void make_golden(void) {
-  unlink(h_path("golden.db"));
+  unlink(h_path("pts-golden.db"));
   char *sql = slurp(h_root("tests/fixtures/points/golden.sql"));
-  h_sql(h_path("golden.db"), sql);
+  h_sql(h_path("pts-golden.db"), sql);
   free(sql);
 }
 
@@ -133,9 +133,9 @@ static void assert_unit_category(const char *db, const char *unit, const char *c
 static void test_golden_totals_and_categories(void **state) {
   (void)state;
   make_golden();
-  const char *out = h_path("golden-out.db");
+  const char *out = h_path("pts-golden-out.db");
   unlink(out);
-  const char *args[] = {"score", "--db", h_path("golden.db"), "--method", h_root(ORDER),
+  const char *args[] = {"score", "--db", h_path("pts-golden.db"), "--method", h_root(ORDER),
                         "--out", out, "--json", NULL};
   h_result r = h_run(args);
   assert_int_equal(r.status, 0);
@@ -188,7 +188,7 @@ static void test_golden_totals_and_categories(void **state) {
 
 /* explain --json for one unit of the golden run (owned output). */
 static h_result explain(const char *unit, int as_json) {
-  const char *args[] = {"explain", "--out", h_path("golden-out.db"), "--db", h_path("golden.db"),
+  const char *args[] = {"explain", "--out", h_path("pts-golden-out.db"), "--db", h_path("pts-golden.db"),
                         "--run", "1", unit, as_json ? "--json" : NULL, NULL};
   h_result r = h_run(args);
   assert_int_equal(r.status, 0);
@@ -344,22 +344,22 @@ static const char *ORDER_SQL =
 
 static int generated_ready;
 
-/* gen.db (3000 families), gen-out.db run 1 = the order, run 2 = kz_family_2023
-** (AF), check.db: expected (id, total, region, category) and got (run 1). */
+/* pts-gen.db (3000 families), pts-gen-out.db run 1 = the order, run 2 = kz_family_2023
+** (AF), pts-check.db: expected (id, total, region, category) and got (run 1). */
 static void make_generated(void) {
   if (generated_ready) return;
-  unlink(h_path("gen.db"));
-  unlink(h_path("gen-out.db"));
-  unlink(h_path("check.db"));
+  unlink(h_path("pts-gen.db"));
+  unlink(h_path("pts-gen-out.db"));
+  unlink(h_path("pts-check.db"));
   const char *gen[] = {"generate", "--families", "3000", "--seed", "7", "--out",
-                       h_path("gen.db"), NULL};
+                       h_path("pts-gen.db"), NULL};
   h_result r = h_run(gen);
   assert_int_equal(r.status, 0);
   h_result_free(&r);
   const char *m[] = {ORDER, AFKZ};
   for (int i = 0; i < 2; i++) {
-    const char *args[] = {"score", "--db", h_path("gen.db"), "--method", h_root(m[i]),
-                          "--out", h_path("gen-out.db"), NULL};
+    const char *args[] = {"score", "--db", h_path("pts-gen.db"), "--method", h_root(m[i]),
+                          "--out", h_path("pts-gen-out.db"), NULL};
     r = h_run(args);
     assert_int_equal(r.status, 0);
     h_result_free(&r);
@@ -374,15 +374,15 @@ static void make_generated(void) {
            " WHERE run_id = 1;"
            "CREATE TABLE got_af AS SELECT unit, score, category, eligible FROM r.unit_scores"
            " WHERE run_id = 2;",
-           h_path("gen.db"), h_path("gen-out.db"), ORDER_SQL);
-  h_sql(h_path("check.db"), sql);
+           h_path("pts-gen.db"), h_path("pts-gen-out.db"), ORDER_SQL);
+  h_sql(h_path("pts-check.db"), sql);
   generated_ready = 1;
 }
 
 static void test_generated_totals(void **state) {
   (void)state;
   make_generated();
-  const char *chk = h_path("check.db");
+  const char *chk = h_path("pts-check.db");
   assert_double_equal(h_sql_double(chk, "SELECT count(*) FROM expected"), 3000, 0);
   assert_double_equal(h_sql_double(chk, "SELECT count(*) FROM got"), 3000, 0);
   /* every unit: the same total and the same band */
@@ -401,8 +401,8 @@ static void test_generated_totals(void **state) {
 static void test_generated_summary_json(void **state) {
   (void)state;
   make_generated();
-  const char *chk = h_path("check.db");
-  const char *args[] = {"score", "--db", h_path("gen.db"), "--method", h_root(ORDER), "--json",
+  const char *chk = h_path("pts-check.db");
+  const char *args[] = {"score", "--db", h_path("pts-gen.db"), "--method", h_root(ORDER), "--json",
                         NULL};
   h_result r = h_run(args);
   assert_int_equal(r.status, 0);
@@ -526,7 +526,7 @@ static void test_validation_errors(void **state) {
   h_result_free(&r);
   /* the shipped order is valid, against the golden schema too */
   make_golden();
-  const char *ok[] = {"check", ORDER, "--db", h_path("golden.db"), NULL};
+  const char *ok[] = {"check", ORDER, "--db", h_path("pts-golden.db"), NULL};
   r = h_run(ok);
   assert_int_equal(r.status, 0);
   assert_true(h_has(r.out, "points scoring, 23 indicators in 8 areas, 5 bands"));
@@ -538,7 +538,7 @@ static void test_validation_errors(void **state) {
 static void test_compare_af_against_order(void **state) {
   (void)state;
   make_generated();
-  const char *args[] = {"compare", "--db", h_path("gen.db"), "--method", h_root(AFKZ),
+  const char *args[] = {"compare", "--db", h_path("pts-gen.db"), "--method", h_root(AFKZ),
                         "--method", h_root(ORDER), "--json", NULL};
   h_result r = h_run(args);
   assert_int_equal(r.status, 0);
@@ -563,12 +563,12 @@ static void test_compare_af_against_order(void **state) {
                "SELECT count(*) FROM got_af b JOIN got v ON v.unit = b.unit"
                " WHERE coalesce(b.category, '(excluded)') = '%s' AND v.category = '%s'",
                from[i], to[j]);
-      double want = h_sql_double(h_path("check.db"), q);
+      double want = h_sql_double(h_path("pts-check.db"), q);
       if (cell[i * nt + j] != (long)want)
         fail_msg("transition %s -> %s: %ld, SQL says %.0f", from[i], to[j], cell[i * nt + j],
                  want);
     }
-  double changed = h_sql_double(h_path("check.db"),
+  double changed = h_sql_double(h_path("pts-check.db"),
                                 "SELECT count(*) FROM got_af b JOIN got v ON v.unit = b.unit"
                                 " WHERE b.category IS NOT v.category");
   assert_double_equal(h_json_num(t, "changed"), changed, 0);
@@ -588,8 +588,8 @@ static void test_compare_af_against_order(void **state) {
 static void test_sweep_points(void **state) {
   (void)state;
   make_generated();
-  const char *chk = h_path("check.db");
-  const char *args[] = {"sweep", "--db", h_path("gen.db"), "--method", h_root(ORDER), "--json",
+  const char *chk = h_path("pts-check.db");
+  const char *args[] = {"sweep", "--db", h_path("pts-gen.db"), "--method", h_root(ORDER), "--json",
                         NULL};
   h_result r = h_run(args);
   assert_int_equal(r.status, 0);
@@ -629,7 +629,7 @@ static void test_sweep_points(void **state) {
   }
   h_result_free(&r);
   /* the human form prints a table per bound */
-  const char *txt[] = {"sweep", "--db", h_path("gen.db"), "--method", h_root(ORDER), NULL};
+  const char *txt[] = {"sweep", "--db", h_path("pts-gen.db"), "--method", h_root(ORDER), NULL};
   r = h_run(txt);
   assert_int_equal(r.status, 0);
   assert_true(h_has(r.out, "bound of D (now -459), between E and D:"));
