@@ -1,0 +1,192 @@
+/*
+** test_core.c: the small shared modules: exact fractions (ratio.c), the JSON
+** writer (json.c), interned text (strpool.c) and util.c (diagnostics,
+** did-you-mean, string buffers, hashing).
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "ratio.h"
+#include "strpool.h"
+#include "util.h"
+
+static void test_ratio_recovers_fractions(void **state) {
+  (void)state;
+  ratio r;
+  assert_int_equal(ratio_from_double(1.0 / 18, 1000000, &r), 0);
+  assert_int_equal(r.num, 1);
+  assert_int_equal(r.den, 18);
+  assert_int_equal(ratio_from_double(1.0 / 30, 1000000, &r), 0);
+  assert_int_equal(r.den, 30);
+  assert_int_equal(ratio_from_double(0.3333333333333333, 1000000, &r), 0);
+  assert_int_equal(r.num, 1);
+  assert_int_equal(r.den, 3);
+  assert_int_equal(ratio_from_double(-459, 1000000, &r), 0);
+  assert_int_equal(r.num, -459);
+  assert_int_equal(r.den, 1);
+  assert_int_equal(ratio_from_double(0, 10, &r), 0);
+  assert_int_equal(r.num, 0);
+  assert_int_equal(ratio_from_double(7.0 / 120, 1000000, &r), 0);
+  assert_int_equal(r.num, 7);
+  assert_int_equal(r.den, 120);
+  /* Not a fraction with a small denominator, or not finite. */
+  assert_int_equal(ratio_from_double(M_PI, 1000, &r), -1);
+  assert_int_equal(ratio_from_double(INFINITY, 1000, &r), -1);
+  assert_int_equal(ratio_from_double(NAN, 1000, &r), -1);
+}
+
+static void test_ratio_exact_comparison(void **state) {
+  (void)state;
+  /* Six 1/30 over L = 30 reach 1/5 exactly; five do not. */
+  ratio k = {1, 5};
+  assert_int_equal(ratio_cmp_scaled(6, 30, k), 0);
+  assert_int_equal(ratio_cmp_scaled(5, 30, k), -1);
+  assert_int_equal(ratio_cmp_scaled(7, 30, k), 1);
+  assert_int_equal(ratio_lcm(18, 30, 1000), 90);
+  assert_int_equal(ratio_lcm(1000000, 999999, 1000000), -1);
+  assert_int_equal(ratio_gcd(-12, 18), 6);
+}
+
+static void test_json_writer(void **state) {
+  (void)state;
+  json j = {0};
+  j.compact = 1;
+  json_obj(&j);
+  json_key(&j, "a");
+  json_num(&j, 0.1);
+  json_key(&j, "third");
+  json_num(&j, 1.0 / 3);
+  json_key(&j, "nan");
+  json_num(&j, NAN);
+  json_key(&j, "list");
+  json_arr(&j);
+  json_int(&j, -7);
+  json_bool(&j, 1);
+  json_null(&j);
+  json_str(&j, "q\"\\\n\x01");
+  json_str(&j, "\xff ok \xd0\x90");
+  json_arr_end(&j);
+  json_key(&j, "empty");
+  json_obj(&j);
+  json_obj_end(&j);
+  json_obj_end(&j);
+  assert_string_equal(j.out.s,
+                      "{\"a\":0.1,\"third\":0.3333333333333333,\"nan\":null,"
+                      "\"list\":[-7,true,null,\"q\\\"\\\\\\n\\u0001\",\"\xef\xbf\xbd ok \xd0\x90\"],"
+                      "\"empty\":{}}");
+  double v = 0;
+  assert_int_equal(json_find_number(j.out.s, "third", &v), 0);
+  assert_true(v == 1.0 / 3);   /* shortest form reads back bit for bit */
+  assert_int_equal(json_find_number(j.out.s, "missing", &v), -1);
+  sb_free(&j.out);
+  char buf[32];
+  json_fmt_double(0.1 + 0.2, buf);
+  assert_string_equal(buf, "0.30000000000000004");
+  json_fmt_double(730, buf);
+  assert_string_equal(buf, "730");
+}
+
+static void test_json_pretty(void **state) {
+  (void)state;
+  json j = {0};
+  json_obj(&j);
+  json_key(&j, "x");
+  json_arr(&j);
+  json_int(&j, 1);
+  json_int(&j, 2);
+  json_arr_end(&j);
+  json_obj_end(&j);
+  assert_string_equal(j.out.s, "{\n  \"x\": [\n    1,\n    2\n  ]\n}");
+  sb_free(&j.out);
+}
+
+static void test_strpool(void **state) {
+  (void)state;
+  strpool *p = strpool_new();
+  int32_t a = strpool_intern(p, "Almaty", 6);
+  int32_t b = strpool_intern(p, "Astana", 6);
+  assert_int_equal(a, 0);
+  assert_int_equal(b, 1);
+  assert_int_equal(strpool_intern(p, "Almaty", 6), a);
+  assert_int_equal(strpool_find(p, "Astana", 6), b);
+  assert_int_equal(strpool_find(p, "Shymkent", 8), -1);
+  /* Embedded NUL and non-UTF-8 bytes are kept exactly. */
+  int32_t c = strpool_intern(p, "a\0b\xff", 4);
+  assert_int_equal(strpool_len(p, c), 4);
+  assert_memory_equal(strpool_get(p, c), "a\0b\xff", 4);
+  /* Growth keeps every id stable. */
+  char buf[32];
+  for (int i = 0; i < 5000; i++) {
+    int n = snprintf(buf, sizeof buf, "v%d", i);
+    assert_int_equal(strpool_intern(p, buf, (size_t)n), 3 + i);
+  }
+  assert_int_equal(strpool_count(p), 5003);
+  assert_string_equal(strpool_get(p, 3 + 4999), "v4999");
+  assert_int_equal(strpool_find(p, "Almaty", 6), 0);
+  assert_null(strpool_get(p, 99999));
+  strpool_free(p);
+}
+
+static void test_suggest_and_diags(void **state) {
+  (void)state;
+  const char *cands[] = {"weight", "deprived", "missing", "name"};
+  assert_string_equal(af_suggest("weigth", cands, 4), "weight");
+  assert_string_equal(af_suggest("depived", cands, 4), "deprived");
+  assert_null(af_suggest("population", cands, 4));
+  assert_null(af_suggest("x", cands, 4));
+  diag_list d = {0};
+  diag_add(&d, "b.lua", 3, "third %d", 3);
+  diag_add(&d, "a.lua", 9, "nine");
+  diag_add(&d, "b.lua", 1, "first");
+  diag_add(&d, "b.lua", 1, "first again");
+  diag_sort(&d);
+  assert_string_equal(d.v[0].file, "a.lua");
+  assert_string_equal(d.v[1].msg, "first");
+  assert_string_equal(d.v[2].msg, "first again");
+  assert_string_equal(d.v[3].msg, "third 3");
+  diag_free(&d);
+  assert_int_equal(d.n, 0);
+}
+
+static void test_util_strings_and_hash(void **state) {
+  (void)state;
+  strbuf b = {0};
+  sb_puts(&b, "k = ");
+  sb_printf(&b, "%d/%d", 1, 3);
+  sb_putc(&b, '!');
+  char *s = sb_take(&b);
+  assert_string_equal(s, "k = 1/3!");
+  free(s);
+  char hex[65];
+  af_sha256_hex("abc", 3, hex);
+  assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  af_err e;
+  assert_int_equal(af_fail(&e, "x=%d", 5), -1);
+  assert_string_equal(e.msg, "x=5");
+  char *text;
+  size_t len;
+  assert_int_equal(af_read_file("/nonexistent/file.lua", &text, &len, &e), -1);
+  assert_string_equal(e.msg, "/nonexistent/file.lua: cannot open: No such file or directory");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_ratio_recovers_fractions),
+      cmocka_unit_test(test_ratio_exact_comparison),
+      cmocka_unit_test(test_json_writer),
+      cmocka_unit_test(test_json_pretty),
+      cmocka_unit_test(test_strpool),
+      cmocka_unit_test(test_suggest_and_diags),
+      cmocka_unit_test(test_util_strings_and_hash),
+  };
+  return cmocka_run_group_tests_name("core", tests, NULL, NULL);
+}
