@@ -23,6 +23,8 @@ TESTSUP := $(wildcard tests/support/*.c)
 TESTSUPOBJ := $(patsubst tests/support/%.c,$(B)/tobj/%.o,$(TESTSUP))
 
 .PHONY: all test unit check-asan demo bench fuzz clean deps
+# Keep intermediate objects (tests/support) between runs.
+.SECONDARY:
 all: $(B)/afscore
 
 $(B)/obj/%.o: src/%.c $(wildcard include/*.h) | $(B)/obj

@@ -971,6 +971,23 @@ int cmd_notices(cli_opts *o) {
     if (m) fail(e.msg);
     goto done;
   }
+  /* A language no measure has a text in is a mistake, not a fallback. */
+  int known = 0;
+  strbuf langs = {0};
+  for (int k = 0; k < m->nmeasures; k++)
+    for (int i = 0; i < m->measures[k].nnotices; i++) {
+      const char *l = m->measures[k].notices[i].lang;
+      known |= strcmp(l, lang) == 0;
+      if (!langs.s || !strstr(langs.s, l)) sb_printf(&langs, "%s%s", langs.len ? ", " : "", l);
+    }
+  if (!known && langs.len) {
+    fprintf(stderr, "afscore notices: no notice text in language '%s' (the methodology has: %s)\n",
+            lang, langs.s);
+    sb_free(&langs);
+    rc = 2;
+    goto done;
+  }
+  sb_free(&langs);
   int as_json = strcmp(format, "json") == 0;
   json j = {0};
   if (as_json) json_arr(&j);

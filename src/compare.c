@@ -30,7 +30,10 @@ void compare_init(compare *c, const run *rn, int base, int var, FILE *changes) {
     c->rank_to[b] = in_base >= 0 ? band_rank(mb, in_base) : band_rank(mv, b);
   }
   c->ind_map = af_calloc((size_t)mb->ninds + 1, sizeof *c->ind_map);
-  for (int i = 0; i < mb->ninds; i++) c->ind_map[i] = model_find_indicator(mv, mb->inds[i].id);
+  /* Indicators are matched by id, and only between methodologies of the same
+  ** kind: a deprivation headcount and a mean of points do not compare. */
+  for (int i = 0; i < mb->ninds; i++)
+    c->ind_map[i] = mb->scoring == mv->scoring ? model_find_indicator(mv, mb->inds[i].id) : -1;
   c->meas_map = af_calloc((size_t)mb->nmeasures + 1, sizeof *c->meas_map);
   for (int i = 0; i < mb->nmeasures; i++) {
     c->meas_map[i] = -1;

@@ -332,9 +332,9 @@ void report_summary_text(strbuf *o, const run *rn, int k, const report_meta *met
     }
   }
   if (m->nmeasures > 0) {
-    sb_printf(o, "\n%-20s %-36s %10s %10s\n", "measure", "name", "units", "people");
+    sb_printf(o, "\n%-20s %-44s %10s %10s\n", "measure", "name", "units", "people");
     for (int i = 0; i < m->nmeasures; i++)
-      sb_printf(o, "%-20s %-36s %10lld %10lld\n", m->measures[i].id, m->measures[i].name,
+      sb_printf(o, "%-20s %-44.44s %10lld %10lld\n", m->measures[i].id, m->measures[i].name,
                 (long long)a->meas_units[i], (long long)a->meas_people[i]);
   }
 }
