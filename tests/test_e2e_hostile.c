@@ -1,0 +1,356 @@
+/*
+** test_e2e_hostile.c: hostile and runaway methodology scripts through the
+** real binary (`afscore check FILE.lua`, and once through `score`). Every
+** way out of the sandbox (os, io, package, require, debug, dofile, loadfile,
+** binary chunks, imports of absolute paths and '..') and every runaway
+** (endless loops, also inside C functions; memory bombs; collectgarbage and
+** finalizer tricks; loops of costly C calls that the instruction count alone
+** would let run for hours) must end with exit 1 and exactly "FILE:LINE:
+** message" on stderr, and leave the files the script aims at untouched.
+**
+** The child runs under RLIMIT_CPU (60 s), so a script that escapes the
+** limits shows up as a failed test (status 128+SIGXCPU/SIGKILL), not a hang.
+** No timing is asserted.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "util.h"
+
+/* ------------------------------------------------------------ helpers */
+
+static char *slurp(const char *path) {
+  char *text = NULL;
+  size_t len;
+  af_err e;
+  if (af_read_file(path, &text, &len, &e) < 0) return af_strdup("");
+  return text;
+}
+
+/* As h_run, but the child gets a CPU-time limit so that a runaway script
+** fails the test instead of hanging it. */
+static h_result run_bounded(const char *const *args) {
+  h_result r = {0};
+  const char *bin = getenv("AFSCORE_BIN");
+  if (!bin) bin = "build/afscore";
+  char outp[1100], errp[1100];
+  snprintf(outp, sizeof outp, "%s", h_path("hostile.stdout"));
+  snprintf(errp, sizeof errp, "%s", h_path("hostile.stderr"));
+  int n = 0;
+  while (args[n]) n++;
+  char **argv = af_calloc((size_t)n + 2, sizeof *argv);
+  argv[0] = (char *)bin;
+  for (int i = 0; i < n; i++) argv[i + 1] = (char *)args[i];
+  pid_t pid = fork();
+  if (pid == 0) {
+    struct rlimit cpu = {60, 60};
+    setrlimit(RLIMIT_CPU, &cpu);
+    int fo = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int fe = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int fi = open("/dev/null", O_RDONLY);
+    if (fo < 0 || fe < 0 || fi < 0) _exit(127);
+    dup2(fo, 1);
+    dup2(fe, 2);
+    dup2(fi, 0);
+    execv(bin, argv);
+    _exit(127);
+  }
+  free(argv);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  r.out = slurp(outp);
+  r.err = slurp(errp);
+  return r;
+}
+
+/* Write src to the scratch file name, run `afscore check` on it and assert
+** exit 1, nothing on stdout and exactly "PATH:LINE: msg\n" on stderr
+** (line 0: "PATH: msg"). Returns the script's path. */
+static const char *expect_refused(const char *name, const char *src, int line, const char *msg) {
+  static char path[1100];
+  snprintf(path, sizeof path, "%s", h_path(name));
+  h_write(path, src);
+  const char *args[] = {"check", path, NULL};
+  h_result r = run_bounded(args);
+  char want[2048];
+  if (line > 0) snprintf(want, sizeof want, "%s:%d: %s\n", path, line, msg);
+  else snprintf(want, sizeof want, "%s: %s\n", path, msg);
+  if (r.status != 1) fail_msg("%s: status %d, stderr: %s", name, r.status, r.err);
+  assert_string_equal(r.out, "");
+  assert_string_equal(r.err, want);
+  h_result_free(&r);
+  return path;
+}
+
+/* A methodology that passes `check` (no database): what a script returns
+** after a trick that must have no effect. */
+#define VALID_TAIL                                                                   \
+  "return { name = 'ok', version = '1', unit = { table = 'people', id = 'id' },\n"  \
+  "  dimensions = { { id = 'd', indicators = { { id = 'i', deprived = 'x < 1' } } } },\n" \
+  "  k = 1 }\n"
+
+static char *file_text(const char *path) { return slurp(path); }
+
+static int exists(const char *path) {
+  struct stat sb;
+  return stat(path, &sb) == 0;
+}
+
+/* ------------------------------------------------------ ways out: files */
+
+/* A victim file the scripts try to remove, overwrite or rename, and a
+** target they try to create: after every attempt the victim is intact and
+** the target absent. */
+static void test_files_out_of_reach(void **state) {
+  (void)state;
+  char victim[1100], target[1100];
+  snprintf(victim, sizeof victim, "%s", h_path("hostile_victim.txt"));
+  snprintf(target, sizeof target, "%s", h_path("hostile_created.txt"));
+  h_write(victim, "precious\n");
+  unlink(target);
+  char src[4096];
+
+  snprintf(src, sizeof src, "-- remove a file\nos.remove('%s')\n", victim);
+  expect_refused("h_os_remove.lua", src, 2, "attempt to index a nil value (global 'os')");
+  snprintf(src, sizeof src, "os.rename('%s', '%s')\n", victim, target);
+  expect_refused("h_os_rename.lua", src, 1, "attempt to index a nil value (global 'os')");
+  snprintf(src, sizeof src, "os.execute('rm -f %s; touch %s')\n", victim, target);
+  expect_refused("h_os_execute.lua", src, 1, "attempt to index a nil value (global 'os')");
+  snprintf(src, sizeof src, "local f = io.open('%s', 'w')\nf:write('x')\n", target);
+  expect_refused("h_io_open.lua", src, 1, "attempt to index a nil value (global 'io')");
+  snprintf(src, sizeof src, "io.popen('touch %s')\n", target);
+  expect_refused("h_io_popen.lua", src, 1, "attempt to index a nil value (global 'io')");
+  snprintf(src, sizeof src, "io.output('%s')\n", victim);
+  expect_refused("h_io_output.lua", src, 1, "attempt to index a nil value (global 'io')");
+  /* the libraries are not hidden somewhere reachable either */
+  snprintf(src, sizeof src,
+           "local g = rawget(_G, 'io') or rawget(_G, 'os') or getmetatable('').__index.io\n"
+           "g.open('%s', 'w')\n", target);
+  expect_refused("h_io_hidden.lua", src, 2, "attempt to index a nil value (local 'g')");
+
+  char *text = file_text(victim);
+  assert_string_equal(text, "precious\n");
+  free(text);
+  assert_false(exists(target));
+}
+
+static void test_no_code_loading(void **state) {
+  (void)state;
+  char victim[1100], src[4096];
+  snprintf(victim, sizeof victim, "%s", h_path("hostile_chunk.lua"));
+  h_write(victim, "return 1\n");
+  expect_refused("h_package.lua", "local f = package.loadlib('libc.so.6', 'system')\n", 1,
+               "attempt to index a nil value (global 'package')");
+  expect_refused("h_require.lua", "local os = require('os')\n", 1,
+               "attempt to call a nil value (global 'require')");
+  expect_refused("h_debug.lua", "\ndebug.sethook()\n", 2,
+               "attempt to index a nil value (global 'debug')");
+  snprintf(src, sizeof src, "return dofile('%s')\n", victim);
+  expect_refused("h_dofile.lua", src, 1, "attempt to call a nil value (global 'dofile')");
+  snprintf(src, sizeof src, "return loadfile('%s')()\n", victim);
+  expect_refused("h_loadfile.lua", src, 1, "attempt to call a nil value (global 'loadfile')");
+  /* binary chunks: string.dump is gone, and load refuses the signature in a
+  ** string and through a reader function, whatever mode is asked for */
+  expect_refused("h_dump.lua", "local f = load(string.dump(function() return 1 end))\n", 1,
+               "attempt to call a nil value (field 'dump')");
+  expect_refused("h_binary.lua",
+               "local f, err = load('\\27LuaT\\0\\25\\147\\r\\n\\26\\n', 'x', 'b')\n"
+               "if not f then error(err) end\n",
+               2, "load: binary chunks are not allowed, only source text");
+  expect_refused("h_binary_reader.lua",
+               "local done = false\n"
+               "local f, err = load(function() if done then return nil end done = true\n"
+               "  return '\\27Lua' end, 'x', 'bt')\n"
+               "error(err, 0)\n",
+               0, "attempt to load a binary chunk (mode is 't')");
+}
+
+static void test_imports_stay_inside(void **state) {
+  (void)state;
+  expect_refused("h_import_abs.lua", "local m = import('/etc/passwd')\n", 1,
+               "import: absolute paths are not allowed: '/etc/passwd'");
+  expect_refused("h_import_up.lua", "\nlocal m = import('../methodology/kz_family_2023')\n", 2,
+               "import: '..' is not allowed: '../methodology/kz_family_2023'");
+  expect_refused("h_import_mid.lua", "local m = import('sub/../../secret')\n", 1,
+               "import: '..' is not allowed: 'sub/../../secret'");
+  /* a runaway in an imported file is reported at that file's line */
+  char evil[1100];
+  snprintf(evil, sizeof evil, "%s", h_path("h_evil.lua"));
+  h_write(evil, "local n = 0\nwhile true do n = n + 1 end\n");
+  char path[1100];
+  snprintf(path, sizeof path, "%s", h_path("h_imports_evil.lua"));
+  h_write(path, "return import('h_evil')\n");
+  const char *args[] = {"check", path, NULL};
+  h_result r = run_bounded(args);
+  char want[2400];
+  snprintf(want, sizeof want, "%s:2: instruction limit exceeded (endless loop?)\n", evil);
+  assert_int_equal(r.status, 1);
+  assert_string_equal(r.err, want);
+  h_result_free(&r);
+}
+
+/* ------------------------------------------------------------ runaways */
+
+static void test_endless_loops(void **state) {
+  (void)state;
+  expect_refused("h_loop.lua", "local n = 0\nwhile true do n = n + 1 end\n", 2,
+               "instruction limit exceeded (endless loop?)");
+  expect_refused("h_recursion.lua", "local function f(n) return f(n + 1) end\nreturn f(1)\n", 1,
+               "instruction limit exceeded (endless loop?)");
+  /* loops inside C functions that call back into Lua */
+  expect_refused("h_gsub_loop.lua",
+               "return ('abc'):gsub('.', function(c)\n  while true do end\nend)\n", 2,
+               "instruction limit exceeded (endless loop?)");
+  expect_refused("h_sort_loop.lua",
+               "table.sort({3, 1, 2}, function(a, b)\n  while true do end\nend)\n", 2,
+               "instruction limit exceeded (endless loop?)");
+  expect_refused("h_close_loop.lua",
+               "local x <close> = setmetatable({}, { __close = function()\n"
+               "  while true do end end })\nwhile true do end\n",
+               2, "instruction limit exceeded (endless loop?)");
+  /* a limit cannot be caught and carried on from */
+  expect_refused("h_pcall_loop.lua",
+               "while true do\n  pcall(function() while true do end end)\nend\n", 2,
+               "instruction limit exceeded (endless loop?)");
+  /* C functions where no hook fires: an empty piece repeated 1e18 times is
+  ** "" at once; a pathological pattern is refused before it starts */
+  expect_refused("h_rep_empty.lua", "local s = ('') :rep(1e18)\nerror('rep returned ' .. #s)\n", 2,
+               "rep returned 0");
+  expect_refused("h_pattern.lua", "local s = ('a'):rep(100000)\nreturn s:find('(.-)(.-)(.-)b')\n",
+               2,
+               "string.find: pattern too costly: 3 repetition item(s) on a text of 100000 "
+               "characters could take too long to match; use a shorter text or a simpler "
+               "pattern");
+  expect_refused("h_recursive_index.lua",
+               "local t = setmetatable({}, { __index = function(t, k) return t[k] end })\n"
+               "return t.x\n",
+               1, "C stack overflow");
+}
+
+/* Loops of a few instructions, each doing a lot of work in C: the instruction
+** count alone would let these run for hours; the time limit ends them. */
+static void test_costly_c_loops(void **state) {
+  (void)state;
+  expect_refused("h_compare_loop.lua",
+               "local a, b = ('x'):rep(2e7), ('x'):rep(2e7)\n"
+               "while true do local same = a == b end\n",
+               2, "time limit of 1.5 s exceeded (endless loop?)");
+  expect_refused("h_reader_comment.lua",
+               "local piece = '--' .. ('x'):rep(1e6)\n"
+               "local f, err = load(function() return piece end)\n",
+               2, "time limit of 1.5 s exceeded (endless loop?)");
+  expect_refused("h_find_loop.lua",
+               "local s = ('x'):rep(3e7)\nwhile true do s:find('y', 1, true) end\n", 2,
+               "time limit of 1.5 s exceeded (endless loop?)");
+}
+
+static void test_memory_bombs(void **state) {
+  (void)state;
+  expect_refused("h_bomb_table.lua", "local t = {}\nlocal i = 0 while true do i = i + 1 t[i] = { i } end\n",
+               2, "memory limit of 64 MiB exceeded");
+  expect_refused("h_bomb_rep.lua", "local s = ('x'):rep(1e10)\n", 1, "memory limit of 64 MiB exceeded");
+  expect_refused("h_bomb_concat.lua", "local s = 'x'\nfor i = 1, 100 do s = s .. s end\n", 2,
+               "memory limit of 64 MiB exceeded");
+  expect_refused("h_bomb_tconcat.lua",
+               "local s, t = ('x'):rep(1e6), {}\n"
+               "for i = 1, 200 do t[i] = s end return table.concat(t)\n",
+               2, "memory limit of 64 MiB exceeded");
+  /* memory errors are final: pcall and load do not hand them back */
+  expect_refused("h_bomb_pcall.lua",
+               "local ok = pcall(string.rep, 'x', 1e12)\nerror('carried on')\n", 1,
+               "memory limit of 64 MiB exceeded");
+  expect_refused("h_bomb_load.lua",
+               "local piece, first = ('y'):rep(1e6), true\n"
+               "local f, err = load(function()\n"
+               "  if first then first = false return 'x = [[' end return piece end)\n"
+               "error('carried on: ' .. tostring(err))\n",
+               2, "memory limit of 64 MiB exceeded");
+}
+
+static void test_gc_tricks(void **state) {
+  (void)state;
+  expect_refused("h_gc_stop.lua", "collectgarbage('stop')\n", 1,
+               "collectgarbage: only collectgarbage(\"count\") is available in a methodology");
+  expect_refused("h_gc_gen.lua", "\ncollectgarbage('generational')\n", 2,
+               "collectgarbage: only collectgarbage(\"count\") is available in a methodology");
+  /* a caught refusal changes nothing: the collector still runs */
+  expect_refused("h_gc_pcall.lua",
+               "pcall(collectgarbage, 'stop')\nlocal t = {}\n"
+               "for i = 1, 1e8 do t[i % 1000] = ('y'):rep(1e5) .. i end\nerror('survived')\n",
+               3, "memory limit of 64 MiB exceeded");
+  expect_refused("h_gc_finalizer.lua",
+               "local t = setmetatable({}, { __gc = function() while true do end end })\n", 1,
+               "setmetatable: __gc metamethods are not allowed in a methodology");
+  /* __gc added after setmetatable does not mark the table for finalization
+  ** (Lua 5.4), so nothing runs when the state is closed: check succeeds */
+  char path[1100];
+  snprintf(path, sizeof path, "%s", h_path("h_gc_late.lua"));
+  h_write(path,
+          "local mt = {}\nlocal t = setmetatable({}, mt)\n"
+          "mt.__gc = function() while true do end end\n" VALID_TAIL);
+  const char *args[] = {"check", path, NULL};
+  h_result r = run_bounded(args);
+  assert_int_equal(r.status, 0);
+  assert_true(h_has(r.out, ": ok: ok, version 1"));
+  h_result_free(&r);
+  /* an error object whose __tostring loops is never converted */
+  expect_refused("h_error_tostring.lua",
+               "error(setmetatable({}, { __tostring = function() while true do end end }))\n", 0,
+               "error object is a table value");
+}
+
+/* Through `score`: the same message, no results database created, the input
+** database unchanged. */
+static void test_score_refuses_hostile(void **state) {
+  (void)state;
+  const char *db = h_path("hostile_data.db");
+  const char *out = h_path("hostile_out.db");
+  unlink(db);
+  unlink(out);
+  h_sql(db, "CREATE TABLE people(id INTEGER PRIMARY KEY, x REAL); INSERT INTO people VALUES (1, 0);");
+  char before[65], after[65];
+  h_file_sha256(db, before);
+  char path[1100], src[2048];
+  snprintf(path, sizeof path, "%s", h_path("h_score.lua"));
+  snprintf(src, sizeof src, "os.remove('%s')\n" VALID_TAIL, db);
+  h_write(path, src);
+  const char *args[] = {"score", "--db", db, "--method", path, "--out", out, NULL};
+  h_result r = run_bounded(args);
+  assert_int_equal(r.status, 1);
+  char want[1200];
+  snprintf(want, sizeof want, "%s:1: attempt to index a nil value (global 'os')\n", path);
+  assert_string_equal(r.err, want);
+  assert_false(exists(out));
+  h_file_sha256(db, after);
+  assert_string_equal(before, after);
+  h_result_free(&r);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_files_out_of_reach),
+      cmocka_unit_test(test_no_code_loading),
+      cmocka_unit_test(test_imports_stay_inside),
+      cmocka_unit_test(test_endless_loops),
+      cmocka_unit_test(test_costly_c_loops),
+      cmocka_unit_test(test_memory_bombs),
+      cmocka_unit_test(test_gc_tricks),
+      cmocka_unit_test(test_score_refuses_hostile),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
