@@ -75,6 +75,14 @@ int source_read_batch(source_reader *r, batch *b, const char *const **unit_ids,
 ** read so far must be discarded; the next call starts again from the first
 ** unit, in key order, with a fresh fingerprint. Given at most once per read. */
 #define SOURCE_RESTART (-2)
+/* The fingerprint covers numbers column by column, a batch at a time. By
+** default source_read_batch does that itself. After source_defer_hash, the
+** caller does it instead (on another thread, say): source_hash_batch once per
+** batch in order, and source_hash_restart when a read gives SOURCE_RESTART.
+** Either way the fingerprint is the same. */
+void source_defer_hash(source_reader *r);
+void source_hash_batch(source_reader *r, const batch *b);
+void source_hash_restart(source_reader *r);
 /* Finish: fills st (fingerprint final only after the last batch) and frees r. */
 void source_read_end(source_reader *r, source_stats *st);
 

@@ -307,11 +307,16 @@ static void *reader_main(void *arg) {
   }
 }
 
-/* Consume what one read of the source gives: -1 error, 0 done. */
-static int consume(run *rn, int kind, const batch *b, const char *const *ids,
-                   run_batch_fn fn, void *ctx, af_err *e) {
-  if (kind == SLOT_RESTART) return restart(rn, ctx, e) < 0 ? -1 : 1;
+/* Consume what one read of the source gives: -1 error, 0 done. rd is set
+** when the numbers' fingerprint is this thread's job (source_defer_hash). */
+static int consume(run *rn, source_reader *rd, int kind, const batch *b,
+                   const char *const *ids, run_batch_fn fn, void *ctx, af_err *e) {
+  if (kind == SLOT_RESTART) {
+    if (rd) source_hash_restart(rd);
+    return restart(rn, ctx, e) < 0 ? -1 : 1;
+  }
   if (kind != SLOT_BATCH) return kind == SLOT_END ? 0 : -1;
+  if (rd) source_hash_batch(rd, b);
   if (score_batch(rn, b, ids, e) < 0 || (fn && fn(ctx, rn, b, ids, e) < 0)) return -1;
   return 1;
 }
@@ -320,6 +325,9 @@ static int execute_threaded(run *rn, source_reader *rd, run_batch_fn fn, void *c
   pipe_ *p = af_calloc(1, sizeof *p);
   p->rn = rn;
   p->rd = rd;
+  /* Hashing the numbers moves to this (the scoring) thread: the reader is
+  ** the busier of the two. */
+  source_defer_hash(rd);
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->cv, NULL);
   pthread_t th;
@@ -333,7 +341,7 @@ static int execute_threaded(run *rn, source_reader *rd, run_batch_fn fn, void *c
     while (p->count == 0) pthread_cond_wait(&p->cv, &p->mu);
     slot *sl = &p->slots[p->head];
     pthread_mutex_unlock(&p->mu);
-    rc = consume(rn, sl->kind, &sl->b, sl->ids, fn, ctx, e);
+    rc = consume(rn, rd, sl->kind, &sl->b, sl->ids, fn, ctx, e);
     if (sl->kind == SLOT_ERROR) *e = p->err;
     pthread_mutex_lock(&p->mu);
     p->head = (p->head + 1) % NSLOTS;
@@ -359,7 +367,7 @@ static int execute_serial(run *rn, source_reader *rd, run_batch_fn fn, void *ctx
     int got = source_read_batch(rd, &b, &ids, KERNEL_BATCH, e);
     int kind = got > 0 ? SLOT_BATCH : got == SOURCE_RESTART ? SLOT_RESTART
              : got == 0 ? SLOT_END : SLOT_ERROR;
-    int rc = consume(rn, kind, &b, ids, fn, ctx, e);
+    int rc = consume(rn, NULL, kind, &b, ids, fn, ctx, e);
     if (rc <= 0) return rc;
   }
 }

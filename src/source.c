@@ -330,7 +330,10 @@ struct source_reader {
   size_t *idoff;
   const char **ids;
   source_stats stats;
-  EVP_MD_CTX *md;
+  EVP_MD_CTX *md;           /* keys, text values, structure (reader side) */
+  EVP_MD_CTX **mdcol;       /* one per number column + 1 for member counts */
+  int nmdcol;
+  int defer;                /* numbers are hashed by the caller (source_hash_batch) */
   size_t hlen;
   unsigned char hbuf[1 << 16];
 };
@@ -521,9 +524,59 @@ static void free_reader(source_reader *r) {
   free(r->ids);
   free(r->prev);
   free(r->mprevbuf);
+  for (int i = 0; i < r->nmdcol; i++) EVP_MD_CTX_free(r->mdcol[i]);
+  free(r->mdcol);
   EVP_MD_CTX_free(r->md);
   free(r);
 }
+
+/* ---- the fingerprint of numbers ----
+**
+** Each number column is hashed as two streams of its own (values as IEEE
+** bits; null flags), batch after batch, and so are the member counts of units,
+** so the fingerprint does not depend on batch size. Doing this over whole
+** arrays is much cheaper than value by value, and it can run on another
+** thread than the reading (source_defer_hash). */
+
+static int is_number(vtype t) { return t == VT_NUM || t == VT_BOOL; }
+
+/* Plan types, not scan state: the reader thread may be re-preparing its
+** scans (SOURCE_RESTART) while another thread hashes a batch. */
+static void num_init(source_reader *r) {
+  int nm = r->plan->member_table ? r->plan->nmember_cols : 0;
+  int n = 2 * (r->plan->nunit_cols + nm) + 1;
+  if (!r->mdcol) {
+    r->mdcol = af_calloc((size_t)n, sizeof *r->mdcol);
+    for (int i = 0; i < n; i++) r->mdcol[i] = EVP_MD_CTX_new();
+    r->nmdcol = n;
+  }
+  for (int i = 0; i < r->nmdcol; i++) EVP_DigestInit_ex(r->mdcol[i], EVP_sha256(), NULL);
+}
+
+static void hash_numbers(source_reader *r, const batch *b) {
+  const source_plan *p = r->plan;
+  int k = 0;   /* values and null flags are separate streams */
+  for (int i = 0; i < p->nunit_cols; i++, k += 2)
+    if (is_number(p->unit_types[i]) && b->nunits) {
+      EVP_DigestUpdate(r->mdcol[k], b->ucols[i].v, sizeof(double) * (size_t)b->nunits);
+      EVP_DigestUpdate(r->mdcol[k + 1], b->ucols[i].null, (size_t)b->nunits);
+    }
+  for (int j = 0; p->member_table && j < p->nmember_cols; j++, k += 2)
+    if (is_number(p->member_types[j]) && b->nmembers) {
+      EVP_DigestUpdate(r->mdcol[k], b->mcols[j].v, sizeof(double) * (size_t)b->nmembers);
+      EVP_DigestUpdate(r->mdcol[k + 1], b->mcols[j].null, (size_t)b->nmembers);
+    }
+  uint32_t counts[256];
+  for (int u = 0; u < b->nunits;) {
+    int n = 0;
+    for (; n < 256 && u < b->nunits; n++, u++) counts[n] = (uint32_t)(b->mstart[u + 1] - b->mstart[u]);
+    EVP_DigestUpdate(r->mdcol[k], counts, sizeof counts[0] * (size_t)n);
+  }
+}
+
+void source_defer_hash(source_reader *r) { r->defer = 1; }
+void source_hash_batch(source_reader *r, const batch *b) { hash_numbers(r, b); }
+void source_hash_restart(source_reader *r) { num_init(r); }
 
 /* Prepare both scans and start the fingerprint. */
 static int setup_scans(source_reader *r, af_err *e) {
@@ -540,6 +593,8 @@ static int setup_scans(source_reader *r, af_err *e) {
     r->hlen = 0;
     h_header(r, &r->u, ukey);
     if (r->has_members) h_header(r, &r->m, mkey);
+    /* Deferred number hashing is reset by the caller, in batch order. */
+    if (!r->defer || !r->mdcol) num_init(r);
   }
   free(ukey);
   free(mkey);
@@ -652,11 +707,13 @@ static int read_value(source_reader *r, const scan *sc, int c, column *col, int 
                       const char *unit, af_err *e) {
   kv k;
   kv_load(sc->st, c + 1, &k);
-  h_value(r, &k);
+  vtype t = sc->types[c];
+  /* Text is hashed as read; numbers are hashed a batch at a time, as the
+  ** converted column (hash_numbers). */
+  if (t == VT_TEXT || t == VT_ANY) h_value(r, &k);
   col->null[row] = k.type == SQLITE_NULL;
   col->v[row] = 0;
   if (k.type == SQLITE_NULL) return 0;
-  vtype t = sc->types[c];
   if (t == VT_TEXT || t == VT_ANY) {
     const unsigned char *p = k.p;
     int n = k.n;
@@ -885,6 +942,7 @@ int source_read_batch(source_reader *r, batch *b, const char *const **unit_ids,
     if (rc != 0) return -1;
   }
   publish(r, b, unit_ids);
+  if (!r->defer) hash_numbers(r, b);
   return b->nunits;
 }
 
@@ -893,6 +951,12 @@ void source_read_end(source_reader *r, source_stats *st) {
   h_tag64(r, 'E', (uint64_t)r->stats.units);
   h_tag64(r, 'm', (uint64_t)r->stats.members);
   h_tag64(r, 'o', (uint64_t)r->stats.orphans);
+  for (int i = 0; i < r->nmdcol; i++) {
+    unsigned char d[32];
+    unsigned int dn = 0;
+    EVP_DigestFinal_ex(r->mdcol[i], d, &dn);
+    h_bytes(r, 'N', d, dn);
+  }
   h_flush(r);
   r->stats.sorted = !r->physical;
   unsigned char md[32];

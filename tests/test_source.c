@@ -249,7 +249,8 @@ static void test_fingerprint_changes(void **state) {
   sqlite3_close(db);
   free(dump(p, &plan, 2, &b));
   assert_string_not_equal(a.sha256, b.sha256);
-  /* An integer and the equal real read the same but are different data. */
+  /* The fingerprint covers the values a run uses: an integer 2 and a real
+  ** 2.0 in a number column are the same number to every rule. */
   const char *uc[] = {"x"};
   vtype ut[] = {VT_NUM};
   source_plan np = {"u", "id", uc, ut, 1, NULL, NULL, NULL, NULL, 0};
@@ -259,7 +260,7 @@ static void test_fingerprint_changes(void **state) {
   char *di = dump(pi, &np, 2, &si), *dr = dump(pr, &np, 2, &sr);
   assert_string_equal(di, "1(2) ");
   assert_string_equal(di, dr);
-  assert_string_not_equal(si.sha256, sr.sha256);
+  assert_string_equal(si.sha256, sr.sha256);
   free(di), free(dr), free(pi), free(pr);
   c = b;
   /* Reading fewer columns is a different fingerprint too. */
