@@ -73,3 +73,48 @@ bench: deps all $(B)/kernel_bench
 
 clean:
 	rm -rf build
+
+# ---- fuzzing (libFuzzer; needs clang and libclang-rt-dev) ----
+# `make fuzz` builds fuzz/fuzz_expr.c and fuzz/fuzz_method.c with
+# -fsanitize=fuzzer,address,undefined and runs each for FUZZ_SECONDS,
+# starting from the committed seed corpus (fuzz/corpus/*; new inputs go to
+# build/fuzz/corpus/*). A crash leaves its input in build/fuzz/; keep it in
+# fuzz/corpus/ so tests/test_fuzz_regress.c replays it. `make fuzz-smoke`
+# runs each target for 10 s (for CI).
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_B       := build/fuzz
+FUZZ_FLAGS   := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS   = $(CSTD) -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -O1 -g -Iinclude $(PKGCFLAGS)
+FUZZ_OBJS    := $(patsubst src/%.c,$(FUZZ_B)/obj/%.o,$(filter-out src/main.c,$(SRCS)))
+FUZZ_TARGETS := expr method
+
+$(FUZZ_B)/obj/%.o: src/%.c $(wildcard include/*.h) | $(FUZZ_B)/obj
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -c $< -o $@
+
+$(FUZZ_B)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	  -o $@ $< $(FUZZ_OBJS) $(PKGLIBS) -lm -lpthread
+
+$(FUZZ_B)/obj:
+	mkdir -p $@
+
+.PHONY: fuzz-build fuzz-smoke
+fuzz-build: $(patsubst %,$(FUZZ_B)/fuzz_%,$(FUZZ_TARGETS))
+
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_B)/corpus/$$t && \
+	  echo "fuzz_$$t: $(FUZZ_SECONDS) s" && \
+	  $(FUZZ_B)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	    -max_len=8192 -print_final_stats=1 -artifact_prefix=$(FUZZ_B)/$$t- \
+	    $(FUZZ_B)/corpus/$$t fuzz/corpus/$$t 2>$(FUZZ_B)/fuzz_$$t.log \
+	  || { tail -40 $(FUZZ_B)/fuzz_$$t.log; exit 1; }; \
+	  grep -E "stat::number_of_executed_units|stat::peak_rss" $(FUZZ_B)/fuzz_$$t.log; \
+	done
+
+fuzz-smoke:
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
+
+# The regression test includes the fuzz targets' sources.
+$(B)/tests/test_fuzz_regress: $(wildcard fuzz/*.c)

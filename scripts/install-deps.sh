@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Install the Debian packages afscore needs to build, test and benchmark.
+# Install the Debian packages afscore needs to build, test, fuzz and benchmark.
 # Installs only what is missing; needs root (or sudo) when something is.
 set -euo pipefail
-pkgs=(build-essential pkg-config liblua5.4-dev libsqlite3-dev libssl-dev libcmocka-dev sqlite3 python3)
+pkgs=(build-essential pkg-config liblua5.4-dev libsqlite3-dev libssl-dev libcmocka-dev sqlite3 python3
+      clang libclang-rt-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -174,6 +174,17 @@ static void test_text_in_numeric_column(void **state) {
   assert_int_equal(r.status, 1);
   h_result_free(&r);
   assert_int_equal(count_runs(out), 0);
+  /* a number stored as text (a column with no declared type keeps it as
+  ** text) is read as the number: ' 12 ' < 150, deprived; '500' is not */
+  db = make_db("bd_numtext.db", "CREATE TABLE families(id TEXT, region TEXT, income);"
+                                "CREATE TABLE persons(fid TEXT, age INTEGER);"
+                                "INSERT INTO families VALUES ('a','N',' 12 '),('b','N','500');");
+  assert_double_equal(h_sql_double(db, "SELECT count(*) FROM families WHERE typeof(income) = 'text'"),
+                      2, 0);
+  h_result r0 = score(db, m, NULL, 1);
+  assert_int_equal(r0.status, 0);
+  assert_double_equal(h_json_num(r0.out, "H"), 0.5, 0);
+  h_result_free(&r0);
 }
 
 static void test_null_everywhere(void **state) {

@@ -1,0 +1,275 @@
+/*
+** test_e2e_crash.c: the results database under crashes and contention,
+** through the real binary:
+**  - kill -9 at five moments of `score --out` on 200,000 generated
+**    families: afterwards PRAGMA integrity_check is ok and every run in
+**    `runs` is whole (as many unit_scores rows as runs.units = the
+**    population, a summary), and the next run still records;
+**  - another writer holding the results database: score waits (5 s), then
+**    fails with "results database R is locked by another process" and
+**    records nothing; a reader does not block it;
+**  - a full disk (RLIMIT_FSIZE in the child, SIGXFSZ ignored): a clear
+**    error, exit 1, no partial run, and the earlier runs intact.
+** Kill moments are fractions of a measured full run, so they fall in
+** loading, reading, writing and committing on any machine; nothing about
+** timing is asserted.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "util.h"
+
+#define FAMILIES 200000   /* the kill test */
+#define SMALL 20000       /* the lock and disk-full tests */
+
+/* h_path and h_root rotate among 8 buffers: keep copies. */
+static const char *keep(char *buf, const char *p) {
+  snprintf(buf, 1100, "%s", p);
+  return buf;
+}
+static const char *data_db(void) {
+  static char b[1100];
+  return keep(b, h_path("crash_data.db"));
+}
+static const char *small_db(void) {
+  static char b[1100];
+  return keep(b, h_path("crash_small.db"));
+}
+static const char *method(void) {
+  static char b[1100];
+  return keep(b, h_root("methodology/kz_family_2023.lua"));
+}
+
+static double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Start afscore with args (stdout, stderr to files in the scratch
+** directory); fsize > 0 caps the size of files it writes. */
+static pid_t spawn(const char *const *args, long fsize) {
+  const char *bin = getenv("AFSCORE_BIN");
+  if (!bin) bin = "build/afscore";
+  char errp[1100];
+  snprintf(errp, sizeof errp, "%s", h_path("crash.stderr"));
+  int n = 0;
+  while (args[n]) n++;
+  char **argv = af_calloc((size_t)n + 2, sizeof *argv);
+  argv[0] = (char *)bin;
+  for (int i = 0; i < n; i++) argv[i + 1] = (char *)args[i];
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fo = open("/dev/null", O_WRONLY);
+    int fe = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fo < 0 || fe < 0) _exit(127);
+    dup2(fo, 1);
+    dup2(fe, 2);
+    if (fsize > 0) {
+      struct rlimit rl = {(rlim_t)fsize, (rlim_t)fsize};
+      signal(SIGXFSZ, SIG_IGN); /* a refused write returns EFBIG instead */
+      setrlimit(RLIMIT_FSIZE, &rl);
+    }
+    execv(bin, argv);
+    _exit(127);
+  }
+  free(argv);
+  return pid;
+}
+
+static int wait_status(pid_t pid) {
+  int st = 0;
+  waitpid(pid, &st, 0);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static char *last_stderr(void) {
+  char *text = NULL;
+  size_t len;
+  af_err e;
+  if (af_read_file(h_path("crash.stderr"), &text, &len, &e) < 0) return af_strdup("");
+  return text;
+}
+
+static int score_into(const char *db, const char *out, long fsize) {
+  const char *args[] = {"score", "--db", db, "--method", method(), "--out", out, NULL};
+  return wait_status(spawn(args, fsize));
+}
+
+/* Generate a population unless it is already there with the right size
+** (kept between test runs). */
+static int generate(const char *db, int families) {
+  struct stat sb;
+  if (stat(db, &sb) == 0) {
+    sqlite3 *h;
+    int ok = 0;
+    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+      sqlite3_stmt *st;
+      if (sqlite3_prepare_v2(h, "SELECT count(*) FROM families", -1, &st, NULL) == SQLITE_OK &&
+          sqlite3_step(st) == SQLITE_ROW)
+        ok = sqlite3_column_int(st, 0) == families;
+      sqlite3_finalize(st);
+    }
+    sqlite3_close(h);
+    if (ok) return 0;
+  }
+  unlink(db);
+  char n[32];
+  snprintf(n, sizeof n, "%d", families);
+  const char *args[] = {"generate", "--families", n, "--seed", "7", "--out", db, NULL};
+  return wait_status(spawn(args, 0)) == 0 ? 0 : -1;
+}
+
+static int setup(void **state) {
+  (void)state;
+  return generate(data_db(), FAMILIES) == 0 && generate(small_db(), SMALL) == 0 ? 0 : -1;
+}
+
+/* Every recorded run is whole: integrity ok, each run's unit_scores rows
+** = runs.units = the population, a summary and a data fingerprint. Returns
+** the number of runs. */
+static int check_runs_whole(const char *out, int units) {
+  char *ok = h_sql_text(out, "PRAGMA integrity_check");
+  assert_string_equal(ok, "ok");
+  free(ok);
+  int runs = (int)h_sql_double(out, "SELECT count(*) FROM runs");
+  char sql[400];
+  snprintf(sql, sizeof sql,
+           "SELECT count(*) FROM runs r WHERE r.units IS NOT %d OR r.summary_json IS NULL"
+           " OR r.data_sha256 IS NULL OR (SELECT count(*) FROM unit_scores u"
+           " WHERE u.run_id = r.id) <> r.units",
+           units);
+  assert_double_equal(h_sql_double(out, sql), 0, 0);
+  /* no unit rows or files of a run that is not in runs */
+  assert_double_equal(h_sql_double(out, "SELECT count(*) FROM unit_scores WHERE run_id NOT IN"
+                                        " (SELECT id FROM runs)"), 0, 0);
+  assert_double_equal(h_sql_double(out, "SELECT count(*) FROM run_files WHERE run_id NOT IN"
+                                        " (SELECT id FROM runs)"), 0, 0);
+  return runs;
+}
+
+static void remove_db(const char *p) {
+  char side[1200];
+  unlink(p);
+  snprintf(side, sizeof side, "%s-wal", p);
+  unlink(side);
+  snprintf(side, sizeof side, "%s-shm", p);
+  unlink(side);
+  snprintf(side, sizeof side, "%s-journal", p);
+  unlink(side);
+}
+
+static void test_kill_during_score(void **state) {
+  (void)state;
+  char outbuf[1100];
+  const char *out = keep(outbuf, h_path("crash_results.db"));
+  remove_db(out);
+  /* one complete run, timed */
+  double t0 = now();
+  assert_int_equal(score_into(data_db(), out, 0), 0);
+  double full = now() - t0;
+  assert_int_equal(check_runs_whole(out, FAMILIES), 1);
+  /* kill at fractions of a full run: start-up, reading and scoring,
+  ** writing unit rows, around the commit */
+  static const double frac[] = {0.05, 0.3, 0.6, 0.85, 0.95};
+  int killed = 0, finished = 0;
+  for (size_t i = 0; i < sizeof frac / sizeof *frac; i++) {
+    const char *args[] = {"score", "--db", data_db(), "--method", method(), "--out", out, NULL};
+    pid_t pid = spawn(args, 0);
+    struct timespec ts = {(time_t)(frac[i] * full), (long)((frac[i] * full - (time_t)(frac[i] * full)) * 1e9)};
+    nanosleep(&ts, NULL);
+    kill(pid, SIGKILL);
+    int st = wait_status(pid);
+    if (st == 128 + SIGKILL) killed++;
+    else if (st == 0) finished++;
+    else fail_msg("score ended with status %d", st);
+    /* after each kill: consistent, whole runs only */
+    int runs = check_runs_whole(out, FAMILIES);
+    if (runs < 1 + finished)
+      fail_msg("kill %zu: %d runs recorded, but %d finished", i, runs, 1 + finished);
+    assert_true(runs <= 1 + (int)i + 1);
+  }
+  /* the kills did hit something (the runs are not all finished) */
+  assert_true(killed >= 1);
+  /* and the database still takes a run */
+  int before = check_runs_whole(out, FAMILIES);
+  assert_int_equal(score_into(data_db(), out, 0), 0);
+  assert_int_equal(check_runs_whole(out, FAMILIES), before + 1);
+}
+
+static void test_locked_by_another_writer(void **state) {
+  (void)state;
+  char outbuf[1100];
+  const char *out = keep(outbuf, h_path("crash_locked.db"));
+  remove_db(out);
+  assert_int_equal(score_into(small_db(), out, 0), 0);
+  sqlite3 *h;
+  assert_int_equal(sqlite3_open(out, &h), SQLITE_OK);
+  /* a reader in WAL mode does not block a run */
+  assert_int_equal(sqlite3_exec(h, "BEGIN; SELECT count(*) FROM runs;", NULL, NULL, NULL), SQLITE_OK);
+  assert_int_equal(score_into(small_db(), out, 0), 0);
+  assert_int_equal(sqlite3_exec(h, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+  /* a writer does: wait, then a clear error, nothing recorded */
+  assert_int_equal(sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+  assert_int_equal(score_into(small_db(), out, 0), 1);
+  char *err = last_stderr();
+  char want[1200];
+  snprintf(want, sizeof want, "afscore: results database %s is locked by another process\n", out);
+  assert_string_equal(err, want);
+  free(err);
+  assert_int_equal(sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(h);
+  assert_int_equal(check_runs_whole(out, SMALL), 2);
+}
+
+static void test_disk_full(void **state) {
+  (void)state;
+  char outbuf[1100];
+  const char *out = keep(outbuf, h_path("crash_full.db"));
+  remove_db(out);
+  /* a first run with room to spare */
+  assert_int_equal(score_into(small_db(), out, 0), 0);
+  /* A second run writes about 700 kB (20,000 unit rows, into the WAL from
+  ** its start); files may not grow past 256 kB: the unit rows cannot fit,
+  ** though the first run's database, larger than that, is still read. */
+  assert_int_equal(score_into(small_db(), out, 256L << 10), 1);
+  char *err = last_stderr();
+  char want1[1400], want2[1400];
+  snprintf(want1, sizeof want1, "afscore: results database %s: disk full; the run was not recorded\n",
+           out);
+  snprintf(want2, sizeof want2,
+           "afscore: results database %s: cannot write (disk full or file size limit reached); the "
+           "run was not recorded\n", out);
+  if (strcmp(err, want1) != 0 && strcmp(err, want2) != 0) fail_msg("stderr: %s", err);
+  free(err);
+  /* no trace of the failed run; the first is intact; a later run with room
+  ** records */
+  assert_int_equal(check_runs_whole(out, SMALL), 1);
+  assert_int_equal(score_into(small_db(), out, 0), 0);
+  assert_int_equal(check_runs_whole(out, SMALL), 2);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_kill_during_score),
+      cmocka_unit_test(test_locked_by_another_writer),
+      cmocka_unit_test(test_disk_full),
+  };
+  return cmocka_run_group_tests(tests, setup, NULL);
+}
