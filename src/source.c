@@ -59,6 +59,19 @@ int source_open(const char *path, source **out, af_err *e) {
   }
   /* The open is lazy: the first read of the schema finds out what the file is. */
   rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+  if ((rc & 0xff) == SQLITE_READONLY || (rc & 0xff) == SQLITE_CANTOPEN) {
+    /* A WAL database on read-only storage: SQLite cannot create the -shm
+    ** file it reads through. Read it as immutable instead (no locks, no
+    ** shared memory); nothing can be writing to read-only storage anyway. */
+    sqlite3_close(db);
+    db = NULL;
+    char *uri = sqlite3_mprintf("file:%s?immutable=1", path);
+    rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
+                         NULL);
+    sqlite3_free(uri);
+    if (rc == SQLITE_OK)
+      rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+  }
   if (rc != SQLITE_OK) {
     if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
       af_fail(e, "%s: not a SQLite database", path);
@@ -787,6 +800,16 @@ static int check_key(source_reader *r, const char *id, af_err *e) {
                    (long long)row_number(&r->u));
   }
   if (!r->have_prev) return 0;
+  /* Ids are compared as SQLite sorts them, where 1 and '1' differ; but both
+  ** would be unit '1' in the results. Ids must be all numbers or all text. */
+  if (type_class(r->pkey.type) != type_class(r->ukey.type)) {
+    r->failed = 1;
+    return af_fail(e, "table %s, row %lld: unit id '%s' is %s, but earlier ids are %s; "
+                   "unit ids must be all numbers or all text", r->u.table,
+                   (long long)row_number(&r->u), id,
+                   type_class(r->ukey.type) == 1 ? "a number" : "text",
+                   type_class(r->pkey.type) == 1 ? "numbers" : "text");
+  }
   int c = kv_cmp(&r->pkey, &r->ukey);
   if (c == 0) {
     r->failed = 1;
@@ -869,18 +892,19 @@ static int read_members(source_reader *r, batch *b, const char *id, af_err *e) {
 
 /* After the last unit every remaining member row is an orphan. */
 static int drain_orphans(source_reader *r, af_err *e) {
-  if (r->mstate == 1) {
+  for (;;) {
+    if (r->mstate == 0 && step_member(r, e) != 0) return -1;
+    if (r->mstate == 2) return 0;
+    /* Stored-order read: a key going backwards here means the members were
+    ** not in key order after all, and these rows may belong to units. */
+    if (r->physical) {
+      kv mk;
+      kv_load(r->m.st, 0, &mk);
+      if (check_member_order(r, &mk) != 0) return SOURCE_RESTART;
+    }
     r->stats.orphans++;
     r->mstate = 0;
   }
-  while (r->mstate == 0) {
-    if (step_member(r, e) != 0) return -1;
-    if (r->mstate == 1) {
-      r->stats.orphans++;
-      r->mstate = 0;
-    }
-  }
-  return 0;
 }
 
 static int read_unit(source_reader *r, batch *b, af_err *e) {
@@ -930,7 +954,11 @@ int source_read_batch(source_reader *r, batch *b, const char *const **unit_ids,
     int rc = sqlite3_step(r->u.st);
     if (rc == SQLITE_DONE) {
       r->units_done = 1;
-      if (r->has_members && drain_orphans(r, e) != 0) return -1;
+      if (r->has_members && (rc = drain_orphans(r, e)) != 0) {
+        if (rc != SOURCE_RESTART) return -1;
+        b->nunits = b->nmembers = 0;
+        return restart_ordered(r, e);
+      }
       break;
     }
     if (rc != SQLITE_ROW) return step_error(r, e);
