@@ -82,7 +82,7 @@ static int fuzz_expr_one(const uint8_t *data, size_t size) {
     /* the compiler */
     static const vtype wants[] = {VT_BOOL, VT_NUM, VT_ANY};
     vtype want = wants[((mode >> 1) + (unsigned)i) % 3];
-    char name[8];
+    char name[16];
     snprintf(name, sizeof name, "d%d", i);
     int col = 0;
     memset(&e, 0, sizeof e);
