@@ -233,7 +233,7 @@ static void copy_cols(column **dst, int *cap, const column *src, int ncols, int 
     }
     *cap = c;
   }
-  for (int i = 0; i < ncols; i++) {
+  for (int i = 0; i < ncols && len > 0; i++) {   /* no arrays yet when len is 0 */
     memcpy((*dst)[i].v, src[i].v, sizeof(double) * (size_t)len);
     memcpy((*dst)[i].null, src[i].null, (size_t)len);
   }
