@@ -301,11 +301,8 @@ static void test_duplicate_unit_ids(void **state) {
 }
 
 /* Ids are compared as text (unit_scores, compare, explain): an integer 1
-** and a text '1' in a column without a declared type are the same unit
-** there, so they must be refused as duplicates like 'a' and 'a'.
-** KNOWN BUG (src/source.c, check_key compares the stored values, type
-** first): without --out the run succeeds with two units '1'; with --out it
-** fails later, in the store. This test fails until source.c is fixed. */
+** and a text '1' in a column without a declared type would be the same unit
+** there, so ids of mixed storage types are refused. */
 static void test_duplicate_ids_of_different_types(void **state) {
   (void)state;
   const char *db = make_db("bd_dup2.db", "CREATE TABLE families(id, region TEXT, income REAL);"
