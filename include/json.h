@@ -32,6 +32,12 @@ void json_num(json *j, double v);     /* NaN and infinities as null */
 void json_int(json *j, int64_t v);
 void json_bool(json *j, int v);
 void json_null(json *j);
+/* A key and its value in one call. */
+void json_kv_str(json *j, const char *k, const char *s);
+void json_kv_num(json *j, const char *k, double v);
+void json_kv_int(json *j, const char *k, int64_t v);
+void json_kv_bool(json *j, const char *k, int v);
+void json_kv_null(json *j, const char *k);
 /* Shortest decimal form of v that reads back as v (also used for text output). */
 void json_fmt_double(double v, char out[32]);
 

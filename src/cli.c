@@ -205,16 +205,11 @@ void cli_progress(long long done, long long total, double started) {
 static void print_plan_json(const run *rn, const model *m) {
   json j = {0};
   json_obj(&j);
-  json_key(&j, "ok");
-  json_bool(&j, 1);
-  json_key(&j, "name");
-  json_str(&j, m->name);
-  json_key(&j, "scoring");
-  json_str(&j, m->scoring == SCORING_AF ? "af" : "points");
-  json_key(&j, "unit_table");
-  json_str(&j, rn->plan.unit_table);
-  json_key(&j, "unit_id");
-  json_str(&j, rn->plan.unit_id);
+  json_kv_bool(&j, "ok", 1);
+  json_kv_str(&j, "name", m->name);
+  json_kv_str(&j, "scoring", m->scoring == SCORING_AF ? "af" : "points");
+  json_kv_str(&j, "unit_table", rn->plan.unit_table);
+  json_kv_str(&j, "unit_id", rn->plan.unit_id);
   json_key(&j, "unit_columns");
   json_arr(&j);
   for (int i = 0; i < rn->plan.nunit_cols; i++) {
@@ -223,10 +218,8 @@ static void print_plan_json(const run *rn, const model *m) {
     if (!seen) json_str(&j, rn->plan.unit_cols[i]);
   }
   json_arr_end(&j);
-  json_key(&j, "member_table");
-  json_str(&j, rn->plan.member_table);
-  json_key(&j, "member_unit");
-  json_str(&j, rn->plan.member_unit);
+  json_kv_str(&j, "member_table", rn->plan.member_table);
+  json_kv_str(&j, "member_unit", rn->plan.member_unit);
   json_key(&j, "member_columns");
   json_arr(&j);
   for (int i = 0; i < rn->plan.nmember_cols; i++) json_str(&j, rn->plan.member_cols[i]);
@@ -281,18 +274,12 @@ int cmd_check(cli_opts *o) {
     } else if (o->json) {
       json j = {0};
       json_obj(&j);
-      json_key(&j, "ok");
-      json_bool(&j, 1);
-      json_key(&j, "name");
-      json_str(&j, m->name);
-      json_key(&j, "version");
-      json_str(&j, m->version);
-      json_key(&j, "scoring");
-      json_str(&j, m->scoring == SCORING_AF ? "af" : "points");
-      json_key(&j, "indicators");
-      json_int(&j, m->ninds);
-      json_key(&j, "exact");
-      json_bool(&j, r->exact);
+      json_kv_bool(&j, "ok", 1);
+      json_kv_str(&j, "name", m->name);
+      json_kv_str(&j, "version", m->version);
+      json_kv_str(&j, "scoring", m->scoring == SCORING_AF ? "af" : "points");
+      json_kv_int(&j, "indicators", m->ninds);
+      json_kv_bool(&j, "exact", r->exact);
       json_obj_end(&j);
       printf("%s\n", j.out.s);
       sb_free(&j.out);
@@ -474,26 +461,16 @@ int cmd_runs(cli_opts *o) {
     json_find_number(v[i].summary_json, "M0", &s.M0);
     if (o->json) {
       json_obj(&j);
-      json_key(&j, "id");
-      json_int(&j, v[i].id);
-      json_key(&j, "time");
-      json_str(&j, v[i].time);
-      json_key(&j, "methodology");
-      json_str(&j, v[i].methodology_name);
-      json_key(&j, "version");
-      json_str(&j, v[i].methodology_version);
-      json_key(&j, "sha256");
-      json_str(&j, v[i].methodology_sha256);
-      json_key(&j, "scoring");
-      json_str(&j, v[i].scoring);
-      json_key(&j, "data_sha256");
-      json_str(&j, v[i].data_sha256);
-      json_key(&j, "units");
-      json_int(&j, (int64_t)s.units);
-      json_key(&j, "H");
-      json_num(&j, s.H);
-      json_key(&j, "M0");
-      json_num(&j, s.M0);
+      json_kv_int(&j, "id", v[i].id);
+      json_kv_str(&j, "time", v[i].time);
+      json_kv_str(&j, "methodology", v[i].methodology_name);
+      json_kv_str(&j, "version", v[i].methodology_version);
+      json_kv_str(&j, "sha256", v[i].methodology_sha256);
+      json_kv_str(&j, "scoring", v[i].scoring);
+      json_kv_str(&j, "data_sha256", v[i].data_sha256);
+      json_kv_int(&j, "units", (int64_t)s.units);
+      json_kv_num(&j, "H", s.H);
+      json_kv_num(&j, "M0", s.M0);
       json_obj_end(&j);
     } else {
       char h[16] = "-", m0[16] = "-";

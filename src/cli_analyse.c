@@ -170,8 +170,7 @@ static int compare_models(const model **ms, int n, const char *db, const char *c
     report_meta meta = {0, AFSCORE_VERSION};
     json_obj(&j);
     if (base_label) {
-      json_key(&j, "base_run");
-      json_str(&j, base_label);
+      json_kv_str(&j, "base_run", base_label);
     }
     json_key(&j, "base");
     report_summary_json(&j, &rn, 0, &meta);
@@ -252,16 +251,11 @@ static void sweep_af(const run *rn, const dist_entry *d, int nd, int as_json, st
     if (d[i].score <= 0) continue;
     if (as_json) {
       json_obj(j);
-      json_key(j, "k");
-      json_num(j, d[i].score);
-      json_key(j, "H");
-      json_num(j, H[i]);
-      json_key(j, "A");
-      json_num(j, A[i]);
-      json_key(j, "M0");
-      json_num(j, H[i] * A[i]);
-      json_key(j, "poor_units");
-      json_int(j, poor_units);
+      json_kv_num(j, "k", d[i].score);
+      json_kv_num(j, "H", H[i]);
+      json_kv_num(j, "A", A[i]);
+      json_kv_num(j, "M0", H[i] * A[i]);
+      json_kv_int(j, "poor_units", poor_units);
       json_obj_end(j);
     } else {
       sb_printf(o, "%12.6f %10.4f %10.4f %10.4f %10lld\n", d[i].score, H[i], A[i], H[i] * A[i],
@@ -287,12 +281,9 @@ static void sweep_points(const run *rn, const dist_entry *d, int nd, int as_json
     double hi = b + 1 < m->nbands ? m->bands[b + 1].from : INFINITY;
     if (as_json) {
       json_obj(j);
-      json_key(j, "band");
-      json_str(j, m->bands[b].id);
-      json_key(j, "from");
-      json_num(j, m->bands[b].from);
-      json_key(j, "below");
-      json_str(j, m->bands[b - 1].id);
+      json_kv_str(j, "band", m->bands[b].id);
+      json_kv_num(j, "from", m->bands[b].from);
+      json_kv_str(j, "below", m->bands[b - 1].id);
       json_key(j, "steps");
       json_arr(j);
     } else {
@@ -311,12 +302,10 @@ static void sweep_points(const run *rn, const dist_entry *d, int nd, int as_json
       double sbelow = n > 0 ? (double)(below / n) : 0, sabove = n > 0 ? (double)(above / n) : 0;
       if (as_json) {
         json_obj(j);
-        json_key(j, "from");
-        json_num(j, t);
+        json_kv_num(j, "from", t);
         json_key(j, m->bands[b - 1].id);
         json_num(j, sbelow);
-        json_key(j, m->bands[b].id);
-        json_num(j, sabove);
+        json_kv_num(j, m->bands[b].id, sabove);
         json_obj_end(j);
       } else {
         sb_printf(o, "%12g %10.4f %10.4f\n", t, sbelow, sabove);
@@ -352,15 +341,11 @@ int cmd_sweep(cli_opts *o) {
       strbuf t = {0};
       if (o->json) {
         json_obj(&j);
-        json_key(&j, "methodology");
-        json_str(&j, m->name);
-        json_key(&j, "scoring");
-        json_str(&j, m->scoring == SCORING_AF ? "af" : "points");
-        json_key(&j, "n");
-        json_num(&j, (double)rn.measures[0]->all.n);
+        json_kv_str(&j, "methodology", m->name);
+        json_kv_str(&j, "scoring", m->scoring == SCORING_AF ? "af" : "points");
+        json_kv_num(&j, "n", (double)rn.measures[0]->all.n);
         if (m->scoring == SCORING_AF) {
-          json_key(&j, "k");
-          json_num(&j, m->k);
+          json_kv_num(&j, "k", m->k);
         }
       } else {
         sb_printf(&t, "%s: %d distinct scores over %lld units\n", m->name, nd,
@@ -460,38 +445,28 @@ static void explain_indicator(const run *rn, int i, int u, json *j, strbuf *t) {
   char a[32];
   json_fmt_double(amt, a);
   json_obj(j);
-  json_key(j, "id");
-  json_str(j, x->id);
-  json_key(j, "name");
-  json_str(j, x->name);
-  json_key(j, "dimension");
-  json_str(j, x->dim >= 0 ? m->dims[x->dim].id : NULL);
+  json_kv_str(j, "id", x->id);
+  json_kv_str(j, "name", x->name);
+  json_kv_str(j, "dimension", x->dim >= 0 ? m->dims[x->dim].id : NULL);
   if (m->scoring == SCORING_AF) {
-    json_key(j, "rule");
-    json_str(j, x->cases[0].when);
-    json_key(j, "weight");
-    json_num(j, x->weight);
-    json_key(j, "deprived");
-    json_bool(j, hit >= 0);
+    json_kv_str(j, "rule", x->cases[0].when);
+    json_kv_num(j, "weight", x->weight);
+    json_kv_bool(j, "deprived", hit >= 0);
     sb_printf(t, "  %-22s %-13s weight %-8.4f  %s\n", x->id, hit >= 0 ? "DEPRIVED" : "not deprived",
               x->weight, x->cases[0].when);
   } else {
     json_key(j, "case");
     if (hit >= 0) json_int(j, hit + 1);
     else json_null(j);
-    json_key(j, "when");
-    json_str(j, hit >= 0 ? (x->cases[hit].when ? x->cases[hit].when : "(otherwise)") : NULL);
+    json_kv_str(j, "when", hit >= 0 ? (x->cases[hit].when ? x->cases[hit].when : "(otherwise)") : NULL);
     sb_printf(t, "  %-22s %8s points  %s\n", x->id, a,
               hit >= 0 ? (x->cases[hit].when ? x->cases[hit].when : "(otherwise)")
                        : "(no case holds)");
   }
-  json_key(j, "amount");
-  json_num(j, amt);
-  json_key(j, "null");
-  json_bool(j, nul);
+  json_kv_num(j, "amount", amt);
+  json_kv_bool(j, "null", nul);
   if (nul) {
-    json_key(j, "missing_policy");
-    json_str(j, policy[x->missing]);
+    json_kv_str(j, "missing_policy", policy[x->missing]);
     sb_printf(t, "      the rule is null for this unit: missing policy '%s'\n", policy[x->missing]);
   }
   /* The inputs of the case that decided (or of the first case). */
@@ -517,10 +492,8 @@ static void explain_nearest(const run *rn, int u, json *j, strbuf *t) {
     const char *worse = (m->scoring == SCORING_AF) == (dir > 0) ? "worse" : "better";
     json_key(j, worse);
     json_obj(j);
-    json_key(j, "category");
-    json_str(j, m->bands[nb].id);
-    json_key(j, "distance");
-    json_num(j, dist);
+    json_kv_str(j, "category", m->bands[nb].id);
+    json_kv_num(j, "distance", dist);
     sb_printf(t, "  to %s (%s): the score must %s by %s%g", m->bands[nb].id, worse,
               dir > 0 ? "rise" : "fall", dir > 0 ? "" : "more than ", dist);
     if (m->scoring == SCORING_AF) {
@@ -534,8 +507,7 @@ static void explain_nearest(const run *rn, int u, json *j, strbuf *t) {
                               : ratio_cmp_scaled(moved, r->L, r->band_from[b]) < 0;
         if (r->exact && crosses && (best < 0 || m->inds[i].weight < m->inds[best].weight)) best = i;
       }
-      json_key(j, "flip");
-      json_str(j, best >= 0 ? m->inds[best].id : NULL);
+      json_kv_str(j, "flip", best >= 0 ? m->inds[best].id : NULL);
       if (best >= 0)
         sb_printf(t, ": e.g. %s '%s'", dir > 0 ? "becoming deprived in" : "no longer deprived in",
                   m->inds[best].id);
@@ -557,14 +529,10 @@ static void explain_measures(const run *rn, int u, json *j, strbuf *t) {
   for (int k = 0; k < m->nmeasures; k++) {
     int el = (int)(s->eligible[u] >> k & 1);
     json_obj(j);
-    json_key(j, "id");
-    json_str(j, m->measures[k].id);
-    json_key(j, "name");
-    json_str(j, m->measures[k].name);
-    json_key(j, "eligible");
-    json_bool(j, el);
-    json_key(j, "rule");
-    json_str(j, m->measures[k].eligible);
+    json_kv_str(j, "id", m->measures[k].id);
+    json_kv_str(j, "name", m->measures[k].name);
+    json_kv_bool(j, "eligible", el);
+    json_kv_str(j, "rule", m->measures[k].eligible);
     sb_printf(t, "  %-20s %-13s %s\n", m->measures[k].id, el ? "ELIGIBLE" : "not eligible",
               m->measures[k].eligible);
     rule_inputs(rn, s->r->p2, s->k2, s->r->measure_out[k], u, j, t);
@@ -579,14 +547,10 @@ static void explain_unit(explain_ctx *x, const run *rn, int u) {
   json *j = &x->j;
   strbuf *t = &x->t;
   json_obj(j);
-  json_key(j, "run_id");
-  json_int(j, x->run_id);
-  json_key(j, "methodology");
-  json_str(j, m->name);
-  json_key(j, "unit");
-  json_str(j, x->unit);
-  json_key(j, "scoring");
-  json_str(j, m->scoring == SCORING_AF ? "af" : "points");
+  json_kv_int(j, "run_id", x->run_id);
+  json_kv_str(j, "methodology", m->name);
+  json_kv_str(j, "unit", x->unit);
+  json_kv_str(j, "scoring", m->scoring == SCORING_AF ? "af" : "points");
   sb_printf(t, "unit %s: %s (version %s)\n\n", x->unit, m->name, m->version);
   json_key(j, "indicators");
   json_arr(j);
@@ -603,12 +567,9 @@ static void explain_unit(explain_ctx *x, const run *rn, int u) {
   }
   char sc[32];
   json_fmt_double(s->score[u], sc);
-  json_key(j, "score");
-  json_num(j, s->score[u]);
-  json_key(j, "sum");
-  json_str(j, sum.len ? sum.s : "0");
-  json_key(j, "excluded");
-  json_bool(j, s->excluded[u]);
+  json_kv_num(j, "score", s->score[u]);
+  json_kv_str(j, "sum", sum.len ? sum.s : "0");
+  json_kv_bool(j, "excluded", s->excluded[u]);
   if (s->excluded[u]) {
     sb_printf(t, "\nexcluded: an indicator's rule is null and its missing policy is 'exclude'\n");
   } else {
@@ -616,12 +577,9 @@ static void explain_unit(explain_ctx *x, const run *rn, int u) {
     sb_printf(t, "\nscore = %s = %s\n", sum.len ? sum.s : "0", sc);
     json_key(j, "category");
     json_obj(j);
-    json_key(j, "id");
-    json_str(j, m->bands[b].id);
-    json_key(j, "name");
-    json_str(j, m->bands[b].name);
-    json_key(j, "from");
-    json_num(j, m->bands[b].from);
+    json_kv_str(j, "id", m->bands[b].id);
+    json_kv_str(j, "name", m->bands[b].name);
+    json_kv_num(j, "from", m->bands[b].from);
     json_key(j, "to");
     if (b + 1 < m->nbands) json_num(j, m->bands[b + 1].from);
     else json_null(j);
@@ -631,10 +589,8 @@ static void explain_unit(explain_ctx *x, const run *rn, int u) {
     if (b + 1 < m->nbands) sb_printf(t, " up to (not including) %g\n", m->bands[b + 1].from);
     else sb_puts(t, " up\n");
     if (m->scoring == SCORING_AF) {
-      json_key(j, "poor");
-      json_bool(j, s->poor[u]);
-      json_key(j, "k");
-      json_num(j, m->k);
+      json_kv_bool(j, "poor", s->poor[u]);
+      json_kv_num(j, "k", m->k);
       sb_printf(t, "%s: the score is %s k = %g\n", s->poor[u] ? "poor" : "not poor",
                 s->poor[u] ? "at or above" : "below", m->k);
     }
@@ -694,10 +650,8 @@ int cmd_explain(cli_opts *o) {
       if (got == 1) {
         json_key(&x.j, "recorded");
         json_obj(&x.j);
-        json_key(&x.j, "score");
-        json_num(&x.j, score);
-        json_key(&x.j, "category");
-        json_str(&x.j, cat);
+        json_kv_num(&x.j, "score", score);
+        json_kv_str(&x.j, "category", cat);
         json_obj_end(&x.j);
         sb_printf(&x.t, "\nrecorded in run %lld: score %g, category %s\n", (long long)rec.id,
                   score, cat ? cat : "(excluded)");
@@ -805,22 +759,14 @@ static void replay_json(const run_record *rec, int ok, int data_changed, int eng
                         int64_t units, const replay_ctx *x) {
   json r = {0};
   json_obj(&r);
-  json_key(&r, "run_id");
-  json_int(&r, rec->id);
-  json_key(&r, "reproduced");
-  json_bool(&r, ok);
-  json_key(&r, "data_changed");
-  json_bool(&r, data_changed);
-  json_key(&r, "engine_changed");
-  json_bool(&r, engine_changed);
-  json_key(&r, "recorded_engine");
-  json_str(&r, rec->engine_version);
-  json_key(&r, "units");
-  json_int(&r, units);
-  json_key(&r, "units_differ");
-  json_int(&r, x->differ);
-  json_key(&r, "units_not_recorded");
-  json_int(&r, x->missing);
+  json_kv_int(&r, "run_id", rec->id);
+  json_kv_bool(&r, "reproduced", ok);
+  json_kv_bool(&r, "data_changed", data_changed);
+  json_kv_bool(&r, "engine_changed", engine_changed);
+  json_kv_str(&r, "recorded_engine", rec->engine_version);
+  json_kv_int(&r, "units", units);
+  json_kv_int(&r, "units_differ", x->differ);
+  json_kv_int(&r, "units_not_recorded", x->missing);
   json_obj_end(&r);
   printf("%s\n", r.out.s);
   sb_free(&r.out);
@@ -1005,14 +951,10 @@ int cmd_notices(cli_opts *o) {
       fill_notice(&text, tpl ? tpl : m->measures[k].name, m, unit, cat, score);
       if (as_json) {
         json_obj(&j);
-        json_key(&j, "unit");
-        json_str(&j, unit);
-        json_key(&j, "measure");
-        json_str(&j, m->measures[k].id);
-        json_key(&j, "lang");
-        json_str(&j, tpl ? lang : NULL);
-        json_key(&j, "text");
-        json_str(&j, text.s ? text.s : "");
+        json_kv_str(&j, "unit", unit);
+        json_kv_str(&j, "measure", m->measures[k].id);
+        json_kv_str(&j, "lang", tpl ? lang : NULL);
+        json_kv_str(&j, "text", text.s ? text.s : "");
         json_obj_end(&j);
       } else {
         csv_field(stdout, unit);

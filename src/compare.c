@@ -217,19 +217,15 @@ static void json_deltas(const compare *c, json *j) {
   json_key(j, "delta");
   json_obj(j);
   if (b->scoring == SCORING_AF && v->scoring == SCORING_AF) {
-    json_key(j, "H");
-    json_num(j, fv.H - fb.H);
-    json_key(j, "A");
-    json_num(j, fv.A - fb.A);
-    json_key(j, "M0");
-    json_num(j, fv.M0 - fb.M0);
+    json_kv_num(j, "H", fv.H - fb.H);
+    json_kv_num(j, "A", fv.A - fb.A);
+    json_kv_num(j, "M0", fv.M0 - fb.M0);
   }
   json_key(j, "categories");
   json_obj(j);
   for (int i = 0; i < b->nbands; i++) {
     int k = model_find_band(v, b->bands[i].id);
-    json_key(j, b->bands[i].id);
-    json_num(j, (k >= 0 ? share(mv->all.cat_w[k], mv->all.n) : 0) -
+    json_kv_num(j, b->bands[i].id, (k >= 0 ? share(mv->all.cat_w[k], mv->all.n) : 0) -
                     share(mb->all.cat_w[i], mb->all.n));
   }
   json_obj_end(j);
@@ -244,15 +240,11 @@ static void json_indicator_deltas(const compare *c, json *j) {
   for (int i = 0; i < b->ninds; i++) {
     int k = c->ind_map[i];
     json_obj(j);
-    json_key(j, "id");
-    json_str(j, b->inds[i].id);
-    json_key(j, "in_variant");
-    json_bool(j, k >= 0);
+    json_kv_str(j, "id", b->inds[i].id);
+    json_kv_bool(j, "in_variant", k >= 0);
     if (k >= 0) {
-      json_key(j, "delta_uncensored");
-      json_num(j, share(mv->all.unc[k], mv->all.n) - share(mb->all.unc[i], mb->all.n));
-      json_key(j, "delta_censored");
-      json_num(j, share(mv->all.cen[k], mv->all.n) - share(mb->all.cen[i], mb->all.n));
+      json_kv_num(j, "delta_uncensored", share(mv->all.unc[k], mv->all.n) - share(mb->all.unc[i], mb->all.n));
+      json_kv_num(j, "delta_censored", share(mv->all.cen[k], mv->all.n) - share(mb->all.cen[i], mb->all.n));
     }
     json_obj_end(j);
   }
@@ -293,34 +285,24 @@ static void json_group_deltas(const compare *c, json *j) {
       json_key(j, "value");
       if (row->value < 0) json_null(j);
       else json_str(j, report_group_label(c->rn, row->value));
-      json_key(j, "changed");
-      json_int(j, row->changed);
-      json_key(j, "better");
-      json_int(j, row->better);
-      json_key(j, "worse");
-      json_int(j, row->worse);
+      json_kv_int(j, "changed", row->changed);
+      json_kv_int(j, "better", row->better);
+      json_kv_int(j, "worse", row->worse);
       if (both_af && ab && av) {
         figures fb = measure_figures(ab), fv = measure_figures(av);
-        json_key(j, "delta_H");
-        json_num(j, fv.H - fb.H);
-        json_key(j, "delta_A");
-        json_num(j, fv.A - fb.A);
-        json_key(j, "delta_M0");
-        json_num(j, fv.M0 - fb.M0);
+        json_kv_num(j, "delta_H", fv.H - fb.H);
+        json_kv_num(j, "delta_A", fv.A - fb.A);
+        json_kv_num(j, "delta_M0", fv.M0 - fb.M0);
       }
       if (b->nmeasures) {
         json_key(j, "measures");
         json_arr(j);
         for (int k = 0; k < b->nmeasures; k++) {
           json_obj(j);
-          json_key(j, "id");
-          json_str(j, b->measures[k].id);
-          json_key(j, "gained");
-          json_int(j, row->gained[k]);
-          json_key(j, "lost");
-          json_int(j, row->lost[k]);
-          json_key(j, "net");
-          json_int(j, row->gained[k] - row->lost[k]);
+          json_kv_str(j, "id", b->measures[k].id);
+          json_kv_int(j, "gained", row->gained[k]);
+          json_kv_int(j, "lost", row->lost[k]);
+          json_kv_int(j, "net", row->gained[k] - row->lost[k]);
           json_obj_end(j);
         }
         json_arr_end(j);
@@ -358,14 +340,10 @@ void compare_json(const compare *c, json *j) {
   }
   json_arr_end(j);
   json_obj_end(j);
-  json_key(j, "units");
-  json_int(j, c->units);
-  json_key(j, "changed");
-  json_int(j, c->changed);
-  json_key(j, "better");
-  json_int(j, c->better);
-  json_key(j, "worse");
-  json_int(j, c->worse);
+  json_kv_int(j, "units", c->units);
+  json_kv_int(j, "changed", c->changed);
+  json_kv_int(j, "better", c->better);
+  json_kv_int(j, "worse", c->worse);
   json_deltas(c, j);
   json_indicator_deltas(c, j);
   json_group_deltas(c, j);
@@ -373,16 +351,11 @@ void compare_json(const compare *c, json *j) {
   json_arr(j);
   for (int k = 0; k < b->nmeasures; k++) {
     json_obj(j);
-    json_key(j, "id");
-    json_str(j, b->measures[k].id);
-    json_key(j, "in_variant");
-    json_bool(j, c->meas_map[k] >= 0);
-    json_key(j, "gained");
-    json_int(j, c->gained[k]);
-    json_key(j, "lost");
-    json_int(j, c->lost[k]);
-    json_key(j, "net");
-    json_int(j, c->gained[k] - c->lost[k]);
+    json_kv_str(j, "id", b->measures[k].id);
+    json_kv_bool(j, "in_variant", c->meas_map[k] >= 0);
+    json_kv_int(j, "gained", c->gained[k]);
+    json_kv_int(j, "lost", c->lost[k]);
+    json_kv_int(j, "net", c->gained[k] - c->lost[k]);
     json_obj_end(j);
   }
   json_arr_end(j);

@@ -142,6 +142,12 @@ void json_null(json *j) {
   sb_puts(&j->out, "null");
 }
 
+void json_kv_str(json *j, const char *k, const char *s) { json_key(j, k), json_str(j, s); }
+void json_kv_num(json *j, const char *k, double v) { json_key(j, k), json_num(j, v); }
+void json_kv_int(json *j, const char *k, int64_t v) { json_key(j, k), json_int(j, v); }
+void json_kv_bool(json *j, const char *k, int v) { json_key(j, k), json_bool(j, v); }
+void json_kv_null(json *j, const char *k) { json_key(j, k), json_null(j); }
+
 int json_find_number(const char *text, const char *key, double *out) {
   if (!text) return -1;
   size_t n = strlen(key);

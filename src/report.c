@@ -22,14 +22,10 @@ static double share(long double part, long double whole) {
 static void json_methodology(json *j, const model *m) {
   json_key(j, "methodology");
   json_obj(j);
-  json_key(j, "name");
-  json_str(j, m->name);
-  json_key(j, "version");
-  json_str(j, m->version);
-  json_key(j, "sha256");
-  json_str(j, m->files[0].sha256);
-  json_key(j, "file");
-  json_str(j, m->file);
+  json_kv_str(j, "name", m->name);
+  json_kv_str(j, "version", m->version);
+  json_kv_str(j, "sha256", m->files[0].sha256);
+  json_kv_str(j, "file", m->file);
   json_key(j, "imports");
   json_arr(j);
   for (int i = 1; i < m->nfiles; i++) json_str(j, m->files[i].name);
@@ -40,24 +36,17 @@ static void json_methodology(json *j, const model *m) {
 static void json_data(json *j, const run *rn) {
   json_key(j, "data");
   json_obj(j);
-  json_key(j, "sha256");
-  json_str(j, rn->stats.sha256);
-  json_key(j, "units");
-  json_int(j, rn->stats.units);
-  json_key(j, "members");
-  json_int(j, rn->stats.members);
-  json_key(j, "orphan_members");
-  json_int(j, rn->stats.orphans);
-  json_key(j, "units_without_members");
-  json_int(j, rn->stats.units_without_members);
-  json_key(j, "read_order");
-  json_str(j, rn->stats.sorted ? "sorted" : "stored");
+  json_kv_str(j, "sha256", rn->stats.sha256);
+  json_kv_int(j, "units", rn->stats.units);
+  json_kv_int(j, "members", rn->stats.members);
+  json_kv_int(j, "orphan_members", rn->stats.orphans);
+  json_kv_int(j, "units_without_members", rn->stats.units_without_members);
+  json_kv_str(j, "read_order", rn->stats.sorted ? "sorted" : "stored");
   json_obj_end(j);
 }
 
 static void json_results_digest(json *j, const run *rn, int k) {
-  json_key(j, "results_sha256");
-  json_str(j, rn->results_sha256 ? rn->results_sha256[k] : NULL);
+  json_kv_str(j, "results_sha256", rn->results_sha256 ? rn->results_sha256[k] : NULL);
 }
 
 static void json_categories(json *j, const model *m, const acc *a) {
@@ -65,16 +54,11 @@ static void json_categories(json *j, const model *m, const acc *a) {
   json_arr(j);
   for (int b = 0; b < m->nbands; b++) {
     json_obj(j);
-    json_key(j, "id");
-    json_str(j, m->bands[b].id);
-    json_key(j, "name");
-    json_str(j, m->bands[b].name);
-    json_key(j, "from");
-    json_num(j, m->bands[b].from);
-    json_key(j, "count");
-    json_int(j, a->cat_count[b]);
-    json_key(j, "share");
-    json_num(j, share(a->cat_w[b], a->n));
+    json_kv_str(j, "id", m->bands[b].id);
+    json_kv_str(j, "name", m->bands[b].name);
+    json_kv_num(j, "from", m->bands[b].from);
+    json_kv_int(j, "count", a->cat_count[b]);
+    json_kv_num(j, "share", share(a->cat_w[b], a->n));
     json_obj_end(j);
   }
   json_arr_end(j);
@@ -86,28 +70,19 @@ static void json_indicators(json *j, const model *m, const acc *a, figures f) {
   for (int i = 0; i < m->ninds; i++) {
     const model_indicator *x = &m->inds[i];
     json_obj(j);
-    json_key(j, "id");
-    json_str(j, x->id);
-    json_key(j, "dimension");
-    json_str(j, x->dim >= 0 ? m->dims[x->dim].id : NULL);
+    json_kv_str(j, "id", x->id);
+    json_kv_str(j, "dimension", x->dim >= 0 ? m->dims[x->dim].id : NULL);
     if (m->scoring == SCORING_AF) {
-      json_key(j, "weight");
-      json_num(j, x->weight);
+      json_kv_num(j, "weight", x->weight);
       double cen = share(a->cen[i], a->n);
-      json_key(j, "uncensored");
-      json_num(j, share(a->unc[i], a->n));
-      json_key(j, "censored");
-      json_num(j, cen);
-      json_key(j, "contribution");
-      json_num(j, f.M0 > 0 ? x->weight * cen / f.M0 : 0);
+      json_kv_num(j, "uncensored", share(a->unc[i], a->n));
+      json_kv_num(j, "censored", cen);
+      json_kv_num(j, "contribution", f.M0 > 0 ? x->weight * cen / f.M0 : 0);
     } else {
-      json_key(j, "mean_points");
-      json_num(j, share(a->unc[i], a->n));
+      json_kv_num(j, "mean_points", share(a->unc[i], a->n));
     }
-    json_key(j, "missing");
-    json_int(j, a->missing[i]);
-    json_key(j, "excluded");
-    json_int(j, a->excl_by[i]);
+    json_kv_int(j, "missing", a->missing[i]);
+    json_kv_int(j, "excluded", a->excl_by[i]);
     json_obj_end(j);
   }
   json_arr_end(j);
@@ -117,14 +92,10 @@ static void json_measures(json *j, const model *m, const acc *a) {
   json_arr(j);
   for (int i = 0; i < m->nmeasures; i++) {
     json_obj(j);
-    json_key(j, "id");
-    json_str(j, m->measures[i].id);
-    json_key(j, "name");
-    json_str(j, m->measures[i].name);
-    json_key(j, "units");
-    json_int(j, a->meas_units[i]);
-    json_key(j, "people");
-    json_int(j, a->meas_people[i]);
+    json_kv_str(j, "id", m->measures[i].id);
+    json_kv_str(j, "name", m->measures[i].name);
+    json_kv_int(j, "units", a->meas_units[i]);
+    json_kv_int(j, "people", a->meas_people[i]);
     json_obj_end(j);
   }
   json_arr_end(j);
@@ -146,30 +117,21 @@ static void json_groups(json *j, const run *rn, int k, figures all) {
       json_key(j, "value");
       if (gs->rows[r].value < 0) json_null(j);
       else json_str(j, report_group_label(rn, gs->rows[r].value));
-      json_key(j, "units");
-      json_int(j, a->units);
-      json_key(j, "n");
-      json_num(j, f.n);
-      json_key(j, "share");
-      json_num(j, share(a->n, ms->all.n));
+      json_kv_int(j, "units", a->units);
+      json_kv_num(j, "n", f.n);
+      json_kv_num(j, "share", share(a->n, ms->all.n));
       if (m->scoring == SCORING_AF) {
-        json_key(j, "H");
-        json_num(j, f.H);
-        json_key(j, "A");
-        json_num(j, f.A);
-        json_key(j, "M0");
-        json_num(j, f.M0);
-        json_key(j, "contribution");
-        json_num(j, all.M0 > 0 ? share(a->n, ms->all.n) * f.M0 / all.M0 : 0);
+        json_kv_num(j, "H", f.H);
+        json_kv_num(j, "A", f.A);
+        json_kv_num(j, "M0", f.M0);
+        json_kv_num(j, "contribution", all.M0 > 0 ? share(a->n, ms->all.n) * f.M0 / all.M0 : 0);
       } else {
-        json_key(j, "mean");
-        json_num(j, share(a->score_w, a->n));
+        json_kv_num(j, "mean", share(a->score_w, a->n));
       }
       json_key(j, "categories");
       json_obj(j);
       for (int b = 0; b < m->nbands; b++) {
-        json_key(j, m->bands[b].id);
-        json_num(j, share(a->cat_w[b], a->n));
+        json_kv_num(j, m->bands[b].id, share(a->cat_w[b], a->n));
       }
       json_obj_end(j);
       if (m->nmeasures > 0) {
@@ -188,18 +150,12 @@ static void json_score_stats(json *j, const measure *ms) {
   dist_entry *d = measure_sorted_dist(ms, &nd);
   json_key(j, "score");
   json_obj(j);
-  json_key(j, "mean");
-  json_num(j, ms->all.n > 0 ? (double)(ms->all.score_w / ms->all.n) : NAN);
-  json_key(j, "min");
-  json_num(j, nd ? d[0].score : NAN);
-  json_key(j, "p10");
-  json_num(j, measure_quantile(d, nd, 0.10));
-  json_key(j, "p50");
-  json_num(j, measure_quantile(d, nd, 0.50));
-  json_key(j, "p90");
-  json_num(j, measure_quantile(d, nd, 0.90));
-  json_key(j, "max");
-  json_num(j, nd ? d[nd - 1].score : NAN);
+  json_kv_num(j, "mean", ms->all.n > 0 ? (double)(ms->all.score_w / ms->all.n) : NAN);
+  json_kv_num(j, "min", nd ? d[0].score : NAN);
+  json_kv_num(j, "p10", measure_quantile(d, nd, 0.10));
+  json_kv_num(j, "p50", measure_quantile(d, nd, 0.50));
+  json_kv_num(j, "p90", measure_quantile(d, nd, 0.90));
+  json_kv_num(j, "max", nd ? d[nd - 1].score : NAN);
   json_obj_end(j);
   free(d);
 }
@@ -215,31 +171,20 @@ void report_summary_json(json *j, const run *rn, int k, const report_meta *meta)
   json_key(j, "run_id");
   if (meta && meta->run_id > 0) json_int(j, meta->run_id);
   else json_null(j);
-  json_key(j, "engine_version");
-  json_str(j, meta ? meta->engine_version : NULL);
-  json_key(j, "scoring");
-  json_str(j, m->scoring == SCORING_AF ? "af" : "points");
-  json_key(j, "population");
-  json_str(j, m->population_members ? "members" : "units");
-  json_key(j, "exact");
-  json_bool(j, rn->rules[k]->exact);
+  json_kv_str(j, "engine_version", meta ? meta->engine_version : NULL);
+  json_kv_str(j, "scoring", m->scoring == SCORING_AF ? "af" : "points");
+  json_kv_str(j, "population", m->population_members ? "members" : "units");
+  json_kv_bool(j, "exact", rn->rules[k]->exact);
   if (m->scoring == SCORING_AF) {
-    json_key(j, "k");
-    json_num(j, m->k);
+    json_kv_num(j, "k", m->k);
   }
-  json_key(j, "n");
-  json_num(j, f.n);
-  json_key(j, "units");
-  json_int(j, ms->all.units);
-  json_key(j, "excluded");
-  json_int(j, ms->all.excluded);
+  json_kv_num(j, "n", f.n);
+  json_kv_int(j, "units", ms->all.units);
+  json_kv_int(j, "excluded", ms->all.excluded);
   if (m->scoring == SCORING_AF) {
-    json_key(j, "H");
-    json_num(j, f.H);
-    json_key(j, "A");
-    json_num(j, f.A);
-    json_key(j, "M0");
-    json_num(j, f.M0);
+    json_kv_num(j, "H", f.H);
+    json_kv_num(j, "A", f.A);
+    json_kv_num(j, "M0", f.M0);
   } else {
     json_score_stats(j, ms);
   }
