@@ -36,7 +36,7 @@ static int db_error(source *s, af_err *e) {
 static void set_pragmas(sqlite3 *db) {
   /* Read-only tuning; failures are harmless, so results are ignored.
   ** threads lets the sorter use a helper thread when a table must be sorted. */
-  sqlite3_exec(db, "PRAGMA query_only=1; PRAGMA cache_size=-65536;"
+  sqlite3_exec(db, "PRAGMA query_only=1; PRAGMA cache_size=-8192;"
                    "PRAGMA threads=2;"
                    "PRAGMA temp_store=FILE;", NULL, NULL, NULL);
 }

@@ -144,7 +144,7 @@ static int tune(store *st, af_err *e) {
   int rc = sqlite3_step(s);
   sqlite3_finalize(s);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail_rc(st, rc, e);
-  return exec(st, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-131072;"
+  return exec(st, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16384;"
                   "PRAGMA journal_size_limit=67108864; PRAGMA foreign_keys=ON", e);
 }
 
