@@ -45,17 +45,15 @@ $(B)/obj $(B)/tests $(B)/tobj:
 # Run every test binary of build $(B); the e2e tests find the binary and the
 # repository through the environment.
 unit: $(B)/afscore $(TESTS)
-	@fail=0; for t in $(TESTS); do \
-	  AFSCORE_BIN=$(CURDIR)/$(B)/afscore AFSCORE_ROOT=$(CURDIR) AFSCORE_TMP=$(CURDIR)/$(B)/tmp \
-	    $$t || fail=1; \
-	done; exit $$fail
+	@AFSCORE_BIN=$(CURDIR)/$(B)/afscore AFSCORE_ROOT=$(CURDIR) AFSCORE_TMP=$(CURDIR)/$(B)/tmp \
+	  bash scripts/run-tests.sh $(TESTS)
 
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+# The last line is the ASan+UBSan build's "N passed, N failed".
 test: all
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory unit B=build/asan OPT="-O1 -g" EXTRA_CFLAGS="$(ASAN_FLAGS)" \
 	  LIBS="$(LIBS) $(ASAN_FLAGS)"
-	@echo "all tests passed (normal and ASan+UBSan builds)"
 
 deps:
 	bash scripts/install-deps.sh
