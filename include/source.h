@@ -45,6 +45,7 @@ typedef struct source_plan {
   const char *const *member_cols;
   const vtype *member_types;
   int nmember_cols;
+  const char *only_unit;    /* when set, read only the unit with this id (and its members) */
 } source_plan;
 
 typedef struct source_stats {

@@ -26,7 +26,7 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-  {"check", cmd_check, "check METHOD.lua [--db DATA.db]",
+  {"check", cmd_check, "check METHOD.lua [--db DATA.db] [--json]",
    "Load and validate a methodology. With --db, also check its tables, columns and\n"
    "rule types against the database schema. Prints FILE:LINE: message per error\n"
    "and exits 1 when there is any."},
@@ -77,7 +77,10 @@ void cli_usage(FILE *f, const char *cmd) {
   }
   fprintf(f, "usage: afscore COMMAND [options]\n\ncommands:\n");
   for (int i = 0; i < NCOMMANDS; i++) fprintf(f, "  afscore %s\n", commands[i].synopsis);
-  fprintf(f, "\n'afscore help COMMAND' or 'afscore COMMAND --help' describes a command.\n");
+  fprintf(f, "\n'afscore help COMMAND' or 'afscore COMMAND --help' describes a command.\n"
+             "environment: AFSCORE_PATH  directories import() searches after the importing\n"
+             "                           file's own (colon-separated; default ./methodology)\n"
+             "             AFSCORE_THREADS  1 to read and score on one thread (default 2)\n");
 }
 
 static int usage_error(const char *cmd, const char *fmt, const char *arg) {

@@ -376,6 +376,8 @@ typedef struct explain_ctx {
   const char *unit;
   int64_t run_id;
   int found;
+  double score;       /* the unit's result now */
+  char category[64];
   json j;             /* the explanation as JSON */
   strbuf t;           /* and as text */
 } explain_ctx;
@@ -567,6 +569,8 @@ static void explain_unit(explain_ctx *x, const run *rn, int u) {
   }
   char sc[32];
   json_fmt_double(s->score[u], sc);
+  x->score = s->score[u];
+  snprintf(x->category, sizeof x->category, "%s", s->excluded[u] ? "" : m->bands[s->band[u]].id);
   json_kv_num(j, "score", s->score[u]);
   json_kv_str(j, "sum", sum.len ? sum.s : "0");
   json_kv_bool(j, "excluded", s->excluded[u]);
@@ -637,6 +641,7 @@ int cmd_explain(cli_opts *o) {
   if (m && open_run(&rn, o->db, ms, 1) == 0) {
     rn.on_restart = explain_restart;
     rn.threads = 1;   /* explain reads the strpool while the pass runs */
+    rn.plan.only_unit = x.unit;   /* one unit: an index lookup, not a scan */
     if (run_execute(&rn, explain_find, &x, &e) < 0) {
       fail(e.msg);
     } else if (!x.found) {
@@ -647,18 +652,25 @@ int cmd_explain(cli_opts *o) {
       char *cat = NULL;
       int64_t elig;
       int got = store_unit_result(st, rec.id, x.unit, &score, &poor, &cat, &elig, &e);
+      /* Only this unit was read, so the data fingerprint cannot tell whether
+      ** the data changed; the unit's own recorded result can. */
+      int same = got == 1 && (score == x.score || (isnan(score) && isnan(x.score))) &&
+                 strcmp(cat ? cat : "", x.category) == 0;
       if (got == 1) {
         json_key(&x.j, "recorded");
         json_obj(&x.j);
         json_kv_num(&x.j, "score", score);
         json_kv_str(&x.j, "category", cat);
+        json_kv_bool(&x.j, "same", same);
         json_obj_end(&x.j);
         sb_printf(&x.t, "\nrecorded in run %lld: score %g, category %s\n", (long long)rec.id,
                   score, cat ? cat : "(excluded)");
       }
-      if (strcmp(rn.stats.sha256, rec.data_sha256) != 0)
-        sb_printf(&x.t, "note: the data changed since run %lld (fingerprint differs)\n",
-                  (long long)rec.id);
+      if (got == 1 && !same)
+        sb_printf(&x.t, "note: this unit scores differently now than in run %lld: its data "
+                  "changed since\n", (long long)rec.id);
+      else if (got == 0)
+        sb_printf(&x.t, "note: this unit is not in run %lld\n", (long long)rec.id);
       free(cat);
       json_obj_end(&x.j);
       if (o->json) printf("%s\n", x.j.out.s);

@@ -439,8 +439,18 @@ static const char *rowid_alias(const name_decl *cols, int n) {
 ** starts again in key order the moment it is broken (SOURCE_RESTART). Ties
 ** come in rowid order in both modes, so the rows, and the fingerprint, are
 ** the same either way. */
+/* Bind the one unit a scan is limited to: as text, and as an integer when
+** it reads as one, so that an INTEGER key column matches too. */
+static void bind_only(sqlite3_stmt *st, const char *only) {
+  char *end;
+  long long v = strtoll(only, &end, 10);
+  sqlite3_bind_text(st, 1, only, -1, SQLITE_TRANSIENT);
+  if (*only && !*end) sqlite3_bind_int64(st, 2, v);
+  else sqlite3_bind_text(st, 2, only, -1, SQLITE_TRANSIENT);
+}
+
 static int prepare_scan(source *s, scan *sc, const char *key, const name_decl *schema,
-                        int nschema, int physical, af_err *e) {
+                        int nschema, int physical, const char *only, af_err *e) {
   strbuf b = {0};
   const char *alias = rowid_alias(schema, nschema);
   for (int pass = alias ? 0 : 1; pass < 2; pass++) {
@@ -454,10 +464,20 @@ static int prepare_scan(source *s, scan *sc, const char *key, const name_decl *s
     if (pass == 0) sb_printf(&b, ", %s", alias);
     sb_puts(&b, " FROM ");
     put_ident(&b, sc->table);
+    if (only) {   /* explain: one unit, found through the key's index if any */
+      sb_puts(&b, " WHERE ");
+      put_ident(&b, key);
+      sb_puts(&b, " IN (?1, ?2)");
+    }
     sb_puts(&b, " ORDER BY ");
     if (physical && pass == 0) {
       sb_puts(&b, alias);
     } else {
+      /* Sorted mode means the table is not stored in key order, so walking
+      ** an index on the key would fetch rows in random order (about 6x
+      ** slower than sorting, measured at 1M families); the unary + keeps
+      ** SQLite from using the index and makes it sort, on two threads. */
+      sb_puts(&b, "+");
       put_ident(&b, key);
       sb_puts(&b, " COLLATE BINARY");
       /* Ties in rowid order: the same row order (and fingerprint) whether
@@ -467,6 +487,7 @@ static int prepare_scan(source *s, scan *sc, const char *key, const name_decl *s
     }
     int rc = sqlite3_prepare_v2(s->db, b.s, -1, &sc->st, NULL);
     b.len = 0;
+    if (rc == SQLITE_OK && only) bind_only(sc->st, only);
     if (rc == SQLITE_OK) {
       sc->rowid = pass == 0 ? sc->ncols + 1 : -1;
       sb_free(&b);
@@ -485,7 +506,7 @@ static int prepare_scan(source *s, scan *sc, const char *key, const name_decl *s
 /* Resolve table, key and columns against the schema, then prepare the scan. */
 static int setup_scan(source *s, scan *sc, const char *table, const char *key,
                       const char *const *cols, const vtype *types, int ncols, char **keyname,
-                      int physical, af_err *e) {
+                      int physical, const char *only, af_err *e) {
   sc->table = find_table(s, table, e);
   if (!sc->table) return -1;
   name_decl *schema;
@@ -503,7 +524,7 @@ static int setup_scan(source *s, scan *sc, const char *table, const char *key,
     sc->types[i] = types[i];
     sc->ncols = i + 1;
   }
-  rc = prepare_scan(s, sc, *keyname, schema, nschema, physical, e);
+  rc = prepare_scan(s, sc, *keyname, schema, nschema, physical, only, e);
 done:
   source_free_columns(schema, nschema);
   return rc;
@@ -596,11 +617,12 @@ static int setup_scans(source_reader *r, af_err *e) {
   const source_plan *plan = r->plan;
   char *ukey = NULL, *mkey = NULL;
   int rc = setup_scan(r->s, &r->u, plan->unit_table, plan->unit_id, plan->unit_cols,
-                      plan->unit_types, plan->nunit_cols, &ukey, r->physical, e);
+                      plan->unit_types, plan->nunit_cols, &ukey, r->physical, plan->only_unit, e);
   r->has_members = plan->member_table != NULL;
   if (rc == 0 && r->has_members)
     rc = setup_scan(r->s, &r->m, plan->member_table, plan->member_unit, plan->member_cols,
-                    plan->member_types, plan->nmember_cols, &mkey, r->physical, e);
+                    plan->member_types, plan->nmember_cols, &mkey, r->physical,
+                    plan->only_unit, e);
   if (rc == 0) {
     if (EVP_DigestInit_ex(r->md, EVP_sha256(), NULL) != 1) abort();
     r->hlen = 0;

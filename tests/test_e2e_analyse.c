@@ -508,7 +508,8 @@ static void test_replay_data_changed(void **state) {
   r = run_ok(ex, 0);
   assert_true(h_has(r.out, "score = 0.0625 = 0.0625"));
   assert_true(h_has(r.out, "recorded in run 1: score 0, category A"));
-  assert_true(h_has(r.out, "note: the data changed since run 1"));
+  assert_true(h_has(r.out, "note: this unit scores differently now than in run 1: its data "
+                           "changed since"));
   h_result_free(&r);
   free(unit);
 }

@@ -72,7 +72,7 @@ static const vtype MTYPES[] = {VT_NUM, VT_TEXT};
 
 static source_plan std_plan(void) {
   source_plan p = {"families", "family_id", UCOLS, UTYPES, 2,
-                   "persons", "family_id", MCOLS, MTYPES, 2};
+                   "persons", "family_id", MCOLS, MTYPES, 2, NULL};
   return p;
 }
 
@@ -182,7 +182,7 @@ static void test_batches_identical(void **state) {
   sb_free(&sql);
   const char *uc[] = {"x"}, *mc[] = {"y"};
   vtype ut[] = {VT_NUM}, mt[] = {VT_TEXT};
-  source_plan plan = {"u", "id", uc, ut, 1, "m", "u", mc, mt, 1};
+  source_plan plan = {"u", "id", uc, ut, 1, "m", "u", mc, mt, 1, NULL};
   source_stats s1, s2, s3, s4;
   char *d1 = dump(p, &plan, 1, &s1), *d2 = dump(p, &plan, 2, &s2);
   char *d3 = dump(p, &plan, 3, &s3), *d4 = dump(p, &plan, KERNEL_BATCH, &s4);
@@ -211,7 +211,7 @@ static void test_batch_sizes(void **state) {
   af_err e;
   assert_int_equal(source_open(p, &s, &e), 0);
   strpool *pool = strpool_new();
-  source_plan plan = {"u", "id", NULL, NULL, 0, NULL, NULL, NULL, NULL, 0};
+  source_plan plan = {"u", "id", NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, NULL};
   source_reader *r;
   assert_int_equal(source_read_begin(s, &plan, pool, &r, &e), 0);
   batch b = {0};
@@ -253,7 +253,7 @@ static void test_fingerprint_changes(void **state) {
   ** 2.0 in a number column are the same number to every rule. */
   const char *uc[] = {"x"};
   vtype ut[] = {VT_NUM};
-  source_plan np = {"u", "id", uc, ut, 1, NULL, NULL, NULL, NULL, 0};
+  source_plan np = {"u", "id", uc, ut, 1, NULL, NULL, NULL, NULL, 0, NULL};
   char *pi = make_db("fpi.db", "CREATE TABLE u(id, x); INSERT INTO u VALUES (1, 2);");
   char *pr = make_db("fpr.db", "CREATE TABLE u(id, x); INSERT INTO u VALUES (1, 2.0);");
   source_stats si, sr;
@@ -368,7 +368,7 @@ static void test_numeric_text(void **state) {
                     " ('z', 4, 2.25);");
   const char *uc[] = {"a", "b", "a", "b"};
   vtype ut[] = {VT_NUM, VT_NUM, VT_ANY, VT_TEXT};
-  source_plan plan = {"f", "id", uc, ut, 4, NULL, NULL, NULL, NULL, 0};
+  source_plan plan = {"f", "id", uc, ut, 4, NULL, NULL, NULL, NULL, 0, NULL};
   char *d = dump(p, &plan, 10, NULL);
   assert_string_equal(d, "x(12.5,7,'12.5',' 7 ') y(-300,0.5,'-3e2','+.5') z(4,2.25,'4','2.25') ");
   free(d), free(p);
@@ -411,7 +411,7 @@ static void test_key_types(void **state) {
                     "INSERT INTO m VALUES (10, 1), (2.0, 2), ('5', 3), (5, 4), (x'05', 5);");
   const char *uc[] = {"x"}, *mc[] = {"y"};
   vtype ut[] = {VT_NUM}, mt[] = {VT_NUM};
-  source_plan plan = {"u", "id", uc, ut, 1, "m", "uid", mc, mt, 1};
+  source_plan plan = {"u", "id", uc, ut, 1, "m", "uid", mc, mt, 1, NULL};
   source_stats st;
   char *d = dump(p, &plan, 2, &st);
   assert_string_equal(d, "2(2)[2] 5(3)[4] 10(1)[1] ");
@@ -475,7 +475,7 @@ static void test_injection(void **state) {
                            "INSERT INTO \"we\"\"ird\" VALUES ('k', 1.5);");
   const char *qc[] = {"select"};
   vtype qt[] = {VT_NUM};
-  source_plan qp = {"we\"ird", "i\"d", qc, qt, 1, NULL, NULL, NULL, NULL, 0};
+  source_plan qp = {"we\"ird", "i\"d", qc, qt, 1, NULL, NULL, NULL, NULL, 0, NULL};
   d = dump(p, &qp, 2, NULL);
   assert_string_equal(d, "k(1.5) ");
   free(d), free(p);
@@ -486,7 +486,7 @@ static void test_injection(void **state) {
 static void test_row_numbers(void **state) {
   const char *uc[] = {"x"};
   vtype ut[] = {VT_NUM};
-  source_plan plan = {"t", "id", uc, ut, 1, NULL, NULL, NULL, NULL, 0};
+  source_plan plan = {"t", "id", uc, ut, 1, NULL, NULL, NULL, NULL, 0, NULL};
   expect_error("rowidcol.db",
                "CREATE TABLE t(id TEXT, x, rowid INTEGER);"
                "INSERT INTO t(rowid, id, x, _rowid_) VALUES (1, 'a', 1, 7), (2, 'b', 'q', 9);",
@@ -590,7 +590,7 @@ static void test_stored_or_sorted(void **state) {
   (void)state;
   const char *mc[] = {"v"};
   vtype mt[] = {VT_NUM};
-  source_plan plan = {"u", "id", NULL, NULL, 0, "m", "u", mc, mt, 1};
+  source_plan plan = {"u", "id", NULL, NULL, 0, "m", "u", mc, mt, 1, NULL};
   char *a = make_db("ordered.db",
                     "CREATE TABLE u(id TEXT PRIMARY KEY); CREATE TABLE m(u TEXT, v REAL);"
                     "INSERT INTO u VALUES ('a'), ('b'), ('c');"
@@ -626,7 +626,7 @@ static void test_big_unit(void **state) {
   strpool *pool = strpool_new();
   const char *mc[] = {"v"};
   vtype mt[] = {VT_NUM};
-  source_plan plan = {"u", "id", NULL, NULL, 0, "m", "u", mc, mt, 1};
+  source_plan plan = {"u", "id", NULL, NULL, 0, "m", "u", mc, mt, 1, NULL};
   source_reader *r;
   assert_int_equal(source_read_begin(s, &plan, pool, &r, &e), 0);
   batch b = {0};
