@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include "util.h"
 #include "model.h"
+#include "run.h"
+#include "store.h"
 
 #define AFSCORE_VERSION "afscore 0.1.0"
 
@@ -38,6 +40,18 @@ void cli_usage(FILE *f, const char *cmd);
 /* Progress on stderr when it is a terminal. */
 void cli_progress(long long done, long long total, double started);
 double cli_now(void);
+
+/* Shared by the commands (cli_analyse.c). cli_fail prints "afscore: msg" and
+** returns 1; cli_open_run prints schema errors; cli_load_recorded rebuilds a
+** recorded methodology from its stored sources (no disk access);
+** cli_open_record opens RESULTS.db and loads run id; cli_compare_models
+** scores ms[0..n) in one pass and prints each against ms[0]. */
+int cli_fail(const char *msg);
+int cli_open_run(run *rn, const char *db, const model **ms, int n);
+model *cli_load_recorded(const run_record *rec);
+int cli_open_record(const char *out, long long id, store **st, run_record *rec);
+int cli_compare_models(const model **ms, int n, const char *db, const char *changes, int as_json,
+                       const char *base_label);
 
 int cmd_check(cli_opts *o);
 int cmd_score(cli_opts *o);

@@ -1,0 +1,332 @@
+/*
+** cli_explain.c: `afscore explain`: why one unit got its category, read from
+** the data with the methodology recorded for a run: each indicator with its
+** rule and inputs, the score as a sum, the band, the nearest change of
+** category, and the measures the unit may claim.
+*/
+#include "cli.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "run.h"
+
+/* ---- explain ---- */
+
+typedef struct explain_ctx {
+  const char *unit;
+  int64_t run_id;
+  int found;
+  double score;       /* the unit's result now */
+  char category[64];
+  json j;             /* the explanation as JSON */
+  strbuf t;           /* and as text */
+} explain_ctx;
+
+static int explain_restart(void *ctx, af_err *e) {
+  explain_ctx *x = ctx;
+  (void)e;
+  x->found = 0;
+  sb_free(&x->j.out);
+  memset(&x->j, 0, sizeof x->j);
+  sb_free(&x->t);
+  return 0;
+}
+
+/* The value of part p of rule o (kernel k) for unit u, into JSON and text. */
+static void part_value(const run *rn, const kernel *k, int o, int p, int u, json *j, strbuf *t) {
+  double v;
+  int isnull;
+  vtype ty;
+  kernel_part_value(k, o, p, u, &v, &isnull, &ty);
+  /* A column of unknown type (VT_ANY, e.g. no declared type in SQLite) is
+  ** read as text and carried as its interned id: show the text, not the id. */
+  int as_text = ty == VT_TEXT ||
+                (ty == VT_ANY && v >= 0 && v < strpool_count(rn->pool) && v == (int32_t)v);
+  if (isnull) {
+    json_null(j);
+    sb_puts(t, "null");
+  } else if (as_text) {
+    json_str(j, strpool_get(rn->pool, (int32_t)v));
+    sb_printf(t, "'%s'", strpool_get(rn->pool, (int32_t)v));
+  } else if (ty == VT_BOOL) {
+    json_bool(j, v != 0);
+    sb_puts(t, v != 0 ? "true" : "false");
+  } else {
+    char buf[32];
+    json_fmt_double(v, buf);
+    json_num(j, v);
+    sb_puts(t, buf);
+  }
+}
+
+/* "inputs": the named values and aggregates rule o read for unit u. */
+static void rule_inputs(const run *rn, const program *p, const kernel *k, int o, int u, json *j,
+                        strbuf *t) {
+  const char *const *texts;
+  int n = 0;
+  program_rule_parts(p, o, &texts, &n);
+  json_key(j, "inputs");
+  json_obj(j);
+  for (int i = 0; i < n; i++) {
+    json_key(j, texts[i]);
+    sb_printf(t, "%s%s = ", i ? ", " : "      where ", texts[i]);
+    part_value(rn, k, o, i, u, j, t);
+  }
+  json_obj_end(j);
+  if (n) sb_puts(t, "\n");
+}
+
+static void explain_indicator(const run *rn, int i, int u, json *j, strbuf *t) {
+  const scorer *s = rn->scorers[0];
+  const model *m = rn->models[0];
+  const model_indicator *x = &m->inds[i];
+  int hit = s->matched[(size_t)u * m->ninds + i];
+  int nul = s->isnull[(size_t)u * m->ninds + i];
+  static const char *policy[] = {"exclude", "deprived", "not_deprived"};
+  double amt = scorer_amount(s, u, i);
+  char a[32];
+  json_fmt_double(amt, a);
+  json_obj(j);
+  json_kv_str(j, "id", x->id);
+  json_kv_str(j, "name", x->name);
+  json_kv_str(j, "dimension", x->dim >= 0 ? m->dims[x->dim].id : NULL);
+  if (m->scoring == SCORING_AF) {
+    json_kv_str(j, "rule", x->cases[0].when);
+    json_kv_num(j, "weight", x->weight);
+    json_kv_bool(j, "deprived", hit >= 0);
+    sb_printf(t, "  %-22s %-13s weight %-8.4f  %s\n", x->id, hit >= 0 ? "DEPRIVED" : "not deprived",
+              x->weight, x->cases[0].when);
+  } else {
+    json_key(j, "case");
+    if (hit >= 0) json_int(j, hit + 1);
+    else json_null(j);
+    json_kv_str(j, "when", hit >= 0 ? (x->cases[hit].when ? x->cases[hit].when : "(otherwise)") : NULL);
+    sb_printf(t, "  %-22s %8s points  %s\n", x->id, a,
+              hit >= 0 ? (x->cases[hit].when ? x->cases[hit].when : "(otherwise)")
+                       : "(no case holds)");
+  }
+  json_kv_num(j, "amount", amt);
+  json_kv_bool(j, "null", nul);
+  if (nul) {
+    json_kv_str(j, "missing_policy", policy[x->missing]);
+    sb_printf(t, "      the rule is null for this unit: missing policy '%s'\n", policy[x->missing]);
+  }
+  /* The inputs of the case that decided (or of the first case). */
+  int c = hit >= 0 ? hit : 0;
+  int o = s->r->case_out[i][c];
+  if (o >= 0) rule_inputs(rn, s->r->p1, s->k1, o, u, j, t);
+  json_obj_end(j);
+}
+
+/* What the nearest change of category would take. */
+static void explain_nearest(const run *rn, int u, json *j, strbuf *t) {
+  const scorer *s = rn->scorers[0];
+  const rules *r = s->r;
+  const model *m = rn->models[0];
+  int b = s->band[u];
+  json_key(j, "nearest");
+  json_obj(j);
+  for (int dir = 1; dir >= -1; dir -= 2) {
+    int nb = b + dir;
+    if (nb < 0 || nb >= m->nbands) continue;
+    double bound = dir > 0 ? m->bands[nb].from : m->bands[b].from;
+    double dist = dir > 0 ? bound - s->score[u] : s->score[u] - bound;
+    const char *worse = (m->scoring == SCORING_AF) == (dir > 0) ? "worse" : "better";
+    json_key(j, worse);
+    json_obj(j);
+    json_kv_str(j, "category", m->bands[nb].id);
+    json_kv_num(j, "distance", dist);
+    sb_printf(t, "  to %s (%s): the score must %s by %s%g", m->bands[nb].id, worse,
+              dir > 0 ? "rise" : "fall", dir > 0 ? "" : "more than ", dist);
+    if (m->scoring == SCORING_AF) {
+      /* The lightest single indicator whose flip crosses the bound. */
+      int best = -1;
+      for (int i = 0; i < m->ninds; i++) {
+        int dep = s->matched[(size_t)u * m->ninds + i] >= 0;
+        if (dep == (dir > 0)) continue;
+        int64_t moved = s->score_num[u] + (dir > 0 ? 1 : -1) * r->amount_num[i][0];
+        int crosses = dir > 0 ? ratio_cmp_scaled(moved, r->L, r->band_from[nb]) >= 0
+                              : ratio_cmp_scaled(moved, r->L, r->band_from[b]) < 0;
+        if (r->exact && crosses && (best < 0 || m->inds[i].weight < m->inds[best].weight)) best = i;
+      }
+      json_kv_str(j, "flip", best >= 0 ? m->inds[best].id : NULL);
+      if (best >= 0)
+        sb_printf(t, ": e.g. %s '%s'", dir > 0 ? "becoming deprived in" : "no longer deprived in",
+                  m->inds[best].id);
+      else
+        sb_printf(t, ": no single indicator is enough");
+    }
+    sb_puts(t, "\n");
+    json_obj_end(j);
+  }
+  json_obj_end(j);
+}
+
+static void explain_measures(const run *rn, int u, json *j, strbuf *t) {
+  const scorer *s = rn->scorers[0];
+  const model *m = rn->models[0];
+  json_key(j, "measures");
+  json_arr(j);
+  if (m->nmeasures) sb_puts(t, "\nmeasures:\n");
+  for (int k = 0; k < m->nmeasures; k++) {
+    int el = (int)(s->eligible[u] >> k & 1);
+    json_obj(j);
+    json_kv_str(j, "id", m->measures[k].id);
+    json_kv_str(j, "name", m->measures[k].name);
+    json_kv_bool(j, "eligible", el);
+    json_kv_str(j, "rule", m->measures[k].eligible);
+    sb_printf(t, "  %-20s %-13s %s\n", m->measures[k].id, el ? "ELIGIBLE" : "not eligible",
+              m->measures[k].eligible);
+    rule_inputs(rn, s->r->p2, s->k2, s->r->measure_out[k], u, j, t);
+    json_obj_end(j);
+  }
+  json_arr_end(j);
+}
+
+static void explain_unit(explain_ctx *x, const run *rn, int u) {
+  const scorer *s = rn->scorers[0];
+  const model *m = rn->models[0];
+  json *j = &x->j;
+  strbuf *t = &x->t;
+  json_obj(j);
+  json_kv_int(j, "run_id", x->run_id);
+  json_kv_str(j, "methodology", m->name);
+  json_kv_str(j, "unit", x->unit);
+  json_kv_str(j, "scoring", m->scoring == SCORING_AF ? "af" : "points");
+  sb_printf(t, "unit %s: %s (version %s)\n\n", x->unit, m->name, m->version);
+  json_key(j, "indicators");
+  json_arr(j);
+  for (int i = 0; i < m->ninds; i++) explain_indicator(rn, i, u, j, t);
+  json_arr_end(j);
+  /* The score as a sum of the amounts that apply. */
+  strbuf sum = {0};
+  for (int i = 0; i < m->ninds; i++) {
+    double a = scorer_amount(s, u, i);
+    if (a == 0) continue;
+    char buf[32];
+    json_fmt_double(fabs(a), buf);
+    sb_printf(&sum, "%s%s", sum.len ? (a < 0 ? " - " : " + ") : (a < 0 ? "-" : ""), buf);
+  }
+  char sc[32];
+  json_fmt_double(s->score[u], sc);
+  x->score = s->score[u];
+  snprintf(x->category, sizeof x->category, "%s", s->excluded[u] ? "" : m->bands[s->band[u]].id);
+  json_kv_num(j, "score", s->score[u]);
+  json_kv_str(j, "sum", sum.len ? sum.s : "0");
+  json_kv_bool(j, "excluded", s->excluded[u]);
+  if (s->excluded[u]) {
+    sb_printf(t, "\nexcluded: an indicator's rule is null and its missing policy is 'exclude'\n");
+  } else {
+    int b = s->band[u];
+    sb_printf(t, "\nscore = %s = %s\n", sum.len ? sum.s : "0", sc);
+    json_key(j, "category");
+    json_obj(j);
+    json_kv_str(j, "id", m->bands[b].id);
+    json_kv_str(j, "name", m->bands[b].name);
+    json_kv_num(j, "from", m->bands[b].from);
+    json_key(j, "to");
+    if (b + 1 < m->nbands) json_num(j, m->bands[b + 1].from);
+    else json_null(j);
+    json_obj_end(j);
+    sb_printf(t, "category %s (%s): scores from %g", m->bands[b].id, m->bands[b].name,
+              m->bands[b].from);
+    if (b + 1 < m->nbands) sb_printf(t, " up to (not including) %g\n", m->bands[b + 1].from);
+    else sb_puts(t, " up\n");
+    if (m->scoring == SCORING_AF) {
+      json_kv_bool(j, "poor", s->poor[u]);
+      json_kv_num(j, "k", m->k);
+      sb_printf(t, "%s: the score is %s k = %g\n", s->poor[u] ? "poor" : "not poor",
+                s->poor[u] ? "at or above" : "below", m->k);
+    }
+    sb_puts(t, "\nnearest change of category:\n");
+    explain_nearest(rn, u, j, t);
+  }
+  explain_measures(rn, u, j, t);
+  sb_free(&sum);
+}
+
+static int explain_find(void *ctx, const run *rn, const batch *b, const char *const *ids,
+                        af_err *e) {
+  explain_ctx *x = ctx;
+  (void)e;
+  if (x->found) return 0;
+  for (int u = 0; u < b->nunits; u++)
+    if (strcmp(ids[u], x->unit) == 0) {
+      x->found = 1;
+      explain_unit(x, rn, u);
+      break;
+    }
+  return 0;
+}
+
+int cmd_explain(cli_opts *o) {
+  if (!o->out || !o->db || o->run_id <= 0 || o->npos != 1) {
+    fprintf(stderr, "afscore explain: needs --out RESULTS.db --db DATA.db --run RUN_ID UNIT_ID\n");
+    cli_usage(stderr, "explain");
+    return 2;
+  }
+  store *st = NULL;
+  run_record rec;
+  if (cli_open_record(o->out, o->run_id, &st, &rec)) return 1;
+  int rc = 1;
+  model *m = cli_load_recorded(&rec);
+  run rn;
+  memset(&rn, 0, sizeof rn);
+  explain_ctx x;
+  memset(&x, 0, sizeof x);
+  x.unit = o->pos[0];
+  const model *ms[1] = {m};
+  af_err e = {{0}};
+  x.run_id = rec.id;
+  if (m && cli_open_run(&rn, o->db, ms, 1) == 0) {
+    rn.on_restart = explain_restart;
+    rn.threads = 1;   /* explain reads the strpool while the pass runs */
+    rn.plan.only_unit = x.unit;   /* one unit: an index lookup, not a scan */
+    if (run_execute(&rn, explain_find, &x, &e) < 0) {
+      cli_fail(e.msg);
+    } else if (!x.found) {
+      fprintf(stderr, "afscore: no unit '%s' in %s\n", x.unit, o->db);
+    } else {
+      double score;
+      int poor;
+      char *cat = NULL;
+      int64_t elig;
+      int got = store_unit_result(st, rec.id, x.unit, &score, &poor, &cat, &elig, &e);
+      /* Only this unit was read, so the data fingerprint cannot tell whether
+      ** the data changed; the unit's own recorded result can. */
+      int same = got == 1 && (score == x.score || (isnan(score) && isnan(x.score))) &&
+                 strcmp(cat ? cat : "", x.category) == 0;
+      if (got == 1) {
+        json_key(&x.j, "recorded");
+        json_obj(&x.j);
+        json_kv_num(&x.j, "score", score);
+        json_kv_str(&x.j, "category", cat);
+        json_kv_bool(&x.j, "same", same);
+        json_obj_end(&x.j);
+        sb_printf(&x.t, "\nrecorded in run %lld: score %g, category %s\n", (long long)rec.id,
+                  score, cat ? cat : "(excluded)");
+      }
+      if (got == 1 && !same)
+        sb_printf(&x.t, "note: this unit scores differently now than in run %lld: its data "
+                  "changed since\n", (long long)rec.id);
+      else if (got == 0)
+        sb_printf(&x.t, "note: this unit is not in run %lld\n", (long long)rec.id);
+      free(cat);
+      json_obj_end(&x.j);
+      if (o->json) printf("%s\n", x.j.out.s);
+      else fputs(x.t.s, stdout);
+      rc = 0;
+    }
+  }
+  sb_free(&x.j.out);
+  sb_free(&x.t);
+  run_close(&rn);
+  model_free(m);
+  store_record_free(&rec);
+  store_close(st);
+  return rc;
+}
+
