@@ -86,6 +86,8 @@ FUZZ_FLAGS   := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recove
 FUZZ_CFLAGS   = $(CSTD) -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -O1 -g -Iinclude $(PKGCFLAGS)
 FUZZ_OBJS    := $(patsubst src/%.c,$(FUZZ_B)/obj/%.o,$(filter-out src/main.c,$(SRCS)))
 FUZZ_TARGETS := expr method
+# The loader's fuzzer also starts from the shipped methodologies and fixtures.
+FUZZ_METHOD_SEEDS := methodology tests/fixtures/methods
 
 $(FUZZ_B)/obj/%.o: src/%.c $(wildcard include/*.h) | $(FUZZ_B)/obj
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -c $< -o $@
@@ -106,7 +108,8 @@ fuzz: fuzz-build
 	  echo "fuzz_$$t: $(FUZZ_SECONDS) s" && \
 	  $(FUZZ_B)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 	    -max_len=8192 -print_final_stats=1 -artifact_prefix=$(FUZZ_B)/$$t- \
-	    $(FUZZ_B)/corpus/$$t fuzz/corpus/$$t 2>$(FUZZ_B)/fuzz_$$t.log \
+	    $(FUZZ_B)/corpus/$$t fuzz/corpus/$$t $$( [ $$t = method ] && echo $(FUZZ_METHOD_SEEDS) ) \
+	    2>$(FUZZ_B)/fuzz_$$t.log \
 	  || { tail -40 $(FUZZ_B)/fuzz_$$t.log; exit 1; }; \
 	  grep -E "stat::number_of_executed_units|stat::peak_rss" $(FUZZ_B)/fuzz_$$t.log; \
 	done
