@@ -547,36 +547,14 @@ static void test_hostile_names(void **state) {
 /* --------------------------------------------------- read-only, unchanged */
 
 /* Run afscore as a user who cannot write the input (nobody when we are
-** root; chmod alone stops anyone else). Returns the exit status; the
-** output goes to the scratch files. */
+** root; chmod alone stops anyone else). Returns the exit status and sets
+** *err to its stderr (owned by the caller). */
 static int run_readonly(const char *const *args, char **err) {
-  const char *bin = getenv("AFSCORE_BIN");
-  if (!bin) bin = "build/afscore";
-  char errp[1100];
-  snprintf(errp, sizeof errp, "%s", h_path("bd_ro.stderr"));
-  int n = 0;
-  while (args[n]) n++;
-  char **argv = af_calloc((size_t)n + 2, sizeof *argv);
-  argv[0] = (char *)bin;
-  for (int i = 0; i < n; i++) argv[i + 1] = (char *)args[i];
-  pid_t pid = fork();
-  if (pid == 0) {
-    int fo = open("/dev/null", O_WRONLY);
-    int fe = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    if (fo < 0 || fe < 0) _exit(127);
-    dup2(fo, 1);
-    dup2(fe, 2);
-    if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) _exit(126);
-    execv(bin, argv);
-    _exit(127);
-  }
-  free(argv);
-  int st = 0;
-  waitpid(pid, &st, 0);
-  size_t len;
-  af_err e;
-  if (af_read_file(errp, err, &len, &e) < 0) *err = af_strdup("");
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  h_opts o = {.as_nobody = 1};
+  h_result r = h_run_with(args, &o);
+  *err = r.err;
+  free(r.out);
+  return r.status;
 }
 
 /* A directory the other user can enter but not write, holding a file it

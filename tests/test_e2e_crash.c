@@ -62,42 +62,14 @@ static double now(void) {
   return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Start afscore with args (stdout, stderr to files in the scratch
-** directory); fsize > 0 caps the size of files it writes. */
+/* Start afscore with args (stderr to a file in the scratch directory);
+** fsize > 0 caps the size of files it writes. */
 static pid_t spawn(const char *const *args, long fsize) {
-  const char *bin = getenv("AFSCORE_BIN");
-  if (!bin) bin = "build/afscore";
-  char errp[1100];
-  snprintf(errp, sizeof errp, "%s", h_path("crash.stderr"));
-  int n = 0;
-  while (args[n]) n++;
-  char **argv = af_calloc((size_t)n + 2, sizeof *argv);
-  argv[0] = (char *)bin;
-  for (int i = 0; i < n; i++) argv[i + 1] = (char *)args[i];
-  pid_t pid = fork();
-  if (pid == 0) {
-    int fo = open("/dev/null", O_WRONLY);
-    int fe = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (fo < 0 || fe < 0) _exit(127);
-    dup2(fo, 1);
-    dup2(fe, 2);
-    if (fsize > 0) {
-      struct rlimit rl = {(rlim_t)fsize, (rlim_t)fsize};
-      signal(SIGXFSZ, SIG_IGN); /* a refused write returns EFBIG instead */
-      setrlimit(RLIMIT_FSIZE, &rl);
-    }
-    execv(bin, argv);
-    _exit(127);
-  }
-  free(argv);
-  return pid;
+  h_opts o = {.fsize = fsize};
+  return h_spawn(args, &o, NULL, h_path("crash.stderr"));
 }
 
-static int wait_status(pid_t pid) {
-  int st = 0;
-  waitpid(pid, &st, 0);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
+static int wait_status(pid_t pid) { return h_wait(pid); }
 
 static char *last_stderr(void) {
   char *text = NULL;

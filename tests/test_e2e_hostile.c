@@ -44,38 +44,8 @@ static char *slurp(const char *path) {
 /* As h_run, but the child gets a CPU-time limit so that a runaway script
 ** fails the test instead of hanging it. */
 static h_result run_bounded(const char *const *args) {
-  h_result r = {0};
-  const char *bin = getenv("AFSCORE_BIN");
-  if (!bin) bin = "build/afscore";
-  char outp[1100], errp[1100];
-  snprintf(outp, sizeof outp, "%s", h_path("hostile.stdout"));
-  snprintf(errp, sizeof errp, "%s", h_path("hostile.stderr"));
-  int n = 0;
-  while (args[n]) n++;
-  char **argv = af_calloc((size_t)n + 2, sizeof *argv);
-  argv[0] = (char *)bin;
-  for (int i = 0; i < n; i++) argv[i + 1] = (char *)args[i];
-  pid_t pid = fork();
-  if (pid == 0) {
-    struct rlimit cpu = {60, 60};
-    setrlimit(RLIMIT_CPU, &cpu);
-    int fo = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int fe = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int fi = open("/dev/null", O_RDONLY);
-    if (fo < 0 || fe < 0 || fi < 0) _exit(127);
-    dup2(fo, 1);
-    dup2(fe, 2);
-    dup2(fi, 0);
-    execv(bin, argv);
-    _exit(127);
-  }
-  free(argv);
-  int st = 0;
-  waitpid(pid, &st, 0);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  r.out = slurp(outp);
-  r.err = slurp(errp);
-  return r;
+  h_opts o = {.cpu_seconds = 60};
+  return h_run_with(args, &o);
 }
 
 /* Write src to the scratch file name, run `afscore check` on it and assert

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -60,13 +62,9 @@ const char *h_root(const char *name) {
   return b;
 }
 
-h_result h_run(const char *const *args) {
-  h_result r = {0};
+pid_t h_spawn(const char *const *args, const h_opts *o, const char *outp, const char *errp) {
   const char *bin = getenv("AFSCORE_BIN");
   if (!bin) bin = "build/afscore";
-  char outp[1200], errp[1200];
-  snprintf(outp, sizeof outp, "%s/.out.%d", tmpdir(), (int)getpid());
-  snprintf(errp, sizeof errp, "%s/.err.%d", tmpdir(), (int)getpid());
   int n = 0;
   while (args[n]) n++;
   char **argv = af_calloc((size_t)n + 2, sizeof *argv);
@@ -74,26 +72,52 @@ h_result h_run(const char *const *args) {
   for (int i = 0; i < n; i++) argv[i + 1] = (char *)args[i];
   pid_t pid = fork();
   if (pid == 0) {
-    int fo = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int fe = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    /* 0666: a child that drops to nobody can still write them. */
+    int fo = open(outp ? outp : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0666);
+    int fe = open(errp ? errp : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0666);
     int fi = open("/dev/null", O_RDONLY);
     if (fo < 0 || fe < 0 || fi < 0) _exit(127);
     dup2(fo, 1);
     dup2(fe, 2);
     dup2(fi, 0);
+    if (o && o->cpu_seconds > 0) {
+      struct rlimit cpu = {(rlim_t)o->cpu_seconds, (rlim_t)o->cpu_seconds};
+      setrlimit(RLIMIT_CPU, &cpu);
+    }
+    if (o && o->fsize > 0) {
+      struct rlimit fs = {(rlim_t)o->fsize, (rlim_t)o->fsize};
+      signal(SIGXFSZ, SIG_IGN);   /* a refused write returns EFBIG instead */
+      setrlimit(RLIMIT_FSIZE, &fs);
+    }
+    if (o && o->as_nobody && geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+      _exit(126);
     execv(bin, argv);
     _exit(127);
   }
   free(argv);
+  return pid;
+}
+
+int h_wait(pid_t pid) {
   int st = 0;
   waitpid(pid, &st, 0);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+h_result h_run_with(const char *const *args, const h_opts *o) {
+  h_result r = {0};
+  char outp[1200], errp[1200];
+  snprintf(outp, sizeof outp, "%s/.out.%d", tmpdir(), (int)getpid());
+  snprintf(errp, sizeof errp, "%s/.err.%d", tmpdir(), (int)getpid());
+  r.status = h_wait(h_spawn(args, o, outp, errp));
   r.out = slurp(outp);
   r.err = slurp(errp);
   unlink(outp);
   unlink(errp);
   return r;
 }
+
+h_result h_run(const char *const *args) { return h_run_with(args, NULL); }
 
 void h_result_free(h_result *r) {
   free(r->out);

@@ -6,6 +6,7 @@
 #define AF_HARNESS_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 typedef struct h_result {
@@ -15,6 +16,20 @@ typedef struct h_result {
 
 /* Run afscore with the NULL-terminated argument list; captures its output. */
 h_result h_run(const char *const *args);
+
+/* Limits and identity for a child afscore. */
+typedef struct h_opts {
+  long cpu_seconds;    /* RLIMIT_CPU; 0: none */
+  long fsize;          /* RLIMIT_FSIZE in bytes, SIGXFSZ ignored; 0: none */
+  int as_nobody;       /* drop to uid and gid 65534 when running as root */
+} h_opts;
+/* Start afscore (o may be NULL) with stdout and stderr going to the files
+** outp and errp (created; NULL: /dev/null); returns its pid. */
+pid_t h_spawn(const char *const *args, const h_opts *o, const char *outp, const char *errp);
+/* Wait for a child; its exit status, or 128 + the signal that ended it. */
+int h_wait(pid_t pid);
+/* h_run with limits. */
+h_result h_run_with(const char *const *args, const h_opts *o);
 void h_result_free(h_result *r);
 /* A path in the scratch directory (static buffer, rotating among 8). */
 const char *h_path(const char *name);
