@@ -706,6 +706,19 @@ static char *peek_id(conv *c, int t) {
   return id;
 }
 
+/* Start a definition of a list (a dimension, band or measure): where it is
+** written, and the "kind 'id': " prefix of its messages (by position when
+** it has no usable id). */
+static loc begin_def(conv *c, int t, int list_node, int i, int holder, const char *kind,
+                     char *what, size_t wn) {
+  char *id = peek_id(c, t);
+  loc l = def_loc(c, list_node, i, id, holder);
+  if (id) snprintf(what, wn, "%s '%s': ", kind, id);
+  else snprintf(what, wn, "%s %d: ", kind, i);
+  free(id);
+  return l;
+}
+
 static void add_case(model_indicator *x, const char *when, double amount, int line) {
   x->cases = af_realloc(x->cases, (size_t)(x->ncases + 1) * sizeof *x->cases);
   x->cases[x->ncases++] = (model_case){when ? af_strdup(when) : NULL, amount, line};
@@ -897,12 +910,8 @@ static void conv_dimension(conv *c, int list_node, int i, int holder) {
     c->weights_bad = 1;
     return;
   }
-  char *id = peek_id(c, t);
-  loc l = def_loc(c, list_node, i, id, holder);
+  loc l = begin_def(c, t, list_node, i, holder, "dimension", what, sizeof what);
   dm->line = l.line;
-  if (id) snprintf(what, sizeof what, "dimension '%s': ", id);
-  else snprintf(what, sizeof what, "dimension %d: ", i);
-  free(id);
   check_fields(c, t, f, 4, NULL, 0, l, what);
   if (get_string(c, t, "id", l.line, what, "a unique identifier", &dm->id) > 0) {
     for (int j = 0; j < di; j++)
@@ -1073,12 +1082,8 @@ static void conv_band(conv *c, int list_node, int i, int holder) {
     b->name = af_strdup("");
     return;
   }
-  char *id = peek_id(c, t);
-  loc l = def_loc(c, list_node, i, id, holder);
+  loc l = begin_def(c, t, list_node, i, holder, "band", what, sizeof what);
   b->line = l.line;
-  if (id) snprintf(what, sizeof what, "band '%s': ", id);
-  else snprintf(what, sizeof what, "band %d: ", i);
-  free(id);
   check_fields(c, t, f, 3, NULL, 0, l, what);
   if (get_string(c, t, "id", l.line, what, "a unique identifier", &b->id) > 0) {
     for (int j = 0; j < m->nbands - 1; j++)
@@ -1206,12 +1211,8 @@ static void conv_measure(conv *c, int list_node, int i, int holder) {
     x->line = holder;
     return;
   }
-  char *id = peek_id(c, t);
-  loc l = def_loc(c, list_node, i, id, holder);
+  loc l = begin_def(c, t, list_node, i, holder, "measure", what, sizeof what);
   x->line = l.line;
-  if (id) snprintf(what, sizeof what, "measure '%s': ", id);
-  else snprintf(what, sizeof what, "measure %d: ", i);
-  free(id);
   check_fields(c, t, f, 4, NULL, 0, l, what);
   if (get_string(c, t, "id", l.line, what, "a unique identifier", &x->id) > 0) {
     for (int j = 0; j < m->nmeasures - 1; j++)
