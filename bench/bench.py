@@ -4,7 +4,8 @@
 For each population size (default 1M and 6M families; BENCH_SIZES to change)
 it generates (or reuses) bench/data/pop_N.db and reports medians of BENCH_RUNS
 runs (default 3) of:
-  1. afscore score with methodology/kz_family_2023.lua (writing unit_scores);
+  1. afscore score with methodology/kz_family_2023.lua (writing unit_scores),
+     with two threads (the default) and with one (AFSCORE_THREADS=1);
   2. the floor: the sqlite3 shell reading exactly the columns that methodology
      reads, plus a bare INSERT ... SELECT of one result row per unit into a
      fresh database;
@@ -91,6 +92,13 @@ def bench_size(n):
         t, rss, o = run_rss([AF, "score", "--db", db, "--method", METHOD, "--out", fresh(out), "--json"])
         return t, rss, o
 
+    def score_1thread():
+        os.environ["AFSCORE_THREADS"] = "1"
+        try:
+            return run_rss([AF, "score", "--db", db, "--method", METHOD, "--out", fresh(out), "--json"])
+        finally:
+            del os.environ["AFSCORE_THREADS"]
+
     def floor():
         with open(sqlf, "w") as f:
             f.write(floor_sql(db, plan, fresh(out)))
@@ -103,12 +111,13 @@ def bench_size(n):
         return run_rss([AF, "compare", "--db", db, "--method", METHOD, "--method", VARIANT, "--json"])
 
     t_af, rss_af, out_af = median_of(score)
+    t_af1, _, _ = median_of(score_1thread)
     t_fl, rss_fl, _ = median_of(floor)
     t_peer, rss_peer, out_peer = median_of(peer)
     t_cmp, rss_cmp, _ = median_of(compare)
     kern = json.loads(run_rss([KB, db, METHOD, "1000000", "5"])[2])
     summary = json.loads(out_af)
-    return dict(n=n, af=t_af, rss_af=rss_af, floor=t_fl, rss_floor=rss_fl, peer=t_peer,
+    return dict(n=n, af=t_af, af1=t_af1, rss_af=rss_af, floor=t_fl, rss_floor=rss_fl, peer=t_peer,
                 rss_peer=rss_peer, compare=t_cmp, rss_compare=rss_cmp, kernel=kern,
                 H=summary["H"], A=summary["A"], M0=summary["M0"], peer_out=out_peer.strip(),
                 units=summary["data"]["units"], members=summary["data"]["members"])
@@ -135,11 +144,11 @@ def main():
     t_sh, rss_sh, _ = median_of(lambda: run_rss([AF, "score", "--db", sdb, "--method", METHOD,
                                                  "--out", fresh(out), "--json"]))
     print(f"\nafscore bench: medians of {RUNS} runs, {os.cpu_count()} cores\n")
-    print(f"{'families':>10} {'persons':>10} {'afscore s':>10} {'floor s':>9} {'af/floor':>9} "
+    print(f"{'families':>10} {'persons':>10} {'afscore s':>10} {'1 thread s':>10} {'floor s':>9} {'af/floor':>9} "
           f"{'peer s':>8} {'peer/af':>8} {'compare s':>10} {'cmp/score':>10} "
           f"{'RSS af MiB':>10} {'RSS floor':>10} {'RSS peer':>9} {'kernel evals/s':>15} {'peer=af':>8}")
     for r in rows:
-        print(f"{r['n']:>10} {r['members']:>10} {r['af']:>10.2f} {r['floor']:>9.2f} "
+        print(f"{r['n']:>10} {r['members']:>10} {r['af']:>10.2f} {r['af1']:>10.2f} {r['floor']:>9.2f} "
               f"{r['af'] / r['floor']:>9.2f} {r['peer']:>8.2f} {r['peer'] / r['af']:>8.2f} "
               f"{r['compare']:>10.2f} {r['compare'] / r['af']:>10.2f} {r['rss_af']:>10.1f} "
               f"{r['rss_floor']:>10.1f} {r['rss_peer']:>9.1f} "
