@@ -43,6 +43,8 @@ void compare_init(compare *c, const run *rn, int base, int var, FILE *changes);
 void compare_free(compare *c);
 /* Add a scored batch (both methodologies scored on it). */
 int compare_batch(compare *c, const batch *b, const char *const *ids, af_err *e);
+/* After the pass: group rows by value, null first (as measure_sort_groups). */
+void compare_sort_groups(compare *c, const strpool *pool);
 /* Write the comparison (without the two summaries) as keys of the open object j. */
 void compare_json(const compare *c, json *j);
 void compare_text(const compare *c, strbuf *o);

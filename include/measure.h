@@ -64,6 +64,10 @@ void measure_free(measure *ms);
 int measure_add_batch(measure *ms, const scorer *s, const batch *b, const column *weight,
                       const column *const *groups, const char *const *ids, af_err *e);
 
+/* After the pass: order each group's rows by value (null first), so that
+** reports list them alphabetically whatever order the data came in. */
+void measure_sort_groups(measure *ms, const strpool *pool);
+
 /* Derived figures of an accumulator. */
 typedef struct figures {
   double n, H, A, M0;

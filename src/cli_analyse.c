@@ -162,6 +162,7 @@ int cli_compare_models(const model **ms, int n, const char *db, const char *chan
   }
   af_err e = {{0}};
   int rc = run_execute(&rn, compare_each, &x, &e);
+  for (int k = 1; k < n; k++) compare_sort_groups(&x.c[k - 1], rn.pool);
   if (cf && fclose(cf) != 0 && rc == 0) rc = af_fail(&e, "cannot write %s", changes);
   if (rc < 0) {
     cli_fail(e.msg);

@@ -431,3 +431,23 @@ void compare_text(const compare *c, strbuf *o) {
                 (long long)c->lost[k], (long long)(c->gained[k] - c->lost[k]));
   }
 }
+
+void compare_sort_groups(compare *c, const strpool *pool) {
+  const model *mb = c->rn->models[c->base];
+  for (int g = 0; g < mb->ngroups; g++) {
+    compare_group *rows = c->groups[g];
+    for (int i = 1; i < c->ngroups_rows[g]; i++) {
+      compare_group x = rows[i];
+      int j = i - 1;
+      while (j >= 0 && (rows[j].value < 0 ? 0 : x.value < 0 ? 1
+                        : strcmp(strpool_get(pool, rows[j].value), strpool_get(pool, x.value)) > 0)) {
+        rows[j + 1] = rows[j];
+        j--;
+      }
+      rows[j + 1] = x;
+    }
+    free(c->group_slot[g]);
+    c->group_slot[g] = NULL;
+    c->nslot[g] = 0;
+  }
+}

@@ -219,3 +219,29 @@ figures measure_figures(const acc *a) {
   f.M0 = a->n > 0 ? (double)(a->poor_wc / a->n) : 0;
   return f;
 }
+
+/* Null first, then by text (bytes). */
+static int label_cmp(const strpool *pool, int32_t a, int32_t b) {
+  if (a < 0 || b < 0) return (a >= 0) - (b >= 0);
+  return strcmp(strpool_get(pool, a), strpool_get(pool, b));
+}
+
+void measure_sort_groups(measure *ms, const strpool *pool) {
+  for (int g = 0; g < ms->ngroups; g++) {
+    group_set *gs = &ms->groups[g];
+    /* Insertion sort: a group column has few values, and the order is stable. */
+    for (int i = 1; i < gs->nrows; i++) {
+      group_row x = gs->rows[i];
+      int j = i - 1;
+      while (j >= 0 && label_cmp(pool, gs->rows[j].value, x.value) > 0) {
+        gs->rows[j + 1] = gs->rows[j];
+        j--;
+      }
+      gs->rows[j + 1] = x;
+    }
+    /* The id -> row map is stale now; no unit is added after the pass. */
+    free(gs->slot);
+    gs->slot = NULL;
+    gs->nslot = 0;
+  }
+}

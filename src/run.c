@@ -380,6 +380,7 @@ int run_execute(run *rn, run_batch_fn fn, void *ctx, af_err *e) {
   int rc = threads >= 2 ? execute_threaded(rn, rd, fn, ctx, e)
                         : execute_serial(rn, rd, fn, ctx, e);
   source_read_end(rd, &rn->stats);
+  for (int k = 0; k < rn->n; k++) measure_sort_groups(rn->measures[k], rn->pool);
   for (int k = 0; k < rn->n; k++) {
     unsigned char md[32];
     unsigned int len = 0;
