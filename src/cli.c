@@ -308,7 +308,7 @@ typedef struct score_ctx {
   double started;
 } score_ctx;
 
-int cli_record_run(store *st, const run *rn, const char *db, int64_t *run_id, af_err *e);
+static int record_run(store *st, const run *rn, const char *db, int64_t *run_id, af_err *e);
 
 /* The source starts again in key order: drop the run's rows and begin anew. */
 static int score_restart(void *ctx, af_err *e) {
@@ -316,7 +316,7 @@ static int score_restart(void *ctx, af_err *e) {
   sc->done = 0;
   if (!sc->st) return 0;
   store_run_abort(sc->st);
-  return cli_record_run(sc->st, sc->rn, sc->db, sc->run_id, e);
+  return record_run(sc->st, sc->rn, sc->db, sc->run_id, e);
 }
 
 /* Record the unit results of a scored batch. */
@@ -351,7 +351,9 @@ static char *params_json(const model *m) {
   return sb_take(&j.out);
 }
 
-int cli_record_run(store *st, const run *rn, const char *db, int64_t *run_id, af_err *e) {
+/* Begin the run in the results store with everything needed to replay it:
+** the methodology's sources, params and the engine version. */
+static int record_run(store *st, const run *rn, const char *db, int64_t *run_id, af_err *e) {
   const model *m = rn->models[0];
   char *pj = params_json(m);
   run_info ri;
@@ -391,7 +393,8 @@ int cmd_score(cli_opts *o) {
     if (d.n == 0) fprintf(stderr, "afscore: %s\n", e.msg);
     goto done;
   }
-  if (o->out && (store_open(o->out, &sc.st, &e) < 0 || cli_record_run(sc.st, &rn, o->db, &run_id, &e) < 0)) {
+  if (o->out && (store_open(o->out, &sc.st, &e) < 0 ||
+                 record_run(sc.st, &rn, o->db, &run_id, &e) < 0)) {
     fprintf(stderr, "afscore: %s\n", e.msg);
     goto done;
   }
