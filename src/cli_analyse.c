@@ -195,6 +195,7 @@ int cli_compare_models(const model **ms, int n, const char *db, const char *chan
     sb_free(&j.out);
   } else {
     strbuf t = {0};
+    if (base_label) sb_printf(&t, "base: the methodology recorded with run %s\n", base_label);
     for (int k = 1; k < n; k++) {
       if (k > 1) sb_puts(&t, "\n========\n\n");
       compare_text(&x.c[k - 1], &t);

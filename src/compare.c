@@ -425,7 +425,7 @@ void compare_text(const compare *c, strbuf *o) {
     }
   }
   if (b->nmeasures) {
-    sb_printf(o, "\nmeasures: %-20s %10s %10s %10s\n", "", "gained", "lost", "net");
+    sb_printf(o, "\n%-30s %10s %10s %10s\n", "measures", "gained", "lost", "net");
     for (int k = 0; k < b->nmeasures; k++)
       sb_printf(o, "  %-28s %10lld %10lld %+10lld\n", b->measures[k].id, (long long)c->gained[k],
                 (long long)c->lost[k], (long long)(c->gained[k] - c->lost[k]));
