@@ -27,6 +27,10 @@
 #include "util.h"
 
 #define EPS 1e-12
+/* The tables METHOD reads; each test adds its own rows. */
+#define SCHEMA                                                 \
+  "CREATE TABLE families(id TEXT, region TEXT, income REAL);" \
+  "CREATE TABLE persons(fid TEXT, age INTEGER);"
 
 /* families(id, region, income) with members persons(fid, age): i1 is
 ** deprived below an income of 150 (missing counts as deprived), i2 when a
@@ -41,10 +45,6 @@ static const char *METHOD =
     "    { id = 'i2', deprived = 'any(age < 18)' } } } },\n"
     "  k = 1/2,\n"
     "}\n";
-
-static const char *SCHEMA =
-    "CREATE TABLE families(id TEXT, region TEXT, income REAL);"
-    "CREATE TABLE persons(fid TEXT, age INTEGER);";
 
 /* A fresh database name holding sql. */
 static const char *make_db(const char *name, const char *sql) {
@@ -142,8 +142,7 @@ static void test_text_in_numeric_column(void **state) {
   const char *m = method_file("bd_text.lua", METHOD);
   /* REAL affinity keeps 'abc' as text: the error names table, column, row
   ** (rowid) and unit */
-  const char *db = make_db("bd_text.db", "CREATE TABLE families(id TEXT, region TEXT, income REAL);"
-                                         "CREATE TABLE persons(fid TEXT, age INTEGER);"
+  const char *db = make_db("bd_text.db", SCHEMA
                                          "INSERT INTO families VALUES ('a','N',100),('b','N',200),"
                                          "('c','S','abc');");
   expect_fail(db, m,
@@ -158,12 +157,10 @@ static void test_text_in_numeric_column(void **state) {
               "table persons, column age, row 2 (unit 'b'): text 'forty' where a number is "
               "expected");
   /* a blob and an empty string are not numbers either */
-  db = make_db("bd_blob.db", "CREATE TABLE families(id TEXT, region TEXT, income REAL);"
-                             "CREATE TABLE persons(fid TEXT, age INTEGER);"
+  db = make_db("bd_blob.db", SCHEMA
                              "INSERT INTO families VALUES ('a','N',X'00ff');");
   expect_fail(db, m, "table families, column income, row 1 (unit 'a'): a blob where a number is expected");
-  db = make_db("bd_empty_text.db", "CREATE TABLE families(id TEXT, region TEXT, income REAL);"
-                                   "CREATE TABLE persons(fid TEXT, age INTEGER);"
+  db = make_db("bd_empty_text.db", SCHEMA
                                    "INSERT INTO families VALUES ('a','N','');");
   expect_fail(db, m,
               "table families, column income, row 1 (unit 'a'): text '' where a number is expected");
@@ -194,8 +191,7 @@ static void test_null_everywhere(void **state) {
   ** null ages = null, and its default policy 'exclude' leaves both units
   ** out: n = 0, everything 0, excluded = 2, missing 2 for each indicator.
   ** The NULL-unit member belongs to no unit: one orphan. */
-  const char *db = make_db("bd_null.db", "CREATE TABLE families(id TEXT, region TEXT, income REAL);"
-                                         "CREATE TABLE persons(fid TEXT, age INTEGER);"
+  const char *db = make_db("bd_null.db", SCHEMA
                                          "INSERT INTO families VALUES ('a',NULL,NULL),('b',NULL,NULL);"
                                          "INSERT INTO persons VALUES ('a',NULL),(NULL,NULL),('b',NULL);");
   const char *m = method_file("bd_null.lua", METHOD);
@@ -215,8 +211,7 @@ static void test_null_everywhere(void **state) {
   assert_true(h_has(r.out, "\"value\": null"));
   h_result_free(&r);
   /* a NULL unit id is an error naming the row */
-  db = make_db("bd_null_id.db", "CREATE TABLE families(id TEXT, region TEXT, income REAL);"
-                                "CREATE TABLE persons(fid TEXT, age INTEGER);"
+  db = make_db("bd_null_id.db", SCHEMA
                                 "INSERT INTO families VALUES ('a','N',1),(NULL,'N',2);");
   expect_fail(db, m, "table families, row 2: the unit id is NULL");
 }
@@ -253,8 +248,7 @@ static void test_members_without_units_and_units_without_members(void **state) {
   ** Members of 'zz' and '0' have no unit: 3 orphans, reported, no effect.
   ** H = 2/3, A = (1 + 1/2) / 2 = 3/4. */
   const char *db = make_db("bd_orphans.db",
-                           "CREATE TABLE families(id TEXT, region TEXT, income REAL);"
-                           "CREATE TABLE persons(fid TEXT, age INTEGER);"
+                           SCHEMA
                            "INSERT INTO families VALUES ('a','N',100),('b','N',200),('c','S',120);"
                            "INSERT INTO persons VALUES ('zz',5),('a',10),('0',3),('a',40),('zz',7);");
   const char *m = method_file("bd_orphans.lua", METHOD);
@@ -287,8 +281,7 @@ static void test_members_without_units_and_units_without_members(void **state) {
 
 static void test_duplicate_unit_ids(void **state) {
   (void)state;
-  const char *db = make_db("bd_dup.db", "CREATE TABLE families(id TEXT, region TEXT, income REAL);"
-                                        "CREATE TABLE persons(fid TEXT, age INTEGER);"
+  const char *db = make_db("bd_dup.db", SCHEMA
                                         "INSERT INTO families VALUES ('a','N',1),('b','N',2),('a','S',3);");
   const char *m = method_file("bd_dup.lua", METHOD);
   expect_fail(db, m, "table families: duplicate unit id 'a'");
@@ -358,8 +351,7 @@ static void test_non_utf8_text(void **state) {
   /* a group value and a unit id with bytes 0xff, a quote, a backslash, a
   ** newline and a control character */
   const char *db = make_db("bd_utf8.db",
-                           "CREATE TABLE families(id TEXT, region TEXT, income REAL);"
-                           "CREATE TABLE persons(fid TEXT, age INTEGER);"
+                           SCHEMA
                            "INSERT INTO families VALUES (CAST(X'61ff' AS TEXT),"
                            " CAST(X'41ff22c05c0a01' AS TEXT), 100), ('b', 'ok', 200);");
   const char *m = method_file("bd_utf8.lua", METHOD);
@@ -388,8 +380,7 @@ static void test_huge_numbers_nan_infinity(void **state) {
   (void)state;
   const char *m = method_file("bd_huge.lua", METHOD);
   /* 1e308, -1e308 and 2^63-1 are ordinary numbers */
-  const char *db = make_db("bd_huge.db", "CREATE TABLE families(id TEXT, region TEXT, income REAL);"
-                                         "CREATE TABLE persons(fid TEXT, age INTEGER);"
+  const char *db = make_db("bd_huge.db", SCHEMA
                                          "INSERT INTO families VALUES ('a','N',1e308),('b','N',-1e308),"
                                          "('c','N',9223372036854775807);");
   const char *out = h_path("bd_huge_out.db");
@@ -400,17 +391,14 @@ static void test_huge_numbers_nan_infinity(void **state) {
   h_result_free(&r);
   assert_double_equal(h_sql_double(out, "SELECT score FROM unit_scores WHERE unit = 'b'"), 0.5, 0);
   /* +inf (9e999) and -inf are refused, naming the row */
-  db = make_db("bd_inf.db", "CREATE TABLE families(id TEXT, region TEXT, income REAL);"
-                            "CREATE TABLE persons(fid TEXT, age INTEGER);"
+  db = make_db("bd_inf.db", SCHEMA
                             "INSERT INTO families VALUES ('a','N',1),('b','N',9e999);");
   expect_fail(db, m, "table families, column income, row 2 (unit 'b'): not a finite number");
-  db = make_db("bd_ninf.db", "CREATE TABLE families(id TEXT, region TEXT, income REAL);"
-                             "CREATE TABLE persons(fid TEXT, age INTEGER);"
+  db = make_db("bd_ninf.db", SCHEMA
                              "INSERT INTO families VALUES ('a','N',-9e999);");
   expect_fail(db, m, "table families, column income, row 1 (unit 'a'): not a finite number");
   /* SQLite stores NaN as NULL: it is a missing value (i1 counts as deprived) */
-  db = make_db("bd_nan.db", "CREATE TABLE families(id TEXT, region TEXT, income REAL);"
-                            "CREATE TABLE persons(fid TEXT, age INTEGER);"
+  db = make_db("bd_nan.db", SCHEMA
                             "INSERT INTO families VALUES ('a','N',9e999 - 9e999),('b','N',500);");
   assert_double_equal(h_sql_double(db, "SELECT income IS NULL FROM families WHERE id = 'a'"), 1, 0);
   r = score(db, m, NULL, 1);
@@ -494,8 +482,7 @@ static void test_not_sqlite_or_missing(void **state) {
 
 static void test_hostile_names(void **state) {
   (void)state;
-  const char *db = make_db("bd_inject.db", "CREATE TABLE families(id TEXT, region TEXT, income REAL);"
-                                           "CREATE TABLE persons(fid TEXT, age INTEGER);"
+  const char *db = make_db("bd_inject.db", SCHEMA
                                            "CREATE TABLE x(v INTEGER);"
                                            "INSERT INTO families VALUES ('a','N',1);");
   char *text = af_sprintf("%s", METHOD);
@@ -571,8 +558,7 @@ static const char *readonly_copy(const char *dirname, const char *src) {
 }
 
 static const char *LEGACY =
-    "CREATE TABLE families(id TEXT, region TEXT, income REAL);"
-    "CREATE TABLE persons(fid TEXT, age INTEGER);"
+    SCHEMA
     "INSERT INTO families VALUES ('a','N',100),('b','N',200),('c','S',120);"
     "INSERT INTO persons VALUES ('a',10),('a',40),('b',30);";
 
