@@ -62,5 +62,7 @@ int cmd_sweep(cli_opts *o);
 int cmd_runs(cli_opts *o);
 int cmd_notices(cli_opts *o);
 int cmd_generate(cli_opts *o);
+int cmd_describe(cli_opts *o);
+int cmd_diff(cli_opts *o);
 
 #endif

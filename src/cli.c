@@ -52,6 +52,13 @@ static const command commands[] = {
   {"sweep", cmd_sweep, "sweep --db DATA.db --method METHOD.lua [--json]",
    "AF: H, A, M0 for every achievable k (each distinct score), from one pass.\n"
    "Points: category shares as each band bound moves over the achievable totals."},
+  {"describe", cmd_describe, "describe METHOD.lua [--format text|markdown|json]",
+   "The methodology as it will be applied, after imports and variant edits:\n"
+   "dimensions, indicators with their rules, resolved weights (exact fraction and\n"
+   "decimal), missing policies, k, categories and measures with their languages."},
+  {"diff", cmd_diff, "diff A.lua B.lua",
+   "What changed in the rules from A to B, one line per change in the terms of\n"
+   "describe: '~ what: old -> new', '+ added', '- removed'."},
   {"runs", cmd_runs, "runs --out RESULTS.db [--json]", "List the recorded runs."},
   {"notices", cmd_notices,
    "notices --out RESULTS.db --run RUN_ID [--lang kk|ru] [--format csv|json]",

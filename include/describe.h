@@ -1,0 +1,47 @@
+/*
+** describe.h: a methodology as it will be applied, for people.
+**
+** describe_lines() flattens a loaded model (imports resolved, variant edits
+** applied, weights resolved) into lines: a heading, an item (a dimension, an
+** indicator, a band...) or one field of an item. Each line has a stable
+** identity (key + label) so that two methodologies can be compared line by
+** line in the same terms (describe_diff). Text and markdown are renderings of
+** these lines; JSON is written from the model with the same figures.
+** Numbers that are simple fractions are shown as "1/3 (0.3333)".
+*/
+#ifndef AF_DESCRIBE_H
+#define AF_DESCRIBE_H
+
+#include "json.h"
+#include "model.h"
+#include "util.h"
+
+typedef struct describe_line {
+  int depth;      /* 0 heading, 1 item or field of the methodology, 2.. nested */
+  char *key;      /* what the line is about: "indicator low_income", "k" */
+  char *label;    /* shown before the value: "weight", an item's id */
+  char *value;    /* shown after the label; "" for headings */
+} describe_line;
+
+typedef struct describe_doc {
+  describe_line *v;
+  int n, cap;
+} describe_doc;
+
+/* Fill doc (empty, owned by the caller) with m's description. */
+void describe_lines(const model *m, describe_doc *doc);
+void describe_free(describe_doc *doc);
+
+void describe_text(const describe_doc *doc, strbuf *o);
+void describe_markdown(const describe_doc *doc, strbuf *o);
+/* m as one JSON object (written into j). */
+void describe_json(const model *m, json *j);
+
+/* "1/3 (0.3333)", "50851", or the shortest decimal: out holds 64 bytes. */
+void describe_number(double v, char out[64]);
+
+/* The differences from a to b, one line each: "~ KEY LABEL: OLD -> NEW",
+** "+ KEY LABEL: VALUE", "- KEY LABEL: VALUE". Returns the number of lines. */
+int describe_diff(const describe_doc *a, const describe_doc *b, strbuf *o);
+
+#endif

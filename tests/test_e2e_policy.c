@@ -1,0 +1,199 @@
+/*
+** test_e2e_policy.c: the policy expert's commands end to end through the real
+** afscore binary: describe (text, markdown, JSON) and diff on small
+** methodologies written here. Expected weights are worked out by hand in the
+** comments beside each assertion (the default share of a dimension's weight).
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+
+/* Notices are listed by language (the loader sorts them). Income 1/3 (written), health 2/3 (written) shared by two indicators:
+** 1/3 each by default. Bands A [0, 1/3), B [1/3, 2/3), C [2/3, 1]. */
+static const char *TINY =
+    "return {\n"
+    "  name = 'Tiny', version = '1',\n"
+    "  unit = { table = 'families', id = 'family_id', groups = { 'region' } },\n"
+    "  members = { table = 'persons', unit = 'family_id' },\n"
+    "  params = { pm = 100 },\n"
+    "  dimensions = {\n"
+    "    { id = 'income', weight = 1/3, indicators = {\n"
+    "        { id = 'low_income', name = 'Low income', deprived = 'mean(income) < pm' } } },\n"
+    "    { id = 'health', name = 'Health', weight = 2/3, indicators = {\n"
+    "        { id = 'disability', deprived = 'any(disability_group in (1, 2))' },\n"
+    "        { id = 'no_clinic', deprived = 'any(clinic_attached = 0)', missing = 'deprived' } } },\n"
+    "  },\n"
+    "  k = 1/3,\n"
+    "  bands = { { id = 'A', name = 'good', from = 0 }, { id = 'B', name = 'fair', from = 1/3 },\n"
+    "            { id = 'C', name = 'poor', from = 2/3 } },\n"
+    "  measures = { { id = 'visit', name = 'Visit', eligible = \"category = 'C'\",\n"
+    "                 notice = { ru = 'Визит', kk = 'Сапар' } } },\n"
+    "}\n";
+
+/* The variant adds an indicator to health (three share 2/3: 2/9 each), moves
+** k to 2/5, renames band B and drops the measure. */
+static const char *TINY_VARIANT =
+    "local m = import('tiny')\n"
+    "m.version = '2'\n"
+    "m.k = 2/5\n"
+    "local h = m.dimensions[2].indicators\n"
+    "h[#h + 1] = { id = 'dirty_fuel', name = 'Dirty fuel', deprived = 'fuel = 1' }\n"
+    "m.bands[2].name = 'satisfactory'\n"
+    "m.measures = nil\n"
+    "return m\n";
+
+static const char *POINTS =
+    "return {\n"
+    "  name = 'Points', version = 'p1', scoring = 'points',\n"
+    "  unit = { table = 'families', id = 'family_id' },\n"
+    "  dimensions = { { id = 'money', indicators = {\n"
+    "    { id = 'income', points = { { when = 'income < 1', points = 40 }, { points = 620 } } },\n"
+    "    { id = 'cars', when = 'cars > 0', points = -50 } } } },\n"
+    "  bands = { { id = 'E', from = -math.huge }, { id = 'A', from = 100.5 } },\n"
+    "}\n";
+
+static char TINYP[1024], VARP[1024], POINTSP[1024];
+
+static int setup(void **state) {
+  (void)state;
+  snprintf(TINYP, sizeof TINYP, "%s", h_path("tiny.lua"));
+  snprintf(VARP, sizeof VARP, "%s", h_path("tiny_variant.lua"));
+  snprintf(POINTSP, sizeof POINTSP, "%s", h_path("points.lua"));
+  h_write(TINYP, TINY);
+  h_write(VARP, TINY_VARIANT);
+  h_write(POINTSP, POINTS);
+  return 0;
+}
+
+static h_result run_ok(const char *const *args, int status) {
+  h_result r = h_run(args);
+  if (r.status != status)
+    print_error("status %d, expected %d\nstdout: %.3000s\nstderr: %.2000s\n", r.status, status,
+                r.out, r.err);
+  assert_int_equal(r.status, status);
+  return r;
+}
+
+static void expect_has(const char *text, const char *needle) {
+  if (!h_has(text, needle)) print_error("missing: [%s]\nin:\n%s\n", needle, text);
+  assert_true(h_has(text, needle));
+}
+
+static void test_describe_text(void **state) {
+  (void)state;
+  const char *args[] = {"describe", TINYP, NULL};
+  h_result r = run_ok(args, 0);
+  expect_has(r.out, "Tiny\n  version: 1\n");
+  expect_has(r.out, "  poverty cutoff k: 1/3 (0.3333)\n");
+  expect_has(r.out, "  pm: 100\n");
+  expect_has(r.out, "  income: income\n    weight: 1/3 (0.3333)\n"
+                    "    low_income: Low income\n      weight: 1/3 (0.3333)"
+                    " (default share)\n      deprived when: mean(income) < pm\n"
+                    "      missing: exclude the unit\n");
+  /* 2/3 shared by two: 1/3 each */
+  expect_has(r.out, "  health: Health\n    weight: 2/3 (0.6667)\n"
+                    "    disability: disability\n      weight: 1/3 (0.3333) (default share)\n");
+  expect_has(r.out, "      missing: count as deprived\n");
+  expect_has(r.out, "  B: fair\n    scores: from 1/3 (0.3333), below 2/3 (0.6667)\n");
+  expect_has(r.out, "  C: poor\n    scores: from 2/3 (0.6667)\n");
+  expect_has(r.out, "    eligible when: category = 'C'\n    notice languages: kk, ru\n");
+  h_result_free(&r);
+}
+
+static void test_describe_markdown_json(void **state) {
+  (void)state;
+  const char *md[] = {"describe", TINYP, "--format", "markdown", NULL};
+  h_result r = run_ok(md, 0);
+  expect_has(r.out, "# Tiny\n\n- version: 1\n");
+  expect_has(r.out, "## Dimensions\n\n- **income**: income\n  - weight: 1/3 (0.3333)\n");
+  expect_has(r.out, "    - deprived when: `mean(income) < pm`\n");
+  h_result_free(&r);
+  const char *js[] = {"describe", TINYP, "--format", "json", NULL};
+  r = run_ok(js, 0);
+  expect_has(r.out, "\"k\": {\n    \"fraction\": \"1/3\",\n    \"value\": 0.3333333333333333\n");
+  expect_has(r.out, "\"id\": \"no_clinic\"");
+  expect_has(r.out, "\"missing\": \"deprived\"");
+  expect_has(r.out, "\"notice\": {\n        \"kk\": \"Сапар\",\n        \"ru\": \"Визит\"\n");
+  h_result_free(&r);
+}
+
+static void test_describe_points(void **state) {
+  (void)state;
+  const char *args[] = {"describe", POINTSP, NULL};
+  h_result r = run_ok(args, 0);
+  expect_has(r.out, "Areas\n  money: money\n    income: income\n"
+                    "      case 1: 40 points when income < 1\n"
+                    "      case 2: 620 points otherwise\n");
+  expect_has(r.out, "      case 1: -50 points when cars > 0\n");
+  /* 100.5 = 201/2 */
+  expect_has(r.out, "  E: E\n    scores: from -inf, below 201/2 (100.5)\n");
+  h_result_free(&r);
+}
+
+static void test_diff(void **state) {
+  (void)state;
+  setenv("AFSCORE_PATH", h_path(""), 1);
+  const char *args[] = {"diff", TINYP, VARP, NULL};
+  h_result r = run_ok(args, 0);
+  const char *want =
+      "~ version: 1 -> 2\n"
+      "~ poverty cutoff k: 1/3 (0.3333) -> 2/5 (0.4)\n"
+      /* 2/3 over three indicators: 2/9 */
+      "~ indicator disability weight: 1/3 (0.3333) (default share) -> 2/9 (0.2222) (default share)\n"
+      "~ indicator no_clinic weight: 1/3 (0.3333) (default share) -> 2/9 (0.2222) (default share)\n"
+      "~ category B: fair -> satisfactory\n"
+      "- measure visit: Visit\n"
+      "- measure visit eligible when: category = 'C'\n"
+      "- measure visit notice languages: kk, ru\n"
+      "- measure visit notice (kk): Сапар\n"
+      "- measure visit notice (ru): Визит\n"
+      "+ indicator dirty_fuel: Dirty fuel\n"
+      "+ indicator dirty_fuel weight: 2/9 (0.2222) (default share)\n"
+      "+ indicator dirty_fuel deprived when: fuel = 1\n"
+      "+ indicator dirty_fuel missing: exclude the unit\n";
+  const char *body = strstr(r.out, "\n~");
+  assert_non_null(body);
+  assert_string_equal(body + 1, want);
+  h_result_free(&r);
+  const char *same[] = {"diff", TINYP, TINYP, NULL};
+  r = run_ok(same, 0);
+  expect_has(r.out, "no difference in the rules\n");
+  h_result_free(&r);
+}
+
+static void test_describe_usage(void **state) {
+  (void)state;
+  const char *none[] = {"describe", NULL};
+  h_result r = run_ok(none, 2);
+  h_result_free(&r);
+  const char *fmt[] = {"describe", TINYP, "--format", "html", NULL};
+  r = run_ok(fmt, 2);
+  expect_has(r.err, "--format is text, markdown or json");
+  h_result_free(&r);
+  const char *bad = h_path("bad.lua");
+  h_write(bad, "return { name = 'x' }\n");
+  const char *broken[] = {"describe", bad, NULL};
+  r = run_ok(broken, 1);
+  expect_has(r.err, "bad.lua:1:");
+  h_result_free(&r);
+  const char *one[] = {"diff", TINYP, NULL};
+  r = run_ok(one, 2);
+  h_result_free(&r);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_describe_text),   cmocka_unit_test(test_describe_markdown_json),
+      cmocka_unit_test(test_describe_points), cmocka_unit_test(test_diff),
+      cmocka_unit_test(test_describe_usage),
+  };
+  return cmocka_run_group_tests_name("e2e_policy", tests, setup, NULL);
+}
