@@ -23,4 +23,18 @@ const char *strpool_get(const strpool *p, int32_t id);
 size_t strpool_len(const strpool *p, int32_t id);
 int32_t strpool_count(const strpool *p);
 
+/* A map from text to an int, on a pool: how modules index names instead of
+** scanning lists. Zero-initialise; strmap_free releases. */
+typedef struct strmap {
+  strpool *pool;
+  int *val;             /* by pool id */
+  int cap;
+} strmap;
+
+/* The value slot of s[0..len), created as -1 when new (*fresh = 1). */
+int *strmap_slot(strmap *m, const char *s, size_t len, int *fresh);
+/* The value of s[0..len), or -1 when absent. */
+int strmap_get(const strmap *m, const char *s, size_t len);
+void strmap_free(strmap *m);
+
 #endif

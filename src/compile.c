@@ -57,6 +57,9 @@ struct program {
   int nin[2], capin[2];
   output *out;
   int nout, capout;
+  /* name -> index, so that resolving a name does not scan (validation of a
+  ** big methodology was quadratic): define outputs, and inputs per level */
+  strmap defines, inputs[2];
 };
 
 /* The state of compiling one rule. */
@@ -104,6 +107,9 @@ void program_free(program *p) {
     free_parts(p->out[i].parts, p->out[i].nparts);
   }
   free(p->out);
+  strmap_free(&p->defines);
+  strmap_free(&p->inputs[0]);
+  strmap_free(&p->inputs[1]);
   free(p);
 }
 
@@ -139,8 +145,11 @@ static prog_instr *emit(program *p, opcode op, int level, int a, int b) {
 
 /* The input register for column name at level, created on first use. */
 static int use_input(program *p, int level, const char *name, vtype t) {
-  for (int i = 0; i < p->nin[level]; i++)
-    if (strcmp(p->in[level][i].name, name) == 0) return p->in[level][i].reg;
+  /* the slot may outlive its input (a failed rule's inputs are undone) */
+  int *slot = strmap_slot(&p->inputs[level], name, strlen(name), NULL);
+  if (*slot >= 0 && *slot < p->nin[level] && strcmp(p->in[level][*slot].name, name) == 0)
+    return p->in[level][*slot].reg;
+  *slot = p->nin[level];
   af_grow(&p->in[level], &p->capin[level], p->nin[level] + 1, sizeof *p->in[level]);
   input *in = &p->in[level][p->nin[level]];
   in->name = af_strdup(name);
@@ -302,9 +311,7 @@ static int find_decl(const name_decl *d, int n, const char *name) {
 }
 
 static int find_define(const program *p, const char *name) {
-  for (int i = 0; i < p->nout; i++)
-    if (p->out[i].name && strcmp(p->out[i].name, name) == 0) return i;
-  return -1;
+  return strmap_get(&p->defines, name, strlen(name));
 }
 
 static void add_cands(const char ***v, int *n, int *cap, const name_decl *d, int nd) {
@@ -704,6 +711,7 @@ static void add_output(program *p, const char *name, val v, cctx *c) {
   af_grow(&p->out, &p->capout, p->nout + 1, sizeof *p->out);
   output *o = &p->out[p->nout++];
   o->name = name ? af_strdup(name) : NULL;
+  if (name) *strmap_slot(&p->defines, name, strlen(name), NULL) = p->nout - 1;
   o->reg = v.reg;
   o->type = v.t;
   o->parts = c->parts;

@@ -15,6 +15,7 @@
 */
 #include "method.h"
 
+#include <assert.h>
 #include <lauxlib.h>
 #include <lua.h>
 #include <limits.h>
@@ -24,6 +25,7 @@
 
 #include "sandbox.h"
 #include "srcmap.h"
+#include "strpool.h"
 
 #define WEIGHT_EPS 1e-9
 
@@ -232,7 +234,20 @@ typedef struct conv {
   const char *suggested[16]; /* did-you-mean answers of the table being read */
   int nsuggested;
   int weights_bad;           /* a weight was unusable: skip the sum checks */
+  strmap ids[4];             /* by def_kind: id -> index of its first definition */
 } conv;
+
+/* Lists whose ids must be unique. */
+enum { DEF_IND, DEF_DIM, DEF_BAND, DEF_MEASURE };
+
+/* The index of the earlier definition of id in list kind, or -1 when this
+** (index) is the first: a hash lookup, so that validation stays linear. */
+static int first_def(conv *c, int kind, const char *id, int index) {
+  int fresh;
+  int *slot = strmap_slot(&c->ids[kind], id, strlen(id), &fresh);
+  if (fresh) *slot = index;
+  return fresh ? -1 : *slot;
+}
 
 /* Where a definition is written: its constructor in the source map (or -1)
 ** and the line to report it at. */
@@ -877,8 +892,8 @@ static void conv_indicator(conv *c, int list_node, int i, int holder, int di) {
   check_fields(c, t, points ? ind_pts : ind_af, 5, points ? ind_af_only : ind_pts_only, 2, l,
                what);
   if (get_string(c, t, "id", l.line, what, "a unique identifier", &x->id) > 0) {
-    int prev = model_find_indicator(m, x->id);
-    if (prev >= 0 && prev < m->ninds - 1)
+    int prev = first_def(c, DEF_IND, x->id, m->ninds - 1);
+    if (prev >= 0)
       err(c, l.line, "duplicate indicator id '%s' (first defined at line %d)", x->id,
           m->inds[prev].line);
   }
@@ -914,10 +929,10 @@ static void conv_dimension(conv *c, int list_node, int i, int holder) {
   dm->line = l.line;
   check_fields(c, t, f, 4, NULL, 0, l, what);
   if (get_string(c, t, "id", l.line, what, "a unique identifier", &dm->id) > 0) {
-    for (int j = 0; j < di; j++)
-      if (strcmp(m->dims[j].id, dm->id) == 0)
-        err(c, l.line, "duplicate dimension id '%s' (first defined at line %d)", dm->id,
-            m->dims[j].line);
+    int j = first_def(c, DEF_DIM, dm->id, di);
+    if (j >= 0)
+      err(c, l.line, "duplicate dimension id '%s' (first defined at line %d)", dm->id,
+          m->dims[j].line);
   }
   if (!dm->id) dm->id = af_strdup("");
   if (get_string(c, t, "name", fline(c, l, "name"), what, NULL, &dm->name) <= 0)
@@ -1004,31 +1019,38 @@ static void resolve_weights(conv *c, int dims_line) {
     err(c, dims_line, "dimension weights sum to %s, not 1", fmtnum(given, n1));
     return;
   }
+  /* per dimension: the weights given and how many are not (one pass) */
+  double *gsum = af_calloc((size_t)m->ndims + 1, sizeof *gsum);
+  int *nun = af_calloc((size_t)m->ndims + 1, sizeof *nun);
+  for (int i = 0; i < m->ninds; i++) {
+    int d = m->inds[i].dim;
+    assert(d >= 0 && d < m->ndims);
+    if (m->inds[i].weight_given) gsum[d] += m->inds[i].weight;
+    else nun[d]++;
+  }
   int bad = 0;
   for (int d = 0; d < m->ndims; d++) {
     model_dimension *dm = &m->dims[d];
-    double gsum = 0;
-    int nun = 0;
-    for (int i = 0; i < m->ninds; i++) {
-      if (m->inds[i].dim != d) continue;
-      if (m->inds[i].weight_given) gsum += m->inds[i].weight;
-      else nun++;
-    }
-    double rest = dm->weight - gsum;
-    if (nun == 0 && fabs(rest) > WEIGHT_EPS) {
+    double rest = dm->weight - gsum[d];
+    if (nun[d] == 0 && fabs(rest) > WEIGHT_EPS) {
       err(c, dm->line, "indicator weights of dimension '%s' sum to %s, not the dimension's "
-                       "weight %s", dm->id, fmtnum(gsum, n1), fmtnum(dm->weight, n2));
+                       "weight %s", dm->id, fmtnum(gsum[d], n1), fmtnum(dm->weight, n2));
       bad = 1;
-    } else if (nun > 0 && rest <= WEIGHT_EPS) {
+    } else if (nun[d] > 0 && rest <= WEIGHT_EPS) {
       err(c, dm->line, "indicator weights given in dimension '%s' sum to %s, leaving "
                        "nothing for its %d indicator(s) without a weight (the dimension's "
-                       "weight is %s)", dm->id, fmtnum(gsum, n1), nun, fmtnum(dm->weight, n2));
+                       "weight is %s)", dm->id, fmtnum(gsum[d], n1), nun[d],
+          fmtnum(dm->weight, n2));
       bad = 1;
-    } else if (nun > 0) {
-      for (int i = 0; i < m->ninds; i++)
-        if (m->inds[i].dim == d && !m->inds[i].weight_given) m->inds[i].weight = rest / nun;
     }
+    gsum[d] = rest; /* from here: the weight left for each ungiven one, times nun */
   }
+  for (int i = 0; !bad && i < m->ninds; i++) {
+    int d = m->inds[i].dim;
+    if (!m->inds[i].weight_given) m->inds[i].weight = gsum[d] / nun[d];
+  }
+  free(gsum);
+  free(nun);
   if (bad) return;
   double total = 0;
   for (int i = 0; i < m->ninds; i++) total += m->inds[i].weight;
@@ -1086,10 +1108,10 @@ static void conv_band(conv *c, int list_node, int i, int holder) {
   b->line = l.line;
   check_fields(c, t, f, 3, NULL, 0, l, what);
   if (get_string(c, t, "id", l.line, what, "a unique identifier", &b->id) > 0) {
-    for (int j = 0; j < m->nbands - 1; j++)
-      if (strcmp(m->bands[j].id, b->id) == 0)
-        err(c, l.line, "duplicate band id '%s' (first defined at line %d)", b->id,
-            m->bands[j].line);
+    int j = first_def(c, DEF_BAND, b->id, m->nbands - 1);
+    if (j >= 0)
+      err(c, l.line, "duplicate band id '%s' (first defined at line %d)", b->id,
+          m->bands[j].line);
   }
   if (!b->id) b->id = af_strdup("");
   if (get_string(c, t, "name", fline(c, l, "name"), what, NULL, &b->name) <= 0)
@@ -1215,10 +1237,10 @@ static void conv_measure(conv *c, int list_node, int i, int holder) {
   x->line = l.line;
   check_fields(c, t, f, 4, NULL, 0, l, what);
   if (get_string(c, t, "id", l.line, what, "a unique identifier", &x->id) > 0) {
-    for (int j = 0; j < m->nmeasures - 1; j++)
-      if (m->measures[j].id && strcmp(m->measures[j].id, x->id) == 0)
-        err(c, l.line, "duplicate measure id '%s' (first defined at line %d)", x->id,
-            m->measures[j].line);
+    int j = first_def(c, DEF_MEASURE, x->id, m->nmeasures - 1);
+    if (j >= 0)
+      err(c, l.line, "duplicate measure id '%s' (first defined at line %d)", x->id,
+          m->measures[j].line);
   }
   if (!x->id) x->id = af_strdup("");
   if (get_string(c, t, "name", fline(c, l, "name"), what, NULL, &x->name) <= 0)
@@ -1393,6 +1415,7 @@ int method_load(const char *path, const method_opts *opts, model **out, diag_lis
       conv c = {.L = L, .m = m, .d = d, .file = path, .sm = sm};
       c.fallback = srcmap_call_line(sm, "import");
       convert(&c, lua_gettop(L));
+      for (int k = 0; k < 4; k++) strmap_free(&c.ids[k]);
       srcmap_free(sm);
     }
   }

@@ -6,6 +6,7 @@
 */
 #include "rules.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
@@ -75,9 +76,9 @@ static int check_schema(rules *r, source *src, diag_list *d) {
 
 /* ---- defines, in dependency order ---- */
 
-/* Does text mention name as an identifier (outside string literals)? */
-static int mentions(const char *text, const char *name) {
-  size_t n = strlen(name);
+/* Call fn(ctx, name, len) for every identifier of text outside string
+** literals. */
+static void each_name(const char *text, void (*fn)(void *, const char *, size_t), void *ctx) {
   for (const char *p = text; *p;) {
     if (*p == '\'' || *p == '"') {
       char q = *p++;
@@ -86,12 +87,11 @@ static int mentions(const char *text, const char *name) {
     } else if (isalpha((unsigned char)*p) || *p == '_') {
       const char *s = p;
       while (isalnum((unsigned char)*p) || *p == '_') p++;
-      if ((size_t)(p - s) == n && memcmp(s, name, n) == 0) return 1;
+      fn(ctx, s, (size_t)(p - s));
     } else {
       p++;
     }
   }
-  return 0;
 }
 
 static void add_rule_diag(const model *m, int line, const char *what, const char *text,
@@ -99,40 +99,104 @@ static void add_rule_diag(const model *m, int line, const char *what, const char
   diag_add(d, m->file, line, "%s: rule \"%s\": %s", what, text, e->msg);
 }
 
-/* Compile the defines into p, each once every define it mentions is in. */
+/* The defines' dependency graph: define i mentions define j. */
+typedef struct dep_graph {
+  strmap names;     /* define name -> define index */
+  int self;         /* the define being scanned */
+  int *nwait;       /* by define: how many other defines it still waits for */
+  int **users;      /* by define: the defines that mention it */
+  int *nusers, *capusers;
+  unsigned char *seen; /* by define: already counted for the one being scanned */
+  int *seenlist;
+  int nseen;
+  int mentions_self;
+} dep_graph;
+
+static void dep_add(void *ctx, const char *name, size_t len) {
+  dep_graph *g = ctx;
+  int j = strmap_get(&g->names, name, len);
+  if (j < 0) return;
+  if (j == g->self) {
+    g->mentions_self = 1;
+    return;
+  }
+  if (g->seen[j]) return;
+  g->seen[j] = 1;
+  g->seenlist[g->nseen++] = j;
+  g->nwait[g->self]++;
+  af_grow(&g->users[j], &g->capusers[j], g->nusers[j] + 1, sizeof **g->users);
+  g->users[j][g->nusers[j]++] = g->self;
+}
+
+static void compile_define(const model *m, program *p, int i, diag_list *d, int *bad) {
+  af_err e;
+  int col;
+  if (program_add(p, m->defines[i].name, m->defines[i].expr, VT_ANY, &e, &col) < 0) {
+    char *what = af_sprintf("define '%s'", m->defines[i].name);
+    add_rule_diag(m, m->defines[i].line, what, m->defines[i].expr, &e, d);
+    free(what);
+    *bad = 1;
+  }
+}
+
+/* Compile the defines into p, each after every define it mentions (a
+** topological order: linear in the size of the defines). A define that
+** mentions itself, or is part of a circle, is reported. */
 static int compile_defines(const model *m, program *p, diag_list *d) {
-  int n = m->ndefines, left = n, bad = 0;
-  unsigned char *done = af_calloc((size_t)n + 1, 1);
-  while (left > 0) {
-    int progress = 0;
-    for (int i = 0; i < n; i++) {
-      if (done[i]) continue;
-      int ready = 1;
-      for (int j = 0; j < n && ready; j++)
-        if (j != i && !done[j] && mentions(m->defines[i].expr, m->defines[j].name)) ready = 0;
-      if (!ready) continue;
-      af_err e;
-      int col;
-      if (program_add(p, m->defines[i].name, m->defines[i].expr, VT_ANY, &e, &col) < 0) {
-        char *what = af_sprintf("define '%s'", m->defines[i].name);
-        add_rule_diag(m, m->defines[i].line, what, m->defines[i].expr, &e, d);
-        free(what);
-        bad = 1;
-      }
-      done[i] = 1;
-      left--;
-      progress = 1;
-    }
-    if (!progress) {
-      for (int i = 0; i < n; i++)
-        if (!done[i])
-          diag_add(d, m->file, m->defines[i].line,
-                   "define '%s': defines refer to each other in a circle", m->defines[i].name);
-      bad = 1;
-      break;
+  int n = m->ndefines, bad = 0;
+  size_t sz = (size_t)n + 1;
+  dep_graph g = {0};
+  g.nwait = af_calloc(sz, sizeof *g.nwait);
+  g.users = af_calloc(sz, sizeof *g.users);
+  g.nusers = af_calloc(sz, sizeof *g.nusers);
+  g.capusers = af_calloc(sz, sizeof *g.capusers);
+  g.seen = af_calloc(sz, 1);
+  g.seenlist = af_malloc(sz * sizeof *g.seenlist);
+  unsigned char *self = af_calloc(sz, 1);
+  for (int i = 0; i < n; i++) { /* define names are unique (keys of a Lua table) */
+    int fresh;
+    *strmap_slot(&g.names, m->defines[i].name, strlen(m->defines[i].name), &fresh) = i;
+    assert(fresh);
+    (void)fresh;
+  }
+  for (int i = 0; i < n; i++) {
+    g.self = i;
+    g.mentions_self = 0;
+    g.nseen = 0;
+    each_name(m->defines[i].expr, dep_add, &g);
+    while (g.nseen > 0) g.seen[g.seenlist[--g.nseen]] = 0;
+    self[i] = (unsigned char)g.mentions_self;
+  }
+  /* Kahn: a queue of ready defines, in definition order to start with */
+  int *queue = af_malloc(sz * sizeof *queue), head = 0, tail = 0;
+  for (int i = 0; i < n; i++)
+    if (g.nwait[i] == 0 && !self[i]) queue[tail++] = i;
+  while (head < tail) {
+    int i = queue[head++];
+    compile_define(m, p, i, d, &bad);
+    for (int u = 0; u < g.nusers[i]; u++) {
+      int j = g.users[i][u];
+      if (--g.nwait[j] == 0 && !self[j]) queue[tail++] = j;
     }
   }
-  free(done);
+  for (int i = 0; tail < n && i < n; i++) {
+    if (self[i])
+      diag_add(d, m->file, m->defines[i].line, "define '%s' refers to itself", m->defines[i].name);
+    else if (g.nwait[i] > 0)
+      diag_add(d, m->file, m->defines[i].line,
+               "define '%s': defines refer to each other in a circle", m->defines[i].name);
+  }
+  if (tail < n) bad = 1;
+  for (int i = 0; i < n; i++) free(g.users[i]);
+  free(g.users);
+  free(g.nusers);
+  free(g.capusers);
+  free(g.nwait);
+  free(g.seen);
+  free(g.seenlist);
+  free(self);
+  free(queue);
+  strmap_free(&g.names);
   return bad ? -1 : 0;
 }
 

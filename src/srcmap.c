@@ -10,6 +10,7 @@
 ** unexpected it gives up on that part (no node, line 0) rather than guess.
 */
 #include "srcmap.h"
+#include "strpool.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -45,6 +46,26 @@ typedef struct assign {
   int nd, tok;
 } assign;
 
+/* What `x =` assignments of one name the text holds (for srcmap_assign_*). */
+typedef struct assign_stat {
+  int count, first;               /* any `key =` */
+  int dcount, dfirst;             /* `x.key =` */
+} assign_stat;
+
+/* Indexes built once after parsing, so that every query is a hash lookup
+** instead of a scan: validation asks a few questions per definition, and
+** scans made it quadratic in the size of the file. */
+typedef struct srcmap_index {
+  strmap fields;                  /* (node, key) and (node, position) -> entry */
+  strmap ids;                     /* literal id -> first constructor with it */
+  strmap names;                   /* assigned name -> index in stats */
+  assign_stat *stats;
+  int nstats, capstats;
+  strmap anames;                  /* `name = {` name -> its group in as_start */
+  int *as_start;                  /* by group: start in as_order, n+1 items */
+  int *as_order;                  /* assign indexes grouped by name, in text order */
+} srcmap_index;
+
 struct srcmap {
   token *toks;
   int ntoks, tcap;
@@ -53,6 +74,8 @@ struct srcmap {
   assign *as;
   int nas, acap;
   int top;
+  int top_tok;                    /* `return name`: the name's token, else -1 */
+  srcmap_index ix;
 };
 
 /* Constructors nested deeper than this are skipped, not mapped: a guard for
@@ -406,21 +429,108 @@ static void parse_chunk(srcmap *m) {
     i++;
   }
   m->top = ret_node;
+  m->top_tok = -1;
   if (ret_tok < 0 || ret_node >= 0) return;
   const token *v = &m->toks[ret_tok + 1];
-  if (v->type == T_NAME && block_delta(v) == 0) {
-    entry e = {0};
-    e.ref = af_strndup(v->s, v->len);
-    e.ref_tok = ret_tok + 1;
-    m->top = resolve_ref(m, &e);
-    free(e.ref);
+  if (v->type == T_NAME && block_delta(v) == 0) m->top_tok = ret_tok + 1;
+}
+
+/* `return name`: the constructor assigned to name (after indexing). */
+static void resolve_top(srcmap *m) {
+  if (m->top_tok < 0) return;
+  const token *v = &m->toks[m->top_tok];
+  entry e = {0};
+  e.ref = af_strndup(v->s, v->len);
+  e.ref_tok = m->top_tok;
+  m->top = resolve_ref(m, &e);
+  free(e.ref);
+}
+
+/* ---------------------------------------------------------------- indexes */
+
+/* The key of a constructor's field: its node, a kind byte, then the key
+** text ('k') or the 1-based position ('p'). */
+static size_t field_key(char *buf, size_t cap, int ni, char kind, const char *key, int pos) {
+  size_t klen = kind == 'k' ? strlen(key) : sizeof pos;
+  if (5 + klen > cap) return 0;
+  memcpy(buf, &ni, sizeof ni);
+  buf[4] = kind;
+  memcpy(buf + 5, kind == 'k' ? (const void *)key : (const void *)&pos, klen);
+  return 5 + klen;
+}
+
+static void index_fields(srcmap *m) {
+  srcmap_index *x = &m->ix;
+  int fresh;
+  char buf[512];
+  for (int ni = 0; ni < m->nnodes; ni++) {
+    const snode *n = &m->nodes[ni];
+    for (int j = 0; j < n->n; j++) {
+      const entry *e = &n->v[j];
+      size_t kl = e->key ? field_key(buf, sizeof buf, ni, 'k', e->key, 0)
+                         : e->pos ? field_key(buf, sizeof buf, ni, 'p', NULL, e->pos) : 0;
+      if (kl == 0) continue; /* no key, or one too long to be a field name */
+      int *slot = strmap_slot(&x->fields, buf, kl, &fresh);
+      if (fresh) *slot = j;
+      if (e->key && e->str && strcmp(e->key, "id") == 0) {
+        slot = strmap_slot(&x->ids, e->str, strlen(e->str), &fresh);
+        if (fresh) *slot = ni;
+      }
+    }
   }
+}
+
+static void index_assigns(srcmap *m) {
+  srcmap_index *x = &m->ix;
+  int fresh;
+  for (int i = 0; i < m->ntoks; i++) {
+    const token *t = &m->toks[i];
+    if (t->type != T_NAME || !is_p(t + 1, "=")) continue;
+    int *slot = strmap_slot(&x->names, t->s, t->len, &fresh);
+    if (fresh) {
+      af_grow(&x->stats, &x->capstats, x->nstats + 1, sizeof *x->stats);
+      memset(&x->stats[x->nstats], 0, sizeof *x->stats);
+      *slot = x->nstats++;
+    }
+    assign_stat *st = &x->stats[*slot];
+    if (!st->count++) st->first = t->line;
+    if (i > 0 && is_p(t - 1, ".") && !st->dcount++) st->dfirst = t->line;
+  }
+  /* `name = {` assignments grouped by name (a counting sort keeps text order) */
+  int ngroups = 0;
+  int *group = af_malloc(((size_t)m->nas + 1) * sizeof *group);
+  for (int a = 0; a < m->nas; a++) {
+    int *slot = strmap_slot(&x->anames, m->as[a].name, strlen(m->as[a].name), &fresh);
+    if (fresh) *slot = ngroups++;
+    group[a] = *slot;
+  }
+  x->as_start = af_calloc((size_t)ngroups + 1, sizeof *x->as_start);
+  for (int a = 0; a < m->nas; a++) x->as_start[group[a] + 1]++;
+  for (int k = 0; k < ngroups; k++) x->as_start[k + 1] += x->as_start[k];
+  x->as_order = af_malloc(((size_t)m->nas + 1) * sizeof *x->as_order);
+  int *fill = af_calloc((size_t)ngroups + 1, sizeof *fill);
+  for (int a = 0; a < m->nas; a++) x->as_order[x->as_start[group[a]] + fill[group[a]]++] = a;
+  free(fill);
+  free(group);
+}
+
+static void index_free(srcmap_index *x) {
+  strmap_free(&x->fields);
+  strmap_free(&x->ids);
+  strmap_free(&x->names);
+  strmap_free(&x->anames);
+  free(x->stats);
+  free(x->as_start);
+  free(x->as_order);
 }
 
 srcmap *srcmap_build(const char *text, size_t len) {
   srcmap *m = af_calloc(1, sizeof *m);
   lex_all(m, text, len);
   parse_chunk(m);
+  index_fields(m);
+  index_assigns(m);
+  resolve_top(m);
   return m;
 }
 
@@ -436,6 +546,7 @@ void srcmap_free(srcmap *m) {
     free(m->nodes[i].v);
   }
   for (int i = 0; i < m->nas; i++) free(m->as[i].name);
+  index_free(&m->ix);
   free(m->as);
   free(m->nodes);
   free(m->toks);
@@ -444,24 +555,32 @@ void srcmap_free(srcmap *m) {
 
 /* ---------------------------------------------------------------- queries */
 
-static const entry *find_key(const srcmap *m, int ni, const char *key) {
+/* The first entry of node ni with key (kind 'k') or position pos ('p'). */
+static const entry *find_entry(const srcmap *m, int ni, char kind, const char *key, int pos) {
   if (ni < 0 || ni >= m->nnodes) return NULL;
-  const snode *n = &m->nodes[ni];
-  for (int i = 0; i < n->n; i++)
-    if (n->v[i].key && strcmp(n->v[i].key, key) == 0) return &n->v[i];
-  return NULL;
+  char buf[512];
+  size_t kl = field_key(buf, sizeof buf, ni, kind, key, pos);
+  int j = kl ? strmap_get(&m->ix.fields, buf, kl) : -1;
+  return j >= 0 ? &m->nodes[ni].v[j] : NULL;
+}
+
+static const entry *find_key(const srcmap *m, int ni, const char *key) {
+  return find_entry(m, ni, 'k', key, 0);
 }
 
 /* The constructor a value names: the nearest `name = {` before the use,
-** else the first one after it. */
+** else the first one after it (a binary search in the name's assigns). */
 static int resolve_ref(const srcmap *m, const entry *e) {
-  int best = -1, after = -1;
-  for (int a = 0; a < m->nas; a++) {
-    if (strcmp(m->as[a].name, e->ref) != 0) continue;
-    if (m->as[a].tok < e->ref_tok) best = a;
-    else if (after < 0) after = a;
+  int id = strmap_get(&m->ix.anames, e->ref, strlen(e->ref));
+  if (id < 0) return -1;
+  const int *v = m->ix.as_order + m->ix.as_start[id];
+  int n = m->ix.as_start[id + 1] - m->ix.as_start[id], lo = 0, hi = n;
+  while (lo < hi) { /* first assign at or after the use */
+    int mid = (lo + hi) / 2;
+    if (m->as[v[mid]].tok < e->ref_tok) lo = mid + 1;
+    else hi = mid;
   }
-  if (best < 0) best = after;
+  int best = lo > 0 ? v[lo - 1] : (n > 0 ? v[0] : -1);
   return best >= 0 ? m->as[best].nd : -1;
 }
 
@@ -493,11 +612,9 @@ int srcmap_field_node(const srcmap *m, int ni, const char *key) {
 }
 
 int srcmap_item_node(const srcmap *m, int ni, int index1) {
-  if (ni < 0 || ni >= m->nnodes) return -1;
-  const snode *n = &m->nodes[ni];
-  for (int i = 0; i < n->n; i++)
-    if (n->v[i].pos == index1) return entry_node(m, &n->v[i]);
-  return -1;
+  if (index1 < 1) return -1;
+  const entry *e = find_entry(m, ni, 'p', NULL, index1);
+  return e ? entry_node(m, e) : -1;
 }
 
 int srcmap_node_has_id(const srcmap *m, int ni, const char *id) {
@@ -506,32 +623,22 @@ int srcmap_node_has_id(const srcmap *m, int ni, const char *id) {
 }
 
 int srcmap_find_id(const srcmap *m, const char *id) {
-  for (int n = 0; n < m->nnodes; n++)
-    if (srcmap_node_has_id(m, n, id)) return n;
-  return -1;
+  return strmap_get(&m->ix.ids, id, strlen(id));
 }
 
-static int assign_scan(const srcmap *m, const char *key, int dotted, int *first) {
-  int count = 0;
-  *first = 0;
-  for (int i = 0; i < m->ntoks; i++) {
-    const token *t = &m->toks[i];
-    if (!tok_is(t, T_NAME, key) || !is_p(t + 1, "=")) continue;
-    if (dotted && (i == 0 || !is_p(t - 1, "."))) continue;
-    if (!count++) *first = t->line;
-  }
-  return count;
+static const assign_stat *assign_of(const srcmap *m, const char *key) {
+  int i = strmap_get(&m->ix.names, key, strlen(key));
+  return i >= 0 ? &m->ix.stats[i] : NULL;
 }
 
 int srcmap_assign_count(const srcmap *m, const char *key, int dotted) {
-  int first;
-  return assign_scan(m, key, dotted, &first);
+  const assign_stat *st = assign_of(m, key);
+  return !st ? 0 : dotted ? st->dcount : st->count;
 }
 
 int srcmap_assign_line(const srcmap *m, const char *key, int dotted) {
-  int first;
-  assign_scan(m, key, dotted, &first);
-  return first;
+  const assign_stat *st = assign_of(m, key);
+  return !st ? 0 : dotted ? st->dfirst : st->first;
 }
 
 int srcmap_call_line(const srcmap *m, const char *fname) {

@@ -1,6 +1,6 @@
 /*
 ** strpool.c: interned text values (open-addressing hash of ids into a
-** growing array of strings).
+** growing array of strings), and strmap, text -> int on a pool.
 */
 #include "strpool.h"
 #include "util.h"
@@ -87,3 +87,31 @@ size_t strpool_len(const strpool *p, int32_t id) {
 }
 
 int32_t strpool_count(const strpool *p) { return p->n; }
+
+/* ---- strmap ---- */
+
+int *strmap_slot(strmap *m, const char *s, size_t len, int *fresh) {
+  if (!m->pool) m->pool = strpool_new();
+  int32_t before = strpool_count(m->pool);
+  int32_t id = strpool_intern(m->pool, s, len);
+  int created = id == before;
+  if (created) {
+    af_grow(&m->val, &m->cap, id + 1, sizeof *m->val);
+    m->val[id] = -1;
+  }
+  if (fresh) *fresh = created;
+  return &m->val[id];
+}
+
+int strmap_get(const strmap *m, const char *s, size_t len) {
+  int32_t id = m->pool ? strpool_find(m->pool, s, len) : -1;
+  return id >= 0 ? m->val[id] : -1;
+}
+
+void strmap_free(strmap *m) {
+  strpool_free(m->pool);
+  free(m->val);
+  m->pool = NULL;
+  m->val = NULL;
+  m->cap = 0;
+}
