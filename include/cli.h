@@ -28,12 +28,15 @@ typedef struct cli_opts {
   int json, help;
   long long families, seed;
   int shuffled, no_index;
+  int strict;                  /* check: warnings count as errors */
 } cli_opts;
 
 /* Parse argv[from..] into o; on a usage error prints it and returns -1. */
 int cli_parse(int argc, char **argv, int from, const char *cmd, cli_opts *o);
 /* Load a methodology, printing its errors; NULL on failure. */
 model *cli_load_method(const char *path);
+/* The same without printing: the errors are appended to d. */
+model *cli_load_method_diags(const char *path, diag_list *d);
 /* Print diagnostics as FILE:LINE: message on stderr. */
 void cli_print_diags(diag_list *d);
 void cli_usage(FILE *f, const char *cmd);

@@ -26,10 +26,12 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-  {"check", cmd_check, "check METHOD.lua [--db DATA.db] [--json]",
+  {"check", cmd_check, "check METHOD.lua [--db DATA.db] [--json] [--strict]",
    "Load and validate a methodology. With --db, also check its tables, columns and\n"
    "rule types against the database schema. Prints FILE:LINE: message per error\n"
-   "and exits 1 when there is any."},
+   "and exits 1 when there is any. Warnings (FILE:LINE: warning: ...) flag what is\n"
+   "legal but probably a mistake; --strict counts them as errors. --json always\n"
+   "prints one JSON document: ok, errors and warnings as {file, line, message}."},
   {"score", cmd_score, "score --db DATA.db --method METHOD.lua [--out RESULTS.db] [--json]",
    "Score every unit of DATA.db and print the measure. With --out, record the run\n"
    "(methodology sources, data fingerprint, summary, one row per unit) in RESULTS.db\n"
@@ -120,6 +122,7 @@ int cli_parse(int argc, char **argv, int from, const char *cmd, cli_opts *o) {
     else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) o->help = 1;
     else if (strcmp(a, "--shuffled") == 0) o->shuffled = 1;
     else if (strcmp(a, "--no-index") == 0) o->no_index = 1;
+    else if (strcmp(a, "--strict") == 0) o->strict = 1;
     else if (strcmp(a, "--db") == 0) slot = &o->db;
     else if (strcmp(a, "--out") == 0) slot = &o->out;
     else if (strcmp(a, "--changes") == 0) slot = &o->changes;
@@ -164,7 +167,7 @@ static void search_path(const char **dirs, int *n, char *buf, size_t cap) {
   }
 }
 
-model *cli_load_method(const char *path) {
+model *cli_load_method_diags(const char *path, diag_list *d) {
   const char *dirs[8];
   char buf[4096];
   method_opts mo;
@@ -172,13 +175,17 @@ model *cli_load_method(const char *path) {
   search_path(dirs, &mo.nsearch, buf, sizeof buf);
   mo.search_path = dirs;
   model *m = NULL;
+  if (method_load(path, &mo, &m, d) < 0) return NULL;
+  return m;
+}
+
+model *cli_load_method(const char *path) {
   diag_list d = {0};
-  if (method_load(path, &mo, &m, &d) < 0) {
+  model *m = cli_load_method_diags(path, &d);
+  if (!m) {
     diag_sort(&d);
     cli_print_diags(&d);
     if (d.n == 0) fprintf(stderr, "%s: could not be loaded\n", path);
-    diag_free(&d);
-    return NULL;
   }
   diag_free(&d);
   return m;
@@ -207,101 +214,6 @@ void cli_progress(long long done, long long total, double started) {
     fprintf(stderr, "\r%lld units, %.0f units/s   ", done, rate);
   }
   if (done >= total) fprintf(stderr, "\n");
-}
-
-/* ---- check ---- */
-
-/* The tables and columns a run would read, for tools (bench/, scripts). */
-static void print_plan_json(const run *rn, const model *m) {
-  json j = {0};
-  json_obj(&j);
-  json_kv_bool(&j, "ok", 1);
-  json_kv_str(&j, "name", m->name);
-  json_kv_str(&j, "scoring", m->scoring == SCORING_AF ? "af" : "points");
-  json_kv_str(&j, "unit_table", rn->plan.unit_table);
-  json_kv_str(&j, "unit_id", rn->plan.unit_id);
-  json_key(&j, "unit_columns");
-  json_arr(&j);
-  for (int i = 0; i < rn->plan.nunit_cols; i++) {
-    int seen = 0;
-    for (int k = 0; k < i; k++) seen |= strcmp(rn->plan.unit_cols[k], rn->plan.unit_cols[i]) == 0;
-    if (!seen) json_str(&j, rn->plan.unit_cols[i]);
-  }
-  json_arr_end(&j);
-  json_kv_str(&j, "member_table", rn->plan.member_table);
-  json_kv_str(&j, "member_unit", rn->plan.member_unit);
-  json_key(&j, "member_columns");
-  json_arr(&j);
-  for (int i = 0; i < rn->plan.nmember_cols; i++) json_str(&j, rn->plan.member_cols[i]);
-  json_arr_end(&j);
-  json_obj_end(&j);
-  printf("%s\n", j.out.s);
-  sb_free(&j.out);
-}
-
-static void print_check_ok(const char *file, const model *m, const rules *r, const char *db) {
-  printf("%s: ok: %s, version %s, %s scoring, %d indicators in %d %s, %d bands%s%s\n", file,
-         m->name, m->version, m->scoring == SCORING_AF ? "AF" : "points", m->ninds, m->ndims,
-         m->scoring == SCORING_AF ? "dimensions" : "areas", m->nbands, db ? ", matches " : "",
-         db ? db : "");
-  if (!r->exact)
-    printf("note: some amounts or bounds are not simple fractions; scores are compared "
-           "in floating point with a 1e-9 relative tolerance\n");
-}
-
-int cmd_check(cli_opts *o) {
-  if (o->npos != 1) {
-    usage_error("check", "needs exactly one methodology file%s", "");
-    return 2;
-  }
-  model *m = cli_load_method(o->pos[0]);
-  if (!m) return 1;
-  diag_list d = {0};
-  af_err e = {{0}};
-  int rc = 0;
-  if (o->db) {
-    /* Against the schema: the same compilation a run does. */
-    run rn;
-    const model *ms[1] = {m};
-    if (run_open(&rn, o->db, ms, 1, &d, &e) < 0) {
-      diag_sort(&d);
-      cli_print_diags(&d);
-      if (d.n == 0) fprintf(stderr, "afscore: %s\n", e.msg);
-      rc = 1;
-    } else if (o->json) {
-      print_plan_json(&rn, m);
-    } else {
-      print_check_ok(o->pos[0], m, rn.rules[0], o->db);
-    }
-    run_close(&rn);
-  } else {
-    strpool *pool = strpool_new();
-    rules *r = NULL;
-    if (rules_compile(m, NULL, pool, &r, &d) < 0) {
-      diag_sort(&d);
-      cli_print_diags(&d);
-      rc = 1;
-    } else if (o->json) {
-      json j = {0};
-      json_obj(&j);
-      json_kv_bool(&j, "ok", 1);
-      json_kv_str(&j, "name", m->name);
-      json_kv_str(&j, "version", m->version);
-      json_kv_str(&j, "scoring", m->scoring == SCORING_AF ? "af" : "points");
-      json_kv_int(&j, "indicators", m->ninds);
-      json_kv_bool(&j, "exact", r->exact);
-      json_obj_end(&j);
-      printf("%s\n", j.out.s);
-      sb_free(&j.out);
-    } else {
-      print_check_ok(o->pos[0], m, r, NULL);
-    }
-    rules_free(r);
-    strpool_free(pool);
-  }
-  diag_free(&d);
-  model_free(m);
-  return rc;
 }
 
 /* ---- score ---- */

@@ -1,7 +1,7 @@
 /*
 ** test_e2e_policy.c: the policy expert's commands end to end through the real
-** afscore binary: describe (text, markdown, JSON) and diff on small
-** methodologies written here. Expected weights are worked out by hand in the
+** afscore binary: describe (text, markdown, JSON), diff, and check's
+** warnings, --strict and --json, on small methodologies written here. Expected weights are worked out by hand in the
 ** comments beside each assertion (the default share of a dimension's weight).
 */
 #include <setjmp.h>
@@ -189,11 +189,129 @@ static void test_describe_usage(void **state) {
   h_result_free(&r);
 }
 
+
+/* A variant with three of the issue's mistakes, each on its own line: a
+** misspelt param (the base has 'pm'), a lower-case category and the base's
+** name and version kept. */
+static const char *SLIPS =
+    "local m = import('tiny')\n"
+    "m.params.pn = 90\n"
+    "m.measures[1].eligible = \"category in ('c', 'B')\"\n"
+    "return m\n";
+
+static void test_check_warnings(void **state) {
+  (void)state;
+  setenv("AFSCORE_PATH", h_path(""), 1);
+  const char *slips = h_path("slips.lua");
+  h_write(slips, SLIPS);
+  const char *args[] = {"check", slips, NULL};
+  h_result r = run_ok(args, 0);
+  char want[4096];
+  snprintf(want, sizeof want,
+           "%s:1: warning: this variant keeps the name and version of 'tiny' (Tiny, version 1): "
+           "its runs cannot be told apart from the base's; set m.version\n"
+           "%s:2: warning: param 'pn' is set here but the imported 'tiny' has no such param and "
+           "no rule uses it: it changes nothing (did you mean 'pm'?)\n"
+           "%s:3: warning: measure 'visit': 'c' is not a category (the categories are A, B, C; "
+           "did you mean 'C'?): this part of the rule matches nobody\n",
+           slips, slips, slips);
+  assert_string_equal(r.err, want);
+  expect_has(r.out, ": ok: Tiny");
+  h_result_free(&r);
+  const char *strict[] = {"check", slips, "--strict", NULL};
+  r = run_ok(strict, 1);
+  expect_has(r.err, "slips.lua: 3 warnings, counted as errors (--strict)\n");
+  h_result_free(&r);
+  /* The base itself is clean. */
+  const char *clean[] = {"check", TINYP, "--strict", NULL};
+  r = run_ok(clean, 0);
+  assert_string_equal(r.err, "");
+  h_result_free(&r);
+}
+
+/* Points 40 or 620, and -50 or 0: totals -10, 40, 570, 620. With bands at
+** 0, 100 and 600 only the band [100, 600) holds 570 ... and [0, 100) holds
+** 40; a band from 700 holds nothing, nor does [-200, -100). */
+static const char *UNREACHABLE =
+    "return {\n"
+    "  name = 'U', version = '1', scoring = 'points',\n"
+    "  unit = { table = 'families', id = 'family_id', weight = 'w' },\n"
+    "  params = { spare = 1 },\n"
+    "  define = { unused_def = 'income * 2' },\n"
+    "  dimensions = { { id = 'all', indicators = {\n"
+    "    { id = 'income', points = { { when = 'income < 1', points = 40 }, { points = 620 } } },\n"
+    "    { id = 'cars', when = 'cars > 0', points = -50 } } } },\n"
+    "  bands = { { id = 'E', from = -math.huge },\n"
+    "            { id = 'D', from = -200 },\n"
+    "            { id = 'C', from = -100 },\n"
+    "            { id = 'B', from = 100 },\n"
+    "            { id = 'A', from = 700 } },\n"
+    "  measures = { { id = 'm1', eligible = \"category = 'E'\", notice = { ru = 'a', kk = 'b' } },\n"
+    "               { id = 'm2', eligible = \"category = 'D'\", notice = { ru = 'c' } } },\n"
+    "}\n";
+
+static void test_check_warnings_points_and_schema(void **state) {
+  (void)state;
+  const char *path = h_path("unreach.lua");
+  h_write(path, UNREACHABLE);
+  const char *db = h_path("unreach.db");
+  unlink(db);
+  h_sql(db, "CREATE TABLE families (family_id TEXT, income REAL, cars INTEGER, w TEXT);"
+            "INSERT INTO families VALUES ('f1', 0.5, 1, '1.5');");
+  const char *args[] = {"check", path, "--db", db, "--json", NULL};
+  h_result r = run_ok(args, 0);
+  expect_has(r.out, "\"ok\": true");
+  expect_has(r.out, "\"errors\": []");
+  /* -10 is in [-100, 100): C holds -10 and 40; B holds 570 and 620. */
+  const char *want[] = {
+      "\"line\": 3,\n      \"message\": \"the sampling weight 'w' is a text column",
+      "\"line\": 4,\n      \"message\": \"param 'spare' is never used\"",
+      "\"line\": 5,\n      \"message\": \"define 'unused_def' is never used\"",
+      "\"line\": 9,\n      \"message\": \"category 'E' can never be given",
+      "\"line\": 10,\n      \"message\": \"category 'D' can never be given",
+      "\"line\": 13,\n      \"message\": \"category 'A' can never be given",
+      "\"line\": 15,\n      \"message\": \"measure 'm2' has no notice in 'kk' (measure 'm1' has one)",
+  };
+  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) expect_has(r.out, want[i]);
+  assert_false(h_has(r.out, "category 'C' can never"));
+  assert_false(h_has(r.out, "category 'B' can never"));
+  h_result_free(&r);
+}
+
+static void test_check_json_always(void **state) {
+  (void)state;
+  const char *bad = h_path("broken.lua");
+  h_write(bad, "return {\n  name = 'x',\n  k = ,\n}\n");
+  const char *args[] = {"check", bad, "--json", NULL};
+  h_result r = run_ok(args, 1);
+  char want[2048];
+  snprintf(want, sizeof want,
+           "{\n  \"ok\": false,\n  \"file\": \"%s\",\n  \"errors\": [\n    {\n"
+           "      \"file\": \"%s\",\n      \"line\": 3,\n", bad, bad);
+  expect_has(r.out, want);
+  expect_has(r.out, "\"warnings\": []");
+  assert_string_equal(r.err, "");
+  h_result_free(&r);
+  /* A schema error is an error with its line too. */
+  const char *db = h_path("nocol.db");
+  unlink(db);
+  h_sql(db, "CREATE TABLE families (family_id TEXT, region INTEGER);"
+            "CREATE TABLE persons (family_id TEXT, income REAL, disability_group INTEGER);");
+  const char *sch[] = {"check", TINYP, "--db", db, "--json", NULL};
+  r = run_ok(sch, 1);
+  expect_has(r.out, "\"ok\": false");
+  expect_has(r.out, "\"line\": 11,\n      \"message\": \"indicator 'no_clinic': rule "
+                    "\\\"any(clinic_attached = 0)\\\": unknown column 'clinic_attached'");
+  h_result_free(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_describe_text),   cmocka_unit_test(test_describe_markdown_json),
       cmocka_unit_test(test_describe_points), cmocka_unit_test(test_diff),
-      cmocka_unit_test(test_describe_usage),
+      cmocka_unit_test(test_describe_usage),  cmocka_unit_test(test_check_warnings),
+      cmocka_unit_test(test_check_warnings_points_and_schema),
+      cmocka_unit_test(test_check_json_always),
   };
   return cmocka_run_group_tests_name("e2e_policy", tests, setup, NULL);
 }

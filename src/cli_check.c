@@ -1,0 +1,149 @@
+/*
+** cli_check.c: the command check: load and validate a methodology (with
+** --db, against the schema too), then look for what is legal but probably a
+** mistake (lint.h). Errors and warnings print as FILE:LINE: message; --json
+** always prints one JSON document, errors and warnings as {file, line,
+** message}; --strict counts warnings as errors.
+*/
+#include "cli.h"
+
+#include <string.h>
+
+#include "json.h"
+#include "lint.h"
+#include "method.h"
+#include "rules.h"
+
+/* Facts about a methodology that loaded and compiled: kept in the JSON for
+** tools (bench/ reads the tables and columns a run would read). */
+static void check_json_facts(json *j, const model *m, const rules *r, const run *rn) {
+  json_kv_str(j, "name", m->name);
+  json_kv_str(j, "version", m->version);
+  json_kv_str(j, "scoring", m->scoring == SCORING_AF ? "af" : "points");
+  json_kv_int(j, "indicators", m->ninds);
+  json_kv_bool(j, "exact", r->exact);
+  if (!rn) return;
+  json_kv_str(j, "unit_table", rn->plan.unit_table);
+  json_kv_str(j, "unit_id", rn->plan.unit_id);
+  json_key(j, "unit_columns");
+  json_arr(j);
+  for (int i = 0; i < rn->plan.nunit_cols; i++) {
+    int seen = 0;
+    for (int k = 0; k < i; k++) seen |= strcmp(rn->plan.unit_cols[k], rn->plan.unit_cols[i]) == 0;
+    if (!seen) json_str(j, rn->plan.unit_cols[i]);
+  }
+  json_arr_end(j);
+  json_kv_str(j, "member_table", rn->plan.member_table);
+  json_kv_str(j, "member_unit", rn->plan.member_unit);
+  json_key(j, "member_columns");
+  json_arr(j);
+  for (int i = 0; i < rn->plan.nmember_cols; i++) json_str(j, rn->plan.member_cols[i]);
+  json_arr_end(j);
+}
+
+static void check_json_diags(json *j, const char *key, const diag_list *d) {
+  json_key(j, key);
+  json_arr(j);
+  for (int i = 0; i < d->n; i++) {
+    json_obj(j);
+    json_kv_str(j, "file", d->v[i].file);
+    if (d->v[i].line > 0) json_kv_int(j, "line", d->v[i].line);
+    else json_kv_null(j, "line");
+    json_kv_str(j, "message", d->v[i].msg);
+    json_obj_end(j);
+  }
+  json_arr_end(j);
+}
+
+static void check_print_warnings(const diag_list *w) {
+  for (int i = 0; i < w->n; i++) {
+    if (w->v[i].line > 0) fprintf(stderr, "%s:%d: warning: %s\n", w->v[i].file, w->v[i].line, w->v[i].msg);
+    else fprintf(stderr, "%s: warning: %s\n", w->v[i].file, w->v[i].msg);
+  }
+}
+
+static void check_print_ok(const char *file, const model *m, const rules *r, const char *db) {
+  printf("%s: ok: %s, version %s, %s scoring, %d indicators in %d %s, %d bands%s%s\n", file,
+         m->name, m->version, m->scoring == SCORING_AF ? "AF" : "points", m->ninds, m->ndims,
+         m->scoring == SCORING_AF ? "dimensions" : "areas", m->nbands, db ? ", matches " : "",
+         db ? db : "");
+  if (!r->exact)
+    printf("note: some amounts or bounds are not simple fractions; scores are compared "
+           "in floating point with a 1e-9 relative tolerance\n");
+}
+
+/* What check found, and what it compiled (both NULL when loading failed). */
+typedef struct check_result {
+  model *m;
+  run rn;
+  int have_run;
+  strpool *pool;
+  rules *r;                /* without --db; with it, rn.rules[0] */
+  diag_list errs, warns;
+} check_result;
+
+static void check_compile(check_result *c, const char *path, const char *db) {
+  c->m = cli_load_method_diags(path, &c->errs);
+  if (!c->m) return;
+  af_err e = {{0}};
+  const model *ms[1] = {c->m};
+  if (db) {
+    c->have_run = 1;
+    if (run_open(&c->rn, db, ms, 1, &c->errs, &e) < 0) {
+      if (c->errs.n == 0) diag_add(&c->errs, db, 0, "%s", e.msg);
+      return;
+    }
+    c->r = c->rn.rules[0];
+  } else {
+    c->pool = strpool_new();
+    if (rules_compile(c->m, NULL, c->pool, &c->r, &c->errs) < 0) c->r = NULL;
+  }
+  if (c->r) lint_model(c->m, c->r, &c->warns);
+}
+
+static void check_free(check_result *c) {
+  if (c->have_run) run_close(&c->rn);
+  else rules_free(c->r);
+  strpool_free(c->pool);
+  model_free(c->m);
+  diag_free(&c->errs);
+  diag_free(&c->warns);
+}
+
+int cmd_check(cli_opts *o) {
+  if (o->npos != 1) {
+    fprintf(stderr, "afscore check: needs exactly one methodology file\n");
+    cli_usage(stderr, "check");
+    return 2;
+  }
+  check_result c;
+  memset(&c, 0, sizeof c);
+  check_compile(&c, o->pos[0], o->db);
+  diag_sort(&c.errs);
+  diag_sort(&c.warns);
+  int ok = c.r && c.errs.n == 0 && !(o->strict && c.warns.n);
+  if (o->json) {
+    json j = {0};
+    json_obj(&j);
+    json_kv_bool(&j, "ok", ok);
+    json_kv_str(&j, "file", o->pos[0]);
+    if (c.r) check_json_facts(&j, c.m, c.r, c.have_run ? &c.rn : NULL);
+    check_json_diags(&j, "errors", &c.errs);
+    check_json_diags(&j, "warnings", &c.warns);
+    json_kv_bool(&j, "strict", o->strict);
+    json_obj_end(&j);
+    printf("%s\n", j.out.s);
+    sb_free(&j.out);
+  } else {
+    cli_print_diags(&c.errs);
+    if (c.errs.n == 0 && !c.r) fprintf(stderr, "%s: could not be loaded\n", o->pos[0]);
+    check_print_warnings(&c.warns);
+    if (c.r && c.errs.n == 0) {
+      if (ok) check_print_ok(o->pos[0], c.m, c.r, o->db);
+      else fprintf(stderr, "%s: %d warning%s, counted as errors (--strict)\n", o->pos[0],
+                   c.warns.n, c.warns.n == 1 ? "" : "s");
+    }
+  }
+  check_free(&c);
+  return ok ? 0 : 1;
+}
