@@ -73,7 +73,7 @@ clean:
 	rm -rf build
 
 # ---- fuzzing (libFuzzer; needs clang and libclang-rt-dev) ----
-# `make fuzz` builds fuzz/fuzz_expr.c and fuzz/fuzz_method.c with
+# `make fuzz` builds fuzz/fuzz_T.c for each T of FUZZ_TARGETS with
 # -fsanitize=fuzzer,address,undefined and runs each for FUZZ_SECONDS,
 # starting from the committed seed corpus (fuzz/corpus/*; new inputs go to
 # build/fuzz/corpus/*). A crash leaves its input in build/fuzz/; keep it in
@@ -85,7 +85,7 @@ FUZZ_B       := build/fuzz
 FUZZ_FLAGS   := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS   = $(CSTD) -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -O1 -g -Iinclude $(PKGCFLAGS)
 FUZZ_OBJS    := $(patsubst src/%.c,$(FUZZ_B)/obj/%.o,$(filter-out src/main.c,$(SRCS)))
-FUZZ_TARGETS := expr method
+FUZZ_TARGETS := expr method csv
 # The loader's fuzzer also starts from the shipped methodologies and fixtures.
 FUZZ_METHOD_SEEDS := methodology tests/fixtures/methods
 

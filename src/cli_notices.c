@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv.h"
 #include "report.h"
 #include "run.h"
 #include "store.h"
@@ -43,15 +44,6 @@ static const char *notice_text(const model_measure *x, const char *lang) {
   for (int i = 0; i < x->nnotices; i++)
     if (strcmp(x->notices[i].lang, lang) == 0) return x->notices[i].text;
   return NULL;
-}
-
-static void csv_field(FILE *f, const char *s) {
-  fputc('"', f);
-  for (; *s; s++) {
-    if (*s == '"') fputc('"', f);
-    fputc(*s, f);
-  }
-  fputc('"', f);
 }
 
 int cmd_notices(cli_opts *o) {
@@ -92,8 +84,10 @@ int cmd_notices(cli_opts *o) {
   sb_free(&langs);
   int as_json = strcmp(format, "json") == 0;
   json j = {0};
+  csv_out csv;
+  csv_init(&csv, stdout);
   if (as_json) json_arr(&j);
-  else printf("unit,measure,lang,text\n");
+  else csv_record(&csv, (const char *const[]){"unit", "measure", "lang", "text", NULL});
   const char *unit, *cat;
   double score;
   int poor, got;
@@ -113,10 +107,11 @@ int cmd_notices(cli_opts *o) {
         json_kv_str(&j, "text", text.s ? text.s : "");
         json_obj_end(&j);
       } else {
-        csv_field(stdout, unit);
-        printf(",%s,%s,", m->measures[k].id, tpl ? lang : "");
-        csv_field(stdout, text.s ? text.s : "");
-        putchar('\n');
+        csv_text(&csv, unit);
+        csv_field(&csv, m->measures[k].id);
+        csv_field(&csv, tpl ? lang : "");
+        csv_text(&csv, text.s);
+        csv_end(&csv);
       }
     }
   }

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv.h"
+
 /* Rank of band b from best (0): AF bands ascend from the best category,
 ** points bands ascend towards it. */
 static int band_rank(const model *m, int b) {
@@ -107,6 +109,8 @@ static int flipped(const compare *c, int u, int i) {
   return scorer_amount(sb, u, i) != scorer_amount(sv, u, j);
 }
 
+/* The unit's row of the --changes CSV; the flipped indicators are one field,
+** separated by ';'. */
 static void write_change(const compare *c, int u, const char *id, const char *from,
                          const char *to) {
   const scorer *sb = c->rn->scorers[c->base], *sv = c->rn->scorers[c->var];
@@ -114,21 +118,28 @@ static void write_change(const compare *c, int u, const char *id, const char *fr
   char s1[32], s2[32];
   json_fmt_double(sb->score[u], s1);
   json_fmt_double(sv->score[u], s2);
-  if (c->label) fprintf(c->changes, "\"%s\",", c->label);
-  fprintf(c->changes, "\"%s\",%s,%s,%s,%s,\"", id, from, to, isnan(sb->score[u]) ? "" : s1,
-          isnan(sv->score[u]) ? "" : s2);
-  int first = 1;
+  csv_out csv;
+  csv_init(&csv, c->changes);
+  if (c->label) csv_text(&csv, c->label);
+  csv_text(&csv, id);
+  csv_field(&csv, from);
+  csv_field(&csv, to);
+  csv_field(&csv, isnan(sb->score[u]) ? "" : s1);
+  csv_field(&csv, isnan(sv->score[u]) ? "" : s2);
+  strbuf flips = {0};
   for (int i = 0; i < mb->ninds; i++)
-    if (flipped(c, u, i)) {
-      fprintf(c->changes, "%s%s", first ? "" : ";", mb->inds[i].id);
-      first = 0;
-    }
-  fprintf(c->changes, "\"\n");
+    if (flipped(c, u, i)) sb_printf(&flips, "%s%s", flips.len ? ";" : "", mb->inds[i].id);
+  csv_text(&csv, flips.s);
+  csv_end(&csv);
+  sb_free(&flips);
 }
 
 void compare_changes_header(FILE *f, int labelled) {
-  fprintf(f, "%sunit,", labelled ? "variant," : "");
-  fprintf(f, "old_category,new_category,old_score,new_score,flipped_indicators\n");
+  csv_out csv;
+  csv_init(&csv, f);
+  if (labelled) csv_field(&csv, "variant");
+  csv_record(&csv, (const char *const[]){"unit", "old_category", "new_category", "old_score",
+                                         "new_score", "flipped_indicators", NULL});
 }
 
 int compare_batch(compare *c, const batch *b, const char *const *ids, af_err *e) {

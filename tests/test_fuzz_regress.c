@@ -1,6 +1,6 @@
 /*
 ** test_fuzz_regress.c: replays every saved fuzz input (the files in
-** fuzz/corpus/expr and fuzz/corpus/method: the seeds and each input that
+** fuzz/corpus/expr, fuzz/corpus/method and fuzz/corpus/csv: the seeds and each input that
 ** once crashed a fuzzer) through the same entry points the libFuzzer targets use, in the
 ** normal and the ASan+UBSan build. An input that crashes, trips a sanitizer
 ** or breaks an invariant of the targets (they abort) fails the test. The
@@ -22,6 +22,7 @@
 #define FUZZ_NO_MAIN
 #include "../fuzz/fuzz_expr.c"
 #include "../fuzz/fuzz_method.c"
+#include "../fuzz/fuzz_csv.c"
 
 /* Feed every file of AFSCORE_ROOT/dir to fn; returns how many. */
 static int replay_dir(const char *dir, int (*fn)(const uint8_t *, size_t)) {
@@ -63,6 +64,11 @@ static void test_method_corpus(void **state) {
   assert_true(replay_dir("tests/fixtures/methods", fuzz_method_one) >= 10);
 }
 
+static void test_csv_corpus(void **state) {
+  (void)state;
+  assert_true(replay_dir("fuzz/corpus/csv", fuzz_csv_one) >= 3);
+}
+
 /* The entry points take any bytes: empty input, a lone mode byte, NUL bytes
 ** inside, no final newline. */
 static void test_edge_inputs(void **state) {
@@ -71,6 +77,8 @@ static void test_edge_inputs(void **state) {
   fuzz_expr_one((const uint8_t *)"", 0);
   fuzz_expr_one((const uint8_t *)"\x08", 1);
   fuzz_expr_one(nul, sizeof nul);
+  fuzz_csv_one((const uint8_t *)"", 0);
+  fuzz_csv_one((const uint8_t *)"\x03", 1);
   fuzz_method_one((const uint8_t *)"", 0);
   fuzz_method_one(nul, sizeof nul);
   fuzz_method_one((const uint8_t *)"\n--@@\n", 6);
@@ -81,6 +89,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_expr_corpus),
       cmocka_unit_test(test_method_corpus),
+      cmocka_unit_test(test_csv_corpus),
       cmocka_unit_test(test_edge_inputs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
