@@ -41,6 +41,80 @@ static void set_pragmas(sqlite3 *db) {
                    "PRAGMA temp_store=FILE;", NULL, NULL, NULL);
 }
 
+/* The first read of the schema: the open is lazy, this finds out what the
+** file is. Returns SQLite's extended result code. */
+static int src_probe(sqlite3 *db) {
+  int rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+  return rc == SQLITE_OK ? rc : sqlite3_extended_errcode(db);
+}
+
+/* Does path's rollback journal still hold a transaction? A live journal
+** begins with SQLite's journal magic; a committed one is deleted, truncated
+** or zeroed. A journal that exists but cannot be read counts as holding one:
+** nothing can be known about the file then. */
+static int src_hot_journal(const char *path) {
+  static const unsigned char magic[8] = {0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7};
+  char *jp = af_sprintf("%s-journal", path);
+  FILE *f = fopen(jp, "rb");
+  int gone = !f && errno == ENOENT;
+  free(jp);
+  if (!f) return !gone;
+  unsigned char head[8];
+  int hot = fread(head, 1, sizeof head, f) == sizeof head && memcmp(head, magic, 8) == 0;
+  fclose(f);
+  return hot;
+}
+
+static int src_hot_journal_error(const char *path, af_err *e) {
+  return af_fail(e, "%s: a writer crashed in the middle of a transaction (%s-journal is a hot "
+                 "journal), so the file holds a half-written state; roll the transaction back "
+                 "by reading the file once with sqlite3 where it can be written (sqlite3 %s "
+                 "'PRAGMA integrity_check'), then try again", path, path, path);
+}
+
+/* Is there a -wal file with frames in it? They may be committed transactions
+** that are not in the database file yet. */
+static int src_wal_pending(const char *path) {
+  char *wp = af_sprintf("%s-wal", path);
+  struct stat sb;
+  int pending = stat(wp, &sb) == 0 ? sb.st_size > 0 : errno != ENOENT;
+  free(wp);
+  return pending;
+}
+
+/* "file:PATH?immutable=1", PATH escaped as a URI path (%, ? and #). */
+static char *src_immutable_uri(const char *path) {
+  strbuf b = {0};
+  sb_puts(&b, "file:");
+  for (const char *p = path; *p; p++) {
+    if (*p == '%' || *p == '?' || *p == '#') sb_printf(&b, "%%%02x", (unsigned char)*p);
+    else sb_putc(&b, *p);
+  }
+  sb_puts(&b, "?immutable=1");
+  return sb_take(&b);
+}
+
+/* The file cannot be read through SQLite's locks: it is in WAL mode on
+** read-only storage (SQLite cannot create the -shm file it reads through).
+** Read it as immutable (no locks, no shared memory), which is right only
+** when the database file alone holds the committed state: there is no hot
+** journal and no -wal with frames in it. Otherwise refuse (-1, e filled):
+** never read a stale or half-written state. Else SQLite's result code. */
+static int src_open_immutable(const char *path, sqlite3 **db, af_err *e) {
+  if (src_hot_journal(path)) return src_hot_journal_error(path, e);
+  if (src_wal_pending(path))
+    return af_fail(e, "%s: transactions in %s-wal cannot be read here: SQLite needs to create "
+                   "%s-shm to read them, and the directory cannot be written; checkpoint the "
+                   "database where it can be written (sqlite3 %s "
+                   "'PRAGMA wal_checkpoint(TRUNCATE)'), or copy it with its -wal file to a "
+                   "writable directory", path, path, path, path);
+  char *uri = src_immutable_uri(path);
+  int rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
+                           NULL);
+  free(uri);
+  return rc == SQLITE_OK ? src_probe(*db) : rc;
+}
+
 int source_open(const char *path, source **out, af_err *e) {
   struct stat sb;
   *out = NULL;
@@ -57,26 +131,24 @@ int source_open(const char *path, source **out, af_err *e) {
     sqlite3_close(db);
     return -1;
   }
-  /* The open is lazy: the first read of the schema finds out what the file is. */
-  rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+  rc = src_probe(db);
+  /* A read-only connection cannot roll a hot journal back: SQLite says so
+  ** with SQLITE_READONLY_ROLLBACK (sqlite3 -readonly refuses the file too). */
+  if (rc == SQLITE_READONLY_ROLLBACK) {
+    sqlite3_close(db);
+    return src_hot_journal_error(path, e);
+  }
   if ((rc & 0xff) == SQLITE_READONLY || (rc & 0xff) == SQLITE_CANTOPEN) {
-    /* A WAL database on read-only storage: SQLite cannot create the -shm
-    ** file it reads through. Read it as immutable instead (no locks, no
-    ** shared memory); nothing can be writing to read-only storage anyway. */
     sqlite3_close(db);
     db = NULL;
-    char *uri = sqlite3_mprintf("file:%s?immutable=1", path);
-    rc = sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
-                         NULL);
-    sqlite3_free(uri);
-    if (rc == SQLITE_OK)
-      rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+    rc = src_open_immutable(path, &db, e);
+    if (rc < 0) return -1;
   }
   if (rc != SQLITE_OK) {
-    if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)
+    if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT)
       af_fail(e, "%s: not a SQLite database", path);
     else
-      af_fail(e, "%s: cannot read: %s", path, sqlite3_errmsg(db));
+      af_fail(e, "%s: cannot read: %s", path, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
     sqlite3_close(db);
     return -1;
   }

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +35,168 @@ static const char *method_file(const char *name, const char *text) {
   const char *p = h_path(name);
   h_write(p, text);
   return p;
+}
+
+#define EPS 1e-12
+
+/* families(id, income): deprived below an income of 150; one indicator,
+** k = 1, so H is the share of families with an income below 150. */
+static const char *H_METHOD =
+    "return { name = 'data2', version = '1',\n"
+    "  unit = { table = 'families', id = 'id' },\n"
+    "  dimensions = { { id = 'd', indicators = {\n"
+    "    { id = 'i1', deprived = 'income < 150' } } } },\n"
+    "  k = 1 }\n";
+
+/* 5000 families f00000..f04999; the first 1000 have an income of 100, the
+** others 1000: H = 1000 / 5000 = 0.2. */
+#define FAMILIES_5000                                                                 \
+  "CREATE TABLE families(id TEXT, income REAL);"                                    \
+  "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 4999)" \
+  " INSERT INTO families SELECT printf('f%05d', i), CASE WHEN i < 1000 THEN 100"   \
+  " ELSE 1000 END FROM n;"
+
+static void copy_file(const char *from, const char *to) {
+  char cmd[4096];
+  snprintf(cmd, sizeof cmd, "cp '%s' '%s'", from, to);
+  assert_int_equal(system(cmd), 0);
+}
+
+/* A directory the other user can enter but not write, holding copies of
+** files it cannot write: read-only storage. Returns the path of the copy
+** of the first file (static). */
+static const char *readonly_dir(const char *dirname, const char *db, const char *const *suffixes) {
+  static char path[1200];
+  const char *dir = h_path(dirname);
+  char cmd[2600];
+  snprintf(cmd, sizeof cmd, "chmod -R u+w '%s' 2>/dev/null; rm -rf '%s' && mkdir -p '%s'", dir,
+           dir, dir);
+  assert_int_equal(system(cmd), 0);
+  snprintf(path, sizeof path, "%s/data.db", dir);
+  for (int i = 0; suffixes[i]; i++) {
+    char from[1300], to[1300];
+    snprintf(from, sizeof from, "%s%s", db, suffixes[i]);
+    snprintf(to, sizeof to, "%s%s", path, suffixes[i]);
+    copy_file(from, to);
+  }
+  snprintf(cmd, sizeof cmd, "chmod 444 '%s'/* && chmod 555 '%s'", dir, dir);
+  assert_int_equal(system(cmd), 0);
+  return path;
+}
+
+static h_result score_as(const char *db, const char *method, int nobody) {
+  const char *args[] = {"score", "--db", db, "--method", method, "--json", NULL};
+  h_opts o = {.as_nobody = nobody};
+  return h_run_with(args, &o);
+}
+
+static void expect_refused(const char *db, const char *method, int nobody, const char *msg) {
+  h_result r = score_as(db, method, nobody);
+  char want[8300];
+  snprintf(want, sizeof want, "afscore: %s\n", msg);
+  if (r.status != 1) fail_msg("status %d, stderr %s", r.status, r.err);
+  assert_string_equal(r.err, want);
+  assert_string_equal(r.out, "");
+  h_result_free(&r);
+}
+
+static void sql_exec(sqlite3 *db, const char *sql) {
+  char *msg = NULL;
+  if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) fail_msg("%s: %s", sql, msg);
+}
+
+/* ---- a writer crashed mid-transaction (item 8) ---- */
+
+/* hot.db is a copy of committed.db taken in the middle of a transaction that
+** sets every income to 0: with a 5-page cache the update spills pages into
+** the file before it commits, and the -journal beside the copy is hot (it
+** holds the transaction and no process holds a lock on the copy). */
+static void test_hot_journal_refused(void **state) {
+  (void)state;
+  const char *m = method_file("hot.lua", H_METHOD);
+  const char *committed = make_db("committed.db", FAMILIES_5000);
+  char hot[1024], hotj[1100], cj[1100];
+  snprintf(hot, sizeof hot, "%s", h_path("hot.db"));
+  snprintf(hotj, sizeof hotj, "%s-journal", hot);
+  snprintf(cj, sizeof cj, "%s-journal", committed);
+  unlink(hotj);
+  sqlite3 *w;
+  assert_int_equal(sqlite3_open(committed, &w), SQLITE_OK);
+  sql_exec(w, "PRAGMA cache_size=5; BEGIN; UPDATE families SET income = 0;");
+  copy_file(committed, hot);
+  copy_file(cj, hotj);
+  sql_exec(w, "ROLLBACK");
+  sqlite3_close(w);
+
+  char msg[8192];
+  snprintf(msg, sizeof msg,
+           "%s: a writer crashed in the middle of a transaction (%s-journal is a hot journal), "
+           "so the file holds a half-written state; roll the transaction back by reading the "
+           "file once with sqlite3 where it can be written (sqlite3 %s 'PRAGMA "
+           "integrity_check'), then try again", hot, hot, hot);
+  expect_refused(hot, m, 0, msg);
+  /* on read-only storage too, where afscore reads without locks */
+  const char *ro = readonly_dir("hot_ro", hot, (const char *const[]){"", "-journal", NULL});
+  snprintf(msg, sizeof msg,
+           "%s: a writer crashed in the middle of a transaction (%s-journal is a hot journal), "
+           "so the file holds a half-written state; roll the transaction back by reading the "
+           "file once with sqlite3 where it can be written (sqlite3 %s 'PRAGMA "
+           "integrity_check'), then try again", ro, ro, ro);
+  expect_refused(ro, m, 1, msg);
+  /* the advice works: a writer's read rolls back to the committed H = 0.2 */
+  h_sql(hot, "PRAGMA integrity_check");
+  h_result r = score_as(hot, m, 0);
+  assert_int_equal(r.status, 0);
+  assert_double_equal(h_json_num(r.out, "H"), 0.2, EPS);
+  h_result_free(&r);
+}
+
+/* ---- WAL on read-only storage (item 9) ---- */
+
+/* wal.db holds H = 0.2 in its database file, and in its -wal a committed
+** transaction setting incomes of families 1000..1499 to 100 (H = 0.3). A copy
+** of both on read-only storage, without the -shm file SQLite reads the -wal
+** through, cannot be read up to date: it is refused. With the -wal empty
+** (checkpointed) the same copy is read. */
+static void test_wal_on_readonly_storage(void **state) {
+  (void)state;
+  const char *m = method_file("wal.lua", H_METHOD);
+  const char *db = h_path("wal.db");
+  char wal[1100];
+  snprintf(wal, sizeof wal, "%s-wal", db);
+  unlink(db);
+  unlink(wal);
+  h_sql(db, "PRAGMA journal_mode=WAL;" FAMILIES_5000);
+  sqlite3 *w;
+  assert_int_equal(sqlite3_open(db, &w), SQLITE_OK);
+  sql_exec(w, "PRAGMA wal_autocheckpoint=0; PRAGMA wal_checkpoint(TRUNCATE);"
+              "UPDATE families SET income = 100 WHERE id BETWEEN 'f01000' AND 'f01499';");
+  const char *ro = readonly_dir("wal_ro", db, (const char *const[]){"", "-wal", NULL});
+  char msg[8192];
+  snprintf(msg, sizeof msg,
+           "%s: transactions in %s-wal cannot be read here: SQLite needs to create %s-shm to "
+           "read them, and the directory cannot be written; checkpoint the database where it "
+           "can be written (sqlite3 %s 'PRAGMA wal_checkpoint(TRUNCATE)'), or copy it with its "
+           "-wal file to a writable directory", ro, ro, ro, ro);
+  expect_refused(ro, m, 1, msg);
+  /* where the -shm can be created, SQLite reads the -wal: H = 0.3 */
+  char rw[1024], rwal[1100];
+  snprintf(rw, sizeof rw, "%s", h_path("wal_rw.db"));
+  snprintf(rwal, sizeof rwal, "%s-wal", rw);
+  copy_file(db, rw);
+  copy_file(wal, rwal);
+  h_result r = score_as(rw, m, 0);
+  assert_int_equal(r.status, 0);
+  assert_double_equal(h_json_num(r.out, "H"), 0.3, EPS);
+  h_result_free(&r);
+  /* checkpointed: the file alone is the committed state, read as immutable */
+  sql_exec(w, "PRAGMA wal_checkpoint(TRUNCATE)");
+  ro = readonly_dir("wal_ro2", db, (const char *const[]){"", "-wal", NULL});
+  r = score_as(ro, m, 1);
+  if (r.status != 0) fail_msg("status %d: %s", r.status, r.err);
+  assert_double_equal(h_json_num(r.out, "H"), 0.3, EPS);
+  h_result_free(&r);
+  sqlite3_close(w);
 }
 
 /* ---- CSV (item 13) ---- */
@@ -98,6 +262,8 @@ static void test_csv_fields_escaped(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_hot_journal_refused),
+      cmocka_unit_test(test_wal_on_readonly_storage),
       cmocka_unit_test(test_csv_fields_escaped),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
