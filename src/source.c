@@ -1001,6 +1001,34 @@ static int drain_orphans(source_reader *r, af_err *e) {
   }
 }
 
+/* Ids must have an exact identity in the results, where they are text:
+** INTEGER or TEXT without NUL bytes. A REAL id prints with 17 digits at most
+** (two ids could print alike), a BLOB is bytes that SQLite would show as text,
+** and text past a NUL byte would be cut off; all are refused, naming the row. */
+static int check_id_type(source_reader *r, af_err *e) {
+  const kv *k = &r->ukey;
+  const unsigned char *nul = k->type == SQLITE_TEXT && k->n ? memchr(k->p, 0, (size_t)k->n) : NULL;
+  char what[320], v[64];
+  if (k->type == SQLITE_FLOAT) {
+    snprintf(what, sizeof what, "unit id %.17g is a REAL number; unit ids must be INTEGER or "
+             "TEXT (REAL ids that print alike would be merged)", k->d);
+  } else if (k->type == SQLITE_BLOB) {
+    af_hex(k->p, k->n > 16 ? 16 : (size_t)k->n, v);
+    snprintf(what, sizeof what, "unit id X'%s'%s is a BLOB (raw bytes), not TEXT; unit ids must "
+             "be INTEGER or TEXT (store them as TEXT: CAST(id AS TEXT))", v,
+             k->n > 16 ? "..." : "");
+  } else if (nul) {
+    quote_value(v, sizeof v, k->p, (int)(nul - k->p));
+    snprintf(what, sizeof what, "unit id %s is TEXT with a NUL byte (byte %d of %d); unit ids "
+             "must not hold NUL bytes (ids that differ after one would be merged)", v,
+             (int)(nul - k->p) + 1, k->n);
+  } else {
+    return 0;
+  }
+  r->failed = 1;
+  return af_fail(e, "table %s, row %lld: %s", r->u.table, (long long)row_number(&r->u), what);
+}
+
 static int read_unit(source_reader *r, batch *b, af_err *e) {
   int u = b->nunits;
   ensure_units(r, u + 1);
@@ -1008,6 +1036,7 @@ static int read_unit(source_reader *r, batch *b, af_err *e) {
   unsigned char tag = 'U';
   h_put(r, &tag, 1);
   h_value(r, &r->ukey);
+  if (check_id_type(r, e) != 0) return -1;
   if (r->ukey.type != SQLITE_NULL) push_id(r, u);
   const char *id = r->ukey.type != SQLITE_NULL ? r->idbuf + r->idoff[u] : "";
   int rc = check_key(r, id, e);

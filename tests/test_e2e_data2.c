@@ -199,6 +199,49 @@ static void test_wal_on_readonly_storage(void **state) {
   sqlite3_close(w);
 }
 
+/* ---- ids (item 11) ---- */
+
+/* Ids are INTEGER or TEXT with an exact identity; anything else is refused
+** at its row (the rowid), before a run could merge two units. */
+static void test_ids_exact_or_refused(void **state) {
+  (void)state;
+  const char *m = method_file("ids.lua", H_METHOD);
+  static const struct {
+    const char *rows, *msg;
+  } cases[] = {
+      /* differ only after a NUL byte */
+      {"(1, 'ok', 100), (2, 'a' || char(0) || 'x', 100), (3, 'a' || char(0) || 'y', 100)",
+       "table families, row 2: unit id 'a' is TEXT with a NUL byte (byte 2 of 3); unit ids "
+       "must not hold NUL bytes (ids that differ after one would be merged)"},
+      /* share 15 significant digits */
+      {"(1, 1.0000000000000002, 100), (2, 1.0000000000000004, 100)",
+       "table families, row 1: unit id 1.0000000000000002 is a REAL number; unit ids must be "
+       "INTEGER or TEXT (REAL ids that print alike would be merged)"},
+      {"(1, 7, 100), (2, X'6162', 100)",
+       "table families, row 2: unit id X'6162' is a BLOB (raw bytes), not TEXT; unit ids must "
+       "be INTEGER or TEXT (store them as TEXT: CAST(id AS TEXT))"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char sql[512];
+    snprintf(sql, sizeof sql, "CREATE TABLE families(rid INTEGER PRIMARY KEY, id, income REAL);"
+                              "INSERT INTO families VALUES %s;", cases[i].rows);
+    expect_refused(make_db("ids.db", sql), m, 0, cases[i].msg);
+  }
+  /* INTEGER ids and TEXT ids that differ in their last byte stay apart:
+  ** H = 1/2 over two units each */
+  const char *ok[] = {"(1, 10, 100), (2, 11, 1000)", "(1, 'a1', 100), (2, 'a2', 1000)"};
+  for (int i = 0; i < 2; i++) {
+    char sql[512];
+    snprintf(sql, sizeof sql, "CREATE TABLE families(rid INTEGER PRIMARY KEY, id, income REAL);"
+                              "INSERT INTO families VALUES %s;", ok[i]);
+    h_result r = score_as(make_db("ids.db", sql), m, 0);
+    assert_int_equal(r.status, 0);
+    assert_double_equal(h_json_num(r.out, "n"), 2, 0);
+    assert_double_equal(h_json_num(r.out, "H"), 0.5, 0);
+    h_result_free(&r);
+  }
+}
+
 /* ---- CSV (item 13) ---- */
 
 /* A points methodology over u(id, x): x = 1 gives 10 points; bands 'B"q'
@@ -264,6 +307,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_hot_journal_refused),
       cmocka_unit_test(test_wal_on_readonly_storage),
+      cmocka_unit_test(test_ids_exact_or_refused),
       cmocka_unit_test(test_csv_fields_escaped),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
