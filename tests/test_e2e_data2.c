@@ -199,6 +199,34 @@ static void test_wal_on_readonly_storage(void **state) {
   sqlite3_close(w);
 }
 
+/* ---- endless queries (item 10) ---- */
+
+/* A unit table that is a view over an endless recursive query: the read
+** stops at the work limit, 100 million SQLite instructions for a file this
+** small (8 KiB: 100 per byte is less), and says so. A CPU limit of 60 s
+** turns a hang into a failure instead of a stuck test. */
+static void test_endless_view_stopped(void **state) {
+  (void)state;
+  const char *m = method_file("endless.lua", H_METHOD);
+  const char *db = make_db("endless.db",
+                           "CREATE VIEW families AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL"
+                           " SELECT i + 1 FROM n) SELECT 'f' || i AS id, 100 AS income FROM n;");
+  struct stat sb;
+  assert_int_equal(stat(db, &sb), 0);
+  assert_true(sb.st_size * 100 < 100000000);
+  const char *args[] = {"score", "--db", db, "--method", m, NULL};
+  h_opts o = {.cpu_seconds = 60};
+  h_result r = h_run_with(args, &o);
+  char want[2048];
+  snprintf(want, sizeof want,
+           "afscore: %s: reading families stopped after 100 million SQLite instructions, the "
+           "limit for this file (100 per byte, at least 100 million): is it a view over an "
+           "endless or runaway query? Store the data in a table\n", db);
+  assert_int_equal(r.status, 1);
+  assert_string_equal(r.err, want);
+  h_result_free(&r);
+}
+
 /* ---- ids (item 11) ---- */
 
 /* Ids are INTEGER or TEXT with an exact identity; anything else is refused
@@ -307,6 +335,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_hot_journal_refused),
       cmocka_unit_test(test_wal_on_readonly_storage),
+      cmocka_unit_test(test_endless_view_stopped),
       cmocka_unit_test(test_ids_exact_or_refused),
       cmocka_unit_test(test_csv_fields_escaped),
   };
