@@ -1060,8 +1060,10 @@ static int check_id_type(source_reader *r, af_err *e) {
   const unsigned char *nul = k->type == SQLITE_TEXT && k->n ? memchr(k->p, 0, (size_t)k->n) : NULL;
   char what[320], v[64];
   if (k->type == SQLITE_FLOAT) {
-    snprintf(what, sizeof what, "unit id %.17g is a REAL number; unit ids must be INTEGER or "
-             "TEXT (REAL ids that print alike would be merged)", k->d);
+    snprintf(v, sizeof v, "%.17g", k->d);
+    if (!strpbrk(v, ".eni")) strcat(v, ".0");   /* 5.0, not 5: it is not an integer */
+    snprintf(what, sizeof what, "unit id %s is a REAL number; unit ids must be INTEGER or "
+             "TEXT (REAL ids that print alike would be merged)", v);
   } else if (k->type == SQLITE_BLOB) {
     af_hex(k->p, k->n > 16 ? 16 : (size_t)k->n, v);
     snprintf(what, sizeof what, "unit id X'%s'%s is a BLOB (raw bytes), not TEXT; unit ids must "

@@ -305,12 +305,19 @@ static void test_duplicate_id(void **state) {
                "CREATE TABLE persons(family_id TEXT, age INTEGER, name TEXT);"
                "INSERT INTO families VALUES ('b',1,'x'),('a',2,'y'),('b',3,'z');",
                &plan, "table families: duplicate unit id 'b'");
-  /* An integer and an equal real are the same key. */
+  /* 5.0 in an INTEGER column is stored as the integer 5: the same key. */
   expect_error("dup2.db",
+               "CREATE TABLE families(family_id INTEGER, income REAL, region TEXT);"
+               "CREATE TABLE persons(family_id TEXT, age INTEGER, name TEXT);"
+               "INSERT INTO families VALUES (5,1,'x'),(5.0,2,'y');",
+               &plan, "table families: duplicate unit id '5'");
+  /* Stored as REAL (no declared type), it is refused as an id. */
+  expect_error("dup3.db",
                "CREATE TABLE families(family_id, income REAL, region TEXT);"
                "CREATE TABLE persons(family_id TEXT, age INTEGER, name TEXT);"
                "INSERT INTO families VALUES (5,1,'x'),(5.0,2,'y');",
-               &plan, "table families: duplicate unit id '5.0'");
+               &plan, "table families, row 2: unit id 5.0 is a REAL number; unit ids must be "
+               "INTEGER or TEXT (REAL ids that print alike would be merged)");
 }
 
 static void test_null_id(void **state) {
