@@ -18,7 +18,7 @@
 typedef struct compare_group {   /* one value of one group column */
   int32_t value;
   int64_t changed, better, worse;
-  int64_t *gained, *lost;        /* per measure of the base */
+  int64_t *gained, *lost;        /* per benefit of the base */
 } compare_group;
 
 typedef struct compare {
@@ -29,8 +29,8 @@ typedef struct compare {
   int64_t units, changed, better, worse;
   int *rank_to;                  /* variant band -> base rank (best 0), or own rank */
   int *ind_map;                  /* base indicator -> variant indicator or -1 */
-  int *meas_map;                 /* base measure -> variant measure or -1 */
-  int64_t *gained, *lost;        /* per base measure */
+  int *benefit_map;              /* base benefit -> variant benefit or -1 */
+  int64_t *gained, *lost;        /* per base benefit */
   compare_group **groups;        /* per base group column: rows */
   int *ngroups_rows, *cap_rows;
   int **group_slot;              /* per column: strpool id + 1 -> row */

@@ -24,7 +24,7 @@ typedef struct acc {
   long double *unc, *cen;   /* per indicator (NULL in group rows) */
   int64_t *missing;         /* per indicator: rule evaluated to null */
   int64_t *excl_by;         /* per indicator: units excluded by it */
-  int64_t *meas_units, *meas_people;   /* per measure */
+  int64_t *benefit_units, *benefit_people;   /* per benefit */
 } acc;
 
 typedef struct group_row {

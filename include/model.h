@@ -77,12 +77,14 @@ typedef struct model_notice {
   char *lang, *text;
 } model_notice;
 
-typedef struct model_measure {
+/* A support measure (the methodology's `measures`). In the C code it is a
+** "benefit", so that "measure" means only the AF measure (measure.h). */
+typedef struct model_benefit {
   char *id, *name, *eligible;
   model_notice *notices;
   int nnotices;
   int line;
-} model_measure;
+} model_benefit;
 
 /* A source file the methodology consists of: the methodology itself first,
 ** then each imported file, in the order first imported. */
@@ -120,8 +122,8 @@ typedef struct model {
   model_band *bands;                          /* ascending `from` */
   int nbands;
   missing_policy missing;                     /* the default policy */
-  model_measure *measures;
-  int nmeasures;
+  model_benefit *benefits;                    /* the methodology's `measures` */
+  int nbenefits;
 
   model_file *files;
   int nfiles;

@@ -3,7 +3,7 @@
 **
 ** Phase 1 computes the defines and every indicator case condition from the
 ** data. The scorer (score.h) turns those into amounts, scores and categories.
-** Phase 2 computes measure eligibility from the data plus each unit's results,
+** Phase 2 computes benefit (support measure) eligibility from the data plus each unit's results,
 ** offered to rules as unit columns: category, score, poor (AF), and
 ** deprived:ID (AF) / points:ID (points) for deprived('ID') and points('ID').
 ** Amounts, k and band bounds are held as exact fractions over one common
@@ -25,9 +25,9 @@
 typedef struct rules {
   const model *m;
   strpool *pool;
-  program *p1, *p2;       /* p2 NULL when the model has no measures */
+  program *p1, *p2;       /* p2 NULL when the model has no benefits */
   int **case_out;         /* [indicator][case]: p1 output, -1 = always matches */
-  int *measure_out;       /* [measure]: p2 output */
+  int *benefit_out;       /* [benefit]: p2 output */
   int exact;              /* 1: exact fractions; 0: doubles (see rules.c) */
   int64_t L;              /* common denominator of all amounts */
   int64_t **amount_num;   /* [indicator][case]: amount * L */

@@ -7,7 +7,8 @@
 ** missing policy: exclude the unit, count the case as holding ("deprived"),
 ** or as not holding ("not_deprived"). The score is the exact sum of amounts;
 ** the category is the last band whose lower bound the score reaches; an AF
-** unit is poor when its score reaches k. Phase-2 rules (measures) then see
+** unit is poor when its score reaches k. Phase-2 rules (benefits: support
+** measures) then see
 ** these results as columns.
 */
 #ifndef AF_SCORE_H
@@ -29,7 +30,7 @@ typedef struct scorer {
   int *band;                /* band index, -1 when excluded */
   unsigned char *poor;      /* AF: score >= k */
   unsigned char *excluded;  /* left out by a missing policy */
-  uint64_t *eligible;       /* bit i: measure i */
+  uint64_t *eligible;       /* bit i: benefit i */
   /* per unit x indicator (u * ninds + i) */
   int16_t *matched;         /* case index or SCORE_NONE */
   unsigned char *isnull;    /* the indicator's rule evaluated to null */

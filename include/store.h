@@ -47,7 +47,8 @@ typedef struct run_info {
 ** full disk: "results database R.db: disk full; the run was not recorded"). */
 int store_run_begin(store *st, const run_info *ri, int64_t *run_id, af_err *e);
 /* One unit's result. poor < 0 stores NULL (points methodologies); eligible
-** is a bit set of the measures the unit is eligible for (bit i = measure i). */
+** is a bit set of the benefits (support measures) the unit is eligible for (bit i =
+** benefit i). */
 int store_run_unit(store *st, const char *unit, double score, int poor,
                    const char *category, int64_t eligible, af_err *e);
 /* The data fingerprint, known only once the pass is over. */

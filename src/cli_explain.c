@@ -2,7 +2,7 @@
 ** cli_explain.c: `afscore explain`: why one unit got its category, read from
 ** the data with the methodology recorded for a run: each indicator with its
 ** rule and inputs, the score as a sum, the band, the nearest change of
-** category, and the measures the unit may claim.
+** category, and the benefits (support measures) the unit may claim.
 */
 #include "cli.h"
 
@@ -165,22 +165,22 @@ static void explain_nearest(const run *rn, int u, json *j, strbuf *t) {
   json_obj_end(j);
 }
 
-static void explain_measures(const run *rn, int u, json *j, strbuf *t) {
+static void explain_benefits(const run *rn, int u, json *j, strbuf *t) {
   const scorer *s = rn->scorers[0];
   const model *m = rn->models[0];
   json_key(j, "measures");
   json_arr(j);
-  if (m->nmeasures) sb_puts(t, "\nmeasures:\n");
-  for (int k = 0; k < m->nmeasures; k++) {
+  if (m->nbenefits) sb_puts(t, "\nbenefits:\n");
+  for (int k = 0; k < m->nbenefits; k++) {
     int el = (int)(s->eligible[u] >> k & 1);
     json_obj(j);
-    json_kv_str(j, "id", m->measures[k].id);
-    json_kv_str(j, "name", m->measures[k].name);
+    json_kv_str(j, "id", m->benefits[k].id);
+    json_kv_str(j, "name", m->benefits[k].name);
     json_kv_bool(j, "eligible", el);
-    json_kv_str(j, "rule", m->measures[k].eligible);
-    sb_printf(t, "  %-20s %-13s %s\n", m->measures[k].id, el ? "ELIGIBLE" : "not eligible",
-              m->measures[k].eligible);
-    rule_inputs(rn, s->r->p2, s->k2, s->r->measure_out[k], u, j, t);
+    json_kv_str(j, "rule", m->benefits[k].eligible);
+    sb_printf(t, "  %-20s %-13s %s\n", m->benefits[k].id, el ? "ELIGIBLE" : "not eligible",
+              m->benefits[k].eligible);
+    rule_inputs(rn, s->r->p2, s->k2, s->r->benefit_out[k], u, j, t);
     json_obj_end(j);
   }
   json_arr_end(j);
@@ -244,7 +244,7 @@ static void explain_unit(explain_ctx *x, const run *rn, int u) {
     sb_puts(t, "\nnearest change of category:\n");
     explain_nearest(rn, u, j, t);
   }
-  explain_measures(rn, u, j, t);
+  explain_benefits(rn, u, j, t);
   sb_free(&sum);
 }
 

@@ -1,6 +1,6 @@
 /*
 ** cli_notices.c: `afscore notices`: the notice queue of a recorded run, one
-** row per unit and measure it may claim, with the notice text filled in.
+** row per unit and benefit (support measure) it may claim, with the notice text filled in.
 */
 #include "cli.h"
 
@@ -40,7 +40,7 @@ static void fill_notice(strbuf *o, const char *text, const model *m, const char 
   }
 }
 
-static const char *notice_text(const model_measure *x, const char *lang) {
+static const char *notice_text(const model_benefit *x, const char *lang) {
   for (int i = 0; i < x->nnotices; i++)
     if (strcmp(x->notices[i].lang, lang) == 0) return x->notices[i].text;
   return NULL;
@@ -65,12 +65,12 @@ int cmd_notices(cli_opts *o) {
     if (m) cli_fail(e.msg);
     goto done;
   }
-  /* A language no measure has a text in is a mistake, not a fallback. */
+  /* A language no benefit has a text in is a mistake, not a fallback. */
   int known = 0;
   strbuf langs = {0};
-  for (int k = 0; k < m->nmeasures; k++)
-    for (int i = 0; i < m->measures[k].nnotices; i++) {
-      const char *l = m->measures[k].notices[i].lang;
+  for (int k = 0; k < m->nbenefits; k++)
+    for (int i = 0; i < m->benefits[k].nnotices; i++) {
+      const char *l = m->benefits[k].notices[i].lang;
       known |= strcmp(l, lang) == 0;
       if (!langs.s || !strstr(langs.s, l)) sb_printf(&langs, "%s%s", langs.len ? ", " : "", l);
     }
@@ -94,21 +94,21 @@ int cmd_notices(cli_opts *o) {
   int64_t elig;
   strbuf text = {0};
   while ((got = store_iter_next(it, &unit, &score, &poor, &cat, &elig, &e)) == 1) {
-    for (int k = 0; k < m->nmeasures && elig; k++) {
+    for (int k = 0; k < m->nbenefits && elig; k++) {
       if (!(elig >> k & 1)) continue;
-      const char *tpl = notice_text(&m->measures[k], lang);
+      const char *tpl = notice_text(&m->benefits[k], lang);
       text.len = 0;
-      fill_notice(&text, tpl ? tpl : m->measures[k].name, m, unit, cat, score);
+      fill_notice(&text, tpl ? tpl : m->benefits[k].name, m, unit, cat, score);
       if (as_json) {
         json_obj(&j);
         json_kv_str(&j, "unit", unit);
-        json_kv_str(&j, "measure", m->measures[k].id);
+        json_kv_str(&j, "measure", m->benefits[k].id);
         json_kv_str(&j, "lang", tpl ? lang : NULL);
         json_kv_str(&j, "text", text.s ? text.s : "");
         json_obj_end(&j);
       } else {
         csv_text(&csv, unit);
-        csv_field(&csv, m->measures[k].id);
+        csv_field(&csv, m->benefits[k].id);
         csv_field(&csv, tpl ? lang : "");
         csv_text(&csv, text.s);
         csv_end(&csv);

@@ -1,5 +1,5 @@
 /*
-** compare.c: transitions, per-group and per-indicator deltas, measure gains
+** compare.c: transitions, per-group and per-indicator deltas, benefit gains
 ** and losses, and the list of changed units, between two scored methodologies.
 */
 #include "compare.h"
@@ -36,14 +36,14 @@ void compare_init(compare *c, const run *rn, int base, int var, FILE *changes) {
   ** kind: a deprivation headcount and a mean of points do not compare. */
   for (int i = 0; i < mb->ninds; i++)
     c->ind_map[i] = mb->scoring == mv->scoring ? model_find_indicator(mv, mb->inds[i].id) : -1;
-  c->meas_map = af_calloc((size_t)mb->nmeasures + 1, sizeof *c->meas_map);
-  for (int i = 0; i < mb->nmeasures; i++) {
-    c->meas_map[i] = -1;
-    for (int j = 0; j < mv->nmeasures; j++)
-      if (strcmp(mb->measures[i].id, mv->measures[j].id) == 0) c->meas_map[i] = j;
+  c->benefit_map = af_calloc((size_t)mb->nbenefits + 1, sizeof *c->benefit_map);
+  for (int i = 0; i < mb->nbenefits; i++) {
+    c->benefit_map[i] = -1;
+    for (int j = 0; j < mv->nbenefits; j++)
+      if (strcmp(mb->benefits[i].id, mv->benefits[j].id) == 0) c->benefit_map[i] = j;
   }
-  c->gained = af_calloc((size_t)mb->nmeasures + 1, sizeof *c->gained);
-  c->lost = af_calloc((size_t)mb->nmeasures + 1, sizeof *c->lost);
+  c->gained = af_calloc((size_t)mb->nbenefits + 1, sizeof *c->gained);
+  c->lost = af_calloc((size_t)mb->nbenefits + 1, sizeof *c->lost);
   int ng = mb->ngroups;
   c->groups = af_calloc((size_t)ng + 1, sizeof *c->groups);
   c->ngroups_rows = af_calloc((size_t)ng + 1, sizeof(int));
@@ -70,7 +70,7 @@ void compare_free(compare *c) {
   free(c->counts);
   free(c->rank_to);
   free(c->ind_map);
-  free(c->meas_map);
+  free(c->benefit_map);
   free(c->gained);
   free(c->lost);
 }
@@ -89,7 +89,7 @@ static compare_group *cmp_group_row(compare *c, int g, int32_t value) {
     compare_group *row = &c->groups[g][c->ngroups_rows[g]];
     memset(row, 0, sizeof *row);
     row->value = value;
-    int nm = c->rn->models[c->base]->nmeasures;
+    int nm = c->rn->models[c->base]->nbenefits;
     row->gained = af_calloc((size_t)nm + 1, sizeof(int64_t));
     row->lost = af_calloc((size_t)nm + 1, sizeof(int64_t));
     c->group_slot[g][key] = c->ngroups_rows[g]++;
@@ -168,15 +168,15 @@ int compare_batch(compare *c, const batch *b, const char *const *ids, af_err *e)
       row->changed += changed;
       row->better += better;
       row->worse += worse;
-      for (int k = 0; k < mb->nmeasures; k++) {
-        int j = c->meas_map[k];
+      for (int k = 0; k < mb->nbenefits; k++) {
+        int j = c->benefit_map[k];
         int eb = (int)(sb->eligible[u] >> k & 1), ev = j >= 0 ? (int)(sv->eligible[u] >> j & 1) : 0;
         row->gained[k] += !eb && ev;
         row->lost[k] += eb && !ev;
       }
     }
-    for (int k = 0; k < mb->nmeasures; k++) {
-      int j = c->meas_map[k];
+    for (int k = 0; k < mb->nbenefits; k++) {
+      int j = c->benefit_map[k];
       int eb = (int)(sb->eligible[u] >> k & 1), ev = j >= 0 ? (int)(sv->eligible[u] >> j & 1) : 0;
       c->gained[k] += !eb && ev;
       c->lost[k] += eb && !ev;
@@ -221,7 +221,7 @@ static int used_rows(const compare *c, int *nf, int *nt) {
 
 static double share(long double a, long double b) { return b > 0 ? (double)(a / b) : 0; }
 
-static void json_deltas(const compare *c, json *j) {
+static void compare_json_deltas(const compare *c, json *j) {
   const measure *mb = c->rn->measures[c->base], *mv = c->rn->measures[c->var];
   const model *b = c->rn->models[c->base], *v = c->rn->models[c->var];
   figures fb = measure_figures(&mb->all), fv = measure_figures(&mv->all);
@@ -243,7 +243,7 @@ static void json_deltas(const compare *c, json *j) {
   json_obj_end(j);
 }
 
-static void json_indicator_deltas(const compare *c, json *j) {
+static void compare_json_indicator_deltas(const compare *c, json *j) {
   const measure *mb = c->rn->measures[c->base], *mv = c->rn->measures[c->var];
   const model *b = c->rn->models[c->base];
   json_key(j, "indicators");
@@ -281,7 +281,7 @@ static const acc *base_group(const compare *c, int g, int32_t value) {
   return NULL;
 }
 
-static void json_group_deltas(const compare *c, json *j) {
+static void compare_json_group_deltas(const compare *c, json *j) {
   const model *b = c->rn->models[c->base];
   int both_af = b->scoring == SCORING_AF && c->rn->models[c->var]->scoring == SCORING_AF;
   json_key(j, "groups");
@@ -305,12 +305,12 @@ static void json_group_deltas(const compare *c, json *j) {
         json_kv_num(j, "delta_A", fv.A - fb.A);
         json_kv_num(j, "delta_M0", fv.M0 - fb.M0);
       }
-      if (b->nmeasures) {
+      if (b->nbenefits) {
         json_key(j, "measures");
         json_arr(j);
-        for (int k = 0; k < b->nmeasures; k++) {
+        for (int k = 0; k < b->nbenefits; k++) {
           json_obj(j);
-          json_kv_str(j, "id", b->measures[k].id);
+          json_kv_str(j, "id", b->benefits[k].id);
           json_kv_int(j, "gained", row->gained[k]);
           json_kv_int(j, "lost", row->lost[k]);
           json_kv_int(j, "net", row->gained[k] - row->lost[k]);
@@ -355,15 +355,15 @@ void compare_json(const compare *c, json *j) {
   json_kv_int(j, "changed", c->changed);
   json_kv_int(j, "better", c->better);
   json_kv_int(j, "worse", c->worse);
-  json_deltas(c, j);
-  json_indicator_deltas(c, j);
-  json_group_deltas(c, j);
+  compare_json_deltas(c, j);
+  compare_json_indicator_deltas(c, j);
+  compare_json_group_deltas(c, j);
   json_key(j, "measures");
   json_arr(j);
-  for (int k = 0; k < b->nmeasures; k++) {
+  for (int k = 0; k < b->nbenefits; k++) {
     json_obj(j);
-    json_kv_str(j, "id", b->measures[k].id);
-    json_kv_bool(j, "in_variant", c->meas_map[k] >= 0);
+    json_kv_str(j, "id", b->benefits[k].id);
+    json_kv_bool(j, "in_variant", c->benefit_map[k] >= 0);
     json_kv_int(j, "gained", c->gained[k]);
     json_kv_int(j, "lost", c->lost[k]);
     json_kv_int(j, "net", c->gained[k] - c->lost[k]);
@@ -435,10 +435,10 @@ void compare_text(const compare *c, strbuf *o) {
       sb_printf(o, "  %-24s %10.4f %10.4f %+10.4f\n", b->inds[i].id, ub, uv, uv - ub);
     }
   }
-  if (b->nmeasures) {
+  if (b->nbenefits) {
     sb_printf(o, "\n%-30s %10s %10s %10s\n", "measures", "gained", "lost", "net");
-    for (int k = 0; k < b->nmeasures; k++)
-      sb_printf(o, "  %-28s %10lld %10lld %+10lld\n", b->measures[k].id, (long long)c->gained[k],
+    for (int k = 0; k < b->nbenefits; k++)
+      sb_printf(o, "  %-28s %10lld %10lld %+10lld\n", b->benefits[k].id, (long long)c->gained[k],
                 (long long)c->lost[k], (long long)(c->gained[k] - c->lost[k]));
   }
 }

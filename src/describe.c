@@ -189,9 +189,9 @@ static void dsc_bands(describe_doc *d, const model *m) {
 }
 
 static void dsc_measures(describe_doc *d, const model *m) {
-  if (m->nmeasures) dsc_add(d, 0, "measures", "Support measures", "%s", "");
-  for (int i = 0; i < m->nmeasures; i++) {
-    const model_measure *ms = &m->measures[i];
+  if (m->nbenefits) dsc_add(d, 0, "measures", "Support measures", "%s", "");
+  for (int i = 0; i < m->nbenefits; i++) {
+    const model_benefit *ms = &m->benefits[i];
     char key[300];
     snprintf(key, sizeof key, "measure %s", ms->id);
     dsc_add(d, 1, key, ms->id, "%s", ms->name);
@@ -383,8 +383,8 @@ static void dsc_json_rules(json *j, const model *m) {
 static void dsc_json_measures(json *j, const model *m) {
   json_key(j, "measures");
   json_arr(j);
-  for (int i = 0; i < m->nmeasures; i++) {
-    const model_measure *ms = &m->measures[i];
+  for (int i = 0; i < m->nbenefits; i++) {
+    const model_benefit *ms = &m->benefits[i];
     json_obj(j);
     json_kv_str(j, "id", ms->id);
     json_kv_str(j, "name", ms->name);

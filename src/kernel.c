@@ -144,7 +144,7 @@ static opnd operand(const kernel *k, int r) {
     }                                                                    \
   } while (0)
 
-static void run_binary(opcode op, opnd A, opnd B, double *dv, unsigned char *dn, int n) {
+static void kernel_binary(opcode op, opnd A, opnd B, double *dv, unsigned char *dn, int n) {
   switch (op) {
   /* A result that is not a number (inf - inf, 0 * inf, inf / inf after an
   ** overflow of huge values) is null, as division by zero is. */
@@ -172,7 +172,7 @@ static void run_binary(opcode op, opnd A, opnd B, double *dv, unsigned char *dn,
   }
 }
 
-static void run_unary(opcode op, opnd A, double *dv, unsigned char *dn, int n) {
+static void kernel_unary(opcode op, opnd A, double *dv, unsigned char *dn, int n) {
   const double *x = A.v;
   const unsigned char *nx = A.n;
   switch (op) {
@@ -197,7 +197,7 @@ static void run_unary(opcode op, opnd A, double *dv, unsigned char *dn, int n) {
 
 /* x in (items): true if equal to any, else null if x or any item is null,
 ** else false. dv collects "hit", dn "saw a null" until the final pass. */
-static void run_in(const kernel *k, const prog_instr *in, double *dv, unsigned char *dn, int n) {
+static void kernel_in(const kernel *k, const prog_instr *in, double *dv, unsigned char *dn, int n) {
   opnd X = operand(k, in->a);
   for (int i = 0; i < n; i++) dv[i] = 0, dn[i] = X.c ? X.cn : X.n[i];
   for (int j = 0; j < in->nitems; j++) {
@@ -223,7 +223,7 @@ static void run_in(const kernel *k, const prog_instr *in, double *dv, unsigned c
   for (int i = 0; i < n; i++) dn[i] = (unsigned char)(dn[i] & (dv[i] == 0));
 }
 
-static void run_bcast(const batch *b, opnd A, double *dv, unsigned char *dn) {
+static void kernel_bcast(const batch *b, opnd A, double *dv, unsigned char *dn) {
   for (int u = 0; u < b->nunits; u++) {
     double x = A.c ? A.cv : A.v[u];
     unsigned char nx = A.c ? A.cn : A.n[u];
@@ -232,7 +232,7 @@ static void run_bcast(const batch *b, opnd A, double *dv, unsigned char *dn) {
 }
 
 /* any (all_ = 0) / all (all_ = 1) over each unit's members. */
-static void run_anyall(const batch *b, opnd A, int all_, double *dv, unsigned char *dn) {
+static void kernel_anyall(const batch *b, opnd A, int all_, double *dv, unsigned char *dn) {
   for (int u = 0; u < b->nunits; u++) {
     int hit = 0, nul = 0;   /* hit: a true member (any) / a false member (all) */
     for (int m = b->mstart[u]; m < b->mstart[u + 1]; m++) {
@@ -250,7 +250,7 @@ static inline int take(int has_f, const opnd *F, int m) {
 }
 
 /* count() and count(c): never null. */
-static void run_count(const batch *b, int has_x, opnd A, double *dv, unsigned char *dn) {
+static void kernel_count(const batch *b, int has_x, opnd A, double *dv, unsigned char *dn) {
   for (int u = 0; u < b->nunits; u++) {
     int cnt = 0;
     if (!has_x) cnt = b->mstart[u + 1] - b->mstart[u];
@@ -263,7 +263,7 @@ static void run_count(const batch *b, int has_x, opnd A, double *dv, unsigned ch
 
 /* sum / mean: skip nulls and members whose filter is not true; over nothing
 ** sum is 0 and mean null. */
-static void run_sum(const batch *b, int mean, opnd A, int has_f, opnd F, double *dv,
+static void kernel_sum(const batch *b, int mean, opnd A, int has_f, opnd F, double *dv,
                     unsigned char *dn) {
   for (int u = 0; u < b->nunits; u++) {
     double acc = 0;
@@ -279,7 +279,7 @@ static void run_sum(const batch *b, int mean, opnd A, int has_f, opnd F, double 
 }
 
 /* min / max over the same members; null over nothing. */
-static void run_minmax(const batch *b, int max, opnd A, int has_f, opnd F, double *dv,
+static void kernel_minmax(const batch *b, int max, opnd A, int has_f, opnd F, double *dv,
                        unsigned char *dn) {
   for (int u = 0; u < b->nunits; u++) {
     double acc = 0;
@@ -294,7 +294,7 @@ static void run_minmax(const batch *b, int max, opnd A, int has_f, opnd F, doubl
   }
 }
 
-static void run(kernel *k, const prog_instr *in, const batch *b) {
+static void kernel_exec(kernel *k, const prog_instr *in, const batch *b) {
   const prog_reg *g = &k->regs[in->dst];
   int n = g->level == 0 ? b->nunits : b->nmembers;
   double *dv = k->col[in->dst].v;
@@ -305,22 +305,22 @@ static void run(kernel *k, const prog_instr *in, const batch *b) {
   case OP_FILL:
     for (int i = 0; i < n; i++) dv[i] = A.cv, dn[i] = A.cn;
     break;
-  case OP_BCAST: run_bcast(b, A, dv, dn); break;
+  case OP_BCAST: kernel_bcast(b, A, dv, dn); break;
   case OP_NEG: case OP_NOT: case OP_TRUTH: case OP_ISNULL: case OP_NOTNULL:
-    run_unary(in->op, A, dv, dn, n);
+    kernel_unary(in->op, A, dv, dn, n);
     break;
-  case OP_IN: run_in(k, in, dv, dn, n); break;
-  case OP_ANY: run_anyall(b, A, 0, dv, dn); break;
-  case OP_ALL: run_anyall(b, A, 1, dv, dn); break;
-  case OP_COUNT: run_count(b, in->a >= 0, A, dv, dn); break;
+  case OP_IN: kernel_in(k, in, dv, dn, n); break;
+  case OP_ANY: kernel_anyall(b, A, 0, dv, dn); break;
+  case OP_ALL: kernel_anyall(b, A, 1, dv, dn); break;
+  case OP_COUNT: kernel_count(b, in->a >= 0, A, dv, dn); break;
   case OP_SUM: case OP_MEAN:
-    run_sum(b, in->op == OP_MEAN, A, in->b >= 0, B, dv, dn);
+    kernel_sum(b, in->op == OP_MEAN, A, in->b >= 0, B, dv, dn);
     break;
   case OP_MIN: case OP_MAX:
-    run_minmax(b, in->op == OP_MAX, A, in->b >= 0, B, dv, dn);
+    kernel_minmax(b, in->op == OP_MAX, A, in->b >= 0, B, dv, dn);
     break;
   default:
-    run_binary(in->op, A, B, dv, dn, n);
+    kernel_binary(in->op, A, B, dv, dn, n);
     break;
   }
 }
@@ -331,7 +331,7 @@ void kernel_eval_batch(kernel *k, const batch *b) {
   reserve(k, 0, b->nunits);
   reserve(k, 1, b->nmembers);
   bind_inputs(k, b);
-  for (int i = 0; i < ncode; i++) run(k, &code[i], b);
+  for (int i = 0; i < ncode; i++) kernel_exec(k, &code[i], b);
   k->nunits = b->nunits;
 }
 

@@ -134,7 +134,7 @@ static void lint_unused(const model *m, const model *base, const lint_names *ns,
                m->defines[i].name);
 }
 
-static void lint_category_literal(const model *m, const model_measure *ms, const expr *lit,
+static void lint_category_literal(const model *m, const model_benefit *ms, const expr *lit,
                                   diag_list *w) {
   if (lit->kind != EX_STR || model_find_band(m, lit->str) >= 0) return;
   const char **ids = af_malloc(sizeof *ids * (size_t)(m->nbands + 1));
@@ -156,7 +156,7 @@ static void lint_category_literal(const model *m, const model_measure *ms, const
 }
 
 /* category = 'x', 'x' = category, category in ('x', ...) and the negations. */
-static void lint_categories(const model *m, const model_measure *ms, const expr *x,
+static void lint_categories(const model *m, const model_benefit *ms, const expr *x,
                             diag_list *w) {
   if (!x) return;
   int cmp = x->kind == EX_EQ || x->kind == EX_NE;
@@ -171,7 +171,7 @@ static void lint_categories(const model *m, const model_measure *ms, const expr 
   for (int i = 0; i < x->nargs; i++) lint_categories(m, ms, x->args[i], w);
 }
 
-static int lint_has_lang(const model_measure *ms, const char *lang) {
+static int lint_has_lang(const model_benefit *ms, const char *lang) {
   for (int j = 0; j < ms->nnotices; j++)
     if (strcmp(ms->notices[j].lang, lang) == 0) return 1;
   return 0;
@@ -179,17 +179,17 @@ static int lint_has_lang(const model_measure *ms, const char *lang) {
 
 /* Each language some measure has, checked once (at its first holder k). */
 static void lint_languages(const model *m, diag_list *w) {
-  for (int k = 0; k < m->nmeasures; k++)
-    for (int l = 0; l < m->measures[k].nnotices; l++) {
-      const char *lang = m->measures[k].notices[l].lang;
+  for (int k = 0; k < m->nbenefits; k++)
+    for (int l = 0; l < m->benefits[k].nnotices; l++) {
+      const char *lang = m->benefits[k].notices[l].lang;
       int seen = 0;
-      for (int kk = 0; kk < k && !seen; kk++) seen = lint_has_lang(&m->measures[kk], lang);
-      for (int i = 0; i < m->nmeasures && !seen; i++)
-        if (!lint_has_lang(&m->measures[i], lang))
-          diag_add(w, m->file, m->measures[i].line,
+      for (int kk = 0; kk < k && !seen; kk++) seen = lint_has_lang(&m->benefits[kk], lang);
+      for (int i = 0; i < m->nbenefits && !seen; i++)
+        if (!lint_has_lang(&m->benefits[i], lang))
+          diag_add(w, m->file, m->benefits[i].line,
                    "measure '%s' has no notice in '%s' (measure '%s' has one): "
-                   "units reading '%s' get another language", m->measures[i].id, lang,
-                   m->measures[k].id, lang);
+                   "units reading '%s' get another language", m->benefits[i].id, lang,
+                   m->benefits[k].id, lang);
     }
 }
 
@@ -268,8 +268,8 @@ void lint_model(const model *m, const rules *r, diag_list *w) {
   for (int i = 0; i < m->ndefines; i++) lint_parse(&ns, m->defines[i].expr);
   for (int i = 0; i < m->ninds; i++)
     for (int c = 0; c < m->inds[i].ncases; c++) lint_parse(&ns, m->inds[i].cases[c].when);
-  for (int i = 0; i < m->nmeasures; i++)
-    lint_categories(m, &m->measures[i], lint_parse(&ns, m->measures[i].eligible), w);
+  for (int i = 0; i < m->nbenefits; i++)
+    lint_categories(m, &m->benefits[i], lint_parse(&ns, m->benefits[i].eligible), w);
   model *base = lint_base(m);
   lint_unused(m, base, &ns, w);
   if (base && strcmp(base->name, m->name) == 0 && strcmp(base->version, m->version) == 0)

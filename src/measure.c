@@ -13,8 +13,8 @@ static void acc_init(acc *a, const model *m, int full) {
   memset(a, 0, sizeof *a);
   a->cat_w = af_calloc((size_t)m->nbands + 1, sizeof *a->cat_w);
   a->cat_count = af_calloc((size_t)m->nbands + 1, sizeof *a->cat_count);
-  a->meas_units = af_calloc((size_t)m->nmeasures + 1, sizeof *a->meas_units);
-  a->meas_people = af_calloc((size_t)m->nmeasures + 1, sizeof *a->meas_people);
+  a->benefit_units = af_calloc((size_t)m->nbenefits + 1, sizeof *a->benefit_units);
+  a->benefit_people = af_calloc((size_t)m->nbenefits + 1, sizeof *a->benefit_people);
   if (!full) return;
   a->unc = af_calloc((size_t)m->ninds + 1, sizeof *a->unc);
   a->cen = af_calloc((size_t)m->ninds + 1, sizeof *a->cen);
@@ -25,8 +25,8 @@ static void acc_init(acc *a, const model *m, int full) {
 static void acc_free(acc *a) {
   free(a->cat_w);
   free(a->cat_count);
-  free(a->meas_units);
-  free(a->meas_people);
+  free(a->benefit_units);
+  free(a->benefit_people);
   free(a->unc);
   free(a->cen);
   free(a->missing);
@@ -166,10 +166,10 @@ static void acc_add(acc *a, const scorer *s, int u, long double p, int64_t peopl
     a->poor_w += p;
     a->poor_wc += p * c;
   }
-  for (int j = 0; j < m->nmeasures; j++)
+  for (int j = 0; j < m->nbenefits; j++)
     if (s->eligible[u] >> j & 1) {
-      a->meas_units[j]++;
-      a->meas_people[j] += people;
+      a->benefit_units[j]++;
+      a->benefit_people[j] += people;
     }
   if (!full) return;
   for (int i = 0; i < ni; i++) {

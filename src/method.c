@@ -1182,7 +1182,7 @@ static void conv_bands(conv *c, int t, loc top) {
   check_band_order(c, node);
 }
 
-static void conv_notices(conv *c, int t, loc l, const char *what, model_measure *x) {
+static void conv_notices(conv *c, int t, loc l, const char *what, model_benefit *x) {
   lua_State *L = c->L;
   char db[96];
   int line = fline(c, l, "notice");
@@ -1226,7 +1226,7 @@ static void conv_measure(conv *c, int list_node, int i, int holder) {
   model *m = c->m;
   int t = lua_gettop(L);
   char db[96], what[160];
-  model_measure *x = &m->measures[m->nmeasures++];
+  model_benefit *x = &m->benefits[m->nbenefits++];
   if (lua_type(L, t) != LUA_TTABLE) {
     err(c, holder, "measure %d must be a table { id = ..., eligible = ... }, got %s", i,
         describe(L, t, db));
@@ -1237,10 +1237,10 @@ static void conv_measure(conv *c, int list_node, int i, int holder) {
   x->line = l.line;
   check_fields(c, t, f, 4, NULL, 0, l, what);
   if (get_string(c, t, "id", l.line, what, "a unique identifier", &x->id) > 0) {
-    int j = first_def(c, DEF_MEASURE, x->id, m->nmeasures - 1);
+    int j = first_def(c, DEF_MEASURE, x->id, m->nbenefits - 1);
     if (j >= 0)
       err(c, l.line, "duplicate measure id '%s' (first defined at line %d)", x->id,
-          m->measures[j].line);
+          m->benefits[j].line);
   }
   if (!x->id) x->id = af_strdup("");
   if (get_string(c, t, "name", fline(c, l, "name"), what, NULL, &x->name) <= 0)
@@ -1264,7 +1264,7 @@ static void conv_measures(conv *c, int t, loc top) {
     lua_pop(L, 1);
     return;
   }
-  m->measures = af_calloc((size_t)n, sizeof *m->measures);
+  m->benefits = af_calloc((size_t)n, sizeof *m->benefits);
   int node = srcmap_field_node(c->sm, top.node, "measures");
   for (int i = 1; i <= n; i++) {
     lua_rawgeti(L, -1, i);

@@ -46,8 +46,8 @@ void model_free(model *m) {
     free(m->bands[i].name);
   }
   free(m->bands);
-  for (int i = 0; i < m->nmeasures; i++) {
-    model_measure *x = &m->measures[i];
+  for (int i = 0; i < m->nbenefits; i++) {
+    model_benefit *x = &m->benefits[i];
     free(x->id);
     free(x->name);
     free(x->eligible);
@@ -57,7 +57,7 @@ void model_free(model *m) {
     }
     free(x->notices);
   }
-  free(m->measures);
+  free(m->benefits);
   for (int i = 0; i < m->nfiles; i++) {
     free(m->files[i].name);
     free(m->files[i].path);

@@ -19,7 +19,7 @@ static double share(long double part, long double whole) {
   return whole > 0 ? (double)(part / whole) : 0;
 }
 
-static void json_methodology(json *j, const model *m) {
+static void report_json_methodology(json *j, const model *m) {
   json_key(j, "methodology");
   json_obj(j);
   json_kv_str(j, "name", m->name);
@@ -33,7 +33,7 @@ static void json_methodology(json *j, const model *m) {
   json_obj_end(j);
 }
 
-static void json_data(json *j, const run *rn) {
+static void report_json_data(json *j, const run *rn) {
   json_key(j, "data");
   json_obj(j);
   json_kv_str(j, "sha256", rn->stats.sha256);
@@ -45,11 +45,11 @@ static void json_data(json *j, const run *rn) {
   json_obj_end(j);
 }
 
-static void json_results_digest(json *j, const run *rn, int k) {
+static void report_json_results_digest(json *j, const run *rn, int k) {
   json_kv_str(j, "results_sha256", rn->results_sha256 ? rn->results_sha256[k] : NULL);
 }
 
-static void json_categories(json *j, const model *m, const acc *a) {
+static void report_json_categories(json *j, const model *m, const acc *a) {
   json_key(j, "categories");
   json_arr(j);
   for (int b = 0; b < m->nbands; b++) {
@@ -64,7 +64,7 @@ static void json_categories(json *j, const model *m, const acc *a) {
   json_arr_end(j);
 }
 
-static void json_indicators(json *j, const model *m, const acc *a, figures f) {
+static void report_json_indicators(json *j, const model *m, const acc *a, figures f) {
   json_key(j, "indicators");
   json_arr(j);
   for (int i = 0; i < m->ninds; i++) {
@@ -88,20 +88,20 @@ static void json_indicators(json *j, const model *m, const acc *a, figures f) {
   json_arr_end(j);
 }
 
-static void json_measures(json *j, const model *m, const acc *a) {
+static void report_json_benefits(json *j, const model *m, const acc *a) {
   json_arr(j);
-  for (int i = 0; i < m->nmeasures; i++) {
+  for (int i = 0; i < m->nbenefits; i++) {
     json_obj(j);
-    json_kv_str(j, "id", m->measures[i].id);
-    json_kv_str(j, "name", m->measures[i].name);
-    json_kv_int(j, "units", a->meas_units[i]);
-    json_kv_int(j, "people", a->meas_people[i]);
+    json_kv_str(j, "id", m->benefits[i].id);
+    json_kv_str(j, "name", m->benefits[i].name);
+    json_kv_int(j, "units", a->benefit_units[i]);
+    json_kv_int(j, "people", a->benefit_people[i]);
     json_obj_end(j);
   }
   json_arr_end(j);
 }
 
-static void json_groups(json *j, const run *rn, int k, figures all) {
+static void report_json_groups(json *j, const run *rn, int k, figures all) {
   const model *m = rn->models[k];
   const measure *ms = rn->measures[k];
   json_key(j, "groups");
@@ -134,9 +134,9 @@ static void json_groups(json *j, const run *rn, int k, figures all) {
         json_kv_num(j, m->bands[b].id, share(a->cat_w[b], a->n));
       }
       json_obj_end(j);
-      if (m->nmeasures > 0) {
+      if (m->nbenefits > 0) {
         json_key(j, "measures");
-        json_measures(j, m, a);
+        report_json_benefits(j, m, a);
       }
       json_obj_end(j);
     }
@@ -145,7 +145,7 @@ static void json_groups(json *j, const run *rn, int k, figures all) {
   json_obj_end(j);
 }
 
-static void json_score_stats(json *j, const measure *ms) {
+static void report_json_score_stats(json *j, const measure *ms) {
   int nd;
   dist_entry *d = measure_sorted_dist(ms, &nd);
   json_key(j, "score");
@@ -165,9 +165,9 @@ void report_summary_json(json *j, const run *rn, int k, const report_meta *meta)
   const measure *ms = rn->measures[k];
   figures f = measure_figures(&ms->all);
   json_obj(j);
-  json_methodology(j, m);
-  json_data(j, rn);
-  json_results_digest(j, rn, k);
+  report_json_methodology(j, m);
+  report_json_data(j, rn);
+  report_json_results_digest(j, rn, k);
   json_key(j, "run_id");
   if (meta && meta->run_id > 0) json_int(j, meta->run_id);
   else json_null(j);
@@ -186,13 +186,13 @@ void report_summary_json(json *j, const run *rn, int k, const report_meta *meta)
     json_kv_num(j, "A", f.A);
     json_kv_num(j, "M0", f.M0);
   } else {
-    json_score_stats(j, ms);
+    report_json_score_stats(j, ms);
   }
-  json_indicators(j, m, &ms->all, f);
-  json_categories(j, m, &ms->all);
-  json_groups(j, rn, k, f);
+  report_json_indicators(j, m, &ms->all, f);
+  report_json_categories(j, m, &ms->all);
+  report_json_groups(j, rn, k, f);
   json_key(j, "measures");
-  json_measures(j, m, &ms->all);
+  report_json_benefits(j, m, &ms->all);
   json_obj_end(j);
 }
 
@@ -276,10 +276,10 @@ void report_summary_text(strbuf *o, const run *rn, int k, const report_meta *met
       }
     }
   }
-  if (m->nmeasures > 0) {
+  if (m->nbenefits > 0) {
     sb_printf(o, "\n%-20s %-44s %10s %10s\n", "measure", "name", "units", "people");
-    for (int i = 0; i < m->nmeasures; i++)
-      sb_printf(o, "%-20s %-44.44s %10lld %10lld\n", m->measures[i].id, m->measures[i].name,
-                (long long)a->meas_units[i], (long long)a->meas_people[i]);
+    for (int i = 0; i < m->nbenefits; i++)
+      sb_printf(o, "%-20s %-44.44s %10lld %10lld\n", m->benefits[i].id, m->benefits[i].name,
+                (long long)a->benefit_units[i], (long long)a->benefit_people[i]);
   }
 }

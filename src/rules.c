@@ -1,6 +1,6 @@
 /*
 ** rules.c: compile a model's rules into kernel programs (phase 1: defines and
-** indicator cases; phase 2: measure eligibility) and fix the exact fractions
+** indicator cases; phase 2: benefit (support measure) eligibility) and fix the exact fractions
 ** the scorer compares with. Every error is reported at the methodology line of
 ** the definition it belongs to.
 */
@@ -228,7 +228,7 @@ static int compile_cases(rules *r, diag_list *d) {
   return bad ? -1 : 0;
 }
 
-/* ---- phase 2: measures ---- */
+/* ---- phase 2: benefits (support measures) ---- */
 
 static void add_p2_col(rules *r, const char *name, vtype t) {
   r->p2_cols = af_realloc(r->p2_cols, sizeof *r->p2_cols * (size_t)(r->np2_cols + 1));
@@ -237,7 +237,7 @@ static void add_p2_col(rules *r, const char *name, vtype t) {
   r->np2_cols++;
 }
 
-static int compile_measures(rules *r, diag_list *d) {
+static int compile_benefits(rules *r, diag_list *d) {
   const model *m = r->m;
   add_p2_col(r, RULES_COL_CATEGORY, VT_TEXT);
   add_p2_col(r, RULES_COL_SCORE, VT_NUM);
@@ -258,13 +258,13 @@ static int compile_measures(rules *r, diag_list *d) {
   r->p2 = program_new(&r->sc2, r->pool);
   if (compile_defines(m, r->p2, d) < 0) return -1;  /* reported in phase 1 already */
   int bad = 0;
-  r->measure_out = af_malloc(sizeof(int) * (size_t)(m->nmeasures + 1));
-  for (int i = 0; i < m->nmeasures; i++) {
-    const model_measure *x = &m->measures[i];
+  r->benefit_out = af_malloc(sizeof(int) * (size_t)(m->nbenefits + 1));
+  for (int i = 0; i < m->nbenefits; i++) {
+    const model_benefit *x = &m->benefits[i];
     af_err e;
     int col;
-    r->measure_out[i] = program_add(r->p2, NULL, x->eligible, VT_BOOL, &e, &col);
-    if (r->measure_out[i] < 0) {
+    r->benefit_out[i] = program_add(r->p2, NULL, x->eligible, VT_BOOL, &e, &col);
+    if (r->benefit_out[i] < 0) {
       char *what = af_sprintf("measure '%s'", x->id);
       add_rule_diag(m, x->line, what, x->eligible, &e, d);
       free(what);
@@ -343,7 +343,7 @@ int rules_compile(const model *m, source *src, strpool *pool, rules **out, diag_
   r->p1 = program_new(&r->sc1, pool);
   int bad = compile_defines(m, r->p1, d) < 0;
   bad |= compile_cases(r, d) < 0;
-  if (!bad && m->nmeasures > 0) bad |= compile_measures(r, d) < 0;
+  if (!bad && m->nbenefits > 0) bad |= compile_benefits(r, d) < 0;
   r->band_text = af_malloc(sizeof(int32_t) * (size_t)(m->nbands + 1));
   for (int b = 0; b < m->nbands; b++)
     r->band_text[b] = strpool_intern(pool, m->bands[b].id, strlen(m->bands[b].id));
@@ -367,7 +367,7 @@ void rules_free(rules *r) {
   }
   free(r->case_out);
   free(r->amount_num);
-  free(r->measure_out);
+  free(r->benefit_out);
   free(r->band_from);
   free(r->band_neg_inf);
   free(r->band_text);

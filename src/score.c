@@ -1,6 +1,6 @@
 /*
 ** score.c: from kernel outputs to each unit's amounts, score, category,
-** poverty status and measure eligibility (see score.h).
+** poverty status and benefit (support measure) eligibility (see score.h).
 */
 #include "score.h"
 
@@ -178,7 +178,7 @@ static void fill_results(scorer *s, int n) {
   }
 }
 
-static void eval_measures(scorer *s, const batch *b) {
+static void eval_benefits(scorer *s, const batch *b) {
   const rules *r = s->r;
   int n = b->nunits;
   fill_results(s, n);
@@ -192,8 +192,8 @@ static void eval_measures(scorer *s, const batch *b) {
   for (int c = 0; c < r->np2_cols; c++) s->b2.ucols[b->nucols + c] = s->rescols[c];
   kernel_eval_batch(s->k2, &s->b2);
   memset(s->eligible, 0, sizeof *s->eligible * (size_t)n);
-  for (int j = 0; j < r->m->nmeasures; j++) {
-    const column *out = kernel_output(s->k2, r->measure_out[j]);
+  for (int j = 0; j < r->m->nbenefits; j++) {
+    const column *out = kernel_output(s->k2, r->benefit_out[j]);
     for (int u = 0; u < n; u++)
       if (!out->null[u] && out->v[u] != 0) s->eligible[u] |= (uint64_t)1 << j;
   }
@@ -206,6 +206,6 @@ void scorer_eval_batch(scorer *s, const batch *b) {
   memset(s->excluded, 0, (size_t)n);
   for (int i = 0; i < s->r->m->ninds; i++) match_indicator(s, i, n);
   classify(s, n);
-  if (s->r->p2) eval_measures(s, b);
+  if (s->r->p2) eval_benefits(s, b);
   else memset(s->eligible, 0, sizeof *s->eligible * (size_t)n);
 }

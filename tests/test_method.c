@@ -165,14 +165,14 @@ static void test_example_fixture(void **st) {
   assert_true(m->bands[2].from == 1.0 / 3);
   assert_int_equal(m->bands[2].line, 40);
   assert_int_equal(m->missing, MISSING_EXCLUDE);
-  assert_int_equal(m->nmeasures, 1);
-  assert_string_equal(m->measures[0].id, "tsa");
-  assert_string_equal(m->measures[0].eligible, "per_capita < subsistence_minimum");
-  assert_int_equal(m->measures[0].line, 48);
-  assert_int_equal(m->measures[0].nnotices, 2);
-  assert_string_equal(m->measures[0].notices[0].lang, "kk");
-  assert_string_equal(m->measures[0].notices[1].lang, "ru");
-  assert_string_equal(m->measures[0].notices[1].text, "Вы можете получить АСП");
+  assert_int_equal(m->nbenefits, 1);
+  assert_string_equal(m->benefits[0].id, "tsa");
+  assert_string_equal(m->benefits[0].eligible, "per_capita < subsistence_minimum");
+  assert_int_equal(m->benefits[0].line, 48);
+  assert_int_equal(m->benefits[0].nnotices, 2);
+  assert_string_equal(m->benefits[0].notices[0].lang, "kk");
+  assert_string_equal(m->benefits[0].notices[1].lang, "ru");
+  assert_string_equal(m->benefits[0].notices[1].text, "Вы можете получить АСП");
   /* the file itself, hashed */
   assert_int_equal(m->nfiles, 1);
   assert_string_equal(m->files[0].name, path);

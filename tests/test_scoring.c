@@ -216,8 +216,8 @@ static void test_weights_and_measures(void **state) {
   assert_true(fabs(fg.H - 5.0 / 6) < 1e-15);
   assert_true(fabs(fg.A - 0.8) < 1e-15);
   assert_true(fabs(fg.M0 - 4.0 / 6) < 1e-15);
-  assert_int_equal(f.ms->all.meas_units[0], 1);
-  assert_int_equal(f.ms->all.meas_units[1], 1);
+  assert_int_equal(f.ms->all.benefit_units[0], 1);
+  assert_int_equal(f.ms->all.benefit_units[1], 1);
   /* A negative weight is an error naming the unit. */
   double bad[] = {1, -1, 1};
   column cb[2] = {{xv, nul}, {bad, nul}};
