@@ -170,7 +170,7 @@ static void explain_benefits(const run *rn, int u, json *j, strbuf *t) {
   const model *m = rn->models[0];
   json_key(j, "measures");
   json_arr(j);
-  if (m->nbenefits) sb_puts(t, "\nbenefits:\n");
+  if (m->nbenefits) sb_puts(t, "\nmeasures:\n");
   for (int k = 0; k < m->nbenefits; k++) {
     int el = (int)(s->eligible[u] >> k & 1);
     json_obj(j);
