@@ -67,5 +67,6 @@ int cmd_notices(cli_opts *o);
 int cmd_generate(cli_opts *o);
 int cmd_describe(cli_opts *o);
 int cmd_diff(cli_opts *o);
+int cmd_test(cli_opts *o);
 
 #endif

@@ -61,6 +61,11 @@ static const command commands[] = {
   {"diff", cmd_diff, "diff A.lua B.lua",
    "What changed in the rules from A to B, one line per change in the terms of\n"
    "describe: '~ what: old -> new', '+ added', '- removed'."},
+  {"test", cmd_test, "test METHOD.lua",
+   "Run the cases file beside the methodology (METHOD.test.lua): each case is a\n"
+   "small family (unit row, member rows) with the category, score, poor status\n"
+   "and measures it should get. Prints each failing case at its FILE:LINE with\n"
+   "expected and actual, and exits 1 when any fails."},
   {"runs", cmd_runs, "runs --out RESULTS.db [--json]", "List the recorded runs."},
   {"notices", cmd_notices,
    "notices --out RESULTS.db --run RUN_ID [--lang kk|ru] [--format csv|json]",

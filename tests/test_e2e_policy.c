@@ -1,7 +1,9 @@
 /*
 ** test_e2e_policy.c: the policy expert's commands end to end through the real
-** afscore binary: describe (text, markdown, JSON), diff, and check's
-** warnings, --strict and --json, on small methodologies written here. Expected weights are worked out by hand in the
+** afscore binary: describe (text, markdown, JSON), diff, check's warnings,
+** --strict and --json, and test (the cases beside a methodology), on small
+** methodologies written here and on the shipped Kazakhstan methodologies,
+** whose cases files carry hand-computed scores. Expected weights are worked out by hand in the
 ** comments beside each assertion (the default share of a dimension's weight).
 */
 #include <setjmp.h>
@@ -305,6 +307,84 @@ static void test_check_json_always(void **state) {
   h_result_free(&r);
 }
 
+/* Tiny's scores by hand: low_income 1/3, disability 1/3, no_clinic 1/3.
+** Case 1 (line 6) is low income only: 1/3, B, poor, no measure; every
+** expectation written is wrong. Case 2 (line 9) is no_clinic only: 1/3, B.
+** Case 3 (line 11): low income and disability, 2/3: C and the visit. */
+static const char *TINY_CASES =
+    "-- cases for tiny.lua\n"
+    "return {\n"
+    "  defaults = { unit = { region = 1 },\n"
+    "               member = { income = 500, disability_group = 0, clinic_attached = 1 } },\n"
+    "  cases = {\n"
+    "    { name = 'all wrong', members = { { income = 50 } },\n"
+    "      expect = { category = 'C', score = 2/3, poor = false, measures = { 'visit' } } },\n"
+    "    -- a family that is fine but for a clinic\n"
+    "    { name = 'clinic', members = { { clinic_attached = 0 } }, expect = { category = 'B', score = 1/3 } },\n"
+    "    -- null: the clinic record is unknown, and the policy counts it as deprived\n"
+    "    { name = 'two', members = { { income = 50, disability_group = 1 }, { income = 50, clinic_attached = null } },\n"
+    "      expect = { category = 'E', score = 1, poor = true, measures = { 'visit' } } },\n"
+    "  },\n"
+    "}\n";
+
+static void test_cases_report_failures(void **state) {
+  (void)state;
+  const char *cases = h_path("tiny.test.lua");
+  h_write(cases, TINY_CASES);
+  const char *args[] = {"test", TINYP, NULL};
+  h_result r = run_ok(args, 1);
+  char want[4096];
+  /* Case 3: 1/3 + 1/3 + 1/3 (null clinic record counted as deprived) = 1. */
+  snprintf(want, sizeof want,
+           "%s:6: FAIL all wrong: category expected C, got B; score expected 0.6666666666666666, "
+           "got 0.3333333333333333; poor expected false, got true; measures expected {visit}, "
+           "got {}\n"
+           "ok    clinic\n"
+           "%s:11: FAIL two: category expected E, got C\n"
+           "%s: 3 cases, 1 passed, 2 failed\n",
+           cases, cases, cases);
+  assert_string_equal(r.out, want);
+  h_result_free(&r);
+  unlink(cases);
+}
+
+static void test_cases_shipped(void **state) {
+  (void)state;
+  const char *methods[] = {"methodology/kz_order267_2023.lua", "methodology/kz_family_2023.lua"};
+  const char *tails[] = {"kz_order267_2023.test.lua: 8 cases, 8 passed, 0 failed\n",
+                         "kz_family_2023.test.lua: 8 cases, 8 passed, 0 failed\n"};
+  for (int i = 0; i < 2; i++) {
+    const char *args[] = {"test", h_root(methods[i]), NULL};
+    h_result r = run_ok(args, 0);
+    size_t n = strlen(r.out), t = strlen(tails[i]);
+    assert_true(n >= t);
+    assert_string_equal(r.out + n - t, tails[i]);
+    assert_false(h_has(r.out, "FAIL"));
+    h_result_free(&r);
+  }
+}
+
+static void test_cases_errors(void **state) {
+  (void)state;
+  const char *cases = h_path("tiny.test.lua");
+  unlink(cases);
+  const char *args[] = {"test", TINYP, NULL};
+  h_result r = run_ok(args, 1);
+  expect_has(r.err, "tiny.test.lua: cannot");
+  h_result_free(&r);
+  h_write(cases, "return { cases = {\n  { name = 'a', members = {} },\n"
+                 "  { name = 'b', unit = { region = {} }, expect = {} } } }\n");
+  r = run_ok(args, 1);
+  char want[2048];
+  snprintf(want, sizeof want,
+           "%s:2: case 'a' has no expect table\n"
+           "%s:3: unit: column 'region' must be a number, text, true/false or null\n",
+           cases, cases);
+  assert_string_equal(r.err, want);
+  h_result_free(&r);
+  unlink(cases);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_describe_text),   cmocka_unit_test(test_describe_markdown_json),
@@ -312,6 +392,9 @@ int main(void) {
       cmocka_unit_test(test_describe_usage),  cmocka_unit_test(test_check_warnings),
       cmocka_unit_test(test_check_warnings_points_and_schema),
       cmocka_unit_test(test_check_json_always),
+      cmocka_unit_test(test_cases_report_failures),
+      cmocka_unit_test(test_cases_shipped),
+      cmocka_unit_test(test_cases_errors),
   };
   return cmocka_run_group_tests_name("e2e_policy", tests, setup, NULL);
 }
