@@ -458,8 +458,8 @@ static int cases_batch(void *ctx, const run *rn, const batch *b, const char *con
     r->score = s->score[u];
     r->poor = m->scoring == SCORING_AF && !r->excluded ? s->poor[u] : -1;
     strbuf ms = {0};
-    for (int k = 0; k < m->nmeasures; k++)
-      if (s->eligible[u] >> k & 1) sb_printf(&ms, "%s%s", ms.len ? ", " : "", m->measures[k].id);
+    for (int k = 0; k < m->nbenefits; k++)
+      if (s->eligible[u] >> k & 1) sb_printf(&ms, "%s%s", ms.len ? ", " : "", m->benefits[k].id);
     r->measures = sb_take(&ms);
   }
   return 0;
