@@ -1,8 +1,12 @@
 /*
-** cli.h: the afscore command line (check, score, compare, replay, explain,
-** sweep, runs, notices, generate). Each command returns the process exit
-** status: 0 success, 1 the work failed or the check found errors, 2 usage
-** error. Commands print; nothing below them does.
+** cli.h: the command layer of afscore. main.c parses the command line into
+** cli_opts and calls one cmd_* (cli_<command>.c); cli.c holds what the
+** commands share (loading methodologies and recorded runs, opening a run,
+** printing diagnostics and progress). Only this layer prints.
+**
+** One failure convention: every cmd_* and every cli_* helper that can fail
+** returns the process exit status, after printing why: 0 success, 1 the
+** work failed (or `check` found errors), 2 usage error.
 */
 #ifndef AF_CLI_H
 #define AF_CLI_H
@@ -15,47 +19,60 @@
 
 #define AFSCORE_VERSION "afscore 0.1.0"
 
-int cli_main(int argc, char **argv);
+#define CLI_MAX_METHODS 16     /* --method options; more is a usage error */
+#define CLI_MAX_POS 4          /* positional arguments; more is a usage error */
 
-/* Options shared by the commands. */
+/* The parsed command line of one command. */
 typedef struct cli_opts {
+  const char *cmd, *synopsis;  /* the command and its usage line */
   const char *db, *out, *changes, *lang, *format;
-  const char *methods[16];
+  const char *methods[CLI_MAX_METHODS];
   int nmethods;
-  const char *pos[4];          /* positional arguments */
+  const char *pos[CLI_MAX_POS];
   int npos;
-  long long run_id;
+  long long run_id;            /* --run (0: not given) */
   int json, help;
   long long families, seed;
   int shuffled, no_index;
   int strict;                  /* check: warnings count as errors */
+  int threads;                 /* AFSCORE_THREADS; 0: the default */
 } cli_opts;
 
-/* Parse argv[from..] into o; on a usage error prints it and returns -1. */
-int cli_parse(int argc, char **argv, int from, const char *cmd, cli_opts *o);
-/* Load a methodology, printing its errors; NULL on failure. */
+/* "afscore CMD: message" and the command's usage line on stderr; returns 2. */
+int cli_usage_error(const cli_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "afscore: message" on stderr; returns 1. */
+int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* text as a whole number >= min into *out: 0, or a usage error naming what
+** (an option such as "--run", or "RUN_ID") and the text. */
+int cli_number(const cli_opts *o, const char *what, const char *text, long long min,
+               long long *out);
+
+/* Print diagnostics as FILE:LINE: message on stderr. */
+void cli_print_diags(diag_list *d);
+/* Load a methodology from disk, printing its errors; NULL on failure. */
 model *cli_load_method(const char *path);
 /* The same without printing: the errors are appended to d. */
 model *cli_load_method_diags(const char *path, diag_list *d);
-/* Print diagnostics as FILE:LINE: message on stderr. */
-void cli_print_diags(diag_list *d);
-void cli_usage(FILE *f, const char *cmd);
+/* Rebuild a recorded methodology from its stored sources (no disk access),
+** printing its errors; NULL on failure. */
+model *cli_load_recorded(const run_record *rec);
+/* Open the results database out and load run id into rec (0 or 1). */
+int cli_open_record(const char *out, long long id, store **st, run_record *rec);
+/* Open a run of ms[0..n) over db, printing schema errors (0 or 1). *rn is
+** set either way and must be closed with run_close. */
+int cli_open_run(run *rn, const char *db, const model **ms, int n);
+
 /* Progress on stderr when it is a terminal. */
 void cli_progress(long long done, long long total, double started);
 double cli_now(void);
 
-/* Shared by the commands (cli_analyse.c). cli_fail prints "afscore: msg" and
-** returns 1; cli_open_run prints schema errors; cli_load_recorded rebuilds a
-** recorded methodology from its stored sources (no disk access);
-** cli_open_record opens RESULTS.db and loads run id; cli_compare_models
-** scores ms[0..n) in one pass and prints each against ms[0]. */
-int cli_fail(const char *msg);
-int cli_open_run(run *rn, const char *db, const model **ms, int n);
-model *cli_load_recorded(const run_record *rec);
-int cli_open_record(const char *out, long long id, store **st, run_record *rec);
+/* Score ms[0..n) over db in one pass and print each against ms[0]
+** (cli_compare.c; compare and replay --method). base_label: the recorded
+** run the base comes from, or NULL. */
 int cli_compare_models(const model **ms, int n, const char *db, const char *changes, int as_json,
                        const char *base_label);
 
+/* The commands. */
 int cmd_check(cli_opts *o);
 int cmd_score(cli_opts *o);
 int cmd_compare(cli_opts *o);

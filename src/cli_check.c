@@ -111,11 +111,8 @@ static void check_free(check_result *c) {
 }
 
 int cmd_check(cli_opts *o) {
-  if (o->npos != 1) {
-    fprintf(stderr, "afscore check: needs exactly one methodology file\n");
-    cli_usage(stderr, "check");
-    return 2;
-  }
+  if (o->npos != 1)
+    return cli_usage_error(o, "needs exactly one methodology file");
   check_result c;
   memset(&c, 0, sizeof c);
   check_compile(&c, o->pos[0], o->db);

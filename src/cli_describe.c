@@ -12,15 +12,10 @@
 
 int cmd_describe(cli_opts *o) {
   const char *fmt = o->format ? o->format : o->json ? "json" : "text";
-  if (o->npos != 1) {
-    fprintf(stderr, "afscore describe: needs exactly one methodology file\n");
-    cli_usage(stderr, "describe");
-    return 2;
-  }
-  if (strcmp(fmt, "text") != 0 && strcmp(fmt, "markdown") != 0 && strcmp(fmt, "json") != 0) {
-    fprintf(stderr, "afscore describe: --format is text, markdown or json, not '%s'\n", fmt);
-    return 2;
-  }
+  if (o->npos != 1)
+    return cli_usage_error(o, "needs exactly one methodology file");
+  if (strcmp(fmt, "text") != 0 && strcmp(fmt, "markdown") != 0 && strcmp(fmt, "json") != 0)
+    return cli_usage_error(o, "--format is text, markdown or json, not '%s'", fmt);
   model *m = cli_load_method(o->pos[0]);
   if (!m) return 1;
   strbuf out = {0};
@@ -43,11 +38,8 @@ int cmd_describe(cli_opts *o) {
 }
 
 int cmd_diff(cli_opts *o) {
-  if (o->npos != 2) {
-    fprintf(stderr, "afscore diff: needs two methodology files\n");
-    cli_usage(stderr, "diff");
-    return 2;
-  }
+  if (o->npos != 2)
+    return cli_usage_error(o, "needs two methodology files");
   model *a = cli_load_method(o->pos[0]);
   model *b = a ? cli_load_method(o->pos[1]) : NULL;
   if (!b) {

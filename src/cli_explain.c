@@ -263,11 +263,8 @@ static int explain_find(void *ctx, const run *rn, const batch *b, const char *co
 }
 
 int cmd_explain(cli_opts *o) {
-  if (!o->out || !o->db || o->run_id <= 0 || o->npos != 1) {
-    fprintf(stderr, "afscore explain: needs --out RESULTS.db --db DATA.db --run RUN_ID UNIT_ID\n");
-    cli_usage(stderr, "explain");
-    return 2;
-  }
+  if (!o->out || !o->db || o->run_id <= 0 || o->npos != 1)
+    return cli_usage_error(o, "needs --out RESULTS.db --db DATA.db --run RUN_ID UNIT_ID");
   store *st = NULL;
   run_record rec;
   if (cli_open_record(o->out, o->run_id, &st, &rec)) return 1;
@@ -286,9 +283,9 @@ int cmd_explain(cli_opts *o) {
     rn.threads = 1;   /* explain reads the strpool while the pass runs */
     rn.plan.only_unit = x.unit;   /* one unit: an index lookup, not a scan */
     if (run_execute(&rn, explain_find, &x, &e) < 0) {
-      cli_fail(e.msg);
+      cli_fail("%s", e.msg);
     } else if (!x.found) {
-      fprintf(stderr, "afscore: no unit '%s' in %s\n", x.unit, o->db);
+      cli_fail("no unit '%s' in %s", x.unit, o->db);
     } else {
       double score;
       int poor;

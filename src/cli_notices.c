@@ -49,11 +49,8 @@ static const char *notice_text(const model_benefit *x, const char *lang) {
 int cmd_notices(cli_opts *o) {
   const char *lang = o->lang ? o->lang : "kk";
   const char *format = o->format ? o->format : "csv";
-  if (!o->out || o->run_id <= 0 || (strcmp(format, "csv") && strcmp(format, "json"))) {
-    fprintf(stderr, "afscore notices: needs --out RESULTS.db --run RUN_ID [--format csv|json]\n");
-    cli_usage(stderr, "notices");
-    return 2;
-  }
+  if (!o->out || o->run_id <= 0 || o->npos || (strcmp(format, "csv") && strcmp(format, "json")))
+    return cli_usage_error(o, "needs --out RESULTS.db --run RUN_ID [--format csv|json]");
   store *st = NULL;
   run_record rec;
   if (cli_open_record(o->out, o->run_id, &st, &rec)) return 1;
@@ -62,7 +59,7 @@ int cmd_notices(cli_opts *o) {
   af_err e = {{0}};
   int rc = 1;
   if (!m || store_iter_begin(st, rec.id, &it, &e) < 0) {
-    if (m) cli_fail(e.msg);
+    if (m) cli_fail("%s", e.msg);
     goto done;
   }
   /* A language no benefit has a text in is a mistake, not a fallback. */
@@ -75,10 +72,9 @@ int cmd_notices(cli_opts *o) {
       if (!langs.s || !strstr(langs.s, l)) sb_printf(&langs, "%s%s", langs.len ? ", " : "", l);
     }
   if (!known && langs.len) {
-    fprintf(stderr, "afscore notices: no notice text in language '%s' (the methodology has: %s)\n",
-            lang, langs.s);
+    rc = cli_usage_error(o, "no notice text in language '%s' (the methodology has: %s)", lang,
+                         langs.s);
     sb_free(&langs);
-    rc = 2;
     goto done;
   }
   sb_free(&langs);
@@ -121,7 +117,7 @@ int cmd_notices(cli_opts *o) {
     printf("%s\n", j.out.s);
     sb_free(&j.out);
   }
-  if (got < 0) cli_fail(e.msg);
+  if (got < 0) cli_fail("%s", e.msg);
   else rc = 0;
 done:
   store_iter_end(it);

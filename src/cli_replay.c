@@ -88,7 +88,7 @@ static void replay_find_units(const char *db, model *m, store *st, const run_rec
   x->started = cli_now();
   if (cli_open_run(&rn, db, ms, 1) == 0) {
     rn.on_restart = replay_restart;
-    if (run_execute(&rn, replay_check, x, &e) < 0) cli_fail(e.msg);
+    if (run_execute(&rn, replay_check, x, &e) < 0) cli_fail("%s", e.msg);
   }
   run_close(&rn);
 }
@@ -120,13 +120,13 @@ static int replay_verify(cli_opts *o, store *st, const run_record *rec, model *m
   af_err e = {{0}};
   replay_ctx x;
   memset(&x, 0, sizeof x);
-  if (cli_open_run(&rn, o->db, ms, 1) < 0) {
+  if (cli_open_run(&rn, o->db, ms, 1)) {
     run_close(&rn);
     return 1;
   }
   if (run_execute(&rn, NULL, NULL, &e) < 0) {
     run_close(&rn);
-    return cli_fail(e.msg);
+    return cli_fail("%s", e.msg);
   }
   int data_changed = strcmp(rn.stats.sha256, rec->data_sha256) != 0;
   int engine_changed = strcmp(rec->engine_version, AFSCORE_VERSION) != 0;
@@ -162,22 +162,20 @@ static int replay_verify(cli_opts *o, store *st, const run_record *rec, model *m
 }
 
 int cmd_replay(cli_opts *o) {
-  long long id = 0;
-  if (o->npos == 1) id = strtoll(o->pos[0], NULL, 10);
-  if (!o->out || !o->db || id <= 0) {
-    fprintf(stderr, "afscore replay: needs RUN_ID --out RESULTS.db --db DATA.db\n");
-    cli_usage(stderr, "replay");
-    return 2;
-  }
+  if (!o->out || !o->db || o->npos != 1)
+    return cli_usage_error(o, "needs RUN_ID --out RESULTS.db --db DATA.db");
+  long long id;
+  int rc = cli_number(o, "RUN_ID", o->pos[0], 1, &id);
+  if (rc) return rc;
   store *st = NULL;
   run_record rec;
   if (cli_open_record(o->out, id, &st, &rec)) return 1;
-  int rc = 1;
+  rc = 1;
   model *m = cli_load_recorded(&rec);
   if (m && o->nmethods == 0) {
     rc = replay_verify(o, st, &rec, m);
   } else if (m) {
-    model *ms[17] = {m};
+    model *ms[CLI_MAX_METHODS + 1] = {m};
     int n = 1;
     rc = 0;
     for (int k = 0; k < o->nmethods; k++, n++)

@@ -19,11 +19,7 @@ static char *test_cases_path(const char *method) {
 }
 
 int cmd_test(cli_opts *o) {
-  if (o->npos != 1) {
-    fprintf(stderr, "afscore test: needs exactly one methodology file\n");
-    cli_usage(stderr, "test");
-    return 2;
-  }
+  if (o->npos != 1) return cli_usage_error(o, "needs exactly one methodology file");
   model *m = cli_load_method(o->pos[0]);
   if (!m) return 1;
   char *path = test_cases_path(o->pos[0]);
@@ -40,7 +36,7 @@ int cmd_test(cli_opts *o) {
   if (cases_run(m, &cf, &res, &d, &e) < 0) {
     diag_sort(&d);
     cli_print_diags(&d);
-    fprintf(stderr, "afscore: %s: %s\n", path, e.msg);
+    cli_fail("%s: %s", path, e.msg);
     goto done;
   }
   int failed = 0;

@@ -1,6 +1,243 @@
 /*
-** main.c: the afscore program: hands the command line to cli_main.
+** main.c: the afscore program: the command table with each command's help
+** and the options it takes, option parsing, and dispatch. The commands are
+** cli_*.c; what they share is cli.c.
 */
+#include <assert.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli.h"
 
-int main(int argc, char **argv) { return cli_main(argc, argv); }
+typedef struct command {
+  const char *name;
+  int (*fn)(cli_opts *);
+  const char *options;    /* the options it takes, space-separated (--help: all) */
+  const char *synopsis;
+  const char *help;
+} command;
+
+static const command commands[] = {
+  {"check", cmd_check, "--db --json --strict", "check METHOD.lua [--db DATA.db] [--json] [--strict]",
+   "Load and validate a methodology. With --db, also check its tables, columns and\n"
+   "rule types against the database schema. Prints FILE:LINE: message per error\n"
+   "and exits 1 when there is any. Warnings (FILE:LINE: warning: ...) flag what is\n"
+   "legal but probably a mistake; --strict counts them as errors. --json always\n"
+   "prints one JSON document: ok, errors and warnings as {file, line, message}."},
+  {"score", cmd_score, "--db --method --out --json",
+   "score --db DATA.db --method METHOD.lua [--out RESULTS.db] [--json]",
+   "Score every unit of DATA.db and print the measure. With --out, record the run\n"
+   "(methodology sources, data fingerprint, summary, one row per unit) in RESULTS.db\n"
+   "in one transaction. --json prints the summary as one JSON document."},
+  {"compare", cmd_compare, "--db --method --changes --json",
+   "compare --db DATA.db --method BASE.lua --method VARIANT.lua [...] [--changes FILE.csv] [--json]",
+   "Score several methodologies over one read of the data and show what changes\n"
+   "against the first: H, A, M0, category shares, the transition matrix, groups,\n"
+   "indicators and measures. --changes writes every unit that changed category."},
+  {"replay", cmd_replay, "--out --db --method --changes --json",
+   "replay RUN_ID --out RESULTS.db --db DATA.db [--method PROPOSED.lua] [--json]",
+   "Re-run a recorded run from its recorded sources and verify that every unit's\n"
+   "score and category and the summary are reproduced bit for bit (exit 0,\n"
+   "\"reproduced\"; exit 1 naming what differs). With --method, compare PROPOSED\n"
+   "against the recorded methodology on the same data."},
+  {"explain", cmd_explain, "--out --db --run --json",
+   "explain --out RESULTS.db --db DATA.db --run RUN_ID UNIT_ID [--json]",
+   "Why a unit got its category: each indicator with its rule, the values it used,\n"
+   "the case that held and its amount; the score as a sum; the band and what the\n"
+   "nearest change of category would take; the measures the unit may claim."},
+  {"sweep", cmd_sweep, "--db --method --json", "sweep --db DATA.db --method METHOD.lua [--json]",
+   "AF: H, A, M0 for every achievable k (each distinct score), from one pass.\n"
+   "Points: category shares as each band bound moves over the achievable totals."},
+  {"describe", cmd_describe, "--format --json", "describe METHOD.lua [--format text|markdown|json]",
+   "The methodology as it will be applied, after imports and variant edits:\n"
+   "dimensions, indicators with their rules, resolved weights (exact fraction and\n"
+   "decimal), missing policies, k, categories and measures with their languages."},
+  {"diff", cmd_diff, "", "diff A.lua B.lua",
+   "What changed in the rules from A to B, one line per change in the terms of\n"
+   "describe: '~ what: old -> new', '+ added', '- removed'."},
+  {"test", cmd_test, "", "test METHOD.lua",
+   "Run the cases file beside the methodology (METHOD.test.lua): each case is a\n"
+   "small family (unit row, member rows) with the category, score, poor status\n"
+   "and measures it should get. Prints each failing case at its FILE:LINE with\n"
+   "expected and actual, and exits 1 when any fails."},
+  {"runs", cmd_runs, "--out --json", "runs --out RESULTS.db [--json]", "List the recorded runs."},
+  {"notices", cmd_notices, "--out --run --lang --format",
+   "notices --out RESULTS.db --run RUN_ID [--lang kk|ru] [--format csv|json]",
+   "Write the notice queue of a recorded run: one row per unit and measure it is\n"
+   "eligible for, with the measure's notice text filled in. Nothing is sent."},
+  {"generate", cmd_generate, "--out --families --seed --shuffled --no-index",
+   "generate --out DATA.db [--families N] [--seed S] [--shuffled]",
+   "Generate a synthetic Kazakhstan population (families and persons) for demos,\n"
+   "tests and benchmarks. The same N and seed always give the same data."},
+};
+#define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))
+
+/* Every option of any command: how its value is read and where it goes. */
+typedef enum { OPT_FLAG, OPT_TEXT, OPT_METHOD, OPT_NUM } opt_kind;
+
+typedef struct option {
+  const char *name;
+  opt_kind kind;
+  size_t off;             /* of the field in cli_opts */
+  long long min;          /* OPT_NUM: the smallest value allowed */
+} option;
+
+static const option options[] = {
+  {"--db", OPT_TEXT, offsetof(cli_opts, db), 0},
+  {"--out", OPT_TEXT, offsetof(cli_opts, out), 0},
+  {"--changes", OPT_TEXT, offsetof(cli_opts, changes), 0},
+  {"--lang", OPT_TEXT, offsetof(cli_opts, lang), 0},
+  {"--format", OPT_TEXT, offsetof(cli_opts, format), 0},
+  {"--method", OPT_METHOD, 0, 0},
+  {"--run", OPT_NUM, offsetof(cli_opts, run_id), 1},
+  {"--families", OPT_NUM, offsetof(cli_opts, families), 0},
+  {"--seed", OPT_NUM, offsetof(cli_opts, seed), 0},
+  {"--json", OPT_FLAG, offsetof(cli_opts, json), 0},
+  {"--shuffled", OPT_FLAG, offsetof(cli_opts, shuffled), 0},
+  {"--no-index", OPT_FLAG, offsetof(cli_opts, no_index), 0},
+  {"--strict", OPT_FLAG, offsetof(cli_opts, strict), 0},
+};
+#define NOPTIONS ((int)(sizeof options / sizeof options[0]))
+
+static const command *find_command(const char *name) {
+  for (int i = 0; i < NCOMMANDS; i++)
+    if (strcmp(commands[i].name, name) == 0) return &commands[i];
+  return NULL;
+}
+
+static const option *find_option(const char *name) {
+  for (int i = 0; i < NOPTIONS; i++)
+    if (strcmp(options[i].name, name) == 0) return &options[i];
+  return NULL;
+}
+
+/* Whether c's option list has the word name. */
+static int takes(const command *c, const char *name) {
+  size_t n = strlen(name);
+  for (const char *p = strstr(c->options, name); p; p = strstr(p + 1, name))
+    if ((p == c->options || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0')) return 1;
+  return 0;
+}
+
+static void usage(FILE *f, const command *c) {
+  if (c) {
+    fprintf(f, "usage: afscore %s\n\n%s\n", c->synopsis, c->help);
+    return;
+  }
+  fprintf(f, "usage: afscore COMMAND [options]\n\ncommands:\n");
+  for (int i = 0; i < NCOMMANDS; i++) fprintf(f, "  afscore %s\n", commands[i].synopsis);
+  fprintf(f, "\n'afscore help COMMAND' or 'afscore COMMAND --help' describes a command.\n"
+             "environment: AFSCORE_PATH  directories import() searches after the importing\n"
+             "                           file's own (colon-separated; default ./methodology)\n"
+             "             AFSCORE_THREADS  1 to read and score on one thread (default 2)\n");
+}
+
+/* The value of option op (argv[i] is the option itself) into o. */
+static int parse_value(const option *op, const char *v, cli_opts *o) {
+  char *field = (char *)o + op->off;
+  if (op->kind == OPT_TEXT) {
+    *(const char **)(void *)field = v;
+  } else if (op->kind == OPT_METHOD) {
+    if (o->nmethods == CLI_MAX_METHODS)
+      return cli_usage_error(o, "too many --method options (at most %d)", CLI_MAX_METHODS);
+    o->methods[o->nmethods++] = v;
+  } else {
+    long long n;
+    int rc = cli_number(o, op->name, v, op->min, &n);
+    if (rc) return rc;
+    *(long long *)(void *)field = n;
+  }
+  return 0;
+}
+
+/* Parse argv[from..] for command c into o: 0, or 2 after printing a usage
+** error. An option c does not take is an error, not silently ignored. */
+static int parse(int argc, char **argv, int from, const command *c, cli_opts *o) {
+  memset(o, 0, sizeof *o);
+  o->cmd = c->name;
+  o->synopsis = c->synopsis;
+  o->families = 20000;
+  o->seed = 1;
+  for (int i = from; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      o->help = 1;
+      continue;
+    }
+    if (a[0] != '-' || a[1] != '-') {
+      if (o->npos == CLI_MAX_POS) return cli_usage_error(o, "unexpected argument '%s'", a);
+      o->pos[o->npos++] = a;
+      continue;
+    }
+    const option *op = find_option(a);
+    if (!op) return cli_usage_error(o, "unknown option '%s'", a);
+    if (!takes(c, a)) return cli_usage_error(o, "takes no option %s", a);
+    if (op->kind == OPT_FLAG) {
+      *(int *)(void *)((char *)o + op->off) = 1;
+      continue;
+    }
+    if (i + 1 >= argc) return cli_usage_error(o, "option %s needs a value", a);
+    int rc = parse_value(op, argv[++i], o);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+/* AFSCORE_THREADS, read here and passed down: 0 when unset (the default). */
+static int parse_threads(cli_opts *o) {
+  const char *env = getenv("AFSCORE_THREADS");
+  if (!env || !*env) return 0;
+  char *end;
+  long n = strtol(env, &end, 10);
+  if (end == env || *end || n < 1) {
+    fprintf(stderr, "afscore: AFSCORE_THREADS must be 1 or 2, got '%s'\n", env);
+    return 2;
+  }
+  o->threads = n > 2 ? 2 : (int)n;
+  return 0;
+}
+
+static int dispatch(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr, NULL);
+    return 2;
+  }
+  const char *name = argv[1];
+  if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+    if (argc > 2 && !find_command(argv[2])) {
+      fprintf(stderr, "afscore: no command '%s'\n", argv[2]);
+      return 2;
+    }
+    usage(stdout, argc > 2 ? find_command(argv[2]) : NULL);
+    return 0;
+  }
+  if (strcmp(name, "--version") == 0) {
+    printf("%s\n", AFSCORE_VERSION);
+    return 0;
+  }
+  const command *c = find_command(name);
+  if (!c) {
+    const char *names[NCOMMANDS];
+    for (int i = 0; i < NCOMMANDS; i++) names[i] = commands[i].name;
+    const char *s = af_suggest(name, names, NCOMMANDS);
+    fprintf(stderr, "afscore: no command '%s'%s%s%s\n", name, s ? " (did you mean '" : "",
+            s ? s : "", s ? "'?)" : "");
+    usage(stderr, NULL);
+    return 2;
+  }
+  cli_opts o;
+  int rc = parse(argc, argv, 2, c, &o);
+  if (rc) return rc;
+  if (o.help) {
+    usage(stdout, c);
+    return 0;
+  }
+  if ((rc = parse_threads(&o)) != 0) return rc;
+  rc = c->fn(&o);
+  assert(rc >= 0 && rc <= 2);
+  return rc;
+}
+
+int main(int argc, char **argv) { return dispatch(argc, argv); }

@@ -1,0 +1,140 @@
+/*
+** cli_compare.c: `afscore compare`: several methodologies scored in one pass
+** and what each changes against the first (compare.h); replay --method
+** shares cli_compare_models.
+*/
+#include "cli.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compare.h"
+#include "report.h"
+#include "run.h"
+#include "store.h"
+
+/* ---- compare ---- */
+
+typedef struct cmp_ctx {
+  compare *c;
+  int n;
+  long long done;
+  double started;
+  const run *rn;
+  FILE *changes;
+} cmp_ctx;
+
+/* The source starts again in key order: empty the comparisons and the file. */
+static int compare_restart(void *ctx, af_err *e) {
+  cmp_ctx *x = ctx;
+  for (int k = 0; k < x->n; k++) {
+    const char *label = x->c[k].label;
+    compare_free(&x->c[k]);
+    compare_init(&x->c[k], x->rn, 0, k + 1, x->changes);
+    x->c[k].label = label;
+  }
+  x->done = 0;
+  if (x->changes) {
+    if (fflush(x->changes) != 0 || ftruncate(fileno(x->changes), 0) != 0)
+      return af_fail(e, "cannot rewrite the changes file");
+    rewind(x->changes);
+    compare_changes_header(x->changes, x->n > 1);
+  }
+  return 0;
+}
+
+static int compare_each(void *ctx, const run *rn, const batch *b, const char *const *ids,
+                        af_err *e) {
+  cmp_ctx *x = ctx;
+  (void)rn;
+  for (int k = 0; k < x->n; k++)
+    if (compare_batch(&x->c[k], b, ids, e) < 0) return -1;
+  x->done += b->nunits;
+  cli_progress(x->done, 0, x->started);
+  return 0;
+}
+
+/* Score ms[0..n) in one pass and print each against ms[0]. */
+int cli_compare_models(const model **ms, int n, const char *db, const char *changes,
+                          int as_json, const char *base_label) {
+  run rn;
+  if (cli_open_run(&rn, db, ms, n)) {
+    run_close(&rn);
+    return 1;
+  }
+  FILE *cf = NULL;
+  if (changes && !(cf = fopen(changes, "w"))) {
+    run_close(&rn);
+    return cli_fail("cannot write %s", changes);
+  }
+  if (cf) compare_changes_header(cf, n > 2);
+  cmp_ctx x = {af_calloc((size_t)n, sizeof(compare)), n - 1, 0, cli_now(), &rn, cf};
+  rn.on_restart = compare_restart;
+  for (int k = 1; k < n; k++) {
+    compare_init(&x.c[k - 1], &rn, 0, k, cf);
+    if (n > 2) x.c[k - 1].label = ms[k]->file;
+  }
+  af_err e = {{0}};
+  int rc = run_execute(&rn, compare_each, &x, &e);
+  for (int k = 1; k < n; k++) compare_sort_groups(&x.c[k - 1], rn.pool);
+  if (cf && fclose(cf) != 0 && rc == 0) rc = af_fail(&e, "cannot write %s", changes);
+  if (rc < 0) {
+    cli_fail("%s", e.msg);
+  } else if (as_json) {
+    json j = {0};
+    report_meta meta = {0, AFSCORE_VERSION};
+    json_obj(&j);
+    if (base_label) {
+      json_kv_str(&j, "base_run", base_label);
+    }
+    json_key(&j, "base");
+    report_summary_json(&j, &rn, 0, &meta);
+    json_key(&j, "variant");
+    report_summary_json(&j, &rn, 1, &meta);
+    compare_json(&x.c[0], &j);
+    if (n > 2) {
+      json_key(&j, "comparisons");
+      json_arr(&j);
+      for (int k = 1; k < n; k++) {
+        json_obj(&j);
+        json_key(&j, "variant");
+        report_summary_json(&j, &rn, k, &meta);
+        compare_json(&x.c[k - 1], &j);
+        json_obj_end(&j);
+      }
+      json_arr_end(&j);
+    }
+    json_obj_end(&j);
+    printf("%s\n", j.out.s);
+    sb_free(&j.out);
+  } else {
+    strbuf t = {0};
+    if (base_label) sb_printf(&t, "base: the methodology recorded with run %s\n", base_label);
+    for (int k = 1; k < n; k++) {
+      if (k > 1) sb_puts(&t, "\n========\n\n");
+      compare_text(&x.c[k - 1], &t);
+    }
+    fputs(t.s, stdout);
+    sb_free(&t);
+  }
+  for (int k = 1; k < n; k++) compare_free(&x.c[k - 1]);
+  free(x.c);
+  run_close(&rn);
+  return rc < 0 ? 1 : 0;
+}
+
+int cmd_compare(cli_opts *o) {
+  if (!o->db || o->nmethods < 2 || o->npos)
+    return cli_usage_error(o, "needs --db DATA.db and at least two --method options");
+  model *ms[CLI_MAX_METHODS] = {0};
+  int rc = 0;
+  for (int k = 0; k < o->nmethods; k++)
+    if (!(ms[k] = cli_load_method(o->methods[k]))) rc = 1;
+  if (rc == 0)
+    rc = cli_compare_models((const model **)ms, o->nmethods, o->db, o->changes, o->json, NULL);
+  for (int k = 0; k < o->nmethods; k++) model_free(ms[k]);
+  return rc;
+}
+
