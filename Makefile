@@ -1,15 +1,28 @@
 # afscore build. `make` builds build/afscore; `make test` runs every test in a
-# normal build and again under AddressSanitizer + UBSan; `make demo` scores a
-# generated sample population; `make bench` measures speed against the floor.
+# normal build and again under AddressSanitizer + UBSan; `make tsan` runs the
+# two-thread tests under ThreadSanitizer; `make demo` scores a generated sample population;
+# `make bench` measures speed against the floor. demo, test and bench first
+# install what a fresh Debian machine lacks (scripts/install-deps.sh).
 
-CC      ?= gcc
+# gcc unless the user names another compiler (make's own default is cc).
+ifeq ($(origin CC),default)
+CC      := gcc
+endif
 PKGS    := lua5.4 sqlite3 libcrypto
+# Asked when make reads this file: on a fresh machine that is before
+# install-deps.sh ran, so demo, test and bench run make again after it.
 PKGCFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKGLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+PKG_OK    := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo 1)
+# -Werror is for development and CI (make test and .ci/run set WERROR=1); a
+# user's first build should not stop on a warning a newer compiler adds.
+WERROR  ?= 0
+WARN    := -Wall -Wextra -Wshadow -Wno-unused-parameter $(if $(filter 1,$(WERROR)),-Werror)
 CSTD    := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 OPT     ?= -O2 -g
 CFLAGS_ALL = $(CSTD) $(WARN) $(OPT) -Iinclude $(PKGCFLAGS) $(EXTRA_CFLAGS)
+# Each object also writes the headers it read (a .d file make includes).
+DEPFLAGS = -MMD -MP -MF $@.d
 LIBS    := $(PKGLIBS) -lm -lpthread
 TESTLIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
@@ -21,44 +34,78 @@ TESTSRC := $(wildcard tests/test_*.c)
 TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(TESTSRC))
 TESTSUP := $(wildcard tests/support/*.c)
 TESTSUPOBJ := $(patsubst tests/support/%.c,$(B)/tobj/%.o,$(TESTSUP))
+# `make unit ONLY="test_store test_e2e_af"` runs just those.
+ONLY    ?=
+RUN     := $(if $(ONLY),$(patsubst %,$(B)/tests/%,$(ONLY)),$(TESTS))
 
-.PHONY: all test unit check-asan demo bench fuzz clean deps
+.PHONY: all test unit demo bench fuzz clean deps pkgcheck FORCE test-steps demo-steps bench-steps tsan
 # Keep intermediate objects (tests/support) between runs.
 .SECONDARY:
 all: $(B)/afscore
 
-$(B)/obj/%.o: src/%.c $(wildcard include/*.h) | $(B)/obj
-	$(CC) $(CFLAGS_ALL) -c $< -o $@
+# Stop with a clear message, not "lauxlib.h: No such file", when the
+# development packages are missing.
+pkgcheck:
+ifneq ($(PKG_OK),1)
+	@echo "afscore: pkg-config finds no $(PKGS): run 'make deps' first (make demo and make test do)" >&2
+	@exit 1
+endif
+
+# The flags a build directory was compiled with: objects are rebuilt when
+# they change (WERROR, OPT, sanitizers), not only when a source does.
+$(B)/flags: FORCE | $(B)/obj
+	@echo '$(CC) $(CFLAGS_ALL) $(LIBS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS_ALL) $(LIBS)' > $@
+
+$(B)/obj/%.o: src/%.c $(B)/flags | $(B)/obj pkgcheck
+	$(CC) $(CFLAGS_ALL) $(DEPFLAGS) -c $< -o $@
 
 $(B)/afscore: $(OBJS)
 	$(CC) $(CFLAGS_ALL) -o $@ $(OBJS) $(LIBS)
 
-$(B)/tobj/%.o: tests/support/%.c $(wildcard tests/support/*.h) $(wildcard include/*.h) | $(B)/tobj
-	$(CC) $(CFLAGS_ALL) -Itests/support -c $< -o $@
+$(B)/tobj/%.o: tests/support/%.c $(B)/flags | $(B)/tobj pkgcheck
+	$(CC) $(CFLAGS_ALL) $(DEPFLAGS) -Itests/support -c $< -o $@
 
-$(B)/tests/%: tests/%.c $(LIBOBJS) $(TESTSUPOBJ) $(wildcard tests/support/*.h) | $(B)/tests
-	$(CC) $(CFLAGS_ALL) -Itests/support -o $@ $< $(LIBOBJS) $(TESTSUPOBJ) $(LIBS) $(TESTLIBS)
+$(B)/tests/%: tests/%.c $(LIBOBJS) $(TESTSUPOBJ) | $(B)/tests
+	$(CC) $(CFLAGS_ALL) $(DEPFLAGS) -Itests/support -o $@ $< $(LIBOBJS) $(TESTSUPOBJ) $(LIBS) $(TESTLIBS)
 
 $(B)/obj $(B)/tests $(B)/tobj:
 	mkdir -p $@
 
-# Run every test binary of build $(B); the e2e tests find the binary and the
-# repository through the environment.
-unit: $(B)/afscore $(TESTS)
+-include $(wildcard $(B)/obj/*.d $(B)/tobj/*.d $(B)/tests/*.d)
+
+# Run the test binaries of build $(B) (or those ONLY names); the e2e tests find
+# the binary and the repository through the environment.
+unit: $(B)/afscore $(RUN)
 	@AFSCORE_BIN=$(CURDIR)/$(B)/afscore AFSCORE_ROOT=$(CURDIR) AFSCORE_TMP=$(CURDIR)/$(B)/tmp \
-	  bash scripts/run-tests.sh $(TESTS)
+	  bash scripts/run-tests.sh $(RUN)
+
+# demo, test and bench: install what is missing, then run make again so that
+# pkg-config is asked after the packages are there.
+demo test bench: deps
+	@$(MAKE) --no-print-directory $@-steps
 
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-# The last line is the ASan+UBSan build's "N passed, N failed".
-test: all
-	$(MAKE) --no-print-directory unit
-	$(MAKE) --no-print-directory unit B=build/asan OPT="-O1 -g" EXTRA_CFLAGS="$(ASAN_FLAGS)" \
+TSAN_FLAGS := -fsanitize=thread
+# The tests that score with two threads (stored and shuffled data, one and two
+# threads; compare, which reads once for several methodologies).
+TSAN_TESTS := test_e2e_order test_e2e_analyse
+# Each build ends with its "N passed, N failed, N skipped" line.
+test-steps:
+	$(MAKE) --no-print-directory unit WERROR=1
+	$(MAKE) --no-print-directory unit WERROR=1 B=build/asan OPT="-O1 -g" EXTRA_CFLAGS="$(ASAN_FLAGS)" \
 	  LIBS="$(LIBS) $(ASAN_FLAGS)"
+
+# ThreadSanitizer: any report ends the afscore process with an error, which
+# fails the test that ran it.
+tsan:
+	TSAN_OPTIONS="halt_on_error=1 exitcode=66 $(TSAN_OPTIONS)" \
+	  $(MAKE) --no-print-directory unit B=build/tsan OPT="-O1 -g" EXTRA_CFLAGS="$(TSAN_FLAGS)" \
+	  LIBS="$(LIBS) $(TSAN_FLAGS)" ONLY="$(TSAN_TESTS)"
 
 deps:
 	bash scripts/install-deps.sh
 
-demo: deps all
+demo-steps: all
 	$(B)/afscore generate --families 20000 --seed 1 --out $(B)/demo.db
 	$(B)/afscore check methodology/kz_family_2023.lua --db $(B)/demo.db
 	$(B)/afscore score --db $(B)/demo.db --method methodology/kz_family_2023.lua --out $(B)/demo-results.db
@@ -66,7 +113,7 @@ demo: deps all
 $(B)/kernel_bench: bench/kernel_bench.c $(LIBOBJS)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(LIBOBJS) $(LIBS)
 
-bench: deps all $(B)/kernel_bench
+bench-steps: all $(B)/kernel_bench
 	python3 bench/bench.py
 
 clean:
@@ -89,8 +136,10 @@ FUZZ_TARGETS := expr method csv
 # The loader's fuzzer also starts from the shipped methodologies and fixtures.
 FUZZ_METHOD_SEEDS := methodology tests/fixtures/methods
 
-$(FUZZ_B)/obj/%.o: src/%.c $(wildcard include/*.h) | $(FUZZ_B)/obj
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) -c $< -o $@
+$(FUZZ_B)/obj/%.o: src/%.c | $(FUZZ_B)/obj pkgcheck
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) $(DEPFLAGS) -c $< -o $@
+
+-include $(wildcard $(FUZZ_B)/obj/*.d)
 
 $(FUZZ_B)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
@@ -116,6 +165,3 @@ fuzz: fuzz-build
 
 fuzz-smoke:
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
-
-# The regression test includes the fuzz targets' sources.
-$(B)/tests/test_fuzz_regress: $(wildcard fuzz/*.c)
