@@ -57,6 +57,9 @@ model *cli_load_method_diags(const char *path, diag_list *d);
 ** printing its errors; NULL on failure. */
 model *cli_load_recorded(const run_record *rec);
 /* Open the results database out and load run id into rec (0 or 1). */
+/* store_open, waiting AFSCORE_BUSY_TIMEOUT ms (if set; default
+** STORE_BUSY_TIMEOUT_MS) for another writer. */
+int cli_store_open(const char *path, store **st, af_err *e);
 int cli_open_record(const char *out, long long id, store **st, run_record *rec);
 /* Open a run of ms[0..n) over db, printing schema errors (0 or 1). *rn is
 ** set either way and must be closed with run_close. */
@@ -65,6 +68,8 @@ int cli_open_run(run *rn, const char *db, const model **ms, int n);
 /* Progress on stderr when it is a terminal. */
 void cli_progress(long long done, long long total, double started);
 double cli_now(void);
+/* store_open, waiting AFSCORE_BUSY_TIMEOUT ms (if set) for another writer. */
+int cli_store_open(const char *path, store **st, af_err *e);
 
 /* Score ms[0..n) over db in one pass and print each against ms[0]
 ** (cli_compare.c; compare and replay --method). base_label: the recorded

@@ -22,12 +22,16 @@
 typedef struct store store;
 
 /* Open or create path. Refuses a file that is not SQLite or holds another
-** program's tables. A database locked by another writer is waited for (5 s
-** by default), then "results database R.db is locked by another process". */
+** program's tables. A database locked by another writer is waited for
+** (STORE_BUSY_TIMEOUT_MS by default), then "results database R.db is locked
+** by another process". */
 int store_open(const char *path, store **out, af_err *e);
+#define STORE_BUSY_TIMEOUT_MS 5000
+/* store_open waiting at most busy_ms for another writer, here and later. */
+int store_open_wait(const char *path, int busy_ms, store **out, af_err *e);
 void store_close(store *st);
-/* How long to wait for another writer's lock before failing (default 5000). */
-void store_set_busy_timeout(store *st, int ms);
+/* The wait in force, in ms (as SQLite reports it). */
+int store_busy_timeout(store *st);
 /* Cap the database at this many pages: writing past it fails as a full disk
 ** would (SQLITE_FULL). For tests of the disk-full path. */
 void store_set_max_pages(store *st, int64_t pages);

@@ -74,9 +74,35 @@ static const char **search_path(int *n, char **buf) {
   return dirs;
 }
 
+/* The number in environment variable name, within [lo, hi]: 1; unset or
+** empty: 0 (*out untouched); anything else: -1 with e filled. */
+static int env_number(const char *name, double lo, double hi, double *out, af_err *e) {
+  const char *env = getenv(name);
+  if (!env || !*env) return 0;
+  char *end;
+  errno = 0;
+  double v = strtod(env, &end);
+  if (errno || *end || !(v >= lo && v <= hi))
+    return af_fail(e, "%s must be a number from %g to %g, got '%s'", name, lo, hi, env);
+  *out = v;
+  return 1;
+}
+
+/* AFSCORE_TIME_LIMIT: the seconds a methodology script may run (0: the
+** sandbox's default). */
+static int script_seconds(double *out, af_err *e) {
+  *out = 0;
+  return env_number("AFSCORE_TIME_LIMIT", 0.01, 3600, out, e);
+}
+
 model *cli_load_method_diags(const char *path, diag_list *d) {
   method_opts mo;
   memset(&mo, 0, sizeof mo);
+  af_err e;
+  if (script_seconds(&mo.max_seconds, &e) < 0) {
+    diag_add(d, path, 0, "%s", e.msg);
+    return NULL;
+  }
   char *buf;
   const char **dirs = search_path(&mo.nsearch, &buf);
   mo.search_path = dirs;
@@ -135,6 +161,11 @@ static int read_recorded(void *ctx, const char *name, char **text, size_t *len, 
 model *cli_load_recorded(const run_record *rec) {
   method_opts mo;
   memset(&mo, 0, sizeof mo);
+  af_err e;
+  if (script_seconds(&mo.max_seconds, &e) < 0) {
+    cli_fail("%s", e.msg);
+    return NULL;
+  }
   mo.reader = read_recorded;
   mo.reader_ctx = (void *)rec;
   model *m = NULL;
@@ -150,10 +181,16 @@ model *cli_load_recorded(const run_record *rec) {
   return m;
 }
 
+int cli_store_open(const char *path, store **st, af_err *e) {
+  double ms = STORE_BUSY_TIMEOUT_MS;
+  if (env_number("AFSCORE_BUSY_TIMEOUT", 0, 600000, &ms, e) < 0) return -1;
+  return store_open_wait(path, (int)ms, st, e);
+}
+
 int cli_open_record(const char *out, long long id, store **st, run_record *rec) {
   af_err e;
   memset(rec, 0, sizeof *rec);
-  if (store_open(out, st, &e) < 0) return cli_fail(e.msg);
+  if (cli_store_open(out, st, &e) < 0) return cli_fail("%s", e.msg);
   if (store_load_run(*st, id, rec, &e) < 0) {
     store_close(*st);
     *st = NULL;

@@ -98,7 +98,7 @@ int cmd_score(cli_opts *o) {
   int rc = 1;
   const model *ms[1] = {m};
   if (cli_open_run(&rn, o->db, ms, 1)) goto done;
-  if (o->out && (store_open(o->out, &sc.st, &e) < 0 ||
+  if (o->out && (cli_store_open(o->out, &sc.st, &e) < 0 ||
                  record_run(sc.st, &rn, o->db, &run_id, &e) < 0)) {
     cli_fail("%s", e.msg);
     goto done;

@@ -8,6 +8,7 @@
 */
 #include "store.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,6 +150,11 @@ static int tune(store *st, af_err *e) {
 }
 
 int store_open(const char *path, store **out, af_err *e) {
+  return store_open_wait(path, STORE_BUSY_TIMEOUT_MS, out, e);
+}
+
+int store_open_wait(const char *path, int busy_ms, store **out, af_err *e) {
+  assert(busy_ms >= 0);
   *out = NULL;
   store *st = af_calloc(1, sizeof *st);
   st->path = af_strdup(path);
@@ -160,7 +166,7 @@ int store_open(const char *path, store **out, af_err *e) {
     store_close(st);
     return -1;
   }
-  sqlite3_busy_timeout(st->db, 5000);
+  sqlite3_busy_timeout(st->db, busy_ms);
   if (check_schema(st, e) != 0 || tune(st, e) != 0) {
     store_close(st);
     return -1;
@@ -179,7 +185,15 @@ void store_close(store *st) {
   free(st);
 }
 
-void store_set_busy_timeout(store *st, int ms) { sqlite3_busy_timeout(st->db, ms); }
+int store_busy_timeout(store *st) {
+  sqlite3_stmt *s = NULL;
+  int ms = -1;
+  if (sqlite3_prepare_v2(st->db, "PRAGMA busy_timeout", -1, &s, NULL) == SQLITE_OK &&
+      sqlite3_step(s) == SQLITE_ROW)
+    ms = sqlite3_column_int(s, 0);
+  sqlite3_finalize(s);
+  return ms;
+}
 
 void store_set_max_pages(store *st, int64_t pages) {
   char *sql = af_sprintf("PRAGMA max_page_count=%lld", (long long)pages);

@@ -5,7 +5,8 @@
 **    families: afterwards PRAGMA integrity_check is ok and every run in
 **    `runs` is whole (as many unit_scores rows as runs.units = the
 **    population, a summary), and the next run still records;
-**  - another writer holding the results database: score waits (5 s), then
+**  - another writer holding the results database: score waits
+**    (AFSCORE_BUSY_TIMEOUT, here 0.1 s), then
 **    fails with "results database R is locked by another process" and
 **    records nothing; a reader does not block it;
 **  - a full disk (RLIMIT_FSIZE in the child, SIGXFSZ ignored): a clear
@@ -197,9 +198,14 @@ static void test_locked_by_another_writer(void **state) {
   assert_int_equal(sqlite3_exec(h, "BEGIN; SELECT count(*) FROM runs;", NULL, NULL, NULL), SQLITE_OK);
   assert_int_equal(score_into(small_db(), out, 0), 0);
   assert_int_equal(sqlite3_exec(h, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
-  /* a writer does: wait, then a clear error, nothing recorded */
+  /* a writer does: wait (here 0.1 s, not the default 5 s, which
+  ** test_store checks), then a clear error, nothing recorded */
   assert_int_equal(sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+  setenv("AFSCORE_BUSY_TIMEOUT", "100", 1);
+  double t0 = now();
   assert_int_equal(score_into(small_db(), out, 0), 1);
+  assert_true(now() - t0 >= 0.1);
+  unsetenv("AFSCORE_BUSY_TIMEOUT");
   char *err = last_stderr();
   char want[1200];
   snprintf(want, sizeof want, "afscore: results database %s is locked by another process\n", out);
