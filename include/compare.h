@@ -37,6 +37,10 @@ typedef struct compare {
   int *nslot;
   FILE *changes;                 /* --changes CSV, or NULL */
   const char *label;             /* first CSV column when several variants, or NULL */
+  int64_t poor_only, benefits_only; /* units whose poor status / eligibility changed,
+                                       category unchanged */
+  strbuf rule_changes;           /* describe_diff of the two models, one line each */
+  int nrule_changes;
 } compare;
 
 void compare_init(compare *c, const run *rn, int base, int var, FILE *changes);
@@ -48,7 +52,9 @@ void compare_sort_groups(compare *c, const strpool *pool);
 /* Write the comparison (without the two summaries) as keys of the open object j. */
 void compare_json(const compare *c, json *j);
 void compare_text(const compare *c, strbuf *o);
-/* Header line of the --changes CSV. */
-void compare_changes_header(FILE *f, int labelled);
+/* Header line of the --changes CSV: every unit whose category, poor status
+** or eligibility changed, with its groups and the reasons (see compare.c).
+** m is the base (its group columns head columns of their own). */
+void compare_changes_header(FILE *f, int labelled, const model *m);
 
 #endif

@@ -39,6 +39,8 @@ void describe_json(const model *m, json *j);
 
 /* "1/3 (0.3333)", "50851", or the shortest decimal: out holds 64 bytes. */
 void describe_number(double v, char out[64]);
+/* The same without the decimal: "1/3", "50851", "0.123456". */
+void describe_fraction(double v, char out[64]);
 
 /* The differences from a to b, one line each: "~ KEY LABEL: OLD -> NEW",
 ** "+ KEY LABEL: VALUE", "- KEY LABEL: VALUE". Returns the number of lines. */

@@ -40,7 +40,7 @@ static int compare_restart(void *ctx, af_err *e) {
     if (fflush(x->changes) != 0 || ftruncate(fileno(x->changes), 0) != 0)
       return af_fail(e, "cannot rewrite the changes file");
     rewind(x->changes);
-    compare_changes_header(x->changes, x->n > 1);
+    compare_changes_header(x->changes, x->n > 1, x->rn->models[0]);
   }
   return 0;
 }
@@ -69,7 +69,10 @@ int cli_compare_models(const model **ms, int n, const char *db, const char *chan
     run_close(&rn);
     return cli_fail("cannot write %s", changes);
   }
-  if (cf) compare_changes_header(cf, n > 2);
+  if (cf) compare_changes_header(cf, n > 2, ms[0]);
+  /* The changes file names each unit's groups, read from the string pool as
+  ** each batch is scored: the reader thread must not intern meanwhile. */
+  if (cf && ms[0]->ngroups) rn.threads = 1;
   cmp_ctx x = {af_calloc((size_t)n, sizeof(compare)), n - 1, 0, cli_now(), &rn, cf};
   rn.on_restart = compare_restart;
   for (int k = 1; k < n; k++) {

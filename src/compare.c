@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "csv.h"
+#include "describe.h"
 
 /* Rank of band b from best (0): AF bands ascend from the best category,
 ** points bands ascend towards it. */
@@ -50,6 +51,12 @@ void compare_init(compare *c, const run *rn, int base, int var, FILE *changes) {
   c->cap_rows = af_calloc((size_t)ng + 1, sizeof(int));
   c->group_slot = af_calloc((size_t)ng + 1, sizeof *c->group_slot);
   c->nslot = af_calloc((size_t)ng + 1, sizeof(int));
+  describe_doc db = {0}, dv = {0};
+  describe_lines(mb, &db);
+  describe_lines(mv, &dv);
+  c->nrule_changes = describe_diff(&db, &dv, &c->rule_changes);
+  describe_free(&db);
+  describe_free(&dv);
 }
 
 void compare_free(compare *c) {
@@ -73,6 +80,7 @@ void compare_free(compare *c) {
   free(c->benefit_map);
   free(c->gained);
   free(c->lost);
+  sb_free(&c->rule_changes);
 }
 
 static compare_group *cmp_group_row(compare *c, int g, int32_t value) {
@@ -109,10 +117,151 @@ static int flipped(const compare *c, int u, int i) {
   return scorer_amount(sb, u, i) != scorer_amount(sv, u, j);
 }
 
-/* The unit's row of the --changes CSV; the flipped indicators are one field,
-** separated by ';'. */
-static void write_change(const compare *c, int u, const char *id, const char *from,
-                         const char *to) {
+/* ---- the changes file ---- */
+
+/* Is unit u deprived in indicator i (AF), or what amount does it get? */
+static int cmp_deprived(const scorer *s, int u, int i) {
+  return s->matched[(size_t)u * s->r->m->ninds + i] >= 0;
+}
+
+static void cmp_amount_text(const scorer *s, int u, int i, char out[80]) {
+  if (s->r->m->scoring == SCORING_AF) {
+    snprintf(out, 80, "%s", cmp_deprived(s, u, i) ? "deprived" : "not deprived");
+    return;
+  }
+  char n[64];
+  describe_fraction(scorer_amount(s, u, i), n);
+  snprintf(out, 80, "%s points", n);
+}
+
+/* An indicator the unit has under one methodology only (added or removed):
+** a reason when it counted for the unit. */
+static void cmp_lone_indicator(strbuf *o, const scorer *s, int u, int i, const char *what) {
+  const model *m = s->r->m;
+  if (m->scoring == SCORING_AF ? !cmp_deprived(s, u, i) : scorer_amount(s, u, i) == 0) return;
+  char a[80];
+  cmp_amount_text(s, u, i, a);
+  sb_printf(o, "%s%s %s (%s%s)", o->len ? "; " : "", m->inds[i].id, what,
+            what[0] == 'r' ? "was " : "", a);
+}
+
+/* What changed for indicator i of the base and its namesake j. */
+static void cmp_indicator_reason(strbuf *o, const compare *c, int u, int i, int j) {
+  const scorer *sb = c->rn->scorers[c->base], *sv = c->rn->scorers[c->var];
+  const model *mb = sb->r->m, *mv = sv->r->m;
+  char a[80], b[80];
+  if (mb->scoring != mv->scoring) return;
+  if (mb->scoring == SCORING_AF) {
+    int db = cmp_deprived(sb, u, i), dv = cmp_deprived(sv, u, j);
+    if (db != dv) {
+      cmp_amount_text(sb, u, i, a);
+      cmp_amount_text(sv, u, j, b);
+      sb_printf(o, "%s%s %s -> %s", o->len ? "; " : "", mb->inds[i].id, a, b);
+    } else if (db && mb->inds[i].weight != mv->inds[j].weight) {
+      describe_fraction(mb->inds[i].weight, a);
+      describe_fraction(mv->inds[j].weight, b);
+      sb_printf(o, "%s%s weight %s -> %s", o->len ? "; " : "", mb->inds[i].id, a, b);
+    }
+  } else if (scorer_amount(sb, u, i) != scorer_amount(sv, u, j)) {
+    cmp_amount_text(sb, u, i, a);
+    cmp_amount_text(sv, u, j, b);
+    sb_printf(o, "%s%s %s -> %s", o->len ? "; " : "", mb->inds[i].id, a, b);
+  }
+}
+
+/* Band bounds that moved across the unit's score, and categories that exist
+** on one side only. */
+static void cmp_band_reasons(strbuf *o, const compare *c, int u, const char *from,
+                             const char *to) {
+  const scorer *sb = c->rn->scorers[c->base], *sv = c->rn->scorers[c->var];
+  const model *mb = sb->r->m, *mv = sv->r->m;
+  double s1 = sb->score[u], s2 = sv->score[u];
+  for (int b = 0; b < mb->nbands; b++) {
+    int k = model_find_band(mv, mb->bands[b].id);
+    if (k < 0) {
+      if (strcmp(from, mb->bands[b].id) == 0)
+        sb_printf(o, "%scategory %s removed", o->len ? "; " : "", from);
+      continue;
+    }
+    double f1 = mb->bands[b].from, f2 = mv->bands[k].from;
+    if (f1 == f2 || isnan(s1) || isnan(s2)) continue;
+    if ((s1 >= f1) != (s1 >= f2) || (s2 >= f1) != (s2 >= f2)) {
+      char a[64], n[64];
+      describe_fraction(f1, a);
+      describe_fraction(f2, n);
+      sb_printf(o, "%scategory %s from %s -> %s", o->len ? "; " : "", mb->bands[b].id, a, n);
+    }
+  }
+  if (strcmp(to, "(excluded)") != 0 && model_find_band(mb, to) < 0)
+    sb_printf(o, "%scategory %s added", o->len ? "; " : "", to);
+}
+
+/* Why the unit's result differs, from the rules as applied to it: indicators
+** whose result changed, added or removed indicators that counted for it,
+** weights of indicators it is deprived in, k when its poor status changed,
+** band bounds that moved across its score, exclusion, measure rules. */
+static void cmp_reasons(strbuf *o, const compare *c, int u, const char *from, const char *to) {
+  const scorer *sb = c->rn->scorers[c->base], *sv = c->rn->scorers[c->var];
+  const model *mb = sb->r->m, *mv = sv->r->m;
+  if (sb->excluded[u] != sv->excluded[u]) {
+    sb_printf(o, "%s", sv->excluded[u] ? "excluded by the variant (a rule is unknown)"
+                                       : "no longer excluded");
+    return;
+  }
+  if (mb->scoring != mv->scoring) {
+    sb_puts(o, "different scoring");
+    return;
+  }
+  for (int i = 0; i < mb->ninds; i++) {
+    int j = c->ind_map[i];
+    if (j >= 0) cmp_indicator_reason(o, c, u, i, j);
+    else cmp_lone_indicator(o, sb, u, i, "removed");
+  }
+  for (int j = 0; j < mv->ninds; j++)
+    if (model_find_indicator(mb, mv->inds[j].id) < 0) cmp_lone_indicator(o, sv, u, j, "added");
+  if (mb->scoring == SCORING_AF && mb->k != mv->k && !sb->excluded[u] &&
+      sb->poor[u] != sv->poor[u]) {
+    char a[64], b[64];
+    describe_fraction(mb->k, a);
+    describe_fraction(mv->k, b);
+    sb_printf(o, "%sk %s -> %s", o->len ? "; " : "", a, b);
+  }
+  cmp_band_reasons(o, c, u, from, to);
+  for (int k = 0; k < mb->nbenefits; k++) {
+    int j = c->benefit_map[k];
+    if (j < 0 || strcmp(mb->benefits[k].eligible, mv->benefits[j].eligible) == 0) continue;
+    if ((sb->eligible[u] >> k & 1) != (sv->eligible[u] >> j & 1))
+      sb_printf(o, "%smeasure %s rule changed", o->len ? "; " : "", mb->benefits[k].id);
+  }
+}
+
+/* Measures the unit gains (variant eligible, base not or absent) and loses. */
+static void cmp_benefit_moves(const compare *c, int u, strbuf *gained, strbuf *lost) {
+  const scorer *sb = c->rn->scorers[c->base], *sv = c->rn->scorers[c->var];
+  const model *mb = sb->r->m, *mv = sv->r->m;
+  for (int k = 0; k < mb->nbenefits; k++) {
+    int j = c->benefit_map[k];
+    int eb = (int)(sb->eligible[u] >> k & 1), ev = j >= 0 ? (int)(sv->eligible[u] >> j & 1) : 0;
+    if (eb && !ev) sb_printf(lost, "%s%s", lost->len ? ";" : "", mb->benefits[k].id);
+    if (!eb && ev) sb_printf(gained, "%s%s", gained->len ? ";" : "", mb->benefits[k].id);
+  }
+  for (int j = 0; j < mv->nbenefits; j++) {
+    int in_base = 0;
+    for (int k = 0; k < mb->nbenefits; k++) in_base |= c->benefit_map[k] == j;
+    if (!in_base && (sv->eligible[u] >> j & 1))
+      sb_printf(gained, "%s%s", gained->len ? ";" : "", mv->benefits[j].id);
+  }
+}
+
+static const char *cmp_poor_text(const scorer *s, int u) {
+  if (s->r->m->scoring != SCORING_AF || s->excluded[u]) return "";
+  return s->poor[u] ? "1" : "0";
+}
+
+/* The unit's row of the --changes CSV; lists are one field each, their
+** items separated by ';'. */
+static void write_change(const compare *c, const batch *bt, int u, const char *id,
+                         const char *from, const char *to) {
   const scorer *sb = c->rn->scorers[c->base], *sv = c->rn->scorers[c->var];
   const model *mb = sb->r->m;
   char s1[32], s2[32];
@@ -126,20 +275,38 @@ static void write_change(const compare *c, int u, const char *id, const char *fr
   csv_field(&csv, to);
   csv_field(&csv, isnan(sb->score[u]) ? "" : s1);
   csv_field(&csv, isnan(sv->score[u]) ? "" : s2);
-  strbuf flips = {0};
+  strbuf flips = {0}, why = {0}, gained = {0}, lost = {0};
   for (int i = 0; i < mb->ninds; i++)
     if (flipped(c, u, i)) sb_printf(&flips, "%s%s", flips.len ? ";" : "", mb->inds[i].id);
   csv_text(&csv, flips.s);
+  cmp_reasons(&why, c, u, from, to);
+  csv_text(&csv, why.s);
+  csv_field(&csv, cmp_poor_text(sb, u));
+  csv_field(&csv, cmp_poor_text(sv, u));
+  cmp_benefit_moves(c, u, &gained, &lost);
+  csv_text(&csv, gained.s);
+  csv_text(&csv, lost.s);
+  for (int g = 0; g < mb->ngroups; g++) {
+    const column *gc = &bt->ucols[c->rn->group_col[c->base][g]];
+    csv_text(&csv, gc->null[u] ? NULL : report_group_label(c->rn, (int32_t)gc->v[u]));
+  }
   csv_end(&csv);
   sb_free(&flips);
+  sb_free(&why);
+  sb_free(&gained);
+  sb_free(&lost);
 }
 
-void compare_changes_header(FILE *f, int labelled) {
+void compare_changes_header(FILE *f, int labelled, const model *m) {
   csv_out csv;
   csv_init(&csv, f);
   if (labelled) csv_field(&csv, "variant");
-  csv_record(&csv, (const char *const[]){"unit", "old_category", "new_category", "old_score",
-                                         "new_score", "flipped_indicators", NULL});
+  static const char *const cols[] = {
+      "unit", "old_category", "new_category", "old_score", "new_score", "flipped_indicators",
+      "reasons", "old_poor", "new_poor", "measures_gained", "measures_lost"};
+  for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++) csv_field(&csv, cols[i]);
+  for (int g = 0; g < m->ngroups; g++) csv_field(&csv, m->groups[g]);
+  csv_end(&csv);
 }
 
 int compare_batch(compare *c, const batch *b, const char *const *ids, af_err *e) {
@@ -162,6 +329,9 @@ int compare_batch(compare *c, const batch *b, const char *const *ids, af_err *e)
     c->changed += changed;
     c->better += better;
     c->worse += worse;
+    int poor_moved = mb->scoring == SCORING_AF && mv->scoring == SCORING_AF &&
+                     !sb->excluded[u] && !sv->excluded[u] && sb->poor[u] != sv->poor[u];
+    int benefits_moved = 0;
     for (int g = 0; g < mb->ngroups; g++) {
       const column *gc = &b->ucols[rn->group_col[c->base][g]];
       compare_group *row = cmp_group_row(c, g, gc->null[u] ? -1 : (int32_t)gc->v[u]);
@@ -180,8 +350,17 @@ int compare_batch(compare *c, const batch *b, const char *const *ids, af_err *e)
       int eb = (int)(sb->eligible[u] >> k & 1), ev = j >= 0 ? (int)(sv->eligible[u] >> j & 1) : 0;
       c->gained[k] += !eb && ev;
       c->lost[k] += eb && !ev;
+      benefits_moved |= eb != ev;
     }
-    if (changed && c->changes) write_change(c, u, ids[u], from, to);
+    for (int j = 0; j < mv->nbenefits && !benefits_moved; j++) {
+      int in_base = 0;
+      for (int k = 0; k < mb->nbenefits; k++) in_base |= c->benefit_map[k] == j;
+      benefits_moved = !in_base && (sv->eligible[u] >> j & 1);
+    }
+    c->poor_only += !changed && poor_moved;
+    c->benefits_only += !changed && benefits_moved;
+    if (c->changes && (changed || poor_moved || benefits_moved))
+      write_change(c, b, u, ids[u], from, to);
   }
   if (c->changes && ferror(c->changes)) return af_fail(e, "cannot write the changes file");
   return 0;
@@ -257,6 +436,18 @@ static void compare_json_indicator_deltas(const compare *c, json *j) {
       json_kv_num(j, "delta_uncensored", share(mv->all.unc[k], mv->all.n) - share(mb->all.unc[i], mb->all.n));
       json_kv_num(j, "delta_censored", share(mv->all.cen[k], mv->all.n) - share(mb->all.cen[i], mb->all.n));
     }
+    json_obj_end(j);
+  }
+  /* Indicators only the variant has: their headcounts, marked as added. */
+  const model *v = c->rn->models[c->var];
+  for (int k = 0; b->scoring == v->scoring && k < v->ninds; k++) {
+    if (model_find_indicator(b, v->inds[k].id) >= 0) continue;
+    json_obj(j);
+    json_kv_str(j, "id", v->inds[k].id);
+    json_kv_bool(j, "in_variant", 1);
+    json_kv_bool(j, "added", 1);
+    json_kv_num(j, "uncensored", share(mv->all.unc[k], mv->all.n));
+    json_kv_num(j, "censored", share(mv->all.cen[k], mv->all.n));
     json_obj_end(j);
   }
   json_arr_end(j);
@@ -355,6 +546,18 @@ void compare_json(const compare *c, json *j) {
   json_kv_int(j, "changed", c->changed);
   json_kv_int(j, "better", c->better);
   json_kv_int(j, "worse", c->worse);
+  json_kv_int(j, "poor_changed_same_category", c->poor_only);
+  json_kv_int(j, "measures_changed_same_category", c->benefits_only);
+  json_key(j, "rule_changes");
+  json_arr(j);
+  for (const char *p = c->rule_changes.s; p && *p;) {
+    const char *nl = strchr(p, '\n');
+    char *line = af_strndup(p, (size_t)(nl - p));
+    json_str(j, line);
+    free(line);
+    p = nl + 1;
+  }
+  json_arr_end(j);
   compare_json_deltas(c, j);
   compare_json_indicator_deltas(c, j);
   compare_json_group_deltas(c, j);
@@ -378,6 +581,15 @@ void compare_text(const compare *c, strbuf *o) {
   const measure *mb = rn->measures[c->base], *mv = rn->measures[c->var];
   figures fb = measure_figures(&mb->all), fv = measure_figures(&mv->all);
   sb_printf(o, "base:    %s (%s)\nvariant: %s (%s)\n\n", b->name, b->file, v->name, v->file);
+  if (c->nrule_changes) {
+    sb_printf(o, "rule changes:\n");
+    for (const char *p = c->rule_changes.s; *p;) {
+      const char *nl = strchr(p, '\n');
+      sb_printf(o, "  %.*s\n", (int)(nl - p), p);
+      p = nl + 1;
+    }
+    sb_puts(o, "\n");
+  }
   if (b->scoring == SCORING_AF && v->scoring == SCORING_AF) {
     sb_printf(o, "%-8s %10s %10s %10s\n", "", "base", "variant", "delta");
     sb_printf(o, "%-8s %10.4f %10.4f %+10.4f\n", "H", fb.H, fv.H, fv.H - fb.H);
@@ -404,6 +616,9 @@ void compare_text(const compare *c, strbuf *o) {
   }
   sb_printf(o, "\n%lld of %lld units change category: %lld to a better one, %lld to a worse one\n",
             (long long)c->changed, (long long)c->units, (long long)c->better, (long long)c->worse);
+  if (c->poor_only || c->benefits_only)
+    sb_printf(o, "in the same category, %lld change poor status and %lld the measures they may "
+                 "claim\n", (long long)c->poor_only, (long long)c->benefits_only);
   for (int g = 0; g < b->ngroups; g++) {
     sb_printf(o, "\nby %s:\n  %-20s %8s %8s %8s", b->groups[g], "value", "changed", "better",
               "worse");
@@ -434,6 +649,10 @@ void compare_text(const compare *c, strbuf *o) {
       double uv = share(mv->all.unc[k], mv->all.n);
       sb_printf(o, "  %-24s %10.4f %10.4f %+10.4f\n", b->inds[i].id, ub, uv, uv - ub);
     }
+    for (int k = 0; b->scoring == v->scoring && k < v->ninds; k++)
+      if (model_find_indicator(b, v->inds[k].id) < 0)
+        sb_printf(o, "  %-24s %10s %10.4f  (added)\n", v->inds[k].id, "-",
+                  share(mv->all.unc[k], mv->all.n));
   }
   if (b->nbenefits) {
     sb_printf(o, "\n%-30s %10s %10s %10s\n", "measures", "gained", "lost", "net");

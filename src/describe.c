@@ -29,11 +29,22 @@ void describe_number(double v, char out[64]) {
     snprintf(out, 64, "%s", dec);
     return;
   }
-  /* 4 decimals are enough to read; the fraction is the exact value. */
+  /* 4 decimals are enough to read; the fraction is the exact value. A
+  ** short decimal of the fraction itself (1/5 -> 0.2) is shown as such, even
+  ** when v is a rounding of it (3/5 shared by 3: 0.19999999999999998). */
   char approx[32];
-  snprintf(approx, sizeof approx, "%.4f", v);
-  if (strtod(approx, NULL) == v) snprintf(approx, sizeof approx, "%s", dec);
+  json_fmt_double((double)r.num / (double)r.den, approx);
+  if (strlen(approx) > 6) snprintf(approx, sizeof approx, "%.4f", v);
   snprintf(out, 64, "%lld/%lld (%s)", (long long)r.num, (long long)r.den, approx);
+}
+
+void describe_fraction(double v, char out[64]) {
+  ratio r;
+  if (!isinf(v) && ratio_from_double(v, DESCRIBE_MAXDEN, &r) == 0 && r.den != 1) {
+    snprintf(out, 64, "%lld/%lld", (long long)r.num, (long long)r.den);
+    return;
+  }
+  describe_number(v, out);
 }
 
 static void dsc_add(describe_doc *d, int depth, const char *key, const char *label,

@@ -285,23 +285,35 @@ static void test_compare_base_variant(void **state) {
   assert_double_equal(h_json_num(nh, "delta_uncensored"), 0, 0);
   h_result_free(&r);
 
-  /* --changes: exactly the changed units, each row agreeing with the two
-  ** runs, the only flipped indicator low_income, the score 1/4 lower, and
-  ** the family's mean income in [0.7 PM, PM) in the data. */
+  /* --changes: every unit whose category or poor status changed. A changed
+  ** category: the row agrees with the two runs, the only flipped indicator
+  ** is low_income (reason "low_income deprived -> not deprived"), the score
+  ** is 1/4 lower and the family's mean income in [0.7 PM, PM) in the data.
+  ** The same category: poor at k = 1/3 and not at k = 0.4 ("k 1/3 -> 2/5"),
+  ** as many rows as the two runs' poor columns say. */
   FILE *f = fopen(csv, "r");
   assert_non_null(f);
   char line[1024];
   assert_non_null(fgets(line, sizeof line, f));
-  assert_string_equal(line, "unit,old_category,new_category,old_score,new_score,flipped_indicators\n");
-  int rows = 0;
+  assert_string_equal(line, "unit,old_category,new_category,old_score,new_score,flipped_indicators,"
+                            "reasons,old_poor,new_poor,measures_gained,measures_lost,region,urban\n");
+  int rows = 0, poor_rows = 0;
   while (fgets(line, sizeof line, f)) {
-    char unit[64], from[16], to[16], flipped[256];
-    double s1, s2;
-    if (sscanf(line, "\"%63[^\"]\",%15[^,],%15[^,],%lf,%lf,\"%255[^\"]\"", unit, from, to, &s1, &s2,
-               flipped) != 6)
-      fail_msg("bad changes row: %s", line);
+    char fl[13][256];
+    if (h_split_csv(line, fl, 13) != 13) fail_msg("bad changes row: %s", line);
+    const char *unit = fl[0], *from = fl[1], *to = fl[2];
+    double s1 = atof(fl[3]), s2 = atof(fl[4]);
+    if (strcmp(from, to) == 0) {
+      poor_rows++;
+      assert_string_equal(fl[7], "1");
+      assert_string_equal(fl[8], "0");
+      assert_string_equal(fl[6], "k 1/3 -> 2/5");
+      assert_true(s2 >= 1.0 / 3 - EPS && s2 < 0.4);
+      continue;
+    }
     rows++;
-    assert_string_equal(flipped, "low_income");
+    assert_string_equal(fl[5], "low_income");
+    assert_true(h_has(fl[6], "low_income deprived -> not deprived"));
     assert_double_equal(s1 - s2, 0.25, EPS);
     assert_double_equal(sqlf(OUT,
                              "SELECT count(*) FROM unit_scores a JOIN unit_scores b USING (unit)"
@@ -312,9 +324,18 @@ static void test_compare_base_variant(void **state) {
                         1, 0);
     double mean = sqlf(DATA, "SELECT avg(income) FROM persons WHERE family_id = '%s'", unit);
     assert_true(mean >= 0.7 * PM && mean < PM);
+    /* the groups are the family's */
+    double same = sqlf(DATA, "SELECT count(*) FROM families WHERE family_id = '%s' AND region = '%s'"
+                             " AND urban = %s", unit, fl[11], fl[12]);
+    assert_double_equal(same, 1, 0);
   }
   fclose(f);
   assert_double_equal(rows, changed, 0);
+  assert_double_equal(poor_rows,
+                      sqlf(OUT, "SELECT count(*) FROM unit_scores a JOIN unit_scores b USING (unit)"
+                                " WHERE a.run_id = 1 AND b.run_id = 2 AND a.poor = 1 AND b.poor = 0"
+                                " AND a.category = b.category"),
+                      0);
 }
 
 /* Text output: the same matrix, the deltas, and the count of changes. */
@@ -373,19 +394,27 @@ static void test_compare_three(void **state) {
   assert_non_null(f);
   char line[1024];
   assert_non_null(fgets(line, sizeof line, f));
-  assert_string_equal(line,
-                      "variant,unit,old_category,new_category,old_score,new_score,flipped_indicators\n");
+  assert_string_equal(line, "variant,unit,old_category,new_category,old_score,new_score,"
+                            "flipped_indicators,reasons,old_poor,new_poor,measures_gained,"
+                            "measures_lost,region,urban\n");
   int n_var = 0, n_four = 0;
   while (fgets(line, sizeof line, f)) {
     if (strstr(line, "kz_family_k40_pm70.lua\",")) n_var++;
     else if (strstr(line, "kz_family_four_bands.lua\",")) {
       n_four++;
       assert_true(h_has(line, ",E,D,"));
-      assert_true(h_has(line, ",\"\"\n"));   /* no indicator flipped */
+      /* no indicator flipped; E is gone; poor and measures unchanged */
+      assert_true(h_has(line, ",\"\",\"category E removed\",1,1,\"\",\"\","));
     } else fail_msg("row of no variant: %s", line);
   }
   fclose(f);
-  assert_double_equal(n_var, changed_between(1, 2), 0);
+  /* the variant's rows: changed categories, and poor status lost at k 0.4 */
+  assert_double_equal(n_var,
+                      changed_between(1, 2) +
+                          sqlf(OUT, "SELECT count(*) FROM unit_scores a JOIN unit_scores b"
+                                    " USING (unit) WHERE a.run_id = 1 AND b.run_id = 2"
+                                    " AND a.poor = 1 AND b.poor = 0 AND a.category = b.category"),
+                      0);
   assert_double_equal(n_four, e, 0);
 }
 

@@ -1,7 +1,8 @@
 /*
 ** test_e2e_policy.c: the policy expert's commands end to end through the real
 ** afscore binary: describe (text, markdown, JSON), diff, check's warnings,
-** --strict and --json, and test (the cases beside a methodology), on small
+** --strict and --json, test (the cases beside a methodology), and the
+** reasons compare gives for each unit that changes, on small
 ** methodologies written here and on the shipped Kazakhstan methodologies,
 ** whose cases files carry hand-computed scores. Expected weights are worked out by hand in the
 ** comments beside each assertion (the default share of a dimension's weight).
@@ -385,6 +386,153 @@ static void test_cases_errors(void **state) {
   unlink(cases);
 }
 
+/* ---- compare: a reason for every mover ---- */
+
+/* The families by hand (pm 100, low income = income 50; fuel only read by
+** the variant). Base Tiny: low_income, disability, no_clinic 1/3 each. */
+static const char *REASONS_DATA =
+    "CREATE TABLE families (family_id TEXT, region TEXT, fuel INTEGER);"
+    "CREATE TABLE persons (family_id TEXT, income REAL, disability_group INTEGER,"
+    "                      clinic_attached INTEGER);"
+    "INSERT INTO families VALUES ('f1','Abai',1),('f2','Abai',0),('f3','Turkestan',1),"
+    "  ('f4','Turkestan',1),('f6','Abai',1),('f7','Turkestan',0),('f9','Abai',0),"
+    "  ('f10','Turkestan',0);"
+    "INSERT INTO persons VALUES ('f1',50,0,1),('f2',500,1,1),('f3',500,0,1),('f4',50,1,1),"
+    "  ('f6',500,1,0),('f7',50,0,1),('f9',50,1,1),('f10',500,0,0);";
+
+/* income 2/5; health 3/5 over three indicators (1/5 each) with dirty_fuel
+** added; k 2/5. */
+static const char *V_FUEL =
+    "local m = import('tiny')\n"
+    "m.version = 'fuel'\n"
+    "m.k = 2/5\n"
+    "m.dimensions[1].weight = 2/5\n"
+    "m.dimensions[2].weight = 3/5\n"
+    "local h = m.dimensions[2].indicators\n"
+    "h[#h + 1] = { id = 'dirty_fuel', deprived = 'fuel = 1' }\n"
+    "return m\n";
+
+typedef struct want_row {
+  const char *unit, *from, *to;
+  double s1, s2;
+  const char *reasons, *old_poor, *new_poor, *gained, *lost, *region;
+} want_row;
+
+/* Compare TINY with the variant text and check the changes file row by row. */
+static void expect_changes(const char *name, const char *variant, const want_row *w, int n) {
+  setenv("AFSCORE_PATH", h_path(""), 1);
+  const char *db = h_path("reasons.db");
+  unlink(db);
+  h_sql(db, REASONS_DATA);
+  const char *vp = h_path(name);
+  h_write(vp, variant);
+  const char *csv = h_path("reasons.csv");
+  unlink(csv);
+  const char *args[] = {"compare", "--db", db, "--method", TINYP, "--method", vp,
+                        "--changes", csv, NULL};
+  h_result r = run_ok(args, 0);
+  h_result_free(&r);
+  FILE *f = fopen(csv, "r");
+  assert_non_null(f);
+  char line[2048], fl[12][256];
+  assert_non_null(fgets(line, sizeof line, f));
+  assert_string_equal(line, "unit,old_category,new_category,old_score,new_score,flipped_indicators,"
+                            "reasons,old_poor,new_poor,measures_gained,measures_lost,region\n");
+  int k = 0;
+  for (; fgets(line, sizeof line, f); k++) {
+    assert_int_equal(h_split_csv(line, fl, 12), 12);
+    assert_true(k < n);
+    assert_string_equal(fl[0], w[k].unit);
+    assert_string_equal(fl[1], w[k].from);
+    assert_string_equal(fl[2], w[k].to);
+    assert_double_equal(atof(fl[3]), w[k].s1, 1e-12);
+    assert_double_equal(atof(fl[4]), w[k].s2, 1e-12);
+    assert_string_equal(fl[6], w[k].reasons);
+    assert_string_equal(fl[7], w[k].old_poor);
+    assert_string_equal(fl[8], w[k].new_poor);
+    assert_string_equal(fl[9], w[k].gained);
+    assert_string_equal(fl[10], w[k].lost);
+    assert_string_equal(fl[11], w[k].region);
+  }
+  fclose(f);
+  assert_int_equal(k, n);
+}
+
+static void test_compare_reasons(void **state) {
+  (void)state;
+  /* f10 no_clinic: 1/3 B poor -> 1/5 A; f2 disability: the same; f6
+  ** disability, no_clinic, fuel: 2/3 C -> 3/5 B, loses the visit; f9 low
+  ** income, disability: 2/3 -> 2/5 + 1/5 = 3/5 B. f1 (1/3 -> 3/5), f3 (0 ->
+  ** 1/5), f4 (2/3 -> 4/5) and f7 (1/3 -> 2/5, still poor) keep everything. */
+  const want_row fuel[] = {
+      {"f10", "B", "A", 1.0 / 3, 0.2, "no_clinic weight 1/3 -> 1/5; k 1/3 -> 2/5", "1", "0", "",
+       "", "Turkestan"},
+      {"f2", "B", "A", 1.0 / 3, 0.2, "disability weight 1/3 -> 1/5; k 1/3 -> 2/5", "1", "0", "",
+       "", "Abai"},
+      {"f6", "C", "B", 2.0 / 3, 0.6,
+       "disability weight 1/3 -> 1/5; no_clinic weight 1/3 -> 1/5; dirty_fuel added (deprived)",
+       "1", "1", "", "visit", "Abai"},
+      {"f9", "C", "B", 2.0 / 3, 0.6, "low_income weight 1/3 -> 2/5; disability weight 1/3 -> 1/5",
+       "1", "1", "", "visit", "Abai"},
+  };
+  expect_changes("v_fuel.lua", V_FUEL, fuel, 4);
+  /* The report lists the rule changes and the added indicator: f1, f3, f4
+  ** and f6 have fuel 1, 4 of 8. */
+  const char *db = h_path("reasons.db"), *vp = h_path("v_fuel.lua");
+  const char *text[] = {"compare", "--db", db, "--method", TINYP, "--method", vp, NULL};
+  h_result r = run_ok(text, 0);
+  expect_has(r.out, "rule changes:\n  ~ version: 1 -> fuel\n"
+                    "  ~ poverty cutoff k: 1/3 (0.3333) -> 2/5 (0.4)\n");
+  expect_has(r.out, "  + indicator dirty_fuel deprived when: fuel = 1\n");
+  expect_has(r.out, "  dirty_fuel                        -     0.5000  (added)\n");
+  /* f1 and f7 stay poor at 2/5 (3/5 and 2/5); f10 and f2 move category */
+  expect_has(r.out, "4 of 8 units change category");
+  h_result_free(&r);
+  const char *js[] = {"compare", "--db", db, "--method", TINYP, "--method", vp, "--json", NULL};
+  r = run_ok(js, 0);
+  expect_has(r.out, "\"rule_changes\": [\n    \"~ version: 1 -> fuel\",");
+  expect_has(r.out, "\"id\": \"dirty_fuel\",\n      \"in_variant\": true,\n"
+                    "      \"added\": true,\n      \"uncensored\": 0.5,");
+  expect_has(r.out, "\"poor_changed_same_category\": 0");
+  h_result_free(&r);
+  /* k alone: no category moves, but the three families at 1/3 stop being
+  ** poor (f1, f2, f7 and f10, ids in text order). */
+  const want_row konly[] = {
+      {"f1", "B", "B", 1.0 / 3, 1.0 / 3, "k 1/3 -> 2/5", "1", "0", "", "", "Abai"},
+      {"f10", "B", "B", 1.0 / 3, 1.0 / 3, "k 1/3 -> 2/5", "1", "0", "", "", "Turkestan"},
+      {"f2", "B", "B", 1.0 / 3, 1.0 / 3, "k 1/3 -> 2/5", "1", "0", "", "", "Abai"},
+      {"f7", "B", "B", 1.0 / 3, 1.0 / 3, "k 1/3 -> 2/5", "1", "0", "", "", "Turkestan"},
+  };
+  expect_changes("v_k.lua", "local m = import('tiny')\nm.version = 'k'\nm.k = 2/5\nreturn m\n",
+                 konly, 4);
+  /* the visit for B too: every B family gains it, no category moves */
+  const want_row visit[] = {
+      {"f1", "B", "B", 1.0 / 3, 1.0 / 3, "measure visit rule changed", "1", "1", "visit", "", "Abai"},
+      {"f10", "B", "B", 1.0 / 3, 1.0 / 3, "measure visit rule changed", "1", "1", "visit", "",
+       "Turkestan"},
+      {"f2", "B", "B", 1.0 / 3, 1.0 / 3, "measure visit rule changed", "1", "1", "visit", "", "Abai"},
+      {"f7", "B", "B", 1.0 / 3, 1.0 / 3, "measure visit rule changed", "1", "1", "visit", "",
+       "Turkestan"},
+  };
+  expect_changes("v_visit.lua",
+                 "local m = import('tiny')\nm.version = 'visit'\n"
+                 "m.measures[1].eligible = \"category in ('B', 'C')\"\nreturn m\n",
+                 visit, 4);
+  /* no_clinic removed: health's 2/3 goes to disability alone. f10 (clinic
+  ** only) drops to 0; f2 (disability) rises to 2/3, C, and gains the visit;
+  ** f4 and f9 (2/3 -> 1) and f6 (2/3 -> 2/3) stay C. */
+  const want_row removed[] = {
+      {"f10", "B", "A", 1.0 / 3, 0, "no_clinic removed (was deprived)", "1", "0", "", "",
+       "Turkestan"},
+      {"f2", "B", "C", 1.0 / 3, 2.0 / 3, "disability weight 1/3 -> 2/3", "1", "1", "visit", "",
+       "Abai"},
+  };
+  expect_changes("v_removed.lua",
+                 "local m = import('tiny')\nm.version = 'removed'\n"
+                 "table.remove(m.dimensions[2].indicators, 2)\nreturn m\n",
+                 removed, 2);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_describe_text),   cmocka_unit_test(test_describe_markdown_json),
@@ -395,6 +543,7 @@ int main(void) {
       cmocka_unit_test(test_cases_report_failures),
       cmocka_unit_test(test_cases_shipped),
       cmocka_unit_test(test_cases_errors),
+      cmocka_unit_test(test_compare_reasons),
   };
   return cmocka_run_group_tests_name("e2e_policy", tests, setup, NULL);
 }

@@ -181,6 +181,29 @@ double h_json_num(const char *text, const char *key) {
 
 int h_has(const char *text, const char *needle) { return text && strstr(text, needle) != NULL; }
 
+/* The fields of one CSV line (quoted fields without newlines); their count. */
+int h_split_csv(const char *line, char out[][256], int max) {
+  int n = 0;
+  const char *p = line;
+  while (n < max) {
+    size_t k = 0;
+    if (*p == '"') {
+      for (p++; *p && !(*p == '"' && p[1] != '"'); p++) {
+        if (*p == '"') p++;
+        if (k < 255) out[n][k++] = *p;
+      }
+      if (*p == '"') p++;
+    } else {
+      for (; *p && *p != ',' && *p != '\n'; p++)
+        if (k < 255) out[n][k++] = *p;
+    }
+    out[n++][k] = '\0';
+    if (*p != ',') break;
+    p++;
+  }
+  return n;
+}
+
 void h_file_sha256(const char *path, char *out) {
   char *text = NULL;
   size_t len = 0;

@@ -45,6 +45,9 @@ char *h_sql_text(const char *db, const char *sql);
 double h_json_num(const char *json, const char *key);
 /* Does text contain needle? */
 int h_has(const char *text, const char *needle);
+/* Split one CSV line (RFC 4180 quoting, no newline inside a field) into at
+** most max fields of up to 255 bytes; returns the number of fields. */
+int h_split_csv(const char *line, char out[][256], int max);
 /* SHA-256 hex of a file's bytes (out: 65 bytes). */
 void h_file_sha256(const char *path, char *out);
 
