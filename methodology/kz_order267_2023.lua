@@ -177,11 +177,14 @@ return {
         kk = "Отбасыңыздың әлеуметтік әл-ауқат деңгейі {score} балл ({category} санаты). Жақын күндері сізге әлеуметтік қызметкер келеді.",
         ru = "Уровень социального благополучия вашей семьи {score} баллов (категория {category}). В ближайшие дни вас посетит социальный работник." } },
     { id = "tsa", name = "Targeted social assistance (АСП)",
-      -- income below a quarter of PM (or none) in C; any income level in D/E
+      -- income below a quarter of PM (or none) in C; any income level in D/E.
+      -- The notice says nothing about income: a D or E family can have an
+      -- income above the subsistence minimum and still be eligible, and a
+      -- notice must be true for everyone it reaches.
       eligible = "category in ('D', 'E') or (category = 'C' and points('income') <= 40)",
       notice = {
-        kk = "Отбасыңыздың жан басына шаққандағы табысы ең төменгі күнкөріс деңгейінен төмен. Сіз атаулы әлеуметтік көмекке өтініш бере аласыз.",
-        ru = "Среднедушевой доход вашей семьи ниже прожиточного минимума. Вы можете подать заявление на адресную социальную помощь." } },
+        kk = "Отбасыңыздың әлеуметтік жағдайы бойынша сіз атаулы әлеуметтік көмекке өтініш бере аласыз.",
+        ru = "По социальному положению вашей семьи вы можете подать заявление на адресную социальную помощь." } },
     { id = "housing_assistance", name = "Housing assistance or a place in the housing queue",
       eligible = "category in ('C', 'D', 'E') and points('housing') < 0",
       notice = {

@@ -89,10 +89,13 @@ int cmd_notices(cli_opts *o) {
   int poor, got;
   int64_t elig;
   strbuf text = {0};
+  /* Rows per measure that carry its name for want of a text in lang. */
+  int64_t *untranslated = af_calloc((size_t)m->nbenefits + 1, sizeof *untranslated);
   while ((got = store_iter_next(it, &unit, &score, &poor, &cat, &elig, &e)) == 1) {
     for (int k = 0; k < m->nbenefits && elig; k++) {
       if (!(elig >> k & 1)) continue;
       const char *tpl = notice_text(&m->benefits[k], lang);
+      untranslated[k] += !tpl;
       text.len = 0;
       fill_notice(&text, tpl ? tpl : m->benefits[k].name, m, unit, cat, score);
       if (as_json) {
@@ -112,6 +115,12 @@ int cmd_notices(cli_opts *o) {
     }
   }
   sb_free(&text);
+  for (int k = 0; k < m->nbenefits; k++)
+    if (untranslated[k])
+      fprintf(stderr, "afscore notices: warning: measure '%s' has no notice in '%s': %lld "
+              "row%s carry its name instead\n", m->benefits[k].id, lang,
+              (long long)untranslated[k], untranslated[k] == 1 ? "" : "s");
+  free(untranslated);
   if (as_json) {
     json_arr_end(&j);
     printf("%s\n", j.out.s);

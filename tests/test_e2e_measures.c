@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "util.h"
 
 #define EPS 1e-12
 #define FIX "tests/fixtures/measures/"
@@ -301,6 +302,20 @@ static void test_notices(void **state) {
   int lines = 0;
   for (const char *p = r.out; *p; p++) lines += *p == '\n';
   assert_int_equal(lines, 1 + (int)q("SELECT sum(e0 + e1 + e2 + e3 + e4 + e5) FROM af"));
+  /* a warning per measure without kk text, with its rows counted in the
+  ** SQL reference (e1 insurance_help, e2 job_help, e3 school_place, e5
+  ** rural_help) */
+  strbuf want = {0};
+  const char *ids[6] = {NULL, "insurance_help", "job_help", "school_place", NULL, "rural_help"};
+  for (int k = 1; k < 6; k++) {
+    long long n = ids[k] ? (long long)q("SELECT sum(e%d) FROM af", k) : 0;
+    if (n)
+      sb_printf(&want, "afscore notices: warning: measure '%s' has no notice in 'kk': %lld row%s "
+                "carry its name instead\n", ids[k], n, n == 1 ? "" : "s");
+  }
+  assert_non_null(want.s);
+  assert_string_equal(r.err, want.s);
+  sb_free(&want);
   h_result_free(&r);
 
   /* ru JSON: {unit} and the text param {office} */

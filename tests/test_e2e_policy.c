@@ -533,6 +533,46 @@ static void test_compare_reasons(void **state) {
                  removed, 2);
 }
 
+/* Order 267's targeted social assistance reaches every D and E family,
+** whatever its income: on a generated population some of them have a
+** per-capita income above the subsistence minimum (SQL over the data), so
+** the notice must not say that their income is below it. */
+static void test_order267_notice_true_for_all(void **state) {
+  (void)state;
+  const char *db = h_path("o267.db"), *out = h_path("o267-out.db");
+  unlink(db);
+  unlink(out);
+  const char *gen[] = {"generate", "--families", "3000", "--seed", "3", "--out", db, NULL};
+  h_result r = run_ok(gen, 0);
+  h_result_free(&r);
+  const char *sc[] = {"score", "--db", db, "--method", h_root("methodology/kz_order267_2023.lua"),
+                      "--out", out, NULL};
+  r = run_ok(sc, 0);
+  h_result_free(&r);
+  char sql[1024];
+  const char *scratch = h_path("o267-q.db");
+  unlink(scratch);
+  snprintf(sql, sizeof sql,
+           "ATTACH '%s' AS o; ATTACH '%s' AS d; CREATE TABLE q AS SELECT count(*) AS n"
+           " FROM o.unit_scores s WHERE s.category IN ('D','E') AND (SELECT sum(income) /"
+           " count(*) FROM d.persons p WHERE p.family_id = s.unit) >= 50851", out, db);
+  h_sql(scratch, sql);
+  double rich = h_sql_double(scratch, "SELECT n FROM q");
+  assert_true(rich > 0);
+  const char *no[] = {"notices", "--out", out, "--run", "1", "--lang", "ru", NULL};
+  r = run_ok(no, 0);
+  int tsa = 0;
+  for (const char *p = strstr(r.out, ",tsa,ru,"); p; p = strstr(p + 1, ",tsa,ru,")) {
+    tsa++;
+    const char *want = ",tsa,ru,\"По социальному положению вашей семьи вы можете подать "
+                       "заявление на адресную социальную помощь.\"\n";
+    assert_true(strncmp(p, want, strlen(want)) == 0);
+  }
+  assert_true(tsa >= rich);
+  assert_false(h_has(r.out, "прожиточного минимума"));
+  h_result_free(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_describe_text),   cmocka_unit_test(test_describe_markdown_json),
@@ -544,6 +584,7 @@ int main(void) {
       cmocka_unit_test(test_cases_shipped),
       cmocka_unit_test(test_cases_errors),
       cmocka_unit_test(test_compare_reasons),
+      cmocka_unit_test(test_order267_notice_true_for_all),
   };
   return cmocka_run_group_tests_name("e2e_policy", tests, setup, NULL);
 }
