@@ -73,6 +73,13 @@ void sb_free(strbuf *b);
 /* Take ownership of the buffer's string (never NULL). */
 char *sb_take(strbuf *b);
 
+/* Columns UTF-8 text takes on a terminal: one per character (Cyrillic
+** included), none for combining marks, two for East Asian wide ones. */
+int af_text_width(const char *s);
+/* Append s as a left-aligned table cell of exactly width columns: padded
+** with spaces, or cut between characters and ended with an ellipsis. */
+void sb_cell(strbuf *b, const char *s, int width);
+
 /* Read a whole file. Returns 0 or -1 with e filled (naming the path). */
 int af_read_file(const char *path, char **text, size_t *len, af_err *e);
 

@@ -47,9 +47,16 @@ int cmd_runs(cli_opts *o) {
       char h[16] = "-", m0[16] = "-";
       if (!isnan(s.H)) snprintf(h, sizeof h, "%.4f", s.H);
       if (!isnan(s.M0)) snprintf(m0, sizeof m0, "%.4f", s.M0);
-      printf("%4lld  %-20s  %-40.40s %-18.18s %-12.12s %10lld %8s %8s\n", (long long)v[i].id,
-             v[i].time, v[i].methodology_name, v[i].methodology_version,
-             v[i].methodology_sha256, (long long)s.units, h, m0);
+      /* Names may be Kazakh or Russian: cut and padded by display width. */
+      strbuf row = {0};
+      sb_printf(&row, "%4lld  %-20s  ", (long long)v[i].id, v[i].time);
+      sb_cell(&row, v[i].methodology_name, 40);
+      sb_putc(&row, ' ');
+      sb_cell(&row, v[i].methodology_version, 18);
+      sb_printf(&row, " %-12.12s %10lld %8s %8s\n", v[i].methodology_sha256, (long long)s.units,
+                h, m0);
+      fputs(row.s, stdout);
+      sb_free(&row);
     }
   }
   if (o->json) {

@@ -627,8 +627,10 @@ void compare_text(const compare *c, strbuf *o) {
     sb_printf(o, "\n");
     for (int r = 0; r < c->ngroups_rows[g]; r++) {
       const compare_group *row = &c->groups[g][r];
-      sb_printf(o, "  %-20s %8lld %8lld %8lld", report_group_label(rn, row->value),
-                (long long)row->changed, (long long)row->better, (long long)row->worse);
+      sb_puts(o, "  ");
+      sb_cell(o, report_group_label(rn, row->value), 20);
+      sb_printf(o, " %8lld %8lld %8lld", (long long)row->changed, (long long)row->better,
+                (long long)row->worse);
       const acc *ab = base_group(c, g, row->value), *av = var_group(c, g, row->value);
       if (both_af && ab && av) {
         figures gb = measure_figures(ab), gv = measure_figures(av);

@@ -251,8 +251,11 @@ void report_summary_text(strbuf *o, const run *rn, int k, const report_meta *met
   for (int b = m->nbands - 1; b >= 0; b--) {
     int idx = m->scoring == SCORING_AF ? m->nbands - 1 - b : b;  /* best first */
     fmt(b1, share(a->cat_w[idx], a->n));
-    sb_printf(o, "%-10s %-24s %10lld %8s\n", m->bands[idx].id, m->bands[idx].name,
-              (long long)a->cat_count[idx], b1);
+    /* Names and labels may be Kazakh or Russian: cells by display width. */
+    sb_cell(o, m->bands[idx].id, 10);
+    sb_putc(o, ' ');
+    sb_cell(o, m->bands[idx].name, 24);
+    sb_printf(o, " %10lld %8s\n", (long long)a->cat_count[idx], b1);
   }
   for (int g = 0; g < ms->ngroups; g++) {
     const group_set *gs = &ms->groups[g];
@@ -268,18 +271,26 @@ void report_summary_text(strbuf *o, const run *rn, int k, const report_meta *met
       if (m->scoring == SCORING_AF) {
         fmt(b1, gf.H), fmt(b2, gf.A), fmt(b3, gf.M0);
         fmt(b4, f.M0 > 0 ? share(ga->n, a->n) * gf.M0 / f.M0 : 0);
-        sb_printf(o, "  %-20s %10.6g %8s %8s %8s %8s\n", label, gf.n, b1, b2, b3, b4);
+        sb_puts(o, "  ");
+        sb_cell(o, label, 20);
+        sb_printf(o, " %10.6g %8s %8s %8s %8s\n", gf.n, b1, b2, b3, b4);
       } else {
         fmt(b1, share(ga->n, a->n));
-        sb_printf(o, "  %-20s %10.6g %8s %10.1f\n", label, gf.n, b1,
+        sb_puts(o, "  ");
+        sb_cell(o, label, 20);
+        sb_printf(o, " %10.6g %8s %10.1f\n", gf.n, b1,
                   ga->n > 0 ? (double)(ga->score_w / ga->n) : NAN);
       }
     }
   }
   if (m->nbenefits > 0) {
     sb_printf(o, "\n%-20s %-44s %10s %10s\n", "measure", "name", "units", "people");
-    for (int i = 0; i < m->nbenefits; i++)
-      sb_printf(o, "%-20s %-44.44s %10lld %10lld\n", m->benefits[i].id, m->benefits[i].name,
-                (long long)a->benefit_units[i], (long long)a->benefit_people[i]);
+    for (int i = 0; i < m->nbenefits; i++) {
+      sb_cell(o, m->benefits[i].id, 20);
+      sb_putc(o, ' ');
+      sb_cell(o, m->benefits[i].name, 44);
+      sb_printf(o, " %10lld %10lld\n", (long long)a->benefit_units[i],
+                (long long)a->benefit_people[i]);
+    }
   }
 }

@@ -236,3 +236,79 @@ void af_sha256_hex(const void *data, size_t len, char out[65]) {
   EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
   af_hex(md, 32, out);
 }
+
+/* ---- display width ---- */
+
+/* Decode one UTF-8 sequence at s: its length (at least 1) and code point;
+** a byte that does not start a valid sequence is one code point U+FFFD. */
+static int util_utf8_next(const unsigned char *s, uint32_t *cp) {
+  int n = s[0] < 0x80 ? 1 : (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3
+        : (s[0] & 0xF8) == 0xF0 ? 4 : 0;
+  if (n == 0) {
+    *cp = 0xFFFD;
+    return 1;
+  }
+  uint32_t c = n == 1 ? s[0] : (uint32_t)(s[0] & (0x7F >> n));
+  for (int i = 1; i < n; i++) {
+    if ((s[i] & 0xC0) != 0x80) {
+      *cp = 0xFFFD;
+      return 1;
+    }
+    c = c << 6 | (s[i] & 0x3F);
+  }
+  *cp = c;
+  return n;
+}
+
+/* Columns a code point takes: combining marks none, East Asian wide and
+** fullwidth forms two, everything else one. Cyrillic (Kazakh, Russian) is
+** one column per letter. */
+static int util_cp_width(uint32_t c) {
+  if ((c >= 0x0300 && c <= 0x036F) || (c >= 0x0483 && c <= 0x0489) || c == 0x200B ||
+      (c >= 0xFE20 && c <= 0xFE2F))
+    return 0;
+  if ((c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0xA4CF) ||
+      (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) ||
+      (c >= 0xFE30 && c <= 0xFE4F) || (c >= 0xFF00 && c <= 0xFF60) ||
+      (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1F64F) ||
+      (c >= 0x20000 && c <= 0x3FFFD))
+    return 2;
+  return 1;
+}
+
+int af_text_width(const char *s) {
+  int w = 0;
+  const unsigned char *p = (const unsigned char *)s;
+  while (p && *p) {
+    uint32_t c;
+    p += util_utf8_next(p, &c);
+    w += util_cp_width(c);
+  }
+  return w;
+}
+
+void sb_cell(strbuf *b, const char *s, int width) {
+  if (!s) s = "";
+  int w = af_text_width(s);
+  if (w <= width) {
+    sb_puts(b, s);
+    for (; w < width; w++) sb_putc(b, ' ');
+    return;
+  }
+  /* Too wide: whole characters up to width - 1 columns, then the ellipsis. */
+  const unsigned char *p = (const unsigned char *)s;
+  int used = 0;
+  while (*p) {
+    uint32_t c;
+    int n = util_utf8_next(p, &c), cw = util_cp_width(c);
+    if (used + cw > width - 1) break;
+    sb_putn(b, (const char *)p, (size_t)n);
+    used += cw;
+    p += n;
+  }
+  if (width > 0) {
+    sb_puts(b, "\xE2\x80\xA6");   /* U+2026 HORIZONTAL ELLIPSIS */
+    used++;
+  }
+  for (; used < width; used++) sb_putc(b, ' ');
+}

@@ -178,9 +178,41 @@ static void test_util_strings_and_hash(void **state) {
   assert_string_equal(e.msg, "/nonexistent/file.lua: cannot open: No such file or directory");
 }
 
+/* Display widths counted by hand: Cyrillic one column a letter, CJK two,
+** a combining accent none, an invalid byte one. */
+static void test_text_cells(void **state) {
+  (void)state;
+  assert_int_equal(af_text_width("Қазақстан"), 9);
+  assert_int_equal(af_text_width("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e"), 6);   /* 日本語 */
+  assert_int_equal(af_text_width("\xd0\xb5\xcc\x81"), 1);                       /* е + U+0301 */
+  assert_int_equal(af_text_width("a\xff" "b"), 3);
+  strbuf b = {0};
+  sb_cell(&b, "ab", 4);
+  assert_string_equal(b.s, "ab  ");
+  b.len = 0;
+  /* 9 columns of text, then the ellipsis */
+  sb_cell(&b, "Адресная социальная помощь", 10);
+  assert_string_equal(b.s, "Адресная \xe2\x80\xa6");
+  b.len = 0;
+  /* a wide character is not split: 2 + 2 columns, the ellipsis, no pad */
+  sb_cell(&b, "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 5);
+  assert_string_equal(b.s, "\xe6\x97\xa5\xe6\x9c\xac\xe2\x80\xa6");
+  b.len = 0;
+  sb_cell(&b, "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", 4);
+  assert_string_equal(b.s, "\xe6\x97\xa5\xe2\x80\xa6 ");
+  b.len = 0;
+  sb_cell(&b, "Қазақстан", 9);
+  assert_string_equal(b.s, "Қазақстан");
+  b.len = 0;
+  sb_cell(&b, NULL, 3);
+  assert_string_equal(b.s, "   ");
+  sb_free(&b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_ratio_recovers_fractions),
+      cmocka_unit_test(test_text_cells),
       cmocka_unit_test(test_ratio_exact_comparison),
       cmocka_unit_test(test_json_writer),
       cmocka_unit_test(test_json_pretty),

@@ -573,6 +573,36 @@ static void test_order267_notice_true_for_all(void **state) {
   h_result_free(&r);
 }
 
+/* Kazakh and Russian names in tables: cells by display width, cut with an
+** ellipsis. The name has 50 letters: 39 of them and the ellipsis fill the
+** 40 columns of the runs table; the A row of score puts its count where an
+** ASCII name would (f3 is the one family in A). */
+static void test_cyrillic_cells(void **state) {
+  (void)state;
+  setenv("AFSCORE_PATH", h_path(""), 1);
+  const char *db = h_path("reasons.db"), *out = h_path("cells-out.db");
+  unlink(db);
+  unlink(out);
+  h_sql(db, REASONS_DATA);
+  const char *vp = h_path("kk_names.lua");
+  h_write(vp, "local m = import('tiny')\n"
+              "m.name = 'Отбасының әлеуметтік әл-ауқатын анықтау әдістемесі'\n"
+              "m.version = 'v1'\n"
+              "m.bands[1].name = 'благополучный'\n"
+              "return m\n");
+  const char *sc[] = {"score", "--db", db, "--method", vp, "--out", out, NULL};
+  h_result r = run_ok(sc, 0);
+  char want[512];
+  snprintf(want, sizeof want, "\nA%9s %s%11s %9s1 ", "", "благополучный", "", "");
+  expect_has(r.out, want);
+  h_result_free(&r);
+  const char *runs[] = {"runs", "--out", out, NULL};
+  r = run_ok(runs, 0);
+  snprintf(want, sizeof want, "  Отбасының әлеуметтік әл-ауқатын анықтау\xe2\x80\xa6 v1%16s ", "");
+  expect_has(r.out, want);
+  h_result_free(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_describe_text),   cmocka_unit_test(test_describe_markdown_json),
@@ -585,6 +615,7 @@ int main(void) {
       cmocka_unit_test(test_cases_errors),
       cmocka_unit_test(test_compare_reasons),
       cmocka_unit_test(test_order267_notice_true_for_all),
+      cmocka_unit_test(test_cyrillic_cells),
   };
   return cmocka_run_group_tests_name("e2e_policy", tests, setup, NULL);
 }
