@@ -65,8 +65,9 @@ int cli_open_record(const char *out, long long id, store **st, run_record *rec);
 ** set either way and must be closed with run_close. */
 int cli_open_run(run *rn, const char *db, const model **ms, int n);
 
-/* Progress on stderr when it is a terminal. */
-void cli_progress(long long done, long long total, double started);
+/* run_execute with one updating progress line on a terminal (units done of
+** the total, rate, time left); fn may be NULL. */
+int cli_execute(run *rn, run_batch_fn fn, void *ctx, af_err *e);
 double cli_now(void);
 /* store_open, waiting AFSCORE_BUSY_TIMEOUT ms (if set) for another writer. */
 int cli_store_open(const char *path, store **st, af_err *e);

@@ -222,22 +222,55 @@ double cli_now(void) {
   return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-void cli_progress(long long done, long long total, double started) {
-  static double last;
-  static int tty = -1;
-  if (tty < 0) tty = isatty(2);
-  if (!tty) return;
+/* ---- progress ---- */
+
+/* One line on a terminal, redrawn at most five times a second: units done
+** of the total, rate and time left; ended when the pass ends. Nothing when
+** stderr is not a terminal (the total is only counted for a watched line:
+** counting costs a scan). */
+typedef struct cli_pass {
+  run_batch_fn fn;
+  void *ctx;
+  run_reset_fn restart;
+  long long done, total;
+  double started, last;
+  int open;                  /* a line is drawn and not yet ended */
+} cli_pass;
+
+static void cli_progress(cli_pass *p) {
   double now = cli_now();
-  if (done < total && now - last < 0.2) return;
-  last = now;
-  double rate = done / (now - started + 1e-9);
-  if (total > 0) {
-    double left = rate > 0 ? (double)(total - done) / rate : 0;
-    fprintf(stderr, "\r%lld / %lld units (%3.0f%%), %.0f units/s, %.0f s left   ", done, total,
-            100.0 * (double)done / (double)total, rate, left);
-  } else {
-    fprintf(stderr, "\r%lld units, %.0f units/s   ", done, rate);
-  }
-  if (done >= total) fprintf(stderr, "\n");
+  if (p->done < p->total && now - p->last < 0.2) return;
+  p->last = now;
+  double rate = p->done / (now - p->started + 1e-9);
+  double left = rate > 0 && p->done < p->total ? (double)(p->total - p->done) / rate : 0;
+  fprintf(stderr, "\r%lld / %lld units (%3.0f%%), %.0f units/s, %.0f s left   ", p->done,
+          p->total, 100.0 * (double)p->done / (double)p->total, rate, left);
+  p->open = p->done < p->total;
+  if (!p->open) fprintf(stderr, "\n");
+}
+
+static int cli_pass_batch(void *ctx, const run *rn, const batch *b, const char *const *ids,
+                          af_err *e) {
+  cli_pass *p = ctx;
+  if (p->fn && p->fn(p->ctx, rn, b, ids, e) < 0) return -1;
+  p->done += b->nunits;
+  if (p->total > 0) cli_progress(p);
+  return 0;
+}
+
+static int cli_pass_restart(void *ctx, af_err *e) {
+  cli_pass *p = ctx;
+  p->done = 0;
+  return p->restart ? p->restart(p->ctx, e) : 0;
+}
+
+int cli_execute(run *rn, run_batch_fn fn, void *ctx, af_err *e) {
+  cli_pass p = {fn, ctx, rn->on_restart, 0, 0, cli_now(), 0, 0};
+  if (isatty(2)) p.total = source_count_rows(rn->src, rn->models[0]->unit_table);
+  rn->on_restart = cli_pass_restart;
+  int rc = run_execute(rn, cli_pass_batch, &p, e);
+  rn->on_restart = p.restart;
+  if (p.open) fprintf(stderr, "\n");
+  return rc;
 }
 

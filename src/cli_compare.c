@@ -20,8 +20,6 @@
 typedef struct cmp_ctx {
   compare *c;
   int n;
-  long long done;
-  double started;
   const run *rn;
   FILE *changes;
 } cmp_ctx;
@@ -35,7 +33,6 @@ static int compare_restart(void *ctx, af_err *e) {
     compare_init(&x->c[k], x->rn, 0, k + 1, x->changes);
     x->c[k].label = label;
   }
-  x->done = 0;
   if (x->changes) {
     if (fflush(x->changes) != 0 || ftruncate(fileno(x->changes), 0) != 0)
       return af_fail(e, "cannot rewrite the changes file");
@@ -51,8 +48,6 @@ static int compare_each(void *ctx, const run *rn, const batch *b, const char *co
   (void)rn;
   for (int k = 0; k < x->n; k++)
     if (compare_batch(&x->c[k], b, ids, e) < 0) return -1;
-  x->done += b->nunits;
-  cli_progress(x->done, 0, x->started);
   return 0;
 }
 
@@ -73,14 +68,14 @@ int cli_compare_models(const model **ms, int n, const char *db, const char *chan
   /* The changes file names each unit's groups, read from the string pool as
   ** each batch is scored: the reader thread must not intern meanwhile. */
   if (cf && ms[0]->ngroups) rn.threads = 1;
-  cmp_ctx x = {af_calloc((size_t)n, sizeof(compare)), n - 1, 0, cli_now(), &rn, cf};
+  cmp_ctx x = {af_calloc((size_t)n, sizeof(compare)), n - 1, &rn, cf};
   rn.on_restart = compare_restart;
   for (int k = 1; k < n; k++) {
     compare_init(&x.c[k - 1], &rn, 0, k, cf);
     if (n > 2) x.c[k - 1].label = ms[k]->file;
   }
   af_err e = {{0}};
-  int rc = run_execute(&rn, compare_each, &x, &e);
+  int rc = cli_execute(&rn, compare_each, &x, &e);
   for (int k = 1; k < n; k++) compare_sort_groups(&x.c[k - 1], rn.pool);
   if (cf && fclose(cf) != 0 && rc == 0) rc = af_fail(&e, "cannot write %s", changes);
   if (rc < 0) {

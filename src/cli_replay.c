@@ -20,8 +20,6 @@ typedef struct replay_ctx {
   int64_t run_id;
   int64_t differ, missing, checked;
   char first[256];
-  long long done;
-  double started;
 } replay_ctx;
 
 static int replay_restart(void *ctx, af_err *e) {
@@ -29,7 +27,6 @@ static int replay_restart(void *ctx, af_err *e) {
   (void)e;
   x->differ = x->missing = x->checked = 0;
   x->first[0] = '\0';
-  x->done = 0;
   return 0;
 }
 
@@ -71,8 +68,6 @@ static int replay_check(void *ctx, const run *rn, const batch *b, const char *co
     }
     free(cat);
   }
-  x->done += b->nunits;
-  cli_progress(x->done, 0, x->started);
   return 0;
 }
 
@@ -85,10 +80,9 @@ static void replay_find_units(const char *db, model *m, store *st, const run_rec
   memset(x, 0, sizeof *x);
   x->st = st;
   x->run_id = rec->id;
-  x->started = cli_now();
   if (cli_open_run(&rn, db, ms, 1) == 0) {
     rn.on_restart = replay_restart;
-    if (run_execute(&rn, replay_check, x, &e) < 0) cli_fail("%s", e.msg);
+    if (cli_execute(&rn, replay_check, x, &e) < 0) cli_fail("%s", e.msg);
   }
   run_close(&rn);
 }
@@ -124,7 +118,7 @@ static int replay_verify(cli_opts *o, store *st, const run_record *rec, model *m
     run_close(&rn);
     return 1;
   }
-  if (run_execute(&rn, NULL, NULL, &e) < 0) {
+  if (cli_execute(&rn, NULL, NULL, &e) < 0) {
     run_close(&rn);
     return cli_fail("%s", e.msg);
   }

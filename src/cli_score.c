@@ -17,8 +17,6 @@ typedef struct score_ctx {
   const run *rn;
   const char *db;
   int64_t *run_id;
-  long long done, total;
-  double started;
 } score_ctx;
 
 static int record_run(store *st, const run *rn, const char *db, int64_t *run_id, af_err *e);
@@ -26,7 +24,6 @@ static int record_run(store *st, const run *rn, const char *db, int64_t *run_id,
 /* The source starts again in key order: drop the run's rows and begin anew. */
 static int score_restart(void *ctx, af_err *e) {
   score_ctx *sc = ctx;
-  sc->done = 0;
   if (!sc->st) return 0;
   store_run_abort(sc->st);
   return record_run(sc->st, sc->rn, sc->db, sc->run_id, e);
@@ -45,8 +42,6 @@ static int store_batch(void *ctx, const run *rn, const batch *b, const char *con
     if (store_run_unit(sc->st, ids[u], s->score[u], poor, cat, (int64_t)s->eligible[u], e) < 0)
       return -1;
   }
-  sc->done += b->nunits;
-  cli_progress(sc->done, sc->total, sc->started);
   return 0;
 }
 
@@ -107,10 +102,7 @@ int cmd_score(cli_opts *o) {
   sc.db = o->db;
   sc.run_id = &run_id;
   rn.on_restart = score_restart;
-  /* Counting costs a scan: only for a progress bar someone watches. */
-  sc.total = isatty(2) ? source_count_rows(rn.src, m->unit_table) : 0;
-  sc.started = cli_now();
-  if (run_execute(&rn, store_batch, &sc, &e) < 0) {
+  if (cli_execute(&rn, store_batch, &sc, &e) < 0) {
     cli_fail("%s", e.msg);
     if (sc.st) store_run_abort(sc.st);
     goto done;

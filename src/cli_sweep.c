@@ -114,7 +114,7 @@ int cmd_sweep(cli_opts *o) {
   int rc = 1;
   af_err e = {{0}};
   if (cli_open_run(&rn, o->db, ms, 1) == 0) {
-    if (run_execute(&rn, NULL, NULL, &e) < 0) {
+    if (cli_execute(&rn, NULL, NULL, &e) < 0) {
       cli_fail("%s", e.msg);
     } else {
       int nd;

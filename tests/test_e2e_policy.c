@@ -13,11 +13,16 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <pty.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "harness.h"
+#include "util.h"
 
 /* Notices are listed by language (the loader sorts them). Income 1/3 (written), health 2/3 (written) shared by two indicators:
 ** 1/3 each by default. Bands A [0, 1/3), B [1/3, 2/3), C [2/3, 1]. */
@@ -603,6 +608,61 @@ static void test_cyrillic_cells(void **state) {
   h_result_free(&r);
 }
 
+/* ---- progress on a terminal ---- */
+
+/* Run afscore with stderr on a pseudo-terminal (stdout to /dev/null) and
+** return what the terminal received. */
+static char *run_on_tty(const char *const *args) {
+  int master;
+  pid_t pid = forkpty(&master, NULL, NULL, NULL);
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    int null = open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    const char *argv[32] = {getenv("AFSCORE_BIN")};
+    for (int i = 0; args[i] && i < 30; i++) argv[i + 1] = args[i];
+    execv(argv[0], (char *const *)argv);
+    _exit(127);
+  }
+  strbuf b = {0};
+  char buf[4096];
+  ssize_t n;
+  /* EIO once the child has gone and the terminal is closed */
+  while ((n = read(master, buf, sizeof buf)) > 0) sb_putn(&b, buf, (size_t)n);
+  close(master);
+  int st;
+  waitpid(pid, &st, 0);
+  assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  return sb_take(&b);
+}
+
+/* compare, replay and sweep draw one line, redrawn with \r, that ends at
+** 20000 / 20000 units: the terminal gets one line end (\r\n) in all. */
+static void test_progress_one_line(void **state) {
+  (void)state;
+  const char *db = h_path("prog.db");
+  unlink(db);
+  const char *gen[] = {"generate", "--families", "20000", "--seed", "2", "--out", db, NULL};
+  h_result r = run_ok(gen, 0);
+  h_result_free(&r);
+  const char *base = h_root("methodology/kz_family_2023.lua");
+  const char *var = h_root("tests/fixtures/variants/kz_family_four_bands.lua");
+  setenv("AFSCORE_PATH", h_root("methodology"), 1);
+  const char *cmp[] = {"compare", "--db", db, "--method", base, "--method", var, NULL};
+  const char *swp[] = {"sweep", "--db", db, "--method", base, NULL};
+  const char *const *cmds[] = {cmp, swp};
+  for (int k = 0; k < 2; k++) {
+    char *out = run_on_tty(cmds[k]);
+    int lines = 0;
+    for (const char *p = out; *p; p++) lines += *p == '\n';
+    if (lines != 1) print_error("terminal got:\n%s\n", out);
+    assert_int_equal(lines, 1);
+    expect_has(out, "\r20000 / 20000 units (100%), ");
+    assert_true(strstr(out, "s left   \r\n") != NULL);
+    free(out);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_describe_text),   cmocka_unit_test(test_describe_markdown_json),
@@ -616,6 +676,7 @@ int main(void) {
       cmocka_unit_test(test_compare_reasons),
       cmocka_unit_test(test_order267_notice_true_for_all),
       cmocka_unit_test(test_cyrillic_cells),
+      cmocka_unit_test(test_progress_one_line),
   };
   return cmocka_run_group_tests_name("e2e_policy", tests, setup, NULL);
 }
