@@ -192,7 +192,8 @@ static void explain_unit(explain_ctx *x, const run *rn, int u) {
   json *j = &x->j;
   strbuf *t = &x->t;
   json_obj(j);
-  json_kv_int(j, "run_id", x->run_id);
+  if (x->run_id > 0) json_kv_int(j, "run_id", x->run_id);
+  else json_kv_null(j, "run_id");   /* a draft: no recorded run */
   json_kv_str(j, "methodology", m->name);
   json_kv_str(j, "unit", x->unit);
   json_kv_str(j, "scoring", m->scoring == SCORING_AF ? "af" : "points");
@@ -262,22 +263,47 @@ static int explain_find(void *ctx, const run *rn, const batch *b, const char *co
   return 0;
 }
 
-int cmd_explain(cli_opts *o) {
-  if (!o->out || !o->db || o->run_id <= 0 || o->npos != 1)
-    return cli_usage_error(o, "needs --out RESULTS.db --db DATA.db --run RUN_ID UNIT_ID");
-  store *st = NULL;
-  run_record rec;
-  if (cli_open_record(o->out, o->run_id, &st, &rec)) return 1;
-  int rc = 1;
-  model *m = cli_load_recorded(&rec);
+/* The recorded result of the unit, against what it scores now. */
+static void explain_recorded(explain_ctx *x, store *st, const run_record *rec) {
+  double score;
+  int poor;
+  char *cat = NULL;
+  int64_t elig;
+  af_err e = {{0}};
+  int got = store_unit_result(st, rec->id, x->unit, &score, &poor, &cat, &elig, &e);
+  /* Only this unit was read, so the data fingerprint cannot tell whether
+  ** the data changed; the unit's own recorded result can. */
+  int same = got == 1 && (score == x->score || (isnan(score) && isnan(x->score))) &&
+             strcmp(cat ? cat : "", x->category) == 0;
+  if (got == 1) {
+    json_key(&x->j, "recorded");
+    json_obj(&x->j);
+    json_kv_num(&x->j, "score", score);
+    json_kv_str(&x->j, "category", cat);
+    json_kv_bool(&x->j, "same", same);
+    json_obj_end(&x->j);
+    sb_printf(&x->t, "\nrecorded in run %lld: score %g, category %s\n", (long long)rec->id,
+              score, cat ? cat : "(excluded)");
+  }
+  if (got == 1 && !same)
+    sb_printf(&x->t, "note: this unit scores differently now than in run %lld: its data "
+              "changed since\n", (long long)rec->id);
+  else if (got == 0)
+    sb_printf(&x->t, "note: this unit is not in run %lld\n", (long long)rec->id);
+  free(cat);
+}
+
+/* Explain the unit under m on db; with a record, compare with its result. */
+static int explain_with(cli_opts *o, model *m, store *st, const run_record *rec) {
   run rn;
   memset(&rn, 0, sizeof rn);
   explain_ctx x;
   memset(&x, 0, sizeof x);
   x.unit = o->pos[0];
+  x.run_id = rec ? rec->id : 0;
   const model *ms[1] = {m};
   af_err e = {{0}};
-  x.run_id = rec.id;
+  int rc = 1;
   if (m && cli_open_run(&rn, o->db, ms, 1) == 0) {
     rn.on_restart = explain_restart;
     rn.threads = 1;   /* explain reads the strpool while the pass runs */
@@ -287,31 +313,8 @@ int cmd_explain(cli_opts *o) {
     } else if (!x.found) {
       cli_fail("no unit '%s' in %s", x.unit, o->db);
     } else {
-      double score;
-      int poor;
-      char *cat = NULL;
-      int64_t elig;
-      int got = store_unit_result(st, rec.id, x.unit, &score, &poor, &cat, &elig, &e);
-      /* Only this unit was read, so the data fingerprint cannot tell whether
-      ** the data changed; the unit's own recorded result can. */
-      int same = got == 1 && (score == x.score || (isnan(score) && isnan(x.score))) &&
-                 strcmp(cat ? cat : "", x.category) == 0;
-      if (got == 1) {
-        json_key(&x.j, "recorded");
-        json_obj(&x.j);
-        json_kv_num(&x.j, "score", score);
-        json_kv_str(&x.j, "category", cat);
-        json_kv_bool(&x.j, "same", same);
-        json_obj_end(&x.j);
-        sb_printf(&x.t, "\nrecorded in run %lld: score %g, category %s\n", (long long)rec.id,
-                  score, cat ? cat : "(excluded)");
-      }
-      if (got == 1 && !same)
-        sb_printf(&x.t, "note: this unit scores differently now than in run %lld: its data "
-                  "changed since\n", (long long)rec.id);
-      else if (got == 0)
-        sb_printf(&x.t, "note: this unit is not in run %lld\n", (long long)rec.id);
-      free(cat);
+      if (rec) explain_recorded(&x, st, rec);
+      else sb_printf(&x.t, "\n(draft %s: no recorded run)\n", m->file);
       json_obj_end(&x.j);
       if (o->json) printf("%s\n", x.j.out.s);
       else fputs(x.t.s, stdout);
@@ -321,9 +324,29 @@ int cmd_explain(cli_opts *o) {
   sb_free(&x.j.out);
   sb_free(&x.t);
   run_close(&rn);
+  return rc;
+}
+
+int cmd_explain(cli_opts *o) {
+  /* A recorded run (--out, --run), or a draft methodology (--method). */
+  int draft = o->nmethods == 1 && !o->out && o->run_id <= 0;
+  if (!o->db || o->npos != 1 || (!draft && (!o->out || o->run_id <= 0 || o->nmethods)))
+    return cli_usage_error(o, "needs --db DATA.db, UNIT_ID and either --out RESULTS.db --run "
+                              "RUN_ID or --method METHOD.lua");
+  if (draft) {
+    model *m = cli_load_method(o->methods[0]);
+    if (!m) return 1;
+    int rc = explain_with(o, m, NULL, NULL);
+    model_free(m);
+    return rc;
+  }
+  store *st = NULL;
+  run_record rec;
+  if (cli_open_record(o->out, o->run_id, &st, &rec)) return 1;
+  model *m = cli_load_recorded(&rec);
+  int rc = explain_with(o, m, st, &rec);
   model_free(m);
   store_record_free(&rec);
   store_close(st);
   return rc;
 }
-

@@ -42,11 +42,13 @@ static const command commands[] = {
    "score and category and the summary are reproduced bit for bit (exit 0,\n"
    "\"reproduced\"; exit 1 naming what differs). With --method, compare PROPOSED\n"
    "against the recorded methodology on the same data."},
-  {"explain", cmd_explain, "--out --db --run --json",
-   "explain --out RESULTS.db --db DATA.db --run RUN_ID UNIT_ID [--json]",
+  {"explain", cmd_explain, "--out --db --run --method --json",
+   "explain (--out RESULTS.db --run RUN_ID | --method METHOD.lua) --db DATA.db UNIT_ID [--json]",
    "Why a unit got its category: each indicator with its rule, the values it used,\n"
    "the case that held and its amount; the score as a sum; the band and what the\n"
-   "nearest change of category would take; the measures the unit may claim."},
+   "nearest change of category would take; the measures the unit may claim.\n"
+   "With --method instead of --out and --run, a draft is explained without a\n"
+   "recorded run."},
   {"sweep", cmd_sweep, "--db --method --json", "sweep --db DATA.db --method METHOD.lua [--json]",
    "AF: H, A, M0 for every achievable k (each distinct score), from one pass.\n"
    "Points: category shares as each band bound moves over the achievable totals."},

@@ -663,6 +663,41 @@ static void test_progress_one_line(void **state) {
   }
 }
 
+/* explain --method: a draft, no recorded run. f9 (low income and
+** disability, 1/3 each) scores 2/3 under Tiny: C, poor, the visit. */
+static void test_explain_draft(void **state) {
+  (void)state;
+  const char *db = h_path("reasons.db");
+  unlink(db);
+  h_sql(db, REASONS_DATA);
+  const char *args[] = {"explain", "--db", db, "--method", TINYP, "f9", NULL};
+  h_result r = run_ok(args, 0);
+  expect_has(r.out, "unit f9: Tiny (version 1)\n");
+  expect_has(r.out, "  low_income             DEPRIVED ");
+  expect_has(r.out, "  no_clinic              not deprived ");
+  expect_has(r.out, "category C (poor)");
+  expect_has(r.out, "  visit                ELIGIBLE ");
+  expect_has(r.out, "no recorded run)\n");
+  h_result_free(&r);
+  const char *js[] = {"explain", "--db", db, "--method", TINYP, "f9", "--json", NULL};
+  r = run_ok(js, 0);
+  expect_has(r.out, "\"run_id\": null,");
+  assert_double_equal(h_json_num(r.out, "score"), 2.0 / 3, 1e-15);
+  h_result_free(&r);
+  /* both a run and a draft, or neither: usage errors */
+  const char *both[] = {"explain", "--db", db, "--method", TINYP, "--out", db, "--run", "1", "f9",
+                        NULL};
+  r = run_ok(both, 2);
+  h_result_free(&r);
+  const char *none[] = {"explain", "--db", db, "f9", NULL};
+  r = run_ok(none, 2);
+  h_result_free(&r);
+  const char *nounit[] = {"explain", "--db", db, "--method", TINYP, "f99", NULL};
+  r = run_ok(nounit, 1);
+  expect_has(r.err, "no unit 'f99'");
+  h_result_free(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_describe_text),   cmocka_unit_test(test_describe_markdown_json),
@@ -677,6 +712,7 @@ int main(void) {
       cmocka_unit_test(test_order267_notice_true_for_all),
       cmocka_unit_test(test_cyrillic_cells),
       cmocka_unit_test(test_progress_one_line),
+      cmocka_unit_test(test_explain_draft),
   };
   return cmocka_run_group_tests_name("e2e_policy", tests, setup, NULL);
 }
