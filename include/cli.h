@@ -31,6 +31,7 @@ typedef struct cli_opts {
   const char *pos[CLI_MAX_POS];
   int npos;
   long long run_id;            /* --run (0: not given) */
+  long long run_id2;           /* compare: a second --run (run B) */
   int json, help;
   long long families, seed;
   int shuffled, no_index;

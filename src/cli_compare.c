@@ -5,6 +5,8 @@
 */
 #include "cli.h"
 
+#include "runcmp.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,7 +125,62 @@ int cli_compare_models(const model **ms, int n, const char *db, const char *chan
   return rc < 0 ? 1 : 0;
 }
 
+/* compare --out RESULTS.db --run A --run B: from the recorded rows only. */
+static int compare_recorded(cli_opts *o) {
+  store *st = NULL;
+  run_record ra, rb;
+  memset(&rb, 0, sizeof rb);
+  if (cli_open_record(o->out, o->run_id, &st, &ra)) return 1;
+  int rc = 1;
+  model *ma = cli_load_recorded(&ra), *mb = NULL;
+  af_err e = {{0}};
+  if (!ma) goto done;
+  if (store_load_run(st, o->run_id2, &rb, &e) < 0) {
+    rc = cli_fail("%s", e.msg);
+    goto done;
+  }
+  if (!(mb = cli_load_recorded(&rb))) goto done;
+  runcmp r;
+  if (runcmp_runs(st, ra.id, rb.id, ma, mb, NULL, NULL, &r, &e) < 0) {
+    rc = cli_fail("%s", e.msg);
+    goto done;
+  }
+  if (o->json) {
+    json j = {0};
+    json_obj(&j);
+    json_kv_int(&j, "run_a", ra.id);
+    json_kv_int(&j, "run_b", rb.id);
+    runcmp_json(&r, &j);
+    json_obj_end(&j);
+    printf("%s\n", j.out.s);
+    sb_free(&j.out);
+  } else {
+    strbuf t = {0};
+    sb_printf(&t, "run A: %lld, %s (version %s), %s\nrun B: %lld, %s (version %s), %s\n\n",
+              (long long)ra.id, ma->name, ma->version, ra.time, (long long)rb.id, mb->name,
+              mb->version, rb.time);
+    runcmp_text(&r, &t);
+    fputs(t.s, stdout);
+    sb_free(&t);
+  }
+  runcmp_free(&r);
+  rc = 0;
+done:
+  model_free(ma);
+  model_free(mb);
+  store_record_free(&ra);
+  store_record_free(&rb);
+  store_close(st);
+  return rc;
+}
+
 int cmd_compare(cli_opts *o) {
+  if (o->out || o->run_id) {
+    if (!o->out || !o->run_id || !o->run_id2 || o->db || o->nmethods || o->npos || o->changes)
+      return cli_usage_error(o, "compares two recorded runs with --out RESULTS.db --run A --run B"
+                                " (and nothing else)");
+    return compare_recorded(o);
+  }
   if (!o->db || o->nmethods < 2 || o->npos)
     return cli_usage_error(o, "needs --db DATA.db and at least two --method options");
   model *ms[CLI_MAX_METHODS] = {0};

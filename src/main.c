@@ -31,11 +31,14 @@ static const command commands[] = {
    "Score every unit of DATA.db and print the measure. With --out, record the run\n"
    "(methodology sources, data fingerprint, summary, one row per unit) in RESULTS.db\n"
    "in one transaction. --json prints the summary as one JSON document."},
-  {"compare", cmd_compare, "--db --method --changes --json",
-   "compare --db DATA.db --method BASE.lua --method VARIANT.lua [...] [--changes FILE.csv] [--json]",
+  {"compare", cmd_compare, "--db --method --changes --out --run --json",
+   "compare --db DATA.db --method BASE.lua --method VARIANT.lua [...] [--changes FILE.csv] [--json]\n"
+   "       afscore compare --out RESULTS.db --run A --run B [--json]",
    "Score several methodologies over one read of the data and show what changes\n"
    "against the first: H, A, M0, category shares, the transition matrix, groups,\n"
-   "indicators and measures. --changes writes every unit that changed category."},
+   "indicators and measures. --changes writes every unit whose category, poor\n"
+   "status or measures changed, with the reasons. With --out and two --run, two\n"
+   "recorded runs are compared from their recorded rows, without the data."},
   {"replay", cmd_replay, "--out --db --method --changes --json",
    "replay RUN_ID --out RESULTS.db --db DATA.db [--method PROPOSED.lua] [--json]",
    "Re-run a recorded run from its recorded sources and verify that every unit's\n"
@@ -152,6 +155,12 @@ static int parse_value(const option *op, const char *v, cli_opts *o) {
     long long n;
     int rc = cli_number(o, op->name, v, op->min, &n);
     if (rc) return rc;
+    /* A second --run is compare's run B. */
+    if (op->off == offsetof(cli_opts, run_id) && o->run_id) {
+      if (o->run_id2 || strcmp(o->cmd, "compare") != 0)
+        return cli_usage_error(o, "too many --run options");
+      field = (char *)&o->run_id2;
+    }
     *(long long *)(void *)field = n;
   }
   return 0;

@@ -698,6 +698,61 @@ static void test_explain_draft(void **state) {
   h_result_free(&r);
 }
 
+/* compare --out --run A --run B from the recorded rows. Run 1: Tiny, run 2:
+** the fuel variant, on the reasons data; categories worked out by hand
+** above (test_compare_reasons): Tiny A f3; B f1 f2 f7 f10; C f4 f6 f9. The
+** variant: A f2 f3 f10; B f1 f6 f7 f9; C f4. Poor at k 1/3: all but f3; at
+** 2/5: f1 f4 f6 f7 f9. The visit (C): f4 f6 f9, then f4. Run 3 is Tiny on
+** the same data plus a family f11: one unit recorded in run 3 only. */
+static void test_compare_recorded_runs(void **state) {
+  (void)state;
+  setenv("AFSCORE_PATH", h_path(""), 1);
+  const char *db = h_path("reasons.db"), *db2 = h_path("reasons2.db"), *out = h_path("rr-out.db");
+  unlink(db);
+  unlink(db2);
+  unlink(out);
+  h_sql(db, REASONS_DATA);
+  h_sql(db2, REASONS_DATA);
+  h_sql(db2, "INSERT INTO families VALUES ('f11','Abai',0);"
+             "INSERT INTO persons VALUES ('f11',500,0,1);");
+  const char *vp = h_path("v_fuel.lua");
+  h_write(vp, V_FUEL);
+  const char *runs[3][8] = {{"score", "--db", db, "--method", TINYP, "--out", out, NULL},
+                            {"score", "--db", db, "--method", vp, "--out", out, NULL},
+                            {"score", "--db", db2, "--method", TINYP, "--out", out, NULL}};
+  for (int k = 0; k < 3; k++) {
+    h_result r = run_ok(runs[k], 0);
+    h_result_free(&r);
+  }
+  const char *js[] = {"compare", "--out", out, "--run", "1", "--run", "2", "--json", NULL};
+  h_result r = run_ok(js, 0);
+  expect_has(r.out, "\"from\": [\n      \"A\",\n      \"B\",\n      \"C\",\n      \"(excluded)\"\n");
+  expect_has(r.out, "\"counts\": [\n      [1,0,0,0],\n      [2,2,0,0],\n      [0,2,1,0],\n"
+                    "      [0,0,0,0]\n    ]");
+  assert_double_equal(h_json_num(r.out, "units"), 8, 0);
+  assert_double_equal(h_json_num(r.out, "changed"), 4, 0);
+  assert_double_equal(h_json_num(r.out, "better"), 4, 0);
+  assert_double_equal(h_json_num(r.out, "worse"), 0, 0);
+  assert_double_equal(h_json_num(r.out, "poor_lost"), 2, 0);
+  assert_double_equal(h_json_num(r.out, "poor_gained"), 0, 0);
+  expect_has(r.out, "\"id\": \"visit\",\n      \"gained\": 0,\n      \"lost\": 2,\n      \"net\": -2");
+  h_result_free(&r);
+  const char *tx[] = {"compare", "--out", out, "--run", "1", "--run", "3", NULL};
+  r = run_ok(tx, 0);
+  expect_has(r.out, "0 of 8 units change category");
+  expect_has(r.out, "not compared: 0 units recorded only in run A, 1 only in run B\n");
+  h_result_free(&r);
+  const char *three[] = {"compare", "--out", out, "--run", "1", "--run", "2", "--run", "3", NULL};
+  r = run_ok(three, 2);
+  h_result_free(&r);
+  const char *mixed[] = {"compare", "--out", out, "--run", "1", "--run", "2", "--db", db, NULL};
+  r = run_ok(mixed, 2);
+  h_result_free(&r);
+  const char *missing[] = {"compare", "--out", out, "--run", "1", "--run", "9", NULL};
+  r = run_ok(missing, 1);
+  h_result_free(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_describe_text),   cmocka_unit_test(test_describe_markdown_json),
@@ -713,6 +768,7 @@ int main(void) {
       cmocka_unit_test(test_cyrillic_cells),
       cmocka_unit_test(test_progress_one_line),
       cmocka_unit_test(test_explain_draft),
+      cmocka_unit_test(test_compare_recorded_runs),
   };
   return cmocka_run_group_tests_name("e2e_policy", tests, setup, NULL);
 }
