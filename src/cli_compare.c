@@ -125,6 +125,61 @@ int cli_compare_models(const model **ms, int n, const char *db, const char *chan
   return rc < 0 ? 1 : 0;
 }
 
+/* With the newer data: each mover (category differs between runs A and B)
+** is scored again with A's methodology on the data. If that gives A's
+** category, the rules moved the unit; if it gives B's, the data did; if
+** neither, both did. */
+typedef struct split_ctx {
+  const model *ma, *mb;
+  strmap movers;                 /* unit -> index into rec_a / rec_b */
+  const char **rec_a, **rec_b;   /* recorded categories ("(excluded)" included) */
+  unsigned char *seen;
+  int n, cap_a, cap_b, cap_s;
+  int64_t rules, data, both, unseen;
+} split_ctx;
+
+static const char *split_label(const model *m, const char *cat) {
+  int b = cat ? model_find_band(m, cat) : -1;
+  return b >= 0 ? m->bands[b].id : "(excluded)";
+}
+
+static int split_collect(void *ctx, const char *unit, const runcmp_result *a,
+                         const runcmp_result *b, af_err *e) {
+  split_ctx *x = ctx;
+  (void)e;
+  if (strcmp(a->category ? a->category : "(excluded)", b->category ? b->category : "(excluded)") == 0)
+    return 0;
+  int fresh;
+  *strmap_slot(&x->movers, unit, strlen(unit), &fresh) = x->n;
+  af_grow(&x->rec_a, &x->cap_a, x->n + 1, sizeof *x->rec_a);
+  af_grow(&x->rec_b, &x->cap_b, x->n + 1, sizeof *x->rec_b);
+  af_grow(&x->seen, &x->cap_s, x->n + 1, 1);
+  /* the models' own labels: the rows' texts die at the next row */
+  x->rec_a[x->n] = split_label(x->ma, a->category);
+  x->rec_b[x->n] = split_label(x->mb, b->category);
+  x->seen[x->n] = 0;
+  x->n++;
+  return 0;
+}
+
+static int split_batch(void *ctx, const run *rn, const batch *bt, const char *const *ids,
+                       af_err *e) {
+  split_ctx *x = ctx;
+  const scorer *s = rn->scorers[0];
+  (void)e;
+  for (int u = 0; u < bt->nunits; u++) {
+    int i = strmap_get(&x->movers, ids[u], strlen(ids[u]));
+    if (i < 0 || x->seen[i]) continue;
+    x->seen[i] = 1;
+    const char *now = s->excluded[u] ? "(excluded)" : x->ma->bands[s->band[u]].id;
+    int by_data = strcmp(now, x->rec_a[i]) != 0, by_rules = strcmp(now, x->rec_b[i]) != 0;
+    x->data += by_data && !by_rules;
+    x->rules += !by_data;
+    x->both += by_data && by_rules;
+  }
+  return 0;
+}
+
 /* compare --out RESULTS.db --run A --run B: from the recorded rows only. */
 static int compare_recorded(cli_opts *o) {
   store *st = NULL;
@@ -141,9 +196,27 @@ static int compare_recorded(cli_opts *o) {
   }
   if (!(mb = cli_load_recorded(&rb))) goto done;
   runcmp r;
-  if (runcmp_runs(st, ra.id, rb.id, ma, mb, NULL, NULL, &r, &e) < 0) {
+  split_ctx x;
+  memset(&x, 0, sizeof x);
+  x.ma = ma;
+  x.mb = mb;
+  if (runcmp_runs(st, ra.id, rb.id, ma, mb, o->db ? split_collect : NULL, &x, &r, &e) < 0) {
     rc = cli_fail("%s", e.msg);
-    goto done;
+    goto split_done;
+  }
+  if (o->db) {
+    /* Reads every unit of the newer data once; only movers are looked at. */
+    run rn;
+    const model *ms[1] = {ma};
+    int bad = cli_open_run(&rn, o->db, ms, 1);
+    if (!bad) bad = cli_execute(&rn, split_batch, &x, &e) < 0;
+    run_close(&rn);
+    if (bad) {
+      if (e.msg[0]) cli_fail("%s", e.msg);
+      runcmp_free(&r);
+      goto split_done;
+    }
+    for (int i = 0; i < x.n; i++) x.unseen += !x.seen[i];
   }
   if (o->json) {
     json j = {0};
@@ -151,6 +224,15 @@ static int compare_recorded(cli_opts *o) {
     json_kv_int(&j, "run_a", ra.id);
     json_kv_int(&j, "run_b", rb.id);
     runcmp_json(&r, &j);
+    if (o->db) {
+      json_key(&j, "movers");
+      json_obj(&j);
+      json_kv_int(&j, "rules_changed", x.rules);
+      json_kv_int(&j, "data_changed", x.data);
+      json_kv_int(&j, "both", x.both);
+      json_kv_int(&j, "not_in_data", x.unseen);
+      json_obj_end(&j);
+    }
     json_obj_end(&j);
     printf("%s\n", j.out.s);
     sb_free(&j.out);
@@ -160,11 +242,22 @@ static int compare_recorded(cli_opts *o) {
               (long long)ra.id, ma->name, ma->version, ra.time, (long long)rb.id, mb->name,
               mb->version, rb.time);
     runcmp_text(&r, &t);
+    if (o->db)
+      sb_printf(&t, "\nof the %d units that change category, scored again with run A's rules on %s:\n"
+                "  %lld moved because the rules changed (A's rules still give A's category)\n"
+                "  %lld moved because the data changed (A's rules give B's category)\n"
+                "  %lld moved for both reasons, %lld are not in the data\n", x.n, o->db,
+                (long long)x.rules, (long long)x.data, (long long)x.both, (long long)x.unseen);
     fputs(t.s, stdout);
     sb_free(&t);
   }
   runcmp_free(&r);
   rc = 0;
+split_done:
+  strmap_free(&x.movers);
+  free(x.rec_a);
+  free(x.rec_b);
+  free(x.seen);
 done:
   model_free(ma);
   model_free(mb);
@@ -176,9 +269,9 @@ done:
 
 int cmd_compare(cli_opts *o) {
   if (o->out || o->run_id) {
-    if (!o->out || !o->run_id || !o->run_id2 || o->db || o->nmethods || o->npos || o->changes)
+    if (!o->out || !o->run_id || !o->run_id2 || o->nmethods || o->npos || o->changes)
       return cli_usage_error(o, "compares two recorded runs with --out RESULTS.db --run A --run B"
-                                " (and nothing else)");
+                                " [--db NEWER_DATA.db]");
     return compare_recorded(o);
   }
   if (!o->db || o->nmethods < 2 || o->npos)

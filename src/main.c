@@ -33,12 +33,13 @@ static const command commands[] = {
    "in one transaction. --json prints the summary as one JSON document."},
   {"compare", cmd_compare, "--db --method --changes --out --run --json",
    "compare --db DATA.db --method BASE.lua --method VARIANT.lua [...] [--changes FILE.csv] [--json]\n"
-   "       afscore compare --out RESULTS.db --run A --run B [--json]",
+   "       afscore compare --out RESULTS.db --run A --run B [--db NEWER_DATA.db] [--json]",
    "Score several methodologies over one read of the data and show what changes\n"
    "against the first: H, A, M0, category shares, the transition matrix, groups,\n"
    "indicators and measures. --changes writes every unit whose category, poor\n"
    "status or measures changed, with the reasons. With --out and two --run, two\n"
-   "recorded runs are compared from their recorded rows, without the data."},
+   "recorded runs are compared from their recorded rows; with --db (the newer\n"
+   "data) each mover is put down to the rules or to its data."},
   {"replay", cmd_replay, "--out --db --method --changes --json",
    "replay RUN_ID --out RESULTS.db --db DATA.db [--method PROPOSED.lua] [--json]",
    "Re-run a recorded run from its recorded sources and verify that every unit's\n"

@@ -745,11 +745,49 @@ static void test_compare_recorded_runs(void **state) {
   const char *three[] = {"compare", "--out", out, "--run", "1", "--run", "2", "--run", "3", NULL};
   r = run_ok(three, 2);
   h_result_free(&r);
-  const char *mixed[] = {"compare", "--out", out, "--run", "1", "--run", "2", "--db", db, NULL};
+  const char *mixed[] = {"compare", "--out", out, "--run", "1", "--run", "2", "--method", vp, NULL};
   r = run_ok(mixed, 2);
   h_result_free(&r);
   const char *missing[] = {"compare", "--out", out, "--run", "1", "--run", "9", NULL};
   r = run_ok(missing, 1);
+  h_result_free(&r);
+}
+
+/* Rules changed or data changed: run 1 is Tiny on the old data, run 2 the
+** fuel variant on new data where f1's income rose to 500. Movers (by hand):
+** f1 B -> A, f2 B -> A, f6 C -> B, f9 C -> B, f10 B -> A. Tiny on the new
+** data gives f1 A (its data moved it: low income gone, 0) and f2 B, f6 C,
+** f9 C, f10 B, their old categories: the rules moved those four. */
+static void test_compare_recorded_split(void **state) {
+  (void)state;
+  setenv("AFSCORE_PATH", h_path(""), 1);
+  const char *old = h_path("split-old.db"), *new = h_path("split-new.db"),
+             *out = h_path("split-out.db");
+  unlink(old);
+  unlink(new);
+  unlink(out);
+  h_sql(old, REASONS_DATA);
+  h_sql(new, REASONS_DATA);
+  h_sql(new, "UPDATE persons SET income = 500 WHERE family_id = 'f1';");
+  const char *vp = h_path("v_fuel.lua");
+  h_write(vp, V_FUEL);
+  const char *s1[] = {"score", "--db", old, "--method", TINYP, "--out", out, NULL};
+  const char *s2[] = {"score", "--db", new, "--method", vp, "--out", out, NULL};
+  h_result r = run_ok(s1, 0);
+  h_result_free(&r);
+  r = run_ok(s2, 0);
+  h_result_free(&r);
+  const char *js[] = {"compare", "--out", out, "--run", "1", "--run", "2", "--db", new, "--json",
+                      NULL};
+  r = run_ok(js, 0);
+  assert_double_equal(h_json_num(r.out, "changed"), 5, 0);
+  expect_has(r.out, "\"movers\": {\n    \"rules_changed\": 4,\n    \"data_changed\": 1,\n"
+                    "    \"both\": 0,\n    \"not_in_data\": 0\n  }");
+  h_result_free(&r);
+  const char *tx[] = {"compare", "--out", out, "--run", "1", "--run", "2", "--db", new, NULL};
+  r = run_ok(tx, 0);
+  expect_has(r.out, "  4 moved because the rules changed");
+  expect_has(r.out, "  1 moved because the data changed");
   h_result_free(&r);
 }
 
@@ -769,6 +807,7 @@ int main(void) {
       cmocka_unit_test(test_progress_one_line),
       cmocka_unit_test(test_explain_draft),
       cmocka_unit_test(test_compare_recorded_runs),
+      cmocka_unit_test(test_compare_recorded_split),
   };
   return cmocka_run_group_tests_name("e2e_policy", tests, setup, NULL);
 }
