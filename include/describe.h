@@ -46,4 +46,10 @@ void describe_fraction(double v, char out[64]);
 ** "+ KEY LABEL: VALUE", "- KEY LABEL: VALUE". Returns the number of lines. */
 int describe_diff(const describe_doc *a, const describe_doc *b, strbuf *o);
 
+/* What makes a comparison of a with b unlike with like, one line each (no
+** "note: " prefix): different scoring kinds, populations (units or people),
+** sampling weights, and categories with the same id but different names.
+** la and lb name the two sides ("the base"). Returns the number of lines. */
+int describe_caveats(const model *a, const model *b, const char *la, const char *lb, strbuf *o);
+
 #endif

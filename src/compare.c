@@ -51,12 +51,16 @@ void compare_init(compare *c, const run *rn, int base, int var, FILE *changes) {
   c->cap_rows = af_calloc((size_t)ng + 1, sizeof(int));
   c->group_slot = af_calloc((size_t)ng + 1, sizeof *c->group_slot);
   c->nslot = af_calloc((size_t)ng + 1, sizeof(int));
-  describe_doc db = {0}, dv = {0};
-  describe_lines(mb, &db);
-  describe_lines(mv, &dv);
-  c->nrule_changes = describe_diff(&db, &dv, &c->rule_changes);
-  describe_free(&db);
-  describe_free(&dv);
+  /* Rule by rule only between methodologies of one kind: AF against points
+  ** would list every rule of both (the notes say the kinds differ). */
+  if (mb->scoring == mv->scoring) {
+    describe_doc db = {0}, dv = {0};
+    describe_lines(mb, &db);
+    describe_lines(mv, &dv);
+    c->nrule_changes = describe_diff(&db, &dv, &c->rule_changes);
+    describe_free(&db);
+    describe_free(&dv);
+  }
 }
 
 void compare_free(compare *c) {
@@ -388,6 +392,19 @@ static const char *to_label(const compare *c, int j) {
   return b < m->nbands ? m->bands[b].id : "(excluded)";
 }
 
+/* What makes the comparison unlike with like (describe_caveats), and the
+** units excluded on one side only, which count as changed. */
+static void compare_notes(const compare *c, strbuf *o) {
+  describe_caveats(c->rn->models[c->base], c->rn->models[c->var], "the base", "the variant", o);
+  int64_t one_side = 0;
+  for (int i = 0; i < c->nfrom; i++)
+    for (int k = 0; k < c->nto; k++)
+      if ((i == c->nfrom - 1) != (k == c->nto - 1)) one_side += c->counts[i * c->nto + k];
+  if (one_side)
+    sb_printf(o, "%lld units are excluded (a rule unknown) under one methodology only: they "
+                 "count as changed\n", (long long)one_side);
+}
+
 /* Show the "(excluded)" row/column only when some unit is in it. */
 static int used_rows(const compare *c, int *nf, int *nt) {
   int64_t exf = 0, ext = 0;
@@ -548,6 +565,19 @@ void compare_json(const compare *c, json *j) {
   json_kv_int(j, "worse", c->worse);
   json_kv_int(j, "poor_changed_same_category", c->poor_only);
   json_kv_int(j, "measures_changed_same_category", c->benefits_only);
+  strbuf notes = {0};
+  compare_notes(c, &notes);
+  json_key(j, "notes");
+  json_arr(j);
+  for (const char *p = notes.s; p && *p;) {
+    const char *nl = strchr(p, '\n');
+    char *line = af_strndup(p, (size_t)(nl - p));
+    json_str(j, line);
+    free(line);
+    p = nl + 1;
+  }
+  json_arr_end(j);
+  sb_free(&notes);
   json_key(j, "rule_changes");
   json_arr(j);
   for (const char *p = c->rule_changes.s; p && *p;) {
@@ -590,6 +620,15 @@ void compare_text(const compare *c, strbuf *o) {
     }
     sb_puts(o, "\n");
   }
+  strbuf notes = {0};
+  compare_notes(c, &notes);
+  for (const char *p = notes.s; p && *p;) {
+    const char *nl = strchr(p, '\n');
+    sb_printf(o, "note: %.*s\n", (int)(nl - p), p);
+    p = nl + 1;
+  }
+  if (notes.len) sb_puts(o, "\n");
+  sb_free(&notes);
   if (b->scoring == SCORING_AF && v->scoring == SCORING_AF) {
     sb_printf(o, "%-8s %10s %10s %10s\n", "", "base", "variant", "delta");
     sb_printf(o, "%-8s %10.4f %10.4f %+10.4f\n", "H", fb.H, fv.H, fv.H - fb.H);

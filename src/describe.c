@@ -492,3 +492,36 @@ int describe_diff(const describe_doc *a, const describe_doc *b, strbuf *o) {
   }
   return n;
 }
+
+/* ---- caveats ---- */
+
+int describe_caveats(const model *a, const model *b, const char *la, const char *lb, strbuf *o) {
+  int n = 0;
+  if (a->scoring != b->scoring) {
+    sb_printf(o, "%s is scored %s, %s %s: scores do not compare, only categories (by id)\n", la,
+              a->scoring == SCORING_AF ? "by Alkire-Foster" : "in points", lb,
+              b->scoring == SCORING_AF ? "by Alkire-Foster" : "in points");
+    n++;
+  }
+  if (a->population_members != b->population_members) {
+    sb_printf(o, "the shares are of different populations: %s counts %s, %s %s\n", la,
+              a->population_members ? "people" : "units", lb,
+              b->population_members ? "people" : "units");
+    n++;
+  }
+  const char *wa = a->unit_weight ? a->unit_weight : "", *wb = b->unit_weight ? b->unit_weight : "";
+  if (strcmp(wa, wb) != 0) {
+    sb_printf(o, "the shares are weighted differently: %s by %s, %s by %s\n", la,
+              *wa ? wa : "none (each unit once)", lb, *wb ? wb : "none (each unit once)");
+    n++;
+  }
+  for (int i = 0; i < a->nbands; i++) {
+    int k = model_find_band(b, a->bands[i].id);
+    if (k >= 0 && strcmp(a->bands[i].name, b->bands[k].name) != 0) {
+      sb_printf(o, "category %s is '%s' in %s and '%s' in %s: matched by id\n", a->bands[i].id,
+                a->bands[i].name, la, b->bands[k].name, lb);
+      n++;
+    }
+  }
+  return n;
+}

@@ -5,6 +5,8 @@
 */
 #include "runcmp.h"
 
+#include "describe.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,6 +203,15 @@ void runcmp_json(const runcmp *rc, json *j) {
 }
 
 void runcmp_text(const runcmp *rc, strbuf *o) {
+  strbuf notes = {0};
+  describe_caveats(rc->ma, rc->mb, "run A", "run B", &notes);
+  for (const char *p = notes.s; p && *p;) {
+    const char *nl = strchr(p, '\n');
+    sb_printf(o, "note: %.*s\n", (int)(nl - p), p);
+    p = nl + 1;
+  }
+  if (notes.len) sb_puts(o, "\n");
+  sb_free(&notes);
   sb_printf(o, "transitions (rows: run A, columns: run B):\n%10s", "");
   for (int k = 0; k < rc->nto; k++) sb_printf(o, " %10s", runcmp_to(rc, k));
   sb_puts(o, "\n");

@@ -791,6 +791,32 @@ static void test_compare_recorded_split(void **state) {
   h_result_free(&r);
 }
 
+/* Unlike things compared say so: the variant counts people, renames B and
+** stops excluding unknown incomes; f12 (income unknown) is excluded by the
+** base only. */
+static void test_compare_notes(void **state) {
+  (void)state;
+  setenv("AFSCORE_PATH", h_path(""), 1);
+  const char *db = h_path("notes.db");
+  unlink(db);
+  h_sql(db, REASONS_DATA);
+  h_sql(db, "INSERT INTO families VALUES ('f12','Abai',0);"
+            "INSERT INTO persons VALUES ('f12',NULL,0,1);");
+  const char *vp = h_path("v_unlike.lua");
+  h_write(vp, "local m = import('tiny')\nm.version = 'unlike'\nm.population = 'members'\n"
+              "m.bands[2].name = 'satisfactory'\n"
+              "m.dimensions[1].indicators[1].missing = 'not_deprived'\nreturn m\n");
+  const char *args[] = {"compare", "--db", db, "--method", TINYP, "--method", vp, NULL};
+  h_result r = run_ok(args, 0);
+  expect_has(r.out, "note: the shares are of different populations: the base counts units, the "
+                    "variant people\n"
+                    "note: category B is 'fair' in the base and 'satisfactory' in the variant: "
+                    "matched by id\n"
+                    "note: 1 units are excluded (a rule unknown) under one methodology only: "
+                    "they count as changed\n");
+  h_result_free(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_describe_text),   cmocka_unit_test(test_describe_markdown_json),
@@ -808,6 +834,7 @@ int main(void) {
       cmocka_unit_test(test_explain_draft),
       cmocka_unit_test(test_compare_recorded_runs),
       cmocka_unit_test(test_compare_recorded_split),
+      cmocka_unit_test(test_compare_notes),
   };
   return cmocka_run_group_tests_name("e2e_policy", tests, setup, NULL);
 }
