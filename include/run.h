@@ -40,6 +40,7 @@ typedef struct run {
   int nm;
   int *weight_col;          /* per methodology: unit column index or -1 */
   int **group_col;          /* per methodology, per group */
+  const column **groups;    /* score_batch's scratch: the most groups of any methodology */
   source_stats stats;
   void **results_md;        /* per methodology: SHA-256 of every unit's result, in order */
   char (*results_sha256)[65];/* final hex, after run_execute */

@@ -3,6 +3,7 @@
 */
 #include "run.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
@@ -79,8 +80,10 @@ static void make_plan(run *rn) {
   }
   rn->weight_col = af_calloc((size_t)rn->n, sizeof *rn->weight_col);
   rn->group_col = af_calloc((size_t)rn->n, sizeof *rn->group_col);
+  int maxgroups = 0;
   for (int k = 0; k < rn->n; k++) {
     const model *m = rn->models[k];
+    if (m->ngroups > maxgroups) maxgroups = m->ngroups;
     /* Weights and groups are bound under names no rule can write. */
     if (m->unit_weight) {
       char *b = af_sprintf("\x01weight:%s", m->unit_weight);
@@ -96,6 +99,7 @@ static void make_plan(run *rn) {
       free(b);
     }
   }
+  rn->groups = af_calloc((size_t)maxgroups + 1, sizeof *rn->groups);
   source_plan *p = &rn->plan;
   p->unit_table = m0->unit_table;
   p->unit_id = m0->unit_id;
@@ -114,6 +118,7 @@ static void reset_digests(run *rn) {
 }
 
 int run_open(run *rn, const char *db, const model **models, int n, diag_list *d, af_err *e) {
+  assert(n >= 1);
   memset(rn, 0, sizeof *rn);
   rn->n = n;
   rn->models = af_calloc((size_t)n, sizeof *rn->models);
@@ -170,9 +175,12 @@ static int score_batch(run *rn, const batch *b, const char *const *ids, af_err *
     scorer_eval_batch(rn->scorers[k], b);
     digest_results(rn, k, b, ids);
     const column *w = rn->weight_col[k] >= 0 ? &b->ucols[rn->weight_col[k]] : NULL;
-    const column *groups[64];
-    for (int g = 0; g < m->ngroups && g < 64; g++) groups[g] = &b->ucols[rn->group_col[k][g]];
-    if (measure_add_batch(rn->measures[k], rn->scorers[k], b, w, groups, ids, e) < 0) return -1;
+    for (int g = 0; g < m->ngroups; g++) {
+      assert(rn->group_col[k][g] >= 0 && rn->group_col[k][g] < b->nucols);
+      rn->groups[g] = &b->ucols[rn->group_col[k][g]];
+    }
+    if (measure_add_batch(rn->measures[k], rn->scorers[k], b, w, rn->groups, ids, e) < 0)
+      return -1;
   }
   return 0;
 }
@@ -289,21 +297,25 @@ static void *reader_main(void *arg) {
     pthread_mutex_lock(&p->mu);
     while (p->count == NSLOTS && !p->stop) pthread_cond_wait(&p->cv, &p->mu);
     int stop = p->stop;
+    /* The free slot after the filled ones, read under the lock: the consumer
+    ** moves head. It stays this thread's until count is raised below. */
+    assert(stop || p->count < NSLOTS);
+    slot *sl = &p->slots[(p->head + p->count) % NSLOTS];
     pthread_mutex_unlock(&p->mu);
     if (stop) return NULL;
     const char *const *ids = NULL;
     af_err e = {{0}};
     int got = source_read_batch(p->rd, &b, &ids, KERNEL_BATCH, &e);
-    slot *sl = &p->slots[(p->head + p->count) % NSLOTS];
-    sl->kind = got > 0 ? SLOT_BATCH : got == SOURCE_RESTART ? SLOT_RESTART
+    int kind = got > 0 ? SLOT_BATCH : got == SOURCE_RESTART ? SLOT_RESTART
              : got == 0 ? SLOT_END : SLOT_ERROR;
+    sl->kind = kind;
     if (got > 0) slot_fill(sl, &b, ids);
     pthread_mutex_lock(&p->mu);
-    if (got < 0 && got != SOURCE_RESTART) p->err = e;
+    if (kind == SLOT_ERROR) p->err = e;
     p->count++;
     pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
-    if (sl->kind == SLOT_END || sl->kind == SLOT_ERROR) return NULL;
+    if (kind == SLOT_END || kind == SLOT_ERROR) return NULL;
   }
 }
 
@@ -339,6 +351,7 @@ static int execute_threaded(run *rn, source_reader *rd, run_batch_fn fn, void *c
   for (;;) {
     pthread_mutex_lock(&p->mu);
     while (p->count == 0) pthread_cond_wait(&p->cv, &p->mu);
+    assert(p->count <= NSLOTS);
     slot *sl = &p->slots[p->head];
     pthread_mutex_unlock(&p->mu);
     rc = consume(rn, rd, sl->kind, &sl->b, sl->ids, fn, ctx, e);
@@ -416,6 +429,7 @@ void run_close(run *rn) {
   free(rn->mcol);
   free(rn->mtype);
   free(rn->models);
+  free(rn->groups);
   if (rn->pool) strpool_free(rn->pool);
   if (rn->src) source_close(rn->src);
   memset(rn, 0, sizeof *rn);
