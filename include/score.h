@@ -14,6 +14,7 @@
 #ifndef AF_SCORE_H
 #define AF_SCORE_H
 
+#include <assert.h>
 #include <stdint.h>
 #include "rules.h"
 #include "kernel.h"
@@ -45,7 +46,22 @@ void scorer_free(scorer *s);
 int scorer_bind(scorer *s, const char *const *unames, int nu, const char *const *mnames,
                 int nm, af_err *e);
 void scorer_eval_batch(scorer *s, const batch *b);
+/* Unit u of the last batch and indicator i: the case that holds (or
+** SCORE_NONE), and whether the indicator's rule was null. */
+static inline int scorer_case(const scorer *s, int u, int i) {
+  assert(u >= 0 && u < s->nunits && i >= 0 && i < s->r->m->ninds);
+  return s->matched[(size_t)u * (size_t)s->r->m->ninds + (size_t)i];
+}
+static inline int scorer_isnull(const scorer *s, int u, int i) {
+  assert(u >= 0 && u < s->nunits && i >= 0 && i < s->r->m->ninds);
+  return s->isnull[(size_t)u * (size_t)s->r->m->ninds + (size_t)i];
+}
 /* The amount indicator i gives unit u, as a double. */
 double scorer_amount(const scorer *s, int u, int i);
+/* AF, unit u not excluded: the indicator of least weight whose flip alone
+** takes u across the bound into band band(u) + dir (dir 1: becoming
+** deprived in it; -1: no longer deprived), compared exactly as the band is
+** decided; -1 when no single flip does or the scores are not exact. */
+int scorer_lightest_flip(const scorer *s, int u, int dir);
 
 #endif

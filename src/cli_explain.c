@@ -83,8 +83,8 @@ static void explain_indicator(const run *rn, int i, int u, json *j, strbuf *t) {
   const scorer *s = rn->scorers[0];
   const model *m = rn->models[0];
   const model_indicator *x = &m->inds[i];
-  int hit = s->matched[(size_t)u * m->ninds + i];
-  int nul = s->isnull[(size_t)u * m->ninds + i];
+  int hit = scorer_case(s, u, i);
+  int nul = scorer_isnull(s, u, i);
   static const char *policy[] = {"exclude", "deprived", "not_deprived"};
   double amt = scorer_amount(s, u, i);
   char a[32];
@@ -124,7 +124,6 @@ static void explain_indicator(const run *rn, int i, int u, json *j, strbuf *t) {
 /* What the nearest change of category would take. */
 static void explain_nearest(const run *rn, int u, json *j, strbuf *t) {
   const scorer *s = rn->scorers[0];
-  const rules *r = s->r;
   const model *m = rn->models[0];
   int b = s->band[u];
   json_key(j, "nearest");
@@ -142,16 +141,7 @@ static void explain_nearest(const run *rn, int u, json *j, strbuf *t) {
     sb_printf(t, "  to %s (%s): the score must %s by %s%g", m->bands[nb].id, worse,
               dir > 0 ? "rise" : "fall", dir > 0 ? "" : "more than ", dist);
     if (m->scoring == SCORING_AF) {
-      /* The lightest single indicator whose flip crosses the bound. */
-      int best = -1;
-      for (int i = 0; i < m->ninds; i++) {
-        int dep = s->matched[(size_t)u * m->ninds + i] >= 0;
-        if (dep == (dir > 0)) continue;
-        int64_t moved = s->score_num[u] + (dir > 0 ? 1 : -1) * r->amount_num[i][0];
-        int crosses = dir > 0 ? ratio_cmp_scaled(moved, r->L, r->band_from[nb]) >= 0
-                              : ratio_cmp_scaled(moved, r->L, r->band_from[b]) < 0;
-        if (r->exact && crosses && (best < 0 || m->inds[i].weight < m->inds[best].weight)) best = i;
-      }
+      int best = scorer_lightest_flip(s, u, dir);
       json_kv_str(j, "flip", best >= 0 ? m->inds[best].id : NULL);
       if (best >= 0)
         sb_printf(t, ": e.g. %s '%s'", dir > 0 ? "becoming deprived in" : "no longer deprived in",

@@ -116,8 +116,7 @@ static int flipped(const compare *c, int u, int i) {
   if (j < 0) return 0;
   const model *mb = sb->r->m;
   if (mb->scoring == SCORING_AF && sv->r->m->scoring == SCORING_AF)
-    return (sb->matched[(size_t)u * mb->ninds + i] >= 0) !=
-           (sv->matched[(size_t)u * sv->r->m->ninds + j] >= 0);
+    return (scorer_case(sb, u, i) >= 0) != (scorer_case(sv, u, j) >= 0);
   return scorer_amount(sb, u, i) != scorer_amount(sv, u, j);
 }
 
@@ -125,7 +124,7 @@ static int flipped(const compare *c, int u, int i) {
 
 /* Is unit u deprived in indicator i (AF), or what amount does it get? */
 static int cmp_deprived(const scorer *s, int u, int i) {
-  return s->matched[(size_t)u * s->r->m->ninds + i] >= 0;
+  return scorer_case(s, u, i) >= 0;
 }
 
 static void cmp_amount_text(const scorer *s, int u, int i, char out[80]) {

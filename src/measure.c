@@ -150,7 +150,7 @@ static void acc_add(acc *a, const scorer *s, int u, long double p, int64_t peopl
     a->excluded++;
     if (full)
       for (int i = 0; i < ni; i++)
-        if (s->isnull[(size_t)u * ni + i]) {
+        if (scorer_isnull(s, u, i)) {
           a->missing[i]++;
           if (m->inds[i].missing == MISSING_EXCLUDE) a->excl_by[i]++;
         }
@@ -173,8 +173,8 @@ static void acc_add(acc *a, const scorer *s, int u, long double p, int64_t peopl
     }
   if (!full) return;
   for (int i = 0; i < ni; i++) {
-    if (s->isnull[(size_t)u * ni + i]) a->missing[i]++;
-    if (s->matched[(size_t)u * ni + i] < 0) continue;
+    if (scorer_isnull(s, u, i)) a->missing[i]++;
+    if (scorer_case(s, u, i) < 0) continue;
     long double amt = m->scoring == SCORING_AF ? 1.0L : (long double)scorer_amount(s, u, i);
     a->unc[i] += p * amt;
     if (s->poor[u]) a->cen[i] += p * amt;

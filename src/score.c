@@ -69,11 +69,15 @@ int scorer_bind(scorer *s, const char *const *unames, int nu, const char *const 
   return 0;
 }
 
+/* Where unit u, indicator i lives in the unit x indicator arrays. */
+static size_t cell(const scorer *s, int u, int i) {
+  return (size_t)u * (size_t)s->r->m->ninds + (size_t)i;
+}
+
 /* Which case of indicator i holds for each unit. */
 static void match_indicator(scorer *s, int i, int n) {
   const rules *r = s->r;
   const model_indicator *x = &r->m->inds[i];
-  int ni = r->m->ninds;
   for (int u = 0; u < n; u++) {
     int16_t hit = SCORE_NONE;
     unsigned char nul = 0;
@@ -101,8 +105,8 @@ static void match_indicator(scorer *s, int i, int n) {
         break;
       }
     }
-    s->matched[(size_t)u * ni + i] = hit;
-    s->isnull[(size_t)u * ni + i] = nul;
+    s->matched[cell(s, u, i)] = hit;
+    s->isnull[cell(s, u, i)] = nul;
   }
 }
 
@@ -120,7 +124,7 @@ static void classify(scorer *s, int n) {
     int64_t num = 0;
     double sum = 0;
     for (int i = 0; i < ni; i++) {
-      int c = s->matched[(size_t)u * ni + i];
+      int c = scorer_case(s, u, i);
       if (c < 0) continue;
       num += r->amount_num[i][c];
       sum += m->inds[i].cases[c].amount;
@@ -145,8 +149,27 @@ static void classify(scorer *s, int n) {
 }
 
 double scorer_amount(const scorer *s, int u, int i) {
-  int c = s->matched[(size_t)u * s->r->m->ninds + i];
+  int c = scorer_case(s, u, i);
   return c < 0 ? 0.0 : s->r->m->inds[i].cases[c].amount;
+}
+
+int scorer_lightest_flip(const scorer *s, int u, int dir) {
+  const rules *r = s->r;
+  const model *m = r->m;
+  int b = s->band[u], nb = b + dir;
+  assert(m->scoring == SCORING_AF && (dir == 1 || dir == -1));
+  assert(b >= 0 && nb >= 0 && nb < m->nbands);
+  if (!r->exact) return -1;
+  int best = -1;
+  for (int i = 0; i < m->ninds; i++) {
+    int deprived = scorer_case(s, u, i) >= 0;
+    if (deprived == (dir > 0)) continue;
+    int64_t moved = s->score_num[u] + dir * r->amount_num[i][0];
+    int crosses = dir > 0 ? ratio_cmp_scaled(moved, r->L, r->band_from[nb]) >= 0
+                          : ratio_cmp_scaled(moved, r->L, r->band_from[b]) < 0;
+    if (crosses && (best < 0 || m->inds[i].weight < m->inds[best].weight)) best = i;
+  }
+  return best;
 }
 
 /* Fill the result columns that phase-2 rules read. */
@@ -170,9 +193,9 @@ static void fill_results(scorer *s, int n) {
     column *col = &s->rescols[c];
     int excl_here = m->inds[i].missing == MISSING_EXCLUDE;
     for (int u = 0; u < n; u++) {
-      int nul = excl_here && s->isnull[(size_t)u * ni + i];
+      int nul = excl_here && scorer_isnull(s, u, i);
       col->null[u] = (unsigned char)nul;
-      col->v[u] = m->scoring == SCORING_AF ? (s->matched[(size_t)u * ni + i] >= 0)
+      col->v[u] = m->scoring == SCORING_AF ? (scorer_case(s, u, i) >= 0)
                                            : scorer_amount(s, u, i);
     }
   }

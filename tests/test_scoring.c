@@ -109,9 +109,9 @@ static void test_missing_policies(void **state) {
   assert_int_equal(f.s->poor[1], 1);
   assert_int_equal(f.s->poor[0], 0);
   /* The null unit: every rule was null; 'dep' counts as deprived. */
-  assert_int_equal(f.s->isnull[3 * 3 + 0], 1);
-  assert_int_equal(f.s->matched[3 * 3 + 1], 0);
-  assert_int_equal(f.s->matched[3 * 3 + 2], SCORE_NONE);
+  assert_int_equal(scorer_isnull(f.s, 3, 0), 1);
+  assert_int_equal(scorer_case(f.s, 3, 1), 0);
+  assert_int_equal(scorer_case(f.s, 3, 2), SCORE_NONE);
   af_err e;
   assert_int_equal(measure_add_batch(f.ms, f.s, &o.b, NULL, NULL, NULL, &e), 0);
   figures fg = measure_figures(&f.ms->all);
@@ -152,9 +152,9 @@ static void test_points_cases(void **state) {
     assert_int_equal(f.s->excluded[u], 0);
   }
   /* A null condition in a points methodology simply does not hold. */
-  assert_int_equal(f.s->matched[0 * 2 + 0], 0);
-  assert_int_equal(f.s->matched[1 * 2 + 1], 0);
-  assert_int_equal(f.s->matched[2 * 2 + 1], SCORE_NONE);
+  assert_int_equal(scorer_case(f.s, 0, 0), 0);
+  assert_int_equal(scorer_case(f.s, 1, 1), 0);
+  assert_int_equal(scorer_case(f.s, 2, 1), SCORE_NONE);
   teardown(&f);
 }
 
@@ -230,12 +230,62 @@ static void test_weights_and_measures(void **state) {
   teardown(&f);
 }
 
+/* The lightest single flip that moves a unit across a band bound, by hand:
+** a = 1/2 (x > 1), b = 1/4 (x > 2), c = 1/4 (x > 3); bands A 0, B 1/2, C 3/4,
+** D 1. x = 0 scores 0 (A), 1.5 scores 1/2 (B), 2.5 scores 3/4 (C), 5 scores
+** 1 (D). Up from A only a reaches 1/2; up from B b or c reach 3/4 (equal
+** weights: the first); down from B dropping a gives 0; up from C only c is
+** left (1); down from C dropping b gives 1/2 < 3/4 (a too, but heavier);
+** down from D any drop leaves 3/4 < 1, b is the lightest first. */
+static void test_lightest_flip(void **state) {
+  (void)state;
+  fixture f;
+  setup(&f, "flip.lua",
+        "return { name = 'f', version = '1', unit = { table = 'u', id = 'id' },\n"
+        "  dimensions = { { id = 'd', indicators = {\n"
+        "    { id = 'a', weight = 1/2, deprived = 'x > 1' },\n"
+        "    { id = 'b', weight = 1/4, deprived = 'x > 2' },\n"
+        "    { id = 'c', weight = 1/4, deprived = 'x > 3' } } } },\n"
+        "  k = 1/2,\n"
+        "  bands = { { id = 'A', from = 0 }, { id = 'B', from = 1/2 },\n"
+        "            { id = 'C', from = 3/4 }, { id = 'D', from = 1 } } }\n");
+  bind_x(&f);
+  one_col o;
+  const double x[] = {0, 1.5, 2.5, 5};
+  make_batch(&o, x, 4);
+  scorer_eval_batch(f.s, &o.b);
+  for (int u = 0; u < 4; u++) assert_int_equal(f.s->band[u], u);
+  assert_int_equal(scorer_lightest_flip(f.s, 0, 1), 0);
+  assert_int_equal(scorer_lightest_flip(f.s, 1, 1), 1);
+  assert_int_equal(scorer_lightest_flip(f.s, 1, -1), 0);
+  assert_int_equal(scorer_lightest_flip(f.s, 2, 1), 2);
+  assert_int_equal(scorer_lightest_flip(f.s, 2, -1), 1);
+  assert_int_equal(scorer_lightest_flip(f.s, 3, -1), 1);
+  teardown(&f);
+  /* Three thirds and one bound at 1: no single flip gets there from 0. */
+  setup(&f, "noflip.lua",
+        "return { name = 'n', version = '1', unit = { table = 'u', id = 'id' },\n"
+        "  dimensions = { { id = 'd', indicators = {\n"
+        "    { id = 'p', weight = 1/3, deprived = 'x > 1' },\n"
+        "    { id = 'q', weight = 1/3, deprived = 'x > 2' },\n"
+        "    { id = 'r', weight = 1/3, deprived = 'x > 3' } } } },\n"
+        "  k = 1/3, bands = { { id = 'A', from = 0 }, { id = 'B', from = 1 } } }\n");
+  bind_x(&f);
+  const double z[] = {0};
+  make_batch(&o, z, 1);
+  scorer_eval_batch(f.s, &o.b);
+  assert_int_equal(f.s->band[0], 0);
+  assert_int_equal(scorer_lightest_flip(f.s, 0, 1), -1);
+  teardown(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_missing_policies),
       cmocka_unit_test(test_points_cases),
       cmocka_unit_test(test_exact_thirtieths),
       cmocka_unit_test(test_weights_and_measures),
+      cmocka_unit_test(test_lightest_flip),
   };
   return cmocka_run_group_tests_name("scoring", tests, NULL, NULL);
 }
