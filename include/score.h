@@ -32,6 +32,7 @@ typedef struct scorer {
   unsigned char *poor;      /* AF: score >= k */
   unsigned char *excluded;  /* left out by a missing policy */
   uint64_t *eligible;       /* bit i: benefit i */
+  int nonfinite;            /* first unit whose total is not finite, or -1 */
   /* per unit x indicator (u * ninds + i) */
   int16_t *matched;         /* case index or SCORE_NONE */
   unsigned char *isnull;    /* the indicator's rule evaluated to null */
@@ -56,6 +57,10 @@ static inline int scorer_isnull(const scorer *s, int u, int i) {
   assert(u >= 0 && u < s->nunits && i >= 0 && i < s->r->m->ninds);
   return s->isnull[(size_t)u * (size_t)s->r->m->ninds + (size_t)i];
 }
+/* After scorer_eval_batch: fails when a unit's total is not a finite number
+** (points of the order of 1e308 add up to infinity), naming the first such
+** unit (ids[u]) and the indicators that gave it points. */
+int scorer_check(const scorer *s, const char *const *ids, af_err *e);
 /* The amount indicator i gives unit u, as a double. */
 double scorer_amount(const scorer *s, int u, int i);
 /* AF, unit u not excluded: the indicator of least weight whose flip alone

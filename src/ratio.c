@@ -27,8 +27,12 @@ int64_t ratio_lcm(int64_t a, int64_t b, int64_t limit) {
 int ratio_from_double(double x, int64_t maxden, ratio *out) {
   if (!isfinite(x) || fabs(x) > 1e15) return -1;
   /* Continued-fraction convergents h/k of |x|; stop at the first within
-  ** tolerance, which has the smallest denominator of all such convergents. */
-  double ax = fabs(x), f = ax, tol = 1e-12 * (ax > 1 ? ax : 1);
+  ** tolerance, which has the smallest denominator of all such convergents.
+  ** The tolerance is relative, 2^-48 (16 units in the last place): enough
+  ** for amounts computed in Lua (0.1 + 0.2 is a unit off 0.3), and too little
+  ** to round a large amount to another number (999999999999.5 is not
+  ** 10^12, as a tolerance of 1e-12 relative would make it). */
+  double ax = fabs(x), f = ax, tol = ldexp(ax, -48);
   int64_t h0 = 0, h1 = 1, k0 = 1, k1 = 0;
   for (int i = 0; i < 64; i++) {
     double a = floor(f);

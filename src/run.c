@@ -173,6 +173,7 @@ static int score_batch(run *rn, const batch *b, const char *const *ids, af_err *
   for (int k = 0; k < rn->n; k++) {
     const model *m = rn->models[k];
     scorer_eval_batch(rn->scorers[k], b);
+    if (scorer_check(rn->scorers[k], ids, e) < 0) return -1;
     digest_results(rn, k, b, ids);
     const column *w = rn->weight_col[k] >= 0 ? &b->ucols[rn->weight_col[k]] : NULL;
     for (int g = 0; g < m->ngroups; g++) {

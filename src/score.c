@@ -4,6 +4,7 @@
 */
 #include "score.h"
 
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,9 @@ static void classify(scorer *s, int n) {
     }
     s->score_num[u] = num;
     s->score[u] = r->exact ? (double)num / (double)r->L : sum;
+    /* Exact totals are bounded by rules.c (|total| * L < 4e18); a double
+    ** sum of huge amounts is not. */
+    if (!isfinite(s->score[u]) && !s->excluded[u] && s->nonfinite < 0) s->nonfinite = u;
     if (s->excluded[u]) {
       s->score[u] = NAN;
       s->band[u] = -1;
@@ -225,10 +229,27 @@ static void eval_benefits(scorer *s, const batch *b) {
 void scorer_eval_batch(scorer *s, const batch *b) {
   int n = b->nunits;
   s->nunits = n;
+  s->nonfinite = -1;
   kernel_eval_batch(s->k1, b);
   memset(s->excluded, 0, (size_t)n);
   for (int i = 0; i < s->r->m->ninds; i++) match_indicator(s, i, n);
   classify(s, n);
   if (s->r->p2) eval_benefits(s, b);
   else memset(s->eligible, 0, sizeof *s->eligible * (size_t)n);
+}
+
+int scorer_check(const scorer *s, const char *const *ids, af_err *e) {
+  int u = s->nonfinite;
+  if (u < 0) return 0;
+  assert(u < s->nunits && !s->r->exact);
+  const model *m = s->r->m;
+  strbuf inds = {0};
+  for (int i = 0; i < m->ninds; i++) {
+    double a = scorer_amount(s, u, i);
+    if (a != 0) sb_printf(&inds, "%s%s (%g)", inds.len ? ", " : "", m->inds[i].id, a);
+  }
+  af_fail(e, "unit '%s': the total of points is not a finite number (%g): indicators %s; "
+          "amounts this large cannot be added up", ids[u], s->score[u], inds.s ? inds.s : "");
+  sb_free(&inds);
+  return -1;
 }

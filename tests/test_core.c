@@ -38,6 +38,18 @@ static void test_ratio_recovers_fractions(void **state) {
   assert_int_equal(ratio_from_double(7.0 / 120, 1000000, &r), 0);
   assert_int_equal(r.num, 7);
   assert_int_equal(r.den, 120);
+  /* 0.1 + 0.2 in doubles is a unit in the last place off 0.3: still 3/10 */
+  assert_true(0.1 + 0.2 != 0.3);
+  assert_int_equal(ratio_from_double(0.1 + 0.2, 1000000, &r), 0);
+  assert_int_equal(r.num, 3);
+  assert_int_equal(r.den, 10);
+  /* a large amount is not rounded to a neighbouring integer */
+  assert_int_equal(ratio_from_double(999999999999.5, 1000000, &r), 0);
+  assert_int_equal(r.num, 1999999999999);
+  assert_int_equal(r.den, 2);
+  assert_int_equal(ratio_from_double(1000000000001.0, 1000000, &r), 0);
+  assert_int_equal(r.num, 1000000000001);
+  assert_int_equal(r.den, 1);
   /* Not a fraction with a small denominator, or not finite. */
   assert_int_equal(ratio_from_double(M_PI, 1000, &r), -1);
   assert_int_equal(ratio_from_double(INFINITY, 1000, &r), -1);

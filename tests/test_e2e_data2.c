@@ -270,6 +270,65 @@ static void test_ids_exact_or_refused(void **state) {
   }
 }
 
+/* ---- points totals (item 12) ---- */
+
+/* Four indicators of +-1e308 points for x = 1: the true total is 0, but a
+** double sum passes through infinity. That is an error naming the unit and
+** the indicators, not a total of inf in the top band. */
+static void test_points_total_overflow(void **state) {
+  (void)state;
+  const char *m = method_file(
+      "overflow.lua",
+      "local function ind(id, p) return { id = id, points = { { when = 'x = 1', points = p } } }"
+      " end\n"
+      "return { name = 'overflow', version = '1', scoring = 'points',\n"
+      "  unit = { table = 'u', id = 'id' },\n"
+      "  dimensions = { { id = 'd', indicators = { ind('a', 1e308), ind('b', 1e308),\n"
+      "    ind('c', -1e308), ind('d', -1e308) } } },\n"
+      "  bands = { { id = 'low', from = -math.huge }, { id = 'top', from = 1 } } }\n");
+  const char *db = make_db("overflow.db", "CREATE TABLE u(id TEXT, x INTEGER);"
+                                          "INSERT INTO u VALUES ('u0', 0), ('u1', 1);");
+  expect_refused(db, m, 0,
+                 "unit 'u1': the total of points is not a finite number (inf): indicators "
+                 "a (1e+308), b (1e+308), c (-1e+308), d (-1e+308); amounts this large cannot "
+                 "be added up");
+}
+
+/* Amounts near 10^12 are kept exactly: 999999999999.5 + 0.5 is 10^12, which
+** reaches band 'A' from 10^12 (a tolerance of 1e-12 relative read the first
+** amount as 999999999999, a total of 999999999999.5, in 'B', while saying
+** exact). */
+static void test_large_amounts_exact(void **state) {
+  (void)state;
+  const char *m = method_file(
+      "large.lua",
+      "return { name = 'large', version = '1', scoring = 'points',\n"
+      "  unit = { table = 'u', id = 'id' },\n"
+      "  dimensions = { { id = 'd', indicators = {\n"
+      "    { id = 'x', points = { { when = 'x = 1', points = 999999999999.5 } } },\n"
+      "    { id = 'y', points = { { when = 'y = 1', points = 0.5 } } } } } },\n"
+      "  bands = { { id = 'B', from = -math.huge }, { id = 'A', from = 1e12 } } }\n");
+  const char *db = make_db("large.db", "CREATE TABLE u(id TEXT, x INTEGER, y INTEGER);"
+                                       "INSERT INTO u VALUES ('both', 1, 1), ('x', 1, 0);");
+  const char *out = h_path("large-out.db");
+  unlink(out);
+  const char *args[] = {"score", "--db", db, "--method", m, "--out", out, "--json", NULL};
+  h_result r = h_run(args);
+  assert_int_equal(r.status, 0);
+  assert_true(h_has(r.out, "\"exact\": true"));
+  h_result_free(&r);
+  char *cat = h_sql_text(out, "SELECT category FROM unit_scores WHERE unit = 'both'");
+  assert_string_equal(cat, "A");
+  free(cat);
+  assert_double_equal(h_sql_double(out, "SELECT score FROM unit_scores WHERE unit = 'both'"),
+                      1e12, 0);
+  cat = h_sql_text(out, "SELECT category FROM unit_scores WHERE unit = 'x'");
+  assert_string_equal(cat, "B");
+  free(cat);
+  assert_double_equal(h_sql_double(out, "SELECT score FROM unit_scores WHERE unit = 'x'"),
+                      999999999999.5, 0);
+}
+
 /* ---- CSV (item 13) ---- */
 
 /* A points methodology over u(id, x): x = 1 gives 10 points; bands 'B"q'
@@ -340,6 +399,8 @@ int main(void) {
       cmocka_unit_test(test_wal_on_readonly_storage),
       cmocka_unit_test(test_endless_view_stopped),
       cmocka_unit_test(test_ids_exact_or_refused),
+      cmocka_unit_test(test_points_total_overflow),
+      cmocka_unit_test(test_large_amounts_exact),
       cmocka_unit_test(test_csv_fields_escaped),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
