@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
+#include <stdio.h>
 
 #define AF_ERRLEN 1024
 
@@ -33,6 +34,7 @@ void *af_realloc(void *p, size_t n);
 char *af_strdup(const char *s);
 char *af_strndup(const char *s, size_t n);
 char *af_sprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *af_vsprintf(const char *fmt, va_list ap);
 
 /* Grow *v (an array of elem-sized items with capacity *cap) to hold need items. */
 void af_grow(void *vp, int *cap, int need, size_t elem);
@@ -79,6 +81,17 @@ int af_text_width(const char *s);
 /* Append s as a left-aligned table cell of exactly width columns: padded
 ** with spaces, or cut between characters and ended with an ellipsis. */
 void sb_cell(strbuf *b, const char *s, int width);
+/* Text for a terminal: append n bytes of text to o with every control
+** character shown as an escape, so that nothing from the data or a script
+** can move the cursor, recolour the screen or forge a line: C0 controls and
+** DEL as \n, \r, \t or \xHH, C1 controls (U+0080..U+009F) as \u00HH, bytes
+** that are not UTF-8 as \xHH. keep_lines keeps newline and tab (the layout of
+** a report). af_fail and diag_add pass every message through it. */
+void af_escape_ctl(strbuf *o, const char *text, size_t n, int keep_lines);
+/* A copy of text (NULL: "") escaped as one line (owned by the caller). */
+char *af_escaped(const char *text);
+/* Print human text (a report) to f through af_escape_ctl, keeping lines. */
+void af_print_text(FILE *f, const char *text);
 
 /* Read a whole file. Returns 0 or -1 with e filled (naming the path). */
 int af_read_file(const char *path, char **text, size_t *len, af_err *e);

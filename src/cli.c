@@ -28,10 +28,13 @@ int cli_usage_error(const cli_opts *o, const char *fmt, ...) {
 int cli_fail(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  fputs("afscore: ", stderr);
-  vfprintf(stderr, fmt, ap);
+  char *msg = af_vsprintf(fmt, ap);
   va_end(ap);
-  fputc('\n', stderr);
+  /* One line, whatever the data or a script put in it (af_escape_ctl). */
+  char *line = af_escaped(msg);
+  fprintf(stderr, "afscore: %s\n", line);
+  free(line);
+  free(msg);
   return 1;
 }
 

@@ -7,6 +7,7 @@
 */
 #include "cli.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "json.h"
@@ -63,10 +64,13 @@ static void check_print_warnings(const diag_list *w) {
 }
 
 static void check_print_ok(const char *file, const model *m, const rules *r, const char *db) {
+  char *name = af_escaped(m->name), *ver = af_escaped(m->version);
   printf("%s: ok: %s, version %s, %s scoring, %d indicators in %d %s, %d bands%s%s\n", file,
-         m->name, m->version, m->scoring == SCORING_AF ? "AF" : "points", m->ninds, m->ndims,
+         name, ver, m->scoring == SCORING_AF ? "AF" : "points", m->ninds, m->ndims,
          m->scoring == SCORING_AF ? "dimensions" : "areas", m->nbands, db ? ", matches " : "",
          db ? db : "");
+  free(name);
+  free(ver);
   if (!r->exact)
     printf("note: some amounts or bounds are not simple fractions; scores are compared "
            "in floating point with a 1e-9 relative tolerance\n");

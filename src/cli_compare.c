@@ -116,7 +116,7 @@ int cli_compare_models(const model **ms, int n, const char *db, const char *chan
       if (k > 1) sb_puts(&t, "\n========\n\n");
       compare_text(&x.c[k - 1], &t);
     }
-    fputs(t.s, stdout);
+    af_print_text(stdout, t.s);
     sb_free(&t);
   }
   for (int k = 1; k < n; k++) compare_free(&x.c[k - 1]);

@@ -31,7 +31,7 @@ int cmd_describe(cli_opts *o) {
     else describe_text(&doc, &out);
     describe_free(&doc);
   }
-  fputs(out.s, stdout);
+  af_print_text(stdout, out.s);
   sb_free(&out);
   model_free(m);
   return 0;
@@ -53,7 +53,7 @@ int cmd_diff(cli_opts *o) {
   sb_printf(&out, "--- %s (%s, version %s)\n+++ %s (%s, version %s)\n", o->pos[0], a->name,
             a->version, o->pos[1], b->name, b->version);
   if (describe_diff(&da, &db, &out) == 0) sb_puts(&out, "no difference in the rules\n");
-  fputs(out.s, stdout);
+  af_print_text(stdout, out.s);
   sb_free(&out);
   describe_free(&da);
   describe_free(&db);

@@ -307,7 +307,7 @@ static int explain_with(cli_opts *o, model *m, store *st, const run_record *rec)
       else sb_printf(&x.t, "\n(draft %s: no recorded run)\n", m->file);
       json_obj_end(&x.j);
       if (o->json) printf("%s\n", x.j.out.s);
-      else fputs(x.t.s, stdout);
+      else af_print_text(stdout, x.t.s);
       rc = 0;
     }
   }

@@ -150,7 +150,11 @@ static int replay_verify(cli_opts *o, store *st, const run_record *rec, model *m
             (long long)x.differ, (long long)x.checked,
             x.differ ? "" : " (the summary differs)");
   }
-  if (!ok && x.differ) fprintf(stderr, "first difference: %s\n", x.first);
+  if (!ok && x.differ) {
+    char *first = af_escaped(x.first);
+    fprintf(stderr, "first difference: %s\n", first);
+    free(first);
+  }
   if (o->json) replay_json(rec, ok, data_changed, engine_changed, units, &x);
   return ok ? 0 : 1;
 }

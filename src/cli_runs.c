@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "json.h"
@@ -55,7 +56,7 @@ int cmd_runs(cli_opts *o) {
       sb_cell(&row, v[i].methodology_version, 18);
       sb_printf(&row, " %-12.12s %10lld %8s %8s\n", v[i].methodology_sha256, (long long)s.units,
                 h, m0);
-      fputs(row.s, stdout);
+      af_print_text(stdout, row.s);
       sb_free(&row);
     }
   }

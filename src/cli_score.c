@@ -121,7 +121,7 @@ int cmd_score(cli_opts *o) {
   } else {
     strbuf t = {0};
     report_summary_text(&t, &rn, 0, &meta);
-    fputs(t.s, stdout);
+    af_print_text(stdout, t.s);
     sb_free(&t);
   }
   sb_free(&j.out);

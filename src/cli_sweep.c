@@ -139,7 +139,7 @@ int cmd_sweep(cli_opts *o) {
         json_obj_end(&j);
         printf("%s\n", j.out.s);
       } else {
-        fputs(t.s ? t.s : "", stdout);
+        af_print_text(stdout, t.s);
       }
       sb_free(&j.out);
       sb_free(&t);

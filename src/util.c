@@ -4,6 +4,7 @@
 */
 #include "util.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +15,17 @@ int af_fail(af_err *e, const char *fmt, ...) {
   if (e) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    char *raw = af_vsprintf(fmt, ap);
     va_end(ap);
+    /* A message is one line of text for a terminal, whatever the data or a
+    ** script put in it (af_escape_ctl). */
+    strbuf b = {0};
+    af_escape_ctl(&b, raw, strlen(raw), 0);
+    free(raw);
+    size_t n = b.len < sizeof e->msg ? b.len : sizeof e->msg - 1;
+    memcpy(e->msg, b.s, n);
+    e->msg[n] = '\0';
+    sb_free(&b);
   }
   return -1;
 }
@@ -54,14 +64,21 @@ char *af_strndup(const char *s, size_t n) {
   return p;
 }
 
+char *af_vsprintf(const char *fmt, va_list ap) {
+  va_list aq;
+  va_copy(aq, ap);
+  int n = vsnprintf(NULL, 0, fmt, aq);
+  va_end(aq);
+  assert(n >= 0);
+  char *s = af_malloc((size_t)n + 1);
+  vsnprintf(s, (size_t)n + 1, fmt, ap);
+  return s;
+}
+
 char *af_sprintf(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  char *s = af_malloc((size_t)n + 1);
-  va_start(ap, fmt);
-  vsnprintf(s, (size_t)n + 1, fmt, ap);
+  char *s = af_vsprintf(fmt, ap);
   va_end(ap);
   return s;
 }
@@ -84,12 +101,12 @@ void diag_add(diag_list *d, const char *file, int line, const char *fmt, ...) {
   g->line = line;
   va_list ap;
   va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
+  char *raw = af_vsprintf(fmt, ap);
   va_end(ap);
-  g->msg = af_malloc((size_t)n + 1);
-  va_start(ap, fmt);
-  vsnprintf(g->msg, (size_t)n + 1, fmt, ap);
-  va_end(ap);
+  strbuf b = {0};
+  af_escape_ctl(&b, raw, strlen(raw), 0);
+  free(raw);
+  g->msg = sb_take(&b);
 }
 
 void diag_free(diag_list *d) {
@@ -199,6 +216,48 @@ char *sb_take(strbuf *b) {
   b->s = NULL;
   b->len = b->cap = 0;
   return s;
+}
+
+/* ---- text for a terminal ---- */
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
+static int utf8_len(const unsigned char *s, size_t n) {
+  int len = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+          : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+  if (!len || (size_t)len > n) return 0;
+  for (int i = 1; i < len; i++)
+    if ((s[i] & 0xc0) != 0x80) return 0;
+  return len;
+}
+
+void af_escape_ctl(strbuf *o, const char *text, size_t n, int keep_lines) {
+  const unsigned char *s = (const unsigned char *)text;
+  for (size_t i = 0; i < n;) {
+    unsigned char c = s[i];
+    int len = utf8_len(s + i, n - i);
+    if ((c == '\n' || c == '\t') && keep_lines) sb_putc(o, (char)c);
+    else if (c == '\n') sb_puts(o, "\\n");
+    else if (c == '\r') sb_puts(o, "\\r");
+    else if (c == '\t') sb_puts(o, "\\t");
+    else if (c < 0x20 || c == 0x7f || len == 0) sb_printf(o, "\\x%02x", c);
+    else if (c == 0xc2 && s[i + 1] < 0xa0) sb_printf(o, "\\u%04x", s[i + 1]);   /* C1 */
+    else sb_putn(o, (const char *)s + i, (size_t)len);
+    i += len ? (size_t)len : 1;
+  }
+}
+
+char *af_escaped(const char *text) {
+  strbuf b = {0};
+  if (text) af_escape_ctl(&b, text, strlen(text), 0);
+  return sb_take(&b);
+}
+
+void af_print_text(FILE *f, const char *text) {
+  if (!text) return;
+  strbuf b = {0};
+  af_escape_ctl(&b, text, strlen(text), 1);
+  if (b.len) fwrite(b.s, 1, b.len, f);
+  sb_free(&b);
 }
 
 /* ---- files and hashing ---- */

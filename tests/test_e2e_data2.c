@@ -393,6 +393,61 @@ static void test_csv_fields_escaped(void **state) {
                       "\"\",\"m\nforged,row\"\n");
 }
 
+/* ---- control characters (item 14) ---- */
+
+/* Does text hold a control character other than newline (or any newline
+** but the last, when one_line)? */
+static int has_raw_control(const char *text, int one_line) {
+  size_t n = strlen(text);
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)text[i];
+    if (c == '\n' && (!one_line || i == n - 1)) continue;
+    if (c < 0x20 || c == 0x7f) return 1;
+  }
+  return 0;
+}
+
+/* An ESC sequence and a newline in the data, in an error and in a text
+** report, and in a script's error: shown as \x1b and \n, never raw. */
+static void test_control_characters_escaped(void **state) {
+  (void)state;
+  const char *m = method_file(
+      "ctl.lua",
+      "return { name = 'ctl', version = '1',\n"
+      "  unit = { table = 'families', id = 'id', groups = { 'region' } },\n"
+      "  dimensions = { { id = 'd', indicators = {\n"
+      "    { id = 'i1', deprived = 'income < 150' } } } },\n"
+      "  k = 1 }\n");
+  /* an id in an error message */
+  const char *db = make_db("ctl1.db", "CREATE TABLE families(id TEXT, region TEXT, income REAL);"
+                                      "INSERT INTO families VALUES (char(27) || '[31mX', 'n', 1),"
+                                      " (char(27) || '[31mX', 'n', 2);");
+  expect_refused(db, m, 0, "table families: duplicate unit id '\\x1b[31mX'");
+  /* a value with a newline and a CR in an error message */
+  db = make_db("ctl2.db", "CREATE TABLE families(id TEXT, region TEXT, income REAL);"
+                          "INSERT INTO families VALUES ('a', 'n', 'x' || char(10) || 'y' || char(13));");
+  expect_refused(db, m, 0,
+                 "table families, column income, row 1 (unit 'a'): text 'x\\ny\\r' where a "
+                 "number is expected");
+  /* a group value in the text report: the layout's newlines stay */
+  db = make_db("ctl3.db", "CREATE TABLE families(id TEXT, region TEXT, income REAL);"
+                          "INSERT INTO families VALUES ('a', char(27) || '[2Jred', 100);");
+  const char *args[] = {"score", "--db", db, "--method", m, NULL};
+  h_result r = h_run(args);
+  assert_int_equal(r.status, 0);
+  assert_false(has_raw_control(r.out, 0));
+  assert_true(h_has(r.out, "\\x1b[2Jred"));
+  h_result_free(&r);
+  /* a script's error */
+  const char *bad = method_file("ctl-bad.lua", "error('\\27[2J boom\\nforged', 0)\n");
+  const char *chk[] = {"check", bad, NULL};
+  r = h_run(chk);
+  assert_int_equal(r.status, 1);
+  assert_false(has_raw_control(r.err, 1));
+  assert_true(h_has(r.err, "\\x1b[2J boom\\nforged"));
+  h_result_free(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_hot_journal_refused),
@@ -402,6 +457,7 @@ int main(void) {
       cmocka_unit_test(test_points_total_overflow),
       cmocka_unit_test(test_large_amounts_exact),
       cmocka_unit_test(test_csv_fields_escaped),
+      cmocka_unit_test(test_control_characters_escaped),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
