@@ -17,8 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <openssl/evp.h>
 #include <sqlite3.h>
+
+#include "fingerprint.h"
 
 struct source {
   sqlite3 *db;
@@ -463,71 +464,39 @@ struct source_reader {
   size_t *idoff;
   const char **ids;
   source_stats stats;
-  EVP_MD_CTX *md;           /* keys, text values, structure (reader side) */
-  EVP_MD_CTX **mdcol;       /* one per number column + 1 for member counts */
-  int nmdcol;
+  fingerprint *fp;          /* of every value read (fingerprint.h) */
   int defer;                /* numbers are hashed by the caller (source_hash_batch) */
-  size_t hlen;
-  unsigned char hbuf[1 << 16];
 };
 
 /* ---- fingerprint ---- */
 
-static void h_flush(source_reader *r) {
-  if (r->hlen) EVP_DigestUpdate(r->md, r->hbuf, r->hlen);
-  r->hlen = 0;
-}
-
-static void h_put(source_reader *r, const void *p, size_t n) {
-  if (r->hlen + n > sizeof r->hbuf) {
-    h_flush(r);
-    if (n > sizeof r->hbuf) {
-      EVP_DigestUpdate(r->md, p, n);
-      return;
-    }
-  }
-  memcpy(r->hbuf + r->hlen, p, n);
-  r->hlen += n;
-}
-
-static void h_tag64(source_reader *r, char tag, uint64_t x) {
-  unsigned char b[9];
-  b[0] = (unsigned char)tag;
-  for (int i = 0; i < 8; i++) b[1 + i] = (unsigned char)(x >> (8 * i));
-  h_put(r, b, 9);
-}
-
-static void h_bytes(source_reader *r, char tag, const void *p, size_t n) {
-  h_tag64(r, tag, (uint64_t)n);
-  h_put(r, p, n);
-}
-
 /* A value, tagged by its stored type. Call after kv_load-style access only
 ** (the caller passes what it already fetched). */
-static void h_value(source_reader *r, const kv *k) {
+static void src_hash_value(source_reader *r, const kv *k) {
+  fingerprint *f = r->fp;
   switch (k->type) {
-    case SQLITE_INTEGER: h_tag64(r, 'i', (uint64_t)k->i); break;
+    case SQLITE_INTEGER: fingerprint_tag64(f, 'i', (uint64_t)k->i); break;
     case SQLITE_FLOAT: {
       uint64_t bits;
       memcpy(&bits, &k->d, 8);
-      h_tag64(r, 'f', bits);
+      fingerprint_tag64(f, 'f', bits);
       break;
     }
-    case SQLITE_TEXT: h_bytes(r, 't', k->p, (size_t)k->n); break;
-    case SQLITE_BLOB: h_bytes(r, 'b', k->p, (size_t)k->n); break;
+    case SQLITE_TEXT: fingerprint_bytes(f, 't', k->p, (size_t)k->n); break;
+    case SQLITE_BLOB: fingerprint_bytes(f, 'b', k->p, (size_t)k->n); break;
     default: {
       unsigned char z = 'n';
-      h_put(r, &z, 1);
+      fingerprint_put(f, &z, 1);
     }
   }
 }
 
-static void h_header(source_reader *r, const scan *sc, const char *key) {
-  h_bytes(r, 'T', sc->table, strlen(sc->table));
-  h_bytes(r, 'K', key, strlen(key));
+static void src_hash_header(source_reader *r, const scan *sc, const char *key) {
+  fingerprint_bytes(r->fp, 'T', sc->table, strlen(sc->table));
+  fingerprint_bytes(r->fp, 'K', key, strlen(key));
   for (int i = 0; i < sc->ncols; i++) {
-    h_bytes(r, 'C', sc->cols[i], strlen(sc->cols[i]));
-    h_tag64(r, 'y', (uint64_t)sc->types[i]);
+    fingerprint_bytes(r->fp, 'C', sc->cols[i], strlen(sc->cols[i]));
+    fingerprint_tag64(r->fp, 'y', (uint64_t)sc->types[i]);
   }
 }
 
@@ -678,59 +647,35 @@ static void free_reader(source_reader *r) {
   free(r->ids);
   free(r->prev);
   free(r->mprevbuf);
-  for (int i = 0; i < r->nmdcol; i++) EVP_MD_CTX_free(r->mdcol[i]);
-  free(r->mdcol);
-  EVP_MD_CTX_free(r->md);
+  fingerprint_free(r->fp);
   free(r);
 }
 
 /* ---- the fingerprint of numbers ----
 **
-** Each number column is hashed as two streams of its own (values as IEEE
-** bits; null flags), batch after batch, and so are the member counts of units,
-** so the fingerprint does not depend on batch size. Doing this over whole
-** arrays is much cheaper than value by value, and it can run on another
-** thread than the reading (source_defer_hash). */
+** Number columns are hashed as whole arrays of converted values, a batch at a
+** time (fingerprint_column): much cheaper than value by value, and it can run
+** on another thread than the reading (source_defer_hash). */
 
 static int is_number(vtype t) { return t == VT_NUM || t == VT_BOOL; }
 
 /* Plan types, not scan state: the reader thread may be re-preparing its
-** scans (SOURCE_RESTART) while another thread hashes a batch. */
-static void num_init(source_reader *r) {
-  int nm = r->plan->member_table ? r->plan->nmember_cols : 0;
-  int n = 2 * (r->plan->nunit_cols + nm) + 1;
-  if (!r->mdcol) {
-    r->mdcol = af_calloc((size_t)n, sizeof *r->mdcol);
-    for (int i = 0; i < n; i++) r->mdcol[i] = EVP_MD_CTX_new();
-    r->nmdcol = n;
-  }
-  for (int i = 0; i < r->nmdcol; i++) EVP_DigestInit_ex(r->mdcol[i], EVP_sha256(), NULL);
-}
-
+** scans (SOURCE_RESTART) while another thread hashes a batch. Number column
+** c of the fingerprint is unit column c, then member column c - nunit_cols. */
 static void hash_numbers(source_reader *r, const batch *b) {
   const source_plan *p = r->plan;
-  int k = 0;   /* values and null flags are separate streams */
-  for (int i = 0; i < p->nunit_cols; i++, k += 2)
-    if (is_number(p->unit_types[i]) && b->nunits) {
-      EVP_DigestUpdate(r->mdcol[k], b->ucols[i].v, sizeof(double) * (size_t)b->nunits);
-      EVP_DigestUpdate(r->mdcol[k + 1], b->ucols[i].null, (size_t)b->nunits);
-    }
-  for (int j = 0; p->member_table && j < p->nmember_cols; j++, k += 2)
-    if (is_number(p->member_types[j]) && b->nmembers) {
-      EVP_DigestUpdate(r->mdcol[k], b->mcols[j].v, sizeof(double) * (size_t)b->nmembers);
-      EVP_DigestUpdate(r->mdcol[k + 1], b->mcols[j].null, (size_t)b->nmembers);
-    }
-  uint32_t counts[256];
-  for (int u = 0; u < b->nunits;) {
-    int n = 0;
-    for (; n < 256 && u < b->nunits; n++, u++) counts[n] = (uint32_t)(b->mstart[u + 1] - b->mstart[u]);
-    EVP_DigestUpdate(r->mdcol[k], counts, sizeof counts[0] * (size_t)n);
-  }
+  for (int i = 0; i < p->nunit_cols; i++)
+    if (is_number(p->unit_types[i]))
+      fingerprint_column(r->fp, i, b->ucols[i].v, b->ucols[i].null, b->nunits);
+  for (int j = 0; p->member_table && j < p->nmember_cols; j++)
+    if (is_number(p->member_types[j]))
+      fingerprint_column(r->fp, p->nunit_cols + j, b->mcols[j].v, b->mcols[j].null, b->nmembers);
+  fingerprint_counts(r->fp, b->mstart, b->nunits);
 }
 
 void source_defer_hash(source_reader *r) { r->defer = 1; }
 void source_hash_batch(source_reader *r, const batch *b) { hash_numbers(r, b); }
-void source_hash_restart(source_reader *r) { num_init(r); }
+void source_hash_restart(source_reader *r) { fingerprint_restart_numbers(r->fp); }
 
 /* Prepare both scans and start the fingerprint. */
 static int setup_scans(source_reader *r, af_err *e) {
@@ -744,12 +689,12 @@ static int setup_scans(source_reader *r, af_err *e) {
                     plan->member_types, plan->nmember_cols, &mkey, r->physical,
                     plan->only_unit, e);
   if (rc == 0) {
-    if (EVP_DigestInit_ex(r->md, EVP_sha256(), NULL) != 1) abort();
-    r->hlen = 0;
-    h_header(r, &r->u, ukey);
-    if (r->has_members) h_header(r, &r->m, mkey);
-    /* Deferred number hashing is reset by the caller, in batch order. */
-    if (!r->defer || !r->mdcol) num_init(r);
+    fingerprint_restart(r->fp);
+    src_hash_header(r, &r->u, ukey);
+    if (r->has_members) src_hash_header(r, &r->m, mkey);
+    /* A restart starts the numbers again too; deferred number hashing is
+    ** restarted by the caller, in batch order. */
+    if (r->restarts && !r->defer) fingerprint_restart_numbers(r->fp);
   }
   free(ukey);
   free(mkey);
@@ -764,8 +709,7 @@ int source_read_begin(source *s, const source_plan *plan, strpool *pool,
   r->pool = pool;
   r->plan = plan;
   r->physical = 1;
-  r->md = EVP_MD_CTX_new();
-  if (!r->md) abort();
+  r->fp = fingerprint_new(plan->nunit_cols + (plan->member_table ? plan->nmember_cols : 0));
   int rc = setup_scans(r, e);
   r->ucols = af_calloc((size_t)plan->nunit_cols + 1, sizeof *r->ucols);
   r->mcols = af_calloc((size_t)plan->nmember_cols + 1, sizeof *r->mcols);
@@ -865,7 +809,7 @@ static int read_value(source_reader *r, const scan *sc, int c, column *col, int 
   vtype t = sc->types[c];
   /* Text is hashed as read; numbers are hashed a batch at a time, as the
   ** converted column (hash_numbers). */
-  if (t == VT_TEXT || t == VT_ANY) h_value(r, &k);
+  if (t == VT_TEXT || t == VT_ANY) src_hash_value(r, &k);
   col->null[row] = k.type == SQLITE_NULL;
   col->v[row] = 0;
   if (k.type == SQLITE_NULL) return 0;
@@ -1026,7 +970,7 @@ static int read_members(source_reader *r, batch *b, const char *id, af_err *e) {
     int row = b->nmembers;
     grow_cols(r->mcols, r->m.ncols, &r->mcap, row + 1);
     unsigned char tag = 'M';
-    h_put(r, &tag, 1);
+    fingerprint_put(r->fp, &tag, 1);
     for (int j = 0; j < r->m.ncols; j++)
       if (read_value(r, &r->m, j, &r->mcols[j], row, id, e) != 0) return -1;
     b->nmembers++;
@@ -1086,8 +1030,8 @@ static int read_unit(source_reader *r, batch *b, af_err *e) {
   ensure_units(r, u + 1);
   kv_load(r->u.st, 0, &r->ukey);
   unsigned char tag = 'U';
-  h_put(r, &tag, 1);
-  h_value(r, &r->ukey);
+  fingerprint_put(r->fp, &tag, 1);
+  src_hash_value(r, &r->ukey);
   if (check_id_type(r, e) != 0) return -1;
   if (r->ukey.type != SQLITE_NULL) push_id(r, u);
   const char *id = r->ukey.type != SQLITE_NULL ? r->idbuf + r->idoff[u] : "";
@@ -1151,21 +1095,11 @@ int source_read_batch(source_reader *r, batch *b, const char *const **unit_ids,
 
 void source_read_end(source_reader *r, source_stats *st) {
   if (!r) return;
-  h_tag64(r, 'E', (uint64_t)r->stats.units);
-  h_tag64(r, 'm', (uint64_t)r->stats.members);
-  h_tag64(r, 'o', (uint64_t)r->stats.orphans);
-  for (int i = 0; i < r->nmdcol; i++) {
-    unsigned char d[32];
-    unsigned int dn = 0;
-    EVP_DigestFinal_ex(r->mdcol[i], d, &dn);
-    h_bytes(r, 'N', d, dn);
-  }
-  h_flush(r);
+  fingerprint_tag64(r->fp, 'E', (uint64_t)r->stats.units);
+  fingerprint_tag64(r->fp, 'm', (uint64_t)r->stats.members);
+  fingerprint_tag64(r->fp, 'o', (uint64_t)r->stats.orphans);
+  fingerprint_final(r->fp, r->stats.sha256);
   r->stats.sorted = !r->physical;
-  unsigned char md[32];
-  unsigned int n = 0;
-  EVP_DigestFinal_ex(r->md, md, &n);
-  af_hex(md, 32, r->stats.sha256);
   if (st) *st = r->stats;
   free_reader(r);
 }
