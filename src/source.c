@@ -11,6 +11,7 @@
 */
 #include "source.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -63,6 +64,7 @@ static void set_pragmas(sqlite3 *db) {
 
 static int src_progress(void *p) {
   source *s = p;
+  assert(s->max_ticks > 0);
   if (++s->ticks <= s->max_ticks) return 0;
   s->stopped = 1;
   return 1;
@@ -409,6 +411,8 @@ static int type_class(int t) {
 }
 
 static int kv_cmp(const kv *a, const kv *b) {
+  assert(a->type >= SQLITE_INTEGER && a->type <= SQLITE_NULL);
+  assert(b->type >= SQLITE_INTEGER && b->type <= SQLITE_NULL);
   int ca = type_class(a->type), cb = type_class(b->type);
   if (ca != cb) return ca < cb ? -1 : 1;
   if (ca == 0) return 0;
@@ -709,6 +713,7 @@ int source_read_begin(source *s, const source_plan *plan, strpool *pool,
   r->pool = pool;
   r->plan = plan;
   r->physical = 1;
+  assert(plan->nunit_cols >= 0 && plan->nmember_cols >= 0 && plan->unit_table && plan->unit_id);
   r->fp = fingerprint_new(plan->nunit_cols + (plan->member_table ? plan->nmember_cols : 0));
   int rc = setup_scans(r, e);
   r->ucols = af_calloc((size_t)plan->nunit_cols + 1, sizeof *r->ucols);
@@ -860,6 +865,7 @@ static void push_id(source_reader *r, int u) {
     r->idbuf = af_realloc(r->idbuf, c);
     r->idcap = c;
   }
+  assert(r->idlen + n + 1 <= r->idcap && u < r->ucap);
   memcpy(r->idbuf + r->idlen, p, n);
   r->idbuf[r->idlen + n] = '\0';
   r->idoff[u] = r->idlen;
@@ -969,6 +975,7 @@ static int read_members(source_reader *r, batch *b, const char *id, af_err *e) {
     }
     int row = b->nmembers;
     grow_cols(r->mcols, r->m.ncols, &r->mcap, row + 1);
+    assert(row < r->mcap);
     unsigned char tag = 'M';
     fingerprint_put(r->fp, &tag, 1);
     for (int j = 0; j < r->m.ncols; j++)
@@ -1028,6 +1035,7 @@ static int check_id_type(source_reader *r, af_err *e) {
 static int read_unit(source_reader *r, batch *b, af_err *e) {
   int u = b->nunits;
   ensure_units(r, u + 1);
+  assert(u < r->ucap && r->mstart && r->idoff);
   kv_load(r->u.st, 0, &r->ukey);
   unsigned char tag = 'U';
   fingerprint_put(r->fp, &tag, 1);
@@ -1052,6 +1060,7 @@ static int read_unit(source_reader *r, batch *b, af_err *e) {
 
 static void publish(source_reader *r, batch *b, const char *const **unit_ids) {
   ensure_units(r, b->nunits + 1);
+  assert(b->nunits < r->ucap + 1 && (b->nmembers == 0 || b->nmembers <= r->mcap));
   r->mstart[b->nunits] = b->nmembers;
   for (int u = 0; u < b->nunits; u++) r->ids[u] = r->idbuf + r->idoff[u];
   b->mstart = r->mstart;
