@@ -46,20 +46,6 @@ static const char *METHOD =
     "  k = 1/2,\n"
     "}\n";
 
-/* A fresh database name holding sql. */
-static const char *make_db(const char *name, const char *sql) {
-  const char *p = h_path(name);
-  unlink(p);
-  h_sql(p, sql);
-  return p;
-}
-
-static const char *method_file(const char *name, const char *text) {
-  const char *p = h_path(name);
-  h_write(p, text);
-  return p;
-}
-
 /* Run afscore with args and assert that db (when it exists) is unchanged. */
 static h_result run_on(const char *db, const char *const *args) {
   char before[65] = "", after[65] = "";
@@ -103,13 +89,13 @@ static int count_runs(const char *out) {
 
 static void test_declared_type_does_not_fit(void **state) {
   (void)state;
-  const char *db = make_db("bd_types.db",
+  const char *db = h_new_db("bd_types.db",
                            "CREATE TABLE families(id TEXT, region TEXT, income TEXT, urban INTEGER);"
                            "CREATE TABLE persons(fid TEXT, age INTEGER);"
                            "INSERT INTO families VALUES ('a', 'N', '100', 1);");
   /* income is declared TEXT: a rule comparing it with < is refused at the
   ** indicator's line, before any data is read, by check --db and by score */
-  const char *m = method_file("bd_types.lua", METHOD);
+  const char *m = h_new_file("bd_types.lua", METHOD);
   char want[2048];
   snprintf(want, sizeof want,
            "%s:6: indicator 'i1': rule \"income < 150\": text can only be compared with =, != or "
@@ -126,7 +112,7 @@ static void test_declared_type_does_not_fit(void **state) {
   /* a number column compared with text */
   const char *at = strstr(METHOD, "income < 150");
   char *text = af_sprintf("%.*surban = \"x\"%s", (int)(at - METHOD), METHOD, at + 12);
-  m = method_file("bd_types2.lua", text);
+  m = h_new_file("bd_types2.lua", text);
   free(text);
   snprintf(want, sizeof want,
            "%s:6: indicator 'i1': rule \"urban = \"x\"\": cannot compare a number with text near "
@@ -139,17 +125,17 @@ static void test_declared_type_does_not_fit(void **state) {
 
 static void test_text_in_numeric_column(void **state) {
   (void)state;
-  const char *m = method_file("bd_text.lua", METHOD);
+  const char *m = h_new_file("bd_text.lua", METHOD);
   /* REAL affinity keeps 'abc' as text: the error names table, column, row
   ** (rowid) and unit */
-  const char *db = make_db("bd_text.db", SCHEMA
+  const char *db = h_new_db("bd_text.db", SCHEMA
                                          "INSERT INTO families VALUES ('a','N',100),('b','N',200),"
                                          "('c','S','abc');");
   expect_fail(db, m,
               "table families, column income, row 3 (unit 'c'): text 'abc' where a number is "
               "expected");
   /* in the members table */
-  db = make_db("bd_text2.db", "CREATE TABLE families(id TEXT, region TEXT, income REAL);"
+  db = h_new_db("bd_text2.db", "CREATE TABLE families(id TEXT, region TEXT, income REAL);"
                               "CREATE TABLE persons(fid TEXT, age);"
                               "INSERT INTO families VALUES ('a','N',100),('b','N',200);"
                               "INSERT INTO persons VALUES ('a', 30), ('b', 'forty');");
@@ -157,10 +143,10 @@ static void test_text_in_numeric_column(void **state) {
               "table persons, column age, row 2 (unit 'b'): text 'forty' where a number is "
               "expected");
   /* a blob and an empty string are not numbers either */
-  db = make_db("bd_blob.db", SCHEMA
+  db = h_new_db("bd_blob.db", SCHEMA
                              "INSERT INTO families VALUES ('a','N',X'00ff');");
   expect_fail(db, m, "table families, column income, row 1 (unit 'a'): a blob where a number is expected");
-  db = make_db("bd_empty_text.db", SCHEMA
+  db = h_new_db("bd_empty_text.db", SCHEMA
                                    "INSERT INTO families VALUES ('a','N','');");
   expect_fail(db, m,
               "table families, column income, row 1 (unit 'a'): text '' where a number is expected");
@@ -173,7 +159,7 @@ static void test_text_in_numeric_column(void **state) {
   assert_int_equal(count_runs(out), 0);
   /* a number stored as text (a column with no declared type keeps it as
   ** text) is read as the number: ' 12 ' < 150, deprived; '500' is not */
-  db = make_db("bd_numtext.db", "CREATE TABLE families(id TEXT, region TEXT, income);"
+  db = h_new_db("bd_numtext.db", "CREATE TABLE families(id TEXT, region TEXT, income);"
                                 "CREATE TABLE persons(fid TEXT, age INTEGER);"
                                 "INSERT INTO families VALUES ('a','N',' 12 '),('b','N','500');");
   assert_double_equal(h_sql_double(db, "SELECT count(*) FROM families WHERE typeof(income) = 'text'"),
@@ -191,10 +177,10 @@ static void test_null_everywhere(void **state) {
   ** null ages = null, and its default policy 'exclude' leaves both units
   ** out: n = 0, everything 0, excluded = 2, missing 2 for each indicator.
   ** The NULL-unit member belongs to no unit: one orphan. */
-  const char *db = make_db("bd_null.db", SCHEMA
+  const char *db = h_new_db("bd_null.db", SCHEMA
                                          "INSERT INTO families VALUES ('a',NULL,NULL),('b',NULL,NULL);"
                                          "INSERT INTO persons VALUES ('a',NULL),(NULL,NULL),('b',NULL);");
-  const char *m = method_file("bd_null.lua", METHOD);
+  const char *m = h_new_file("bd_null.lua", METHOD);
   h_result r = score(db, m, NULL, 1);
   assert_int_equal(r.status, 0);
   assert_double_equal(h_json_num(r.out, "units"), 2, 0);
@@ -211,7 +197,7 @@ static void test_null_everywhere(void **state) {
   assert_true(h_has(r.out, "\"value\": null"));
   h_result_free(&r);
   /* a NULL unit id is an error naming the row */
-  db = make_db("bd_null_id.db", SCHEMA
+  db = h_new_db("bd_null_id.db", SCHEMA
                                 "INSERT INTO families VALUES ('a','N',1),(NULL,'N',2);");
   expect_fail(db, m, "table families, row 2: the unit id is NULL");
 }
@@ -220,8 +206,8 @@ static void test_empty_tables(void **state) {
   (void)state;
   /* No units: the run succeeds with n = 0 and H = A = M0 = 0 (the measure
   ** of an empty population), and is recorded with 0 unit rows. */
-  const char *db = make_db("bd_empty.db", SCHEMA);
-  const char *m = method_file("bd_empty.lua", METHOD);
+  const char *db = h_new_db("bd_empty.db", SCHEMA);
+  const char *m = h_new_file("bd_empty.lua", METHOD);
   const char *out = h_path("bd_empty_out.db");
   unlink(out);
   h_result r = score(db, m, out, 1);
@@ -247,11 +233,11 @@ static void test_members_without_units_and_units_without_members(void **state) {
   ** c: no members, income 120: score 1/2.
   ** Members of 'zz' and '0' have no unit: 3 orphans, reported, no effect.
   ** H = 2/3, A = (1 + 1/2) / 2 = 3/4. */
-  const char *db = make_db("bd_orphans.db",
+  const char *db = h_new_db("bd_orphans.db",
                            SCHEMA
                            "INSERT INTO families VALUES ('a','N',100),('b','N',200),('c','S',120);"
                            "INSERT INTO persons VALUES ('zz',5),('a',10),('0',3),('a',40),('zz',7);");
-  const char *m = method_file("bd_orphans.lua", METHOD);
+  const char *m = h_new_file("bd_orphans.lua", METHOD);
   const char *out = h_path("bd_orphans_out.db");
   unlink(out);
   h_result r = score(db, m, out, 1);
@@ -268,7 +254,7 @@ static void test_members_without_units_and_units_without_members(void **state) {
   assert_double_equal(h_sql_double(out, "SELECT score FROM unit_scores WHERE unit = 'c'"), 0.5, 0);
   /* ids are matched by value and type, as stored: integer unit ids and text
   ** member keys never meet, and every member shows up as an orphan */
-  db = make_db("bd_keytypes.db", "CREATE TABLE families(id INTEGER, region TEXT, income REAL);"
+  db = h_new_db("bd_keytypes.db", "CREATE TABLE families(id INTEGER, region TEXT, income REAL);"
                                  "CREATE TABLE persons(fid TEXT, age INTEGER);"
                                  "INSERT INTO families VALUES (1,'N',100),(2,'N',200);"
                                  "INSERT INTO persons VALUES ('1',5),('2',40);");
@@ -281,9 +267,9 @@ static void test_members_without_units_and_units_without_members(void **state) {
 
 static void test_duplicate_unit_ids(void **state) {
   (void)state;
-  const char *db = make_db("bd_dup.db", SCHEMA
+  const char *db = h_new_db("bd_dup.db", SCHEMA
                                         "INSERT INTO families VALUES ('a','N',1),('b','N',2),('a','S',3);");
-  const char *m = method_file("bd_dup.lua", METHOD);
+  const char *m = h_new_file("bd_dup.lua", METHOD);
   expect_fail(db, m, "table families: duplicate unit id 'a'");
   const char *out = h_path("bd_dup_out.db");
   unlink(out);
@@ -298,10 +284,10 @@ static void test_duplicate_unit_ids(void **state) {
 ** there, so ids of mixed storage types are refused. */
 static void test_duplicate_ids_of_different_types(void **state) {
   (void)state;
-  const char *db = make_db("bd_dup2.db", "CREATE TABLE families(id, region TEXT, income REAL);"
+  const char *db = h_new_db("bd_dup2.db", "CREATE TABLE families(id, region TEXT, income REAL);"
                                          "CREATE TABLE persons(fid TEXT, age INTEGER);"
                                          "INSERT INTO families VALUES (1,'N',1),('1','N',2);");
-  const char *m = method_file("bd_dup2.lua", METHOD);
+  const char *m = h_new_file("bd_dup2.lua", METHOD);
   /* 1 and '1' sort apart in SQLite but would both be unit '1' in the results. */
   expect_fail(db, m, "table families, row 2: unit id '1' is text, but earlier ids are numbers; "
                      "unit ids must be all numbers or all text");
@@ -350,11 +336,11 @@ static void test_non_utf8_text(void **state) {
   (void)state;
   /* a group value and a unit id with bytes 0xff, a quote, a backslash, a
   ** newline and a control character */
-  const char *db = make_db("bd_utf8.db",
+  const char *db = h_new_db("bd_utf8.db",
                            SCHEMA
                            "INSERT INTO families VALUES (CAST(X'61ff' AS TEXT),"
                            " CAST(X'41ff22c05c0a01' AS TEXT), 100), ('b', 'ok', 200);");
-  const char *m = method_file("bd_utf8.lua", METHOD);
+  const char *m = h_new_file("bd_utf8.lua", METHOD);
   const char *out = h_path("bd_utf8_out.db");
   unlink(out);
   h_result r = score(db, m, out, 1);
@@ -378,9 +364,9 @@ static void test_non_utf8_text(void **state) {
 
 static void test_huge_numbers_nan_infinity(void **state) {
   (void)state;
-  const char *m = method_file("bd_huge.lua", METHOD);
+  const char *m = h_new_file("bd_huge.lua", METHOD);
   /* 1e308, -1e308 and 2^63-1 are ordinary numbers */
-  const char *db = make_db("bd_huge.db", SCHEMA
+  const char *db = h_new_db("bd_huge.db", SCHEMA
                                          "INSERT INTO families VALUES ('a','N',1e308),('b','N',-1e308),"
                                          "('c','N',9223372036854775807);");
   const char *out = h_path("bd_huge_out.db");
@@ -391,14 +377,14 @@ static void test_huge_numbers_nan_infinity(void **state) {
   h_result_free(&r);
   assert_double_equal(h_sql_double(out, "SELECT score FROM unit_scores WHERE unit = 'b'"), 0.5, 0);
   /* +inf (9e999) and -inf are refused, naming the row */
-  db = make_db("bd_inf.db", SCHEMA
+  db = h_new_db("bd_inf.db", SCHEMA
                             "INSERT INTO families VALUES ('a','N',1),('b','N',9e999);");
   expect_fail(db, m, "table families, column income, row 2 (unit 'b'): not a finite number");
-  db = make_db("bd_ninf.db", SCHEMA
+  db = h_new_db("bd_ninf.db", SCHEMA
                              "INSERT INTO families VALUES ('a','N',-9e999);");
   expect_fail(db, m, "table families, column income, row 1 (unit 'a'): not a finite number");
   /* SQLite stores NaN as NULL: it is a missing value (i1 counts as deprived) */
-  db = make_db("bd_nan.db", SCHEMA
+  db = h_new_db("bd_nan.db", SCHEMA
                             "INSERT INTO families VALUES ('a','N',9e999 - 9e999),('b','N',500);");
   assert_double_equal(h_sql_double(db, "SELECT income IS NULL FROM families WHERE id = 'a'"), 1, 0);
   r = score(db, m, NULL, 1);
@@ -415,13 +401,13 @@ static void test_huge_numbers_nan_infinity(void **state) {
   ** tens = sum(pay * 10) > 0: a: inf + inf > 0, deprived; b and c add +inf
   ** and -inf: NaN, null (missing = 'not_deprived').
   ** Scores a 1, b 1/2, c 1/2; k = 1/2: H = 1, A = 2/3; 2 missing each. */
-  db = make_db("bd_overflow.db", "CREATE TABLE families(id TEXT, region TEXT, income REAL);"
+  db = h_new_db("bd_overflow.db", "CREATE TABLE families(id TEXT, region TEXT, income REAL);"
                                  "CREATE TABLE persons(fid TEXT, age INTEGER, pay REAL);"
                                  "INSERT INTO families VALUES ('a','N',0),('b','N',0),('c','N',0);"
                                  "INSERT INTO persons VALUES ('a',30,1e308),('a',30,1e308),"
                                  "('b',30,1e308),('b',30,1e308),('b',30,-1e308),('b',30,-1e308),"
                                  "('c',30,1e308),('c',30,-1e308);");
-  m = method_file("bd_overflow.lua",
+  m = h_new_file("bd_overflow.lua",
                   "return { name = 'overflow', version = '1',\n"
                   "  unit = { table = 'families', id = 'id' },\n"
                   "  members = { table = 'persons', unit = 'fid' },\n"
@@ -449,14 +435,14 @@ static void test_huge_numbers_nan_infinity(void **state) {
 
 static void test_not_sqlite_or_missing(void **state) {
   (void)state;
-  const char *m = method_file("bd_files.lua", METHOD);
+  const char *m = h_new_file("bd_files.lua", METHOD);
   const char *txt = h_path("bd_not_sqlite.db");
   h_write(txt, "family_id,income\n1,100\n");
   char want[1200];
   snprintf(want, sizeof want, "%s: not a SQLite database", txt);
   expect_fail(txt, m, want);
   /* a truncated SQLite file */
-  const char *good = make_db("bd_good.db", SCHEMA);
+  const char *good = h_new_db("bd_good.db", SCHEMA);
   char *text = NULL;
   size_t len;
   af_err e;
@@ -482,13 +468,13 @@ static void test_not_sqlite_or_missing(void **state) {
 
 static void test_hostile_names(void **state) {
   (void)state;
-  const char *db = make_db("bd_inject.db", SCHEMA
+  const char *db = h_new_db("bd_inject.db", SCHEMA
                                            "CREATE TABLE x(v INTEGER);"
                                            "INSERT INTO families VALUES ('a','N',1);");
   char *text = af_sprintf("%s", METHOD);
   char *src = af_sprintf("%.*sfamilies\"; DROP TABLE x; --%s", (int)(strstr(text, "families") - text),
                          text, strstr(text, "families") + strlen("families"));
-  const char *m = method_file("bd_inject.lua", src);
+  const char *m = h_new_file("bd_inject.lua", src);
   char want[2048];
   snprintf(want, sizeof want, "%s:3: no table 'families\"; DROP TABLE x; --' in %s\n", m, db);
   const char *args[] = {"check", m, "--db", db, NULL};
@@ -504,7 +490,7 @@ static void test_hostile_names(void **state) {
   /* the same in the id column and a group column */
   src = af_sprintf("%.*sid = 'id\" FROM x; --'%s", (int)(strstr(text, "id = 'id'") - text), text,
                    strstr(text, "id = 'id'") + strlen("id = 'id'"));
-  m = method_file("bd_inject2.lua", src);
+  m = h_new_file("bd_inject2.lua", src);
   snprintf(want, sizeof want,
            "%s:3: unit id: unknown column 'id\" FROM x; --' in table families\n", m);
   r = score(db, m, NULL, 0);
@@ -515,11 +501,11 @@ static void test_hostile_names(void **state) {
   free(text);
   assert_double_equal(h_sql_double(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'x'"), 1, 0);
   /* a table that really has such a name is read, quoted */
-  db = make_db("bd_quoted.db",
+  db = h_new_db("bd_quoted.db",
                "CREATE TABLE \"fam\"\"; DROP TABLE x; --\"(id TEXT, income REAL);"
                "CREATE TABLE x(v INTEGER);"
                "INSERT INTO \"fam\"\"; DROP TABLE x; --\" VALUES ('a', 1), ('b', 300);");
-  m = method_file("bd_quoted.lua",
+  m = h_new_file("bd_quoted.lua",
                   "return { name = 'q', version = '1',\n"
                   "  unit = { table = 'fam\"; DROP TABLE x; --', id = 'id' },\n"
                   "  dimensions = { { id = 'd', indicators = { { id = 'i', deprived = 'income < 150' } } } },\n"
@@ -564,8 +550,8 @@ static const char *LEGACY =
 
 static void test_every_command_leaves_input_unchanged(void **state) {
   (void)state;
-  const char *db = make_db("bd_cmds.db", LEGACY);
-  const char *m = method_file("bd_cmds.lua", METHOD);
+  const char *db = h_new_db("bd_cmds.db", LEGACY);
+  const char *m = h_new_file("bd_cmds.lua", METHOD);
   const char *out = h_path("bd_cmds_out.db");
   unlink(out);
   h_result r = score(db, m, out, 0);
@@ -586,9 +572,9 @@ static void test_every_command_leaves_input_unchanged(void **state) {
 
 static void test_readonly_input(void **state) {
   (void)state;
-  const char *src = make_db("bd_ro_src.db", LEGACY);
+  const char *src = h_new_db("bd_ro_src.db", LEGACY);
   const char *db = readonly_copy("bd_ro", src);
-  const char *m = method_file("bd_ro.lua", METHOD);
+  const char *m = h_new_file("bd_ro.lua", METHOD);
   char before[65], after[65];
   h_file_sha256(db, before);
   const char *check[] = {"check", m, "--db", db, NULL};
@@ -615,7 +601,7 @@ static void test_readonly_wal_input(void **state) {
   h_sql(src, "PRAGMA journal_mode=WAL;");
   h_sql(src, LEGACY);
   const char *db = readonly_copy("bd_ro_wal", src);
-  const char *m = method_file("bd_ro_wal.lua", METHOD);
+  const char *m = h_new_file("bd_ro_wal.lua", METHOD);
   char before[65], after[65];
   h_file_sha256(db, before);
   const char *scor[] = {"score", "--db", db, "--method", m, NULL};

@@ -23,20 +23,6 @@
 
 #include "harness.h"
 
-/* A fresh database name holding sql. */
-static const char *make_db(const char *name, const char *sql) {
-  const char *p = h_path(name);
-  unlink(p);
-  h_sql(p, sql);
-  return p;
-}
-
-static const char *method_file(const char *name, const char *text) {
-  const char *p = h_path(name);
-  h_write(p, text);
-  return p;
-}
-
 #define EPS 1e-12
 
 /* families(id, income): deprived below an income of 150; one indicator,
@@ -107,14 +93,25 @@ static void sql_exec(sqlite3 *db, const char *sql) {
 
 /* ---- a writer crashed mid-transaction (item 8) ---- */
 
+/* The refusal of a database with a hot journal (static buffer). */
+static const char *hot_message(const char *db) {
+  static char msg[8192];
+  snprintf(msg, sizeof msg,
+           "%s: a writer crashed in the middle of a transaction (%s-journal is a hot journal), "
+           "so the file holds a half-written state; roll the transaction back by reading the "
+           "file once with sqlite3 where it can be written (sqlite3 %s 'PRAGMA "
+           "integrity_check'), then try again", db, db, db);
+  return msg;
+}
+
 /* hot.db is a copy of committed.db taken in the middle of a transaction that
 ** sets every income to 0: with a 5-page cache the update spills pages into
 ** the file before it commits, and the -journal beside the copy is hot (it
 ** holds the transaction and no process holds a lock on the copy). */
 static void test_hot_journal_refused(void **state) {
   (void)state;
-  const char *m = method_file("hot.lua", H_METHOD);
-  const char *committed = make_db("committed.db", FAMILIES_5000);
+  const char *m = h_new_file("hot.lua", H_METHOD);
+  const char *committed = h_new_db("committed.db", FAMILIES_5000);
   char hot[1024], hotj[1100], cj[1100];
   snprintf(hot, sizeof hot, "%s", h_path("hot.db"));
   snprintf(hotj, sizeof hotj, "%s-journal", hot);
@@ -128,21 +125,10 @@ static void test_hot_journal_refused(void **state) {
   sql_exec(w, "ROLLBACK");
   sqlite3_close(w);
 
-  char msg[8192];
-  snprintf(msg, sizeof msg,
-           "%s: a writer crashed in the middle of a transaction (%s-journal is a hot journal), "
-           "so the file holds a half-written state; roll the transaction back by reading the "
-           "file once with sqlite3 where it can be written (sqlite3 %s 'PRAGMA "
-           "integrity_check'), then try again", hot, hot, hot);
-  expect_refused(hot, m, 0, msg);
+  expect_refused(hot, m, 0, hot_message(hot));
   /* on read-only storage too, where afscore reads without locks */
   const char *ro = readonly_dir("hot_ro", hot, (const char *const[]){"", "-journal", NULL});
-  snprintf(msg, sizeof msg,
-           "%s: a writer crashed in the middle of a transaction (%s-journal is a hot journal), "
-           "so the file holds a half-written state; roll the transaction back by reading the "
-           "file once with sqlite3 where it can be written (sqlite3 %s 'PRAGMA "
-           "integrity_check'), then try again", ro, ro, ro);
-  expect_refused(ro, m, 1, msg);
+  expect_refused(ro, m, 1, hot_message(ro));
   /* the advice works: a writer's read rolls back to the committed H = 0.2 */
   h_sql(hot, "PRAGMA integrity_check");
   h_result r = score_as(hot, m, 0);
@@ -160,7 +146,7 @@ static void test_hot_journal_refused(void **state) {
 ** (checkpointed) the same copy is read. */
 static void test_wal_on_readonly_storage(void **state) {
   (void)state;
-  const char *m = method_file("wal.lua", H_METHOD);
+  const char *m = h_new_file("wal.lua", H_METHOD);
   const char *db = h_path("wal.db");
   char wal[1100];
   snprintf(wal, sizeof wal, "%s-wal", db);
@@ -207,8 +193,8 @@ static void test_wal_on_readonly_storage(void **state) {
 ** turns a hang into a failure instead of a stuck test. */
 static void test_endless_view_stopped(void **state) {
   (void)state;
-  const char *m = method_file("endless.lua", H_METHOD);
-  const char *db = make_db("endless.db",
+  const char *m = h_new_file("endless.lua", H_METHOD);
+  const char *db = h_new_db("endless.db",
                            "CREATE VIEW families AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL"
                            " SELECT i + 1 FROM n) SELECT 'f' || i AS id, 100 AS income FROM n;");
   struct stat sb;
@@ -233,7 +219,7 @@ static void test_endless_view_stopped(void **state) {
 ** at its row (the rowid), before a run could merge two units. */
 static void test_ids_exact_or_refused(void **state) {
   (void)state;
-  const char *m = method_file("ids.lua", H_METHOD);
+  const char *m = h_new_file("ids.lua", H_METHOD);
   static const struct {
     const char *rows, *msg;
   } cases[] = {
@@ -253,7 +239,7 @@ static void test_ids_exact_or_refused(void **state) {
     char sql[512];
     snprintf(sql, sizeof sql, "CREATE TABLE families(rid INTEGER PRIMARY KEY, id, income REAL);"
                               "INSERT INTO families VALUES %s;", cases[i].rows);
-    expect_refused(make_db("ids.db", sql), m, 0, cases[i].msg);
+    expect_refused(h_new_db("ids.db", sql), m, 0, cases[i].msg);
   }
   /* INTEGER ids and TEXT ids that differ in their last byte stay apart:
   ** H = 1/2 over two units each */
@@ -262,7 +248,7 @@ static void test_ids_exact_or_refused(void **state) {
     char sql[512];
     snprintf(sql, sizeof sql, "CREATE TABLE families(rid INTEGER PRIMARY KEY, id, income REAL);"
                               "INSERT INTO families VALUES %s;", ok[i]);
-    h_result r = score_as(make_db("ids.db", sql), m, 0);
+    h_result r = score_as(h_new_db("ids.db", sql), m, 0);
     assert_int_equal(r.status, 0);
     assert_double_equal(h_json_num(r.out, "n"), 2, 0);
     assert_double_equal(h_json_num(r.out, "H"), 0.5, 0);
@@ -277,7 +263,7 @@ static void test_ids_exact_or_refused(void **state) {
 ** the indicators, not a total of inf in the top band. */
 static void test_points_total_overflow(void **state) {
   (void)state;
-  const char *m = method_file(
+  const char *m = h_new_file(
       "overflow.lua",
       "local function ind(id, p) return { id = id, points = { { when = 'x = 1', points = p } } }"
       " end\n"
@@ -286,7 +272,7 @@ static void test_points_total_overflow(void **state) {
       "  dimensions = { { id = 'd', indicators = { ind('a', 1e308), ind('b', 1e308),\n"
       "    ind('c', -1e308), ind('d', -1e308) } } },\n"
       "  bands = { { id = 'low', from = -math.huge }, { id = 'top', from = 1 } } }\n");
-  const char *db = make_db("overflow.db", "CREATE TABLE u(id TEXT, x INTEGER);"
+  const char *db = h_new_db("overflow.db", "CREATE TABLE u(id TEXT, x INTEGER);"
                                           "INSERT INTO u VALUES ('u0', 0), ('u1', 1);");
   expect_refused(db, m, 0,
                  "unit 'u1': the total of points is not a finite number (inf): indicators "
@@ -300,7 +286,7 @@ static void test_points_total_overflow(void **state) {
 ** exact). */
 static void test_large_amounts_exact(void **state) {
   (void)state;
-  const char *m = method_file(
+  const char *m = h_new_file(
       "large.lua",
       "return { name = 'large', version = '1', scoring = 'points',\n"
       "  unit = { table = 'u', id = 'id' },\n"
@@ -308,7 +294,7 @@ static void test_large_amounts_exact(void **state) {
       "    { id = 'x', points = { { when = 'x = 1', points = 999999999999.5 } } },\n"
       "    { id = 'y', points = { { when = 'y = 1', points = 0.5 } } } } } },\n"
       "  bands = { { id = 'B', from = -math.huge }, { id = 'A', from = 1e12 } } }\n");
-  const char *db = make_db("large.db", "CREATE TABLE u(id TEXT, x INTEGER, y INTEGER);"
+  const char *db = h_new_db("large.db", "CREATE TABLE u(id TEXT, x INTEGER, y INTEGER);"
                                        "INSERT INTO u VALUES ('both', 1, 1), ('x', 1, 0);");
   const char *out = h_path("large-out.db");
   unlink(out);
@@ -345,7 +331,7 @@ static const char *csv_method(const char *name, int from) {
            "  measures = { { id = 'm\\nforged,row', name = 'M', eligible = \"category = 'A,1'\",\n"
            "    notice = { ru = 'say \"{unit}\"' } } } }\n",
            from);
-  return method_file(name, text);
+  return h_new_file(name, text);
 }
 
 static char *slurp(const char *path) {
@@ -360,7 +346,7 @@ static char *slurp(const char *path) {
 
 static void test_csv_fields_escaped(void **state) {
   (void)state;
-  const char *db = make_db("csv.db", "CREATE TABLE u(id TEXT, x INTEGER);"
+  const char *db = h_new_db("csv.db", "CREATE TABLE u(id TEXT, x INTEGER);"
                                      "INSERT INTO u VALUES ('u\"1', 1), ('plain', 0);");
   const char *base = csv_method("csv-base.lua", 5), *var = csv_method("csv-var.lua", 20);
   const char *out = h_path("csv-out.db");
@@ -411,7 +397,7 @@ static int has_raw_control(const char *text, int one_line) {
 ** report, and in a script's error: shown as \x1b and \n, never raw. */
 static void test_control_characters_escaped(void **state) {
   (void)state;
-  const char *m = method_file(
+  const char *m = h_new_file(
       "ctl.lua",
       "return { name = 'ctl', version = '1',\n"
       "  unit = { table = 'families', id = 'id', groups = { 'region' } },\n"
@@ -419,18 +405,18 @@ static void test_control_characters_escaped(void **state) {
       "    { id = 'i1', deprived = 'income < 150' } } } },\n"
       "  k = 1 }\n");
   /* an id in an error message */
-  const char *db = make_db("ctl1.db", "CREATE TABLE families(id TEXT, region TEXT, income REAL);"
+  const char *db = h_new_db("ctl1.db", "CREATE TABLE families(id TEXT, region TEXT, income REAL);"
                                       "INSERT INTO families VALUES (char(27) || '[31mX', 'n', 1),"
                                       " (char(27) || '[31mX', 'n', 2);");
   expect_refused(db, m, 0, "table families: duplicate unit id '\\x1b[31mX'");
   /* a value with a newline and a CR in an error message */
-  db = make_db("ctl2.db", "CREATE TABLE families(id TEXT, region TEXT, income REAL);"
+  db = h_new_db("ctl2.db", "CREATE TABLE families(id TEXT, region TEXT, income REAL);"
                           "INSERT INTO families VALUES ('a', 'n', 'x' || char(10) || 'y' || char(13));");
   expect_refused(db, m, 0,
                  "table families, column income, row 1 (unit 'a'): text 'x\\ny\\r' where a "
                  "number is expected");
   /* a group value in the text report: the layout's newlines stay */
-  db = make_db("ctl3.db", "CREATE TABLE families(id TEXT, region TEXT, income REAL);"
+  db = h_new_db("ctl3.db", "CREATE TABLE families(id TEXT, region TEXT, income REAL);"
                           "INSERT INTO families VALUES ('a', char(27) || '[2Jred', 100);");
   const char *args[] = {"score", "--db", db, "--method", m, NULL};
   h_result r = h_run(args);
@@ -439,7 +425,7 @@ static void test_control_characters_escaped(void **state) {
   assert_true(h_has(r.out, "\\x1b[2Jred"));
   h_result_free(&r);
   /* a script's error */
-  const char *bad = method_file("ctl-bad.lua", "error('\\27[2J boom\\nforged', 0)\n");
+  const char *bad = h_new_file("ctl-bad.lua", "error('\\27[2J boom\\nforged', 0)\n");
   const char *chk[] = {"check", bad, NULL};
   r = h_run(chk);
   assert_int_equal(r.status, 1);

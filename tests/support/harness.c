@@ -218,3 +218,16 @@ void h_assert_double(double a, double b, double eps, const char *expr, const cha
   print_error("%s = %.17g, expected %.17g (within %g)\n", expr, a, b, eps);
   _fail(file, line);
 }
+
+const char *h_new_file(const char *name, const char *text) {
+  const char *p = h_path(name);
+  h_write(p, text);
+  return p;
+}
+
+const char *h_new_db(const char *name, const char *sql) {
+  const char *p = h_path(name);
+  unlink(p);
+  h_sql(p, sql);
+  return p;
+}

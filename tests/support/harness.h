@@ -36,6 +36,10 @@ const char *h_path(const char *name);
 /* Repository path of a file (AFSCORE_ROOT/name), rotating buffer too. */
 const char *h_root(const char *name);
 void h_write(const char *path, const char *text);
+/* A fresh file / database (removed first) named name in the scratch
+** directory, holding text / built by sql; returns its path (h_path's). */
+const char *h_new_file(const char *name, const char *text);
+const char *h_new_db(const char *name, const char *sql);
 /* Run SQL on a database file (created if absent); fails the test on error. */
 void h_sql(const char *db, const char *sql);
 /* The first column of the first row of a query as a double / as text (owned). */
