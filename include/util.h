@@ -78,8 +78,9 @@ char *sb_take(strbuf *b);
 /* Columns UTF-8 text takes on a terminal: one per character (Cyrillic
 ** included), none for combining marks, two for East Asian wide ones. */
 int af_text_width(const char *s);
-/* Append s as a left-aligned table cell of exactly width columns: padded
-** with spaces, or cut between characters and ended with an ellipsis. */
+/* Append s as a left-aligned table cell of exactly width columns: escaped
+** as one line (af_escape_ctl), padded with spaces, or cut between characters
+** and ended with an ellipsis. */
 void sb_cell(strbuf *b, const char *s, int width);
 /* Text for a terminal: append n bytes of text to o with every control
 ** character shown as an escape, so that nothing from the data or a script

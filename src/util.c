@@ -346,12 +346,14 @@ int af_text_width(const char *s) {
   return w;
 }
 
-void sb_cell(strbuf *b, const char *s, int width) {
-  if (!s) s = "";
+void sb_cell(strbuf *b, const char *text, int width) {
+  /* A cell is one line of printable text: escaped first, then measured. */
+  char *s = af_escaped(text);
   int w = af_text_width(s);
   if (w <= width) {
     sb_puts(b, s);
     for (; w < width; w++) sb_putc(b, ' ');
+    free(s);
     return;
   }
   /* Too wide: whole characters up to width - 1 columns, then the ellipsis. */
@@ -370,4 +372,5 @@ void sb_cell(strbuf *b, const char *s, int width) {
     used++;
   }
   for (; used < width; used++) sb_putc(b, ' ');
+  free(s);
 }

@@ -415,14 +415,16 @@ static void test_control_characters_escaped(void **state) {
   expect_refused(db, m, 0,
                  "table families, column income, row 1 (unit 'a'): text 'x\\ny\\r' where a "
                  "number is expected");
-  /* a group value in the text report: the layout's newlines stay */
+  /* a group value in the text report: one cell on one line, the layout's
+  ** own newlines stay */
   db = h_new_db("ctl3.db", "CREATE TABLE families(id TEXT, region TEXT, income REAL);"
-                          "INSERT INTO families VALUES ('a', char(27) || '[2Jred', 100);");
+                           "INSERT INTO families VALUES ('a', char(27) || '[2Jred' || char(10)"
+                           " || 'x', 100);");
   const char *args[] = {"score", "--db", db, "--method", m, NULL};
   h_result r = h_run(args);
   assert_int_equal(r.status, 0);
   assert_false(has_raw_control(r.out, 0));
-  assert_true(h_has(r.out, "\\x1b[2Jred"));
+  assert_true(h_has(r.out, "\n  \\x1b[2Jred\\nx "));
   h_result_free(&r);
   /* a script's error */
   const char *bad = h_new_file("ctl-bad.lua", "error('\\27[2J boom\\nforged', 0)\n");
