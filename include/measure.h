@@ -1,6 +1,6 @@
 /*
 ** measure.h: the AF measure and the points summary, accumulated batch by
-** batch from scorer results (Alkire & Foster 2011; definitions in cli.md).
+** batch from scorer results (Alkire & Foster 2011; definitions in docs/commands.md, score).
 **
 ** For unit i with population weight p_i (sampling weight, times its member
 ** count when population = "members"), over units not excluded:

@@ -1,5 +1,5 @@
 /*
-** report.h: the measure as JSON (the contract in cli.md) and as text tables.
+** report.h: the measure as JSON (the keys in docs/commands.md) and as text tables.
 */
 #ifndef AF_REPORT_H
 #define AF_REPORT_H

@@ -4,7 +4,7 @@
 ** Errors are values: a function that can fail returns 0 on success and -1 on
 ** failure, after filling an af_err that its caller owns. Validation, which
 ** must report every fault of a file in one run, collects diag entries in a
-** diag_list instead. Only main() prints.
+** diag_list instead. Only the command layer (cli*.c) prints.
 */
 #ifndef AF_UTIL_H
 #define AF_UTIL_H

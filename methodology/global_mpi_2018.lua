@@ -1,9 +1,8 @@
 -- global_mpi_2018.lua: the OPHI/UNDP global Multidimensional Poverty Index,
 -- 2018 revision: 3 dimensions, 10 indicators, k = 1/3, measured over people.
 -- Sources: Alkire & Foster (2011); Alkire, Kanagaratnam & Suppa (2018), "The
--- global MPI 2018", OPHI MPI Methodological Note 46; summary in
--- /work/shared/reference/methodologies.md. Column names are those of the
--- generated sample (docs/data.md); a household is a family here.
+-- global MPI 2018", OPHI MPI Methodological Note 46. Column names are those
+-- of the generated sample (docs/data.md); a household is a family here.
 
 return {
   name    = "Global MPI (OPHI/UNDP 2018)",

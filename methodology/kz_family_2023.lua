@@ -2,13 +2,16 @@
 -- (Digital Family Card) in its Alkire-Foster form, as public information
 -- describes it: developed by the Ministry of Labour and Social Protection with
 -- UNDP experts on the Alkire-Foster model, four areas, five categories A-E.
--- Sources: /work/shared/reference/methodologies.md (ministerial statement of
--- 2022; Digital Family Card launch of 1 January 2023).
+-- Sources: the ministry's public statement of 2022 and the launch of the
+-- Digital Family Card on 1 January 2023.
 --
 -- The public record names the four areas and the five categories only. The
 -- indicators, cutoffs, weights, k and band bounds below are OUR CHOICES,
 -- marked "choice:" where made. Columns are those of the generated sample
 -- (docs/data.md). The approved points-based order is kz_order267_2023.lua.
+
+-- The notice texts both Kazakhstan methodologies share.
+local notices = import("kz_notices_2023")
 
 return {
   name    = "Family social well-being (Alkire-Foster, UNDP design)",
@@ -104,28 +107,18 @@ return {
         ru = "Среднедушевой доход вашей семьи ниже прожиточного минимума. Вы можете подать заявление на адресную социальную помощь." } },
     { id = "housing_assistance", name = "Housing assistance or a place in the housing queue",
       eligible = "category in ('C', 'D', 'E') and (deprived('no_housing') or deprived('overcrowded'))",
-      notice = {
-        kk = "Сіздің отбасыңыз тұрғын үй көмегін алуға немесе тұрғын үй кезегіне тұруға құқылы болуы мүмкін.",
-        ru = "Ваша семья может иметь право на жилищную помощь или постановку в очередь на жильё." } },
+      notice = notices.housing_assistance },
     { id = "employment_help", name = "Help finding work (career centre)",
       eligible = "deprived('no_work')",
-      notice = {
-        kk = "Отбасыңызда жұмыс істеуге қабілетті, бірақ жұмыссыз мүшелер бар. Мансап орталығы жұмыс табуға және оқуға көмектеседі.",
-        ru = "В вашей семье есть трудоспособные члены без работы. Центр карьеры поможет найти работу или пройти обучение." } },
+      notice = notices.employment_help },
     { id = "school_place", name = "A place in a school",
       eligible = "deprived('out_of_school')",
-      notice = {
-        kk = "Отбасыңызда мектепке бармайтын бала бар. Жергілікті білім бөлімі мектептен орын беруге көмектеседі.",
-        ru = "В вашей семье есть ребёнок, который не посещает школу. Местный отдел образования поможет с местом в школе." } },
+      notice = notices.school_place },
     { id = "kindergarten_place", name = "A place in a kindergarten",
       eligible = "deprived('no_preschool')",
-      notice = {
-        kk = "Отбасыңызда балабақшаға бармайтын мектеп жасына дейінгі бала бар. Балабақшадан орын алуға өтініш беруге болады.",
-        ru = "В вашей семье есть ребёнок дошкольного возраста, не посещающий детский сад. Вы можете подать заявку на место в детском саду." } },
+      notice = notices.kindergarten_place },
     { id = "clinic_registration", name = "Registration with a polyclinic",
       eligible = "deprived('no_clinic')",
-      notice = {
-        kk = "Отбасыңыздың кейбір мүшелері емханаға тіркелмеген. Тұрғылықты жердегі емханаға тіркеліңіз.",
-        ru = "Не все члены вашей семьи прикреплены к поликлинике. Прикрепитесь к поликлинике по месту жительства." } },
+      notice = notices.clinic_registration },
   },
 }

@@ -5,14 +5,17 @@
 --
 -- Points-based: each indicator adds or subtracts points; the total (Usb, the
 -- level of social well-being, higher is better) is cut into five bands.
--- Source of every value: the table in /work/shared/reference/methodologies.md,
--- itself a public, unofficial re-implementation of the order's annex: check
--- against the annex before official use. ASSUMPTION marks where the table is
+-- Source of every value: a public, unofficial re-implementation of the
+-- order's annex (its table of points): check against the annex before
+-- official use. ASSUMPTION marks where the table is
 -- ambiguous and we chose a reading. Columns: the generated sample, docs/data.md.
 --
 -- Worked examples of the reference, still valid with these bands: an urban
 -- family of 670 points is C; with income 2-3 PM (280 instead of 170 points)
 -- the same family has 780 and is B; the rural family of 500 points is C.
+
+-- The notice texts both Kazakhstan methodologies share.
+local notices = import("kz_notices_2023")
 
 return {
   name    = "Family social well-being, Order No. 267 (points)",
@@ -187,28 +190,18 @@ return {
         ru = "По социальному положению вашей семьи вы можете подать заявление на адресную социальную помощь." } },
     { id = "housing_assistance", name = "Housing assistance or a place in the housing queue",
       eligible = "category in ('C', 'D', 'E') and points('housing') < 0",
-      notice = {
-        kk = "Сіздің отбасыңыз тұрғын үй көмегін алуға немесе тұрғын үй кезегіне тұруға құқылы болуы мүмкін.",
-        ru = "Ваша семья может иметь право на жилищную помощь или постановку в очередь на жильё." } },
+      notice = notices.housing_assistance },
     { id = "employment_help", name = "Help finding work (career centre)",
       eligible = "points('no_able_bodied') = 0 and points('working') = 0",
-      notice = {
-        kk = "Отбасыңызда жұмыс істеуге қабілетті, бірақ жұмыссыз мүшелер бар. Мансап орталығы жұмыс табуға және оқуға көмектеседі.",
-        ru = "В вашей семье есть трудоспособные члены без работы. Центр карьеры поможет найти работу или пройти обучение." } },
+      notice = notices.employment_help },
     { id = "school_place", name = "A place in a school",
       eligible = "points('not_in_school') < 0",
-      notice = {
-        kk = "Отбасыңызда мектепке бармайтын бала бар. Жергілікті білім бөлімі мектептен орын беруге көмектеседі.",
-        ru = "В вашей семье есть ребёнок, который не посещает школу. Местный отдел образования поможет с местом в школе." } },
+      notice = notices.school_place },
     { id = "kindergarten_place", name = "A place in a kindergarten",
       eligible = "points('no_kindergarten') < 0",
-      notice = {
-        kk = "Отбасыңызда балабақшаға бармайтын мектеп жасына дейінгі бала бар. Балабақшадан орын алуға өтініш беруге болады.",
-        ru = "В вашей семье есть ребёнок дошкольного возраста, не посещающий детский сад. Вы можете подать заявку на место в детском саду." } },
+      notice = notices.kindergarten_place },
     { id = "clinic_registration", name = "Registration with a polyclinic",
       eligible = "points('no_clinic') < 0",
-      notice = {
-        kk = "Отбасыңыздың кейбір мүшелері емханаға тіркелмеген. Тұрғылықты жердегі емханаға тіркеліңіз.",
-        ru = "Не все члены вашей семьи прикреплены к поликлинике. Прикрепитесь к поликлинике по месту жительства." } },
+      notice = notices.clinic_registration },
   },
 }

@@ -6,7 +6,7 @@
 ** the batch's columns (no copy); computed registers own storage that grows to
 ** the largest batch seen; constant registers are scalars, and each binary
 ** loop comes in a vector-vector, constant-vector and vector-constant variant.
-** Null follows SQL (methodology.md): the null byte decides, and the value
+** Null follows SQL (docs/methodology.md): the null byte decides, and the value
 ** under a null is unspecified. Booleans are 0/1; any non-zero reads as true.
 */
 #include "kernel.h"

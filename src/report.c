@@ -1,6 +1,7 @@
 /*
-** report.c: render a methodology's accumulated measure as the score JSON of
-** cli.md, or as tables for people. AF-only keys (k, H, A, M0, censored
+** report.c: render a methodology's accumulated measure as the score JSON
+** (its keys are listed in docs/commands.md, under score), or as tables for
+** people. AF-only keys (k, H, A, M0, censored
 ** headcounts) are absent from points summaries, which carry the score
 ** distribution instead.
 */

@@ -22,7 +22,7 @@
 
 /* unit_scores is WITHOUT ROWID keyed by (run_id, unit): the lookups of
 ** explain/replay use the key directly and the table is stored once, not as
-** a table plus an index (see the report's measurements). */
+** a table plus an index (docs/design.md, section 5). */
 static const char *SCHEMA =
     "CREATE TABLE runs("
     " id INTEGER PRIMARY KEY,"

@@ -557,8 +557,9 @@ static void test_replay_engine_changed(void **state) {
   h_result_free(&r);
 }
 
-/* The methodology and the file it imports are recorded: replay works after
-** the import is deleted and the main file edited on disk. */
+/* The methodology and the files it imports (the base, and the notice texts
+** the base imports) are recorded: replay works after the import is deleted
+** and the main file edited on disk. */
 static void test_replay_from_recorded_sources(void **state) {
   (void)state;
   char *base_text = NULL;
@@ -570,9 +571,10 @@ static void test_replay_from_recorded_sources(void **state) {
   h_write(imp, base_text);
   free(base_text);
   h_write(main_file, "local m = import('rp_base')\nm.k = 0.4\nreturn m\n");
-  char sha_imp[65], sha_main[65];
+  char sha_imp[65], sha_main[65], sha_notices[65];
   h_file_sha256(imp, sha_imp);
   h_file_sha256(main_file, sha_main);
+  h_file_sha256(h_root("methodology/kz_notices_2023.lua"), sha_notices);
   unlink(out);
   const char *score[] = {"score", "--db", DATA, "--method", main_file, "--out", out, "--json", NULL};
   h_result r = run_ok(score, 0);
@@ -582,13 +584,17 @@ static void test_replay_from_recorded_sources(void **state) {
                       sqlf(OUT, "SELECT count(*) FROM unit_scores WHERE run_id = 1 AND score >= 0.4") / n,
                       EPS);
   h_result_free(&r);
-  /* run_files: the main file, then its import, with their hashes and text. */
-  assert_double_equal(sqlf(out, "SELECT count(*) FROM run_files WHERE run_id = 1"), 2, 0);
+  /* run_files: the main file, then its imports in the order first imported,
+  ** with their hashes and text. */
+  assert_double_equal(sqlf(out, "SELECT count(*) FROM run_files WHERE run_id = 1"), 3, 0);
   char *s = h_sql_text(out, "SELECT sha256 FROM run_files WHERE run_id = 1 ORDER BY seq LIMIT 1");
   assert_string_equal(s, sha_main);
   free(s);
   s = h_sql_text(out, "SELECT sha256 FROM run_files WHERE run_id = 1 ORDER BY seq LIMIT 1 OFFSET 1");
   assert_string_equal(s, sha_imp);
+  free(s);
+  s = h_sql_text(out, "SELECT sha256 FROM run_files WHERE run_id = 1 ORDER BY seq LIMIT 1 OFFSET 2");
+  assert_string_equal(s, sha_notices);
   free(s);
   s = h_sql_text(out, "SELECT methodology_sha256 FROM runs WHERE id = 1");
   assert_string_equal(s, sha_main);
