@@ -41,7 +41,8 @@ void json_kv_null(json *j, const char *k);
 /* Shortest decimal form of v that reads back as v (also used for text output). */
 void json_fmt_double(double v, char out[32]);
 
-/* The number under the first occurrence of "key" in a JSON text; 0 if found. */
+/* The number under key in the top-level object of a JSON text (a key of the
+** same name inside a nested value does not count); 0 if found. */
 int json_find_number(const char *text, const char *key, double *out);
 
 #endif

@@ -151,10 +151,20 @@ void json_kv_null(json *j, const char *k) { json_key(j, k), json_null(j); }
 int json_find_number(const char *text, const char *key, double *out) {
   if (!text) return -1;
   size_t n = strlen(key);
-  for (const char *p = strchr(text, '"'); p; p = strchr(p + 1, '"')) {
-    if (strncmp(p + 1, key, n) != 0 || p[n + 1] != '"') continue;
-    const char *q = p + n + 2;
-    while (*q == ' ' || *q == ':') q++;
+  int depth = 0;
+  for (const char *p = text; *p; p++) {
+    if (*p == '{' || *p == '[') depth++;
+    else if (*p == '}' || *p == ']') depth--;
+    if (*p != '"') continue;
+    /* a string: a key of the top-level object when ':' follows at depth 1 */
+    const char *q = p + 1;
+    while (*q && *q != '"') q += q[0] == '\\' && q[1] ? 2 : 1;
+    if (!*q) return -1;
+    int hit = depth == 1 && (size_t)(q - p - 1) == n && strncmp(p + 1, key, n) == 0;
+    p = q;
+    while (q[1] == ' ') q++;
+    if (!hit || q[1] != ':') continue;
+    q += 2;
     char *end;
     double v = strtod(q, &end);
     if (end == q) return -1;

@@ -99,6 +99,12 @@ static void test_json_writer(void **state) {
   assert_int_equal(json_find_number(j.out.s, "third", &v), 0);
   assert_true(v == 1.0 / 3);   /* shortest form reads back bit for bit */
   assert_int_equal(json_find_number(j.out.s, "missing", &v), -1);
+  /* only keys of the top-level object count, not nested ones or values */
+  assert_int_equal(json_find_number("{\"g\": {\"H\": 1}, \"s\": \"H\", \"H\": 2}", "H", &v), 0);
+  assert_true(v == 2);
+  assert_int_equal(json_find_number("{\"g\": [{\"H\": 1}], \"k\\\"\": 3}", "H", &v), -1);
+  assert_int_equal(json_find_number("{\"k\\\"\": 3, \"H\": 4}", "H", &v), 0);
+  assert_true(v == 4);
   sb_free(&j.out);
   char buf[32];
   json_fmt_double(0.1 + 0.2, buf);

@@ -120,42 +120,20 @@ typedef struct matrix {
   long long counts[8][8];
 } matrix;
 
-/* Parse ["a", "b", ...] at p into names; returns the end. */
-static const char *parse_names(const char *p, char names[][16], int *n) {
-  p = strchr(p, '[');
-  assert_non_null(p);
-  *n = 0;
-  for (p++; *p && *p != ']'; p++) {
-    if (*p != '"') continue;
-    const char *q = strchr(p + 1, '"');
-    assert_true(*n < 8 && q - p - 1 < 16);
-    snprintf(names[*n], 16, "%.*s", (int)(q - p - 1), p + 1);
-    (*n)++;
-    p = q;
-  }
-  return p;
-}
-
-/* The first "transitions" object at or after json. */
-static void parse_matrix(const char *json, matrix *m) {
+/* The "transitions" of a comparison (the JSON object cmp). */
+static void parse_matrix(const char *cmp, matrix *m) {
   memset(m, 0, sizeof *m);
-  const char *p = strstr(json, "\"transitions\"");
-  assert_non_null(p);
-  p = parse_names(strstr(p, "\"from\""), m->from, &m->nf);
-  p = parse_names(strstr(p, "\"to\""), m->to, &m->nt);
-  p = strstr(p, "\"counts\"");
-  assert_non_null(p);
-  p = strchr(p, '[') + 1;
+  m->nf = jp_len(cmp, "transitions.from");
+  m->nt = jp_len(cmp, "transitions.to");
+  assert_true(m->nf <= 8 && m->nt <= 8);
+  assert_int_equal(jp_len(cmp, "transitions.counts"), m->nf);
   for (int i = 0; i < m->nf; i++) {
-    p = strchr(p, '[') + 1;
-    for (int j = 0; j < m->nt; j++) {
-      char *end;
-      m->counts[i][j] = strtoll(p, &end, 10);
-      assert_true(end != p);
-      p = end + (*end == ',');
-    }
-    p = strchr(p, ']') + 1;
+    snprintf(m->from[i], 16, "%s", jp_str(cmp, "transitions.from[%d]", i));
+    assert_int_equal(jp_len(cmp, "transitions.counts[%d]", i), m->nt);
+    for (int j = 0; j < m->nt; j++)
+      m->counts[i][j] = (long long)jp_num(cmp, "transitions.counts[%d][%d]", i, j);
   }
+  for (int j = 0; j < m->nt; j++) snprintf(m->to[j], 16, "%s", jp_str(cmp, "transitions.to[%d]", j));
 }
 
 /* Every cell equals the units of run a in category from[i] joined to run b
@@ -212,39 +190,37 @@ static void test_compare_base_variant(void **state) {
   check_matrix_against_runs(&m, 1, 2);
   double changed = changed_between(1, 2);
   assert_true(changed > 50);   /* the variant does change something */
-  assert_double_equal(h_json_num(r.out, "changed"), changed, 0);
-  assert_double_equal(h_json_num(r.out, "units"), UNITS, 0);
+  assert_double_equal(jp_num(r.out, "changed"), changed, 0);
+  assert_double_equal(jp_num(r.out, "units"), UNITS, 0);
   /* A lower income line only lifts families: nobody gets worse. better =
   ** variant category id before the base one (A < B < ... as text). */
-  assert_double_equal(h_json_num(r.out, "better"),
+  assert_double_equal(jp_num(r.out, "better"),
                       sqlf(OUT, "SELECT count(*) FROM unit_scores a JOIN unit_scores b USING (unit)"
                                 " WHERE a.run_id = 1 AND b.run_id = 2 AND b.category < a.category"),
                       0);
-  assert_double_equal(h_json_num(r.out, "worse"), 0, 0);
+  assert_double_equal(jp_num(r.out, "worse"), 0, 0);
 
   /* delta = variant - base, from the summaries of the two score runs. */
-  const char *d = strstr(r.out, "\"delta\"");
-  assert_non_null(d);
+  const char *d = jp_at(r.out, "delta");
   const char *keys[] = {"H", "A", "M0"};
   for (int k = 0; k < 3; k++)
-    assert_double_equal(h_json_num(d, keys[k]),
-                        h_json_num(SCORED[2], keys[k]) - h_json_num(SCORED[1], keys[k]), 0);
+    assert_double_equal(jp_num(d, keys[k]),
+                        jp_num(SCORED[2], keys[k]) - jp_num(SCORED[1], keys[k]), 0);
   /* H of the variant from its scores: share with score >= k = 0.4 (scores are
   ** multiples of 1/48, none equal to 0.4). */
   double n = sqlf(OUT, "SELECT count(score) FROM unit_scores WHERE run_id = 2");
-  assert_double_equal(h_json_num(SCORED[2], "H"),
+  assert_double_equal(jp_num(SCORED[2], "H"),
                       sqlf(OUT, "SELECT count(*) FROM unit_scores WHERE run_id = 2 AND score >= 0.4") / n,
                       EPS);
   /* Category share deltas, from the runs. */
-  const char *cats = strstr(d, "\"categories\"");
-  assert_non_null(cats);
+  const char *cats = jp_at(d, "categories");
   for (int i = 0; i < 5; i++) {
     double want = sqlf(OUT,
                        "SELECT (SELECT count(*) FROM unit_scores WHERE run_id = 2 AND category = '%s')"
                        " * 1.0 / %g - (SELECT count(*) FROM unit_scores WHERE run_id = 1"
                        " AND category = '%s') * 1.0 / %g",
                        axis[i], n, axis[i], n);
-    assert_double_equal(h_json_num(cats, axis[i]), want, EPS);
+    assert_double_equal(jp_num(cats, axis[i]), want, EPS);
   }
   /* The income indicator's headcount falls by the families whose mean income
   ** lies in [0.7 PM, PM), straight from the data; n from the data as well
@@ -256,33 +232,27 @@ static void test_compare_base_variant(void **state) {
                         "SELECT count(*) FROM (SELECT avg(income) a FROM persons GROUP BY family_id)"
                         " WHERE a >= 0.7 * %g AND a < %g", PM, PM);
   assert_true(between > 0);
-  /* (the comparison's indicator rows follow the transitions) */
-  const char *li = strstr(strstr(r.out, "\"transitions\""), "\"id\": \"low_income\"");
-  assert_non_null(li);
-  assert_double_equal(h_json_num(li, "delta_uncensored"), -between / n_data, EPS);
+  assert_double_equal(jp_num(r.out, "indicators[id=low_income].delta_uncensored"),
+                      -between / n_data, EPS);
   /* Per group: urban = 1 and 0. changed and better by SQL over the joined
   ** runs and the data's urban column; dH from each run's poor flags. */
   for (int urban = 1; urban >= 0; urban--) {
-    char key[64];
-    snprintf(key, sizeof key, "\"value\": \"%d\"", urban);
-    const char *g = strstr(strstr(strstr(r.out, "\"transitions\""), "\"urban\": ["), key);
-    assert_non_null(g);
+    const char *g = jp_at(r.out, "groups.urban[value=%d]", urban);
     const char *join = "FROM unit_scores a JOIN unit_scores b USING (unit)"
                        " JOIN d.families f ON f.family_id = a.unit"
                        " WHERE a.run_id = 1 AND b.run_id = 2 AND f.urban = %d";
     char sql[512];
     snprintf(sql, sizeof sql, "SELECT count(*) %s AND a.category <> b.category", join);
-    assert_double_equal(h_json_num(g, "changed"), sql_joined(sql, urban), 0);
+    assert_double_equal(jp_num(g, "changed"), sql_joined(sql, urban), 0);
     snprintf(sql, sizeof sql, "SELECT count(*) %s AND b.category < a.category", join);
-    assert_double_equal(h_json_num(g, "better"), sql_joined(sql, urban), 0);
+    assert_double_equal(jp_num(g, "better"), sql_joined(sql, urban), 0);
     snprintf(sql, sizeof sql,
              "SELECT 1.0 * sum(b.poor) / count(b.score) - 1.0 * sum(a.poor) / count(a.score) %s",
              join);
-    assert_double_equal(h_json_num(g, "delta_H"), sql_joined(sql, urban), EPS);
+    assert_double_equal(jp_num(g, "delta_H"), sql_joined(sql, urban), EPS);
   }
   /* The other indicators are the same rules: no change. */
-  const char *nh = strstr(strstr(r.out, "\"transitions\""), "\"id\": \"uninsured\"");
-  assert_double_equal(h_json_num(nh, "delta_uncensored"), 0, 0);
+  assert_double_equal(jp_num(r.out, "indicators[id=uninsured].delta_uncensored"), 0, 0);
   h_result_free(&r);
 
   /* --changes: every unit whose category or poor status changed. A changed
@@ -313,7 +283,7 @@ static void test_compare_base_variant(void **state) {
     }
     rows++;
     assert_string_equal(fl[5], "low_income");
-    assert_true(h_has(fl[6], "low_income deprived -> not deprived"));
+    assert_has(fl[6], "low_income deprived -> not deprived");
     assert_double_equal(s1 - s2, 0.25, EPS);
     assert_double_equal(sqlf(OUT,
                              "SELECT count(*) FROM unit_scores a JOIN unit_scores b USING (unit)"
@@ -345,17 +315,17 @@ static void test_compare_text(void **state) {
   h_result r = run_ok(args, 0);
   char want[256];
   snprintf(want, sizeof want, "%.0f of %d units change category", changed_between(1, 2), UNITS);
-  assert_true(h_has(r.out, want));
-  assert_true(h_has(r.out, "transitions (rows: base, columns: variant):"));
+  assert_has(r.out, want);
+  assert_has(r.out, "transitions (rows: base, columns: variant):");
   /* The A row: every base-A family stays A (the lower line only lifts). */
   snprintf(want, sizeof want, "         A %10.0f %10d %10d %10d %10d %10d\n",
            sqlf(OUT, "SELECT count(*) FROM unit_scores WHERE run_id = 1 AND category = 'A'"), 0, 0,
            0, 0, 0);
-  assert_true(h_has(r.out, want));
-  snprintf(want, sizeof want, "H        %10.4f %10.4f %+10.4f", h_json_num(SCORED[1], "H"),
-           h_json_num(SCORED[2], "H"), h_json_num(SCORED[2], "H") - h_json_num(SCORED[1], "H"));
-  assert_true(h_has(r.out, want));
-  assert_true(h_has(r.out, "by region:"));
+  assert_has(r.out, want);
+  snprintf(want, sizeof want, "H        %10.4f %10.4f %+10.4f", jp_num(SCORED[1], "H"),
+           jp_num(SCORED[2], "H"), jp_num(SCORED[2], "H") - jp_num(SCORED[1], "H"));
+  assert_has(r.out, want);
+  assert_has(r.out, "by region:");
   h_result_free(&r);
 }
 
@@ -368,14 +338,13 @@ static void test_compare_three(void **state) {
   const char *args[] = {"compare", "--db", DATA, "--method", BASE, "--method", VAR, "--method",
                         FOUR, "--changes", csv, "--json", NULL};
   h_result r = run_ok(args, 0);
-  const char *cmp = strstr(r.out, "\"comparisons\"");
-  assert_non_null(cmp);
+  assert_int_equal(jp_len(r.out, "comparisons"), 2);
+  const char *cmp = jp_at(r.out, "comparisons[0]");
   matrix m;
   parse_matrix(cmp, &m);   /* the first comparison: base vs kz_family_k40_pm70 */
   check_matrix_against_runs(&m, 1, 2);
-  assert_double_equal(h_json_num(cmp, "changed"), changed_between(1, 2), 0);
-  const char *second = strstr(strstr(cmp, "\"transitions\"") + 1, "\"variant\"");
-  assert_non_null(second);
+  assert_double_equal(jp_num(cmp, "changed"), changed_between(1, 2), 0);
+  const char *second = jp_at(r.out, "comparisons[1]");
   parse_matrix(second, &m);
   const char *from[] = {"A", "B", "C", "D", "E", "(excluded)"};
   const char *to[] = {"A", "B", "C", "D", "(excluded)"};
@@ -386,8 +355,8 @@ static void test_compare_three(void **state) {
   double e = sqlf(OUT, "SELECT count(*) FROM unit_scores WHERE run_id = 1 AND category = 'E'");
   assert_true(e > 0);
   assert_double_equal((double)m.counts[4][3], e, 0);
-  assert_double_equal(h_json_num(second, "changed"), e, 0);
-  assert_double_equal(h_json_num(second, "better"), e, 0);
+  assert_double_equal(jp_num(second, "changed"), e, 0);
+  assert_double_equal(jp_num(second, "better"), e, 0);
   h_result_free(&r);
   /* The changes file: a variant column; rows of both comparisons. */
   FILE *f = fopen(csv, "r");
@@ -402,9 +371,9 @@ static void test_compare_three(void **state) {
     if (strstr(line, "kz_family_k40_pm70.lua\",")) n_var++;
     else if (strstr(line, "kz_family_four_bands.lua\",")) {
       n_four++;
-      assert_true(h_has(line, ",E,D,"));
+      assert_has(line, ",E,D,");
       /* no indicator flipped; E is gone; poor and measures unchanged */
-      assert_true(h_has(line, ",\"\",\"category E removed\",1,1,\"\",\"\","));
+      assert_has(line, ",\"\",\"category E removed\",1,1,\"\",\"\",");
     } else fail_msg("row of no variant: %s", line);
   }
   fclose(f);
@@ -431,22 +400,20 @@ static void test_compare_af_points(void **state) {
   assert_axis(m.from, m.nf, from, 6);
   assert_axis(m.to, m.nt, from, 5);   /* the points order excludes nobody */
   check_matrix_against_runs(&m, 1, 3);
-  assert_double_equal(h_json_num(r.out, "changed"), changed_between(1, 3), 0);
+  assert_double_equal(jp_num(r.out, "changed"), changed_between(1, 3), 0);
   /* Categories share their ids: better = the variant's id sorts first. */
-  assert_double_equal(h_json_num(r.out, "worse"),
+  assert_double_equal(jp_num(r.out, "worse"),
                       sqlf(OUT, "SELECT count(*) FROM unit_scores a JOIN unit_scores b USING (unit)"
                                 " WHERE a.run_id = 1 AND b.run_id = 3 AND b.category > a.category"),
                       0);
-  const char *d = strstr(r.out, "\"delta\"");
-  assert_non_null(d);
-  const char *m0 = strstr(d, "\"M0\""), *cats = strstr(d, "\"categories\"");
-  assert_non_null(cats);
-  assert_true(m0 == NULL || m0 > cats);   /* no "M0" inside delta, before its categories */
+  assert_true(jp_exists(r.out, "delta.categories"));
+  assert_false(jp_exists(r.out, "delta.M0"));
+  assert_false(jp_exists(r.out, "delta.H"));
   h_result_free(&r);
   /* The other way round: a points base, rows best first too. */
   const char *rev[] = {"compare", "--db", DATA, "--method", POINTS, "--method", BASE, NULL};
   r = run_ok(rev, 0);
-  assert_true(h_has(r.out, "                    A          B          C          D          E"));
+  assert_has(r.out, "                    A          B          C          D          E");
   h_result_free(&r);
 }
 
@@ -454,15 +421,16 @@ static void test_compare_usage_and_import_path(void **state) {
   (void)state;
   const char *one[] = {"compare", "--db", DATA, "--method", BASE, NULL};
   h_result r = run_ok(one, 2);
-  assert_true(h_has(r.err, "usage: afscore compare"));
+  assert_has(r.err, "afscore compare: needs --db DATA.db and at least two --method options\n"
+                    "usage: afscore compare --db DATA.db --method BASE.lua");
   h_result_free(&r);
   /* The variant's import is found only on AFSCORE_PATH (the fixture is not
   ** beside kz_family_2023.lua): an empty path fails with the file named. */
   setenv("AFSCORE_PATH", h_path("no-such-dir"), 1);
   const char *args[] = {"compare", "--db", DATA, "--method", BASE, "--method", VAR, NULL};
   r = run_ok(args, 1);
-  assert_true(h_has(r.err, "kz_family_k40_pm70.lua"));
-  assert_true(h_has(r.err, "cannot find 'kz_family_2023'"));
+  assert_has(r.err, "kz_family_k40_pm70.lua");
+  assert_has(r.err, "cannot find 'kz_family_2023'");
   h_result_free(&r);
   setenv("AFSCORE_PATH", h_root("methodology"), 1);
 }
@@ -480,22 +448,24 @@ static void test_replay_reproduced(void **state) {
   (void)state;
   const char *args[] = {"replay", "1", "--out", OUT, "--db", DATA, NULL};
   h_result r = run_ok(args, 0);
-  assert_true(h_has(r.out, "reproduced: run 1, 3000 units, every score and category identical"));
+  assert_has(r.out, "reproduced: run 1, 3000 units, every score and category identical");
   h_result_free(&r);
   /* Run 2 was written with import: its sources are recorded too. */
   const char *two[] = {"replay", "2", "--out", OUT, "--db", DATA, "--json", NULL};
   r = run_ok(two, 0);
-  assert_double_equal(h_json_num(r.out, "run_id"), 2, 0);
-  assert_true(h_has(r.out, "\"reproduced\": true"));
-  assert_true(h_has(r.out, "\"data_changed\": false"));
-  assert_true(h_has(r.out, "\"engine_changed\": false"));
-  assert_double_equal(h_json_num(r.out, "units"), UNITS, 0);
-  assert_double_equal(h_json_num(r.out, "units_differ"), 0, 0);
-  assert_double_equal(h_json_num(r.out, "units_not_recorded"), 0, 0);
+  assert_double_equal(jp_num(r.out, "run_id"), 2, 0);
+  assert_true(jp_bool(r.out, "reproduced"));
+  assert_false(jp_bool(r.out, "data_changed"));
+  assert_false(jp_bool(r.out, "engine_changed"));
+  assert_double_equal(jp_num(r.out, "units"), UNITS, 0);
+  assert_double_equal(jp_num(r.out, "units_differ"), 0, 0);
+  assert_double_equal(jp_num(r.out, "units_not_recorded"), 0, 0);
   h_result_free(&r);
   const char *none[] = {"replay", "99", "--out", OUT, "--db", DATA, NULL};
   r = run_ok(none, 1);
-  assert_true(h_has(r.err, "99"));
+  char want[1200];
+  snprintf(want, sizeof want, "afscore: no run 99 in %s\n", OUT);
+  assert_string_equal(r.err, want);
   h_result_free(&r);
   const char *usage[] = {"replay", "--out", OUT, "--db", DATA, NULL};
   r = run_ok(usage, 2);
@@ -520,25 +490,25 @@ static void test_replay_data_changed(void **state) {
   snprintf(sql, sizeof sql, "UPDATE families SET dwellings = 0 WHERE family_id = '%s'", unit);
   h_sql(copy, sql);
   r = run_ok(args, 1);
-  assert_true(h_has(r.err, "data changed since run 1"));
-  assert_true(h_has(r.err, "1 of 3000 units now score differently"));
+  assert_has(r.err, "data changed since run 1: the fingerprint differs; 1 of 3000 units now "
+                    "score differently, 0 are new and 0 recorded units are gone\n");
   char first[256];
   snprintf(first, sizeof first, "first difference: unit '%s': recorded A (score 0), now A (score 0.0625)", unit);
-  assert_true(h_has(r.err, first));
+  assert_has(r.err, first);
   h_result_free(&r);
   const char *js[] = {"replay", "1", "--out", OUT, "--db", copy, "--json", NULL};
   r = run_ok(js, 1);
-  assert_true(h_has(r.out, "\"reproduced\": false"));
-  assert_true(h_has(r.out, "\"data_changed\": true"));
-  assert_double_equal(h_json_num(r.out, "units_differ"), 1, 0);
+  assert_false(jp_bool(r.out, "reproduced"));
+  assert_true(jp_bool(r.out, "data_changed"));
+  assert_double_equal(jp_num(r.out, "units_differ"), 1, 0);
   h_result_free(&r);
   /* explain on the changed data says so, and shows the new score. */
   const char *ex[] = {"explain", "--out", OUT, "--db", copy, "--run", "1", unit, NULL};
   r = run_ok(ex, 0);
-  assert_true(h_has(r.out, "score = 0.0625 = 0.0625"));
-  assert_true(h_has(r.out, "recorded in run 1: score 0, category A"));
-  assert_true(h_has(r.out, "note: this unit scores differently now than in run 1: its data "
-                           "changed since"));
+  assert_has(r.out, "score = 0.0625 = 0.0625");
+  assert_has(r.out, "recorded in run 1: score 0, category A");
+  assert_has(r.out, "note: this unit scores differently now than in run 1: its data "
+                    "changed since\n");
   h_result_free(&r);
   free(unit);
 }
@@ -551,9 +521,9 @@ static void test_replay_engine_changed(void **state) {
   h_sql(out, "UPDATE runs SET engine_version = 'afscore 0.0.1' WHERE id = 1");
   const char *args[] = {"replay", "1", "--out", out, "--db", DATA, "--json", NULL};
   h_result r = h_run(args);
-  assert_true(h_has(r.err, "run 1 was recorded by afscore 0.0.1"));
-  assert_true(h_has(r.out, "\"engine_changed\": true"));
-  assert_true(h_has(r.out, "\"recorded_engine\": \"afscore 0.0.1\""));
+  assert_has(r.err, "note: run 1 was recorded by afscore 0.0.1; this is afscore ");
+  assert_true(jp_bool(r.out, "engine_changed"));
+  assert_string_equal(jp_str(r.out, "recorded_engine"), "afscore 0.0.1");
   h_result_free(&r);
 }
 
@@ -580,7 +550,7 @@ static void test_replay_from_recorded_sources(void **state) {
   h_result r = run_ok(score, 0);
   /* k = 0.4 and the base's bands: H = share with score >= 0.4, from run 1. */
   double n = sqlf(OUT, "SELECT count(score) FROM unit_scores WHERE run_id = 1");
-  assert_double_equal(h_json_num(r.out, "H"),
+  assert_double_equal(jp_num(r.out, "H"),
                       sqlf(OUT, "SELECT count(*) FROM unit_scores WHERE run_id = 1 AND score >= 0.4") / n,
                       EPS);
   h_result_free(&r);
@@ -604,14 +574,14 @@ static void test_replay_from_recorded_sources(void **state) {
   h_write(main_file, "return { this is no longer a methodology }\n");
   const char *replay[] = {"replay", "1", "--out", out, "--db", DATA, NULL};
   r = run_ok(replay, 0);
-  assert_true(h_has(r.out, "reproduced: run 1"));
+  assert_has(r.out, "reproduced: run 1");
   h_result_free(&r);
   /* explain also runs from the recorded sources. */
   char *unit = h_sql_text(out, "SELECT unit FROM unit_scores WHERE run_id = 1 AND category = 'C'"
                                " ORDER BY unit LIMIT 1");
   const char *ex[] = {"explain", "--out", out, "--db", DATA, "--run", "1", unit, NULL};
   r = run_ok(ex, 0);
-  assert_true(h_has(r.out, "not poor: the score is below k = 0.4"));
+  assert_has(r.out, "not poor: the score is below k = 0.4");
   h_result_free(&r);
   free(unit);
 }
@@ -621,19 +591,18 @@ static void test_replay_proposed(void **state) {
   (void)state;
   const char *args[] = {"replay", "1", "--out", OUT, "--db", DATA, "--method", VAR, "--json", NULL};
   h_result r = run_ok(args, 0);
-  assert_true(h_has(r.out, "\"base_run\": \"1\""));
+  assert_string_equal(jp_str(r.out, "base_run"), "1");
   matrix m;
   parse_matrix(r.out, &m);
   check_matrix_against_runs(&m, 1, 2);
-  assert_double_equal(h_json_num(r.out, "changed"), changed_between(1, 2), 0);
-  const char *d = strstr(r.out, "\"delta\"");
-  assert_double_equal(h_json_num(d, "M0"),
-                      h_json_num(SCORED[2], "M0") - h_json_num(SCORED[1], "M0"), 0);
+  assert_double_equal(jp_num(r.out, "changed"), changed_between(1, 2), 0);
+  assert_double_equal(jp_num(r.out, "delta.M0"),
+                      jp_num(SCORED[2], "M0") - jp_num(SCORED[1], "M0"), 0);
   h_result_free(&r);
   const char *text[] = {"replay", "1", "--out", OUT, "--db", DATA, "--method", VAR, NULL};
   r = run_ok(text, 0);
-  assert_true(h_has(r.out, "variant: Family social well-being"));
-  assert_true(h_has(r.out, "transitions (rows: base, columns: variant):"));
+  assert_has(r.out, "variant: Family social well-being");
+  assert_has(r.out, "transitions (rows: base, columns: variant):");
   h_result_free(&r);
 }
 
@@ -649,46 +618,40 @@ static void test_explain_unit(void **state) {
   const char *args[] = {"explain", "--out", OUT, "--db", DATA, "--run", "1", unit, "--json", NULL};
   h_result r = run_ok(args, 0);
   const char *j = r.out;
-  assert_double_equal(h_json_num(j, "run_id"), 1, 0);
-  assert_double_equal(h_json_num(j, "score"), recorded, 0);
-  assert_double_equal(h_json_num(strstr(j, "\"recorded\""), "score"), recorded, 0);
+  assert_double_equal(jp_num(j, "run_id"), 1, 0);
+  assert_double_equal(jp_num(j, "score"), recorded, 0);
+  assert_double_equal(jp_num(j, "recorded.score"), recorded, 0);
   /* Inputs against the data. */
   double mean = sqlf(DATA, "SELECT avg(income) FROM persons WHERE family_id = '%s'", unit);
   double members = sqlf(DATA, "SELECT count(*) FROM persons WHERE family_id = '%s'", unit);
   double area = sqlf(DATA, "SELECT living_area FROM families WHERE family_id = '%s'", unit);
   double dwell = sqlf(DATA, "SELECT dwellings FROM families WHERE family_id = '%s'", unit);
-  const char *li = strstr(j, "\"id\": \"low_income\"");
-  assert_non_null(li);
-  assert_double_equal(h_json_num(li, "mean(income)"), mean, fabs(mean) * 1e-15);
-  assert_double_equal(h_json_num(li, "subsistence_minimum"), PM, 0);
-  assert_true(h_has(li, mean < PM ? "\"deprived\": true" : "\"deprived\": false"));
-  assert_double_equal(h_json_num(li, "weight"), 0.25, 0);
-  const char *oc = strstr(j, "\"id\": \"overcrowded\"");
-  assert_double_equal(h_json_num(oc, "living_area"), area, 0);
-  assert_double_equal(h_json_num(oc, "count()"), members, 0);
-  int crowded = area / members < 15;
-  assert_true(strstr(oc, crowded ? "\"deprived\": true" : "\"deprived\": false") <
-              strstr(oc, "\"inputs\""));
-  assert_double_equal(h_json_num(strstr(j, "\"id\": \"no_housing\""), "dwellings"), dwell, 0);
+  const char *li = jp_at(j, "indicators[id=low_income]");
+  assert_double_equal(jp_num(li, "inputs.mean(income)"), mean, fabs(mean) * 1e-15);
+  assert_double_equal(jp_num(li, "inputs.subsistence_minimum"), PM, 0);
+  assert_int_equal(jp_bool(li, "deprived"), mean < PM);
+  assert_double_equal(jp_num(li, "weight"), 0.25, 0);
+  const char *oc = jp_at(j, "indicators[id=overcrowded]");
+  assert_double_equal(jp_num(oc, "inputs.living_area"), area, 0);
+  assert_double_equal(jp_num(oc, "inputs.count()"), members, 0);
+  assert_int_equal(jp_bool(oc, "deprived"), area / members < 15);
+  assert_double_equal(jp_num(j, "indicators[id=no_housing].inputs.dwellings"), dwell, 0);
   /* The score is the sum of the deprived indicators' weights, and the printed
   ** sum adds up to it; amounts are the weights of the deprived. */
   long double by_weight = 0;
-  int ndep = 0;
-  for (const char *p = strstr(j, "\"indicators\""); (p = strstr(p, "\"weight\": ")) != NULL; p++) {
-    const char *dep = strstr(p, "\"deprived\": ");
-    if (!dep || dep > strstr(p, "\"inputs\"")) break;
-    double w = strtod(p + 10, NULL), amt = h_json_num(dep, "amount");
-    int is = strncmp(dep + 12, "true", 4) == 0;
+  int ndep = 0, nind = jp_len(j, "indicators");
+  for (int i = 0; i < nind; i++) {
+    const char *x = jp_at(j, "indicators[%d]", i);
+    double w = jp_num(x, "weight"), amt = jp_num(x, "amount");
+    int is = jp_bool(x, "deprived");
     assert_double_equal(amt, is ? w : 0, 0);
     by_weight += amt;
     ndep += is;
   }
   assert_true(ndep >= 2);
   assert_double_equal((double)by_weight, recorded, EPS);
-  const char *sum = strstr(j, "\"sum\": \"");
-  assert_non_null(sum);
   long double terms = 0;
-  for (const char *p = sum + 8; *p != '"';) {
+  for (const char *p = jp_str(j, "sum"); *p;) {
     char *end;
     terms += strtod(p, &end);
     p = end;
@@ -696,37 +659,31 @@ static void test_explain_unit(void **state) {
   }
   assert_double_equal((double)terms, recorded, EPS);
   /* Category D [0.4, 0.5), poor at k = 1/3; the nearest changes. */
-  const char *cat = strstr(j, "\"category\": {");
-  assert_non_null(cat);
-  assert_true(h_has(cat, "\"id\": \"D\""));
-  assert_double_equal(h_json_num(cat, "from"), 0.4, 0);
-  assert_double_equal(h_json_num(cat, "to"), 0.5, 0);
-  assert_true(h_has(j, "\"poor\": true"));
-  const char *near = strstr(j, "\"nearest\"");
-  assert_double_equal(h_json_num(strstr(near, "\"worse\""), "distance"), 0.5 - recorded, 0);
-  assert_true(h_has(strstr(near, "\"worse\""), "\"category\": \"E\""));
-  assert_double_equal(h_json_num(strstr(near, "\"better\""), "distance"), recorded - 0.4, 0);
+  assert_string_equal(jp_str(j, "category.id"), "D");
+  assert_double_equal(jp_num(j, "category.from"), 0.4, 0);
+  assert_double_equal(jp_num(j, "category.to"), 0.5, 0);
+  assert_true(jp_bool(j, "poor"));
+  assert_double_equal(jp_num(j, "nearest.worse.distance"), 0.5 - recorded, 0);
+  assert_string_equal(jp_str(j, "nearest.worse.category"), "E");
+  assert_double_equal(jp_num(j, "nearest.better.distance"), recorded - 0.4, 0);
   /* The suggested flips: the lightest indicator not deprived whose weight
   ** reaches E (0.5 - score), the lightest deprived one whose weight takes the
   ** score below 0.4 (first in file order on a tie). */
-  const char *best_up = NULL, *best_down = NULL;
+  int best_up = -1, best_down = -1;
   double w_up = 2, w_down = 2;
-  for (const char *p = strstr(j, "\"indicators\""); (p = strstr(p, "\"id\": \"")) != NULL; p++) {
-    const char *w = strstr(p, "\"weight\": "), *dep = strstr(p, "\"deprived\": ");
-    if (!w || w > strstr(p, "\"inputs\"")) break;
-    double wt = strtod(w + 10, NULL);
-    int is = strncmp(dep + 12, "true", 4) == 0;
-    if (!is && wt >= 0.5 - recorded && wt < w_up) w_up = wt, best_up = p + 7;
-    if (is && recorded - wt < 0.4 && wt < w_down) w_down = wt, best_down = p + 7;
+  for (int i = 0; i < nind; i++) {
+    const char *x = jp_at(j, "indicators[%d]", i);
+    double wt = jp_num(x, "weight");
+    int is = jp_bool(x, "deprived");
+    if (!is && wt >= 0.5 - recorded && wt < w_up) w_up = wt, best_up = i;
+    if (is && recorded - wt < 0.4 && wt < w_down) w_down = wt, best_down = i;
   }
-  assert_non_null(best_up);
-  assert_non_null(best_down);
-  char flip[80];
-  snprintf(flip, sizeof flip, "\"flip\": \"%.*s\"", (int)(strchr(best_up, '"') - best_up), best_up);
-  assert_true(h_has(strstr(near, "\"worse\""), flip));
-  snprintf(flip, sizeof flip, "\"flip\": \"%.*s\"", (int)(strchr(best_down, '"') - best_down),
-           best_down);
-  assert_true(h_has(strstr(near, "\"better\""), flip));
+  assert_true(best_up >= 0 && best_down >= 0);
+  char id[64];
+  snprintf(id, sizeof id, "%s", jp_str(j, "indicators[%d].id", best_up));
+  assert_string_equal(jp_str(j, "nearest.worse.flip"), id);
+  snprintf(id, sizeof id, "%s", jp_str(j, "indicators[%d].id", best_down));
+  assert_string_equal(jp_str(j, "nearest.better.flip"), id);
   h_result_free(&r);
 
   /* The same as text. */
@@ -734,24 +691,24 @@ static void test_explain_unit(void **state) {
   r = run_ok(text, 0);
   char want[256];
   snprintf(want, sizeof want, "unit %s: Family social well-being", unit);
-  assert_true(h_has(r.out, want));
-  assert_true(h_has(r.out, "category D (crisis): scores from 0.4 up to (not including) 0.5"));
-  assert_true(h_has(r.out, "poor: the score is at or above k = 0.333333"));
+  assert_has(r.out, want);
+  assert_has(r.out, "category D (crisis): scores from 0.4 up to (not including) 0.5");
+  assert_has(r.out, "poor: the score is at or above k = 0.333333");
   char num[32];   /* the shortest text that reads back as the score */
   for (int prec = 15; prec <= 17; prec++)
     if (snprintf(num, sizeof num, "%.*g", prec, recorded) > 0 && strtod(num, NULL) == recorded)
       break;
   snprintf(want, sizeof want, "= %s\n", num);
-  assert_true(h_has(r.out, want));
-  assert_true(h_has(r.out, "subsistence_minimum = 50851"));
-  assert_true(h_has(r.out, "recorded in run 1: score"));
-  assert_true(h_has(r.out, "to E (worse): the score must rise by"));
+  assert_has(r.out, want);
+  assert_has(r.out, "subsistence_minimum = 50851");
+  assert_has(r.out, "recorded in run 1: score");
+  assert_has(r.out, "to E (worse): the score must rise by");
   h_result_free(&r);
 
   const char *missing[] = {"explain", "--out", OUT, "--db", DATA, "--run", "1", "no-such-family",
                            NULL};
   r = run_ok(missing, 1);
-  assert_true(h_has(r.err, "no unit 'no-such-family'"));
+  assert_has(r.err, "no unit 'no-such-family'");
   h_result_free(&r);
   free(unit);
 }
@@ -778,14 +735,14 @@ static void test_explain_untyped_column(void **state) {
   h_result_free(&r);
   const char *args[] = {"explain", "--out", out, "--db", db, "--run", "1", "a", NULL};
   r = run_ok(args, 0);
-  assert_true(h_has(r.out, "where kind = 'rented', n = 1"));
-  assert_true(h_has(r.out, "where tenure = 'rented', n = 1"));
-  assert_true(h_has(r.out, "score = 0.5 + 0.5 = 1"));
+  assert_has(r.out, "where kind = 'rented', n = 1");
+  assert_has(r.out, "where tenure = 'rented', n = 1");
+  assert_has(r.out, "score = 0.5 + 0.5 = 1");
   h_result_free(&r);
   const char *js[] = {"explain", "--out", out, "--db", db, "--run", "1", "b", "--json", NULL};
   r = run_ok(js, 0);
-  assert_true(h_has(r.out, "\"kind\": \"own\""));
-  assert_double_equal(h_json_num(r.out, "score"), 0, 0);
+  assert_string_equal(jp_str(r.out, "indicators[id=known].inputs.kind"), "own");
+  assert_double_equal(jp_num(r.out, "score"), 0, 0);
   h_result_free(&r);
 }
 
@@ -798,43 +755,41 @@ static void test_sweep_af(void **state) {
   const char *args[] = {"sweep", "--db", DATA, "--method", BASE, "--json", NULL};
   h_result r = run_ok(args, 0);
   double n = sqlf(OUT, "SELECT count(score) FROM unit_scores WHERE run_id = 1");
-  assert_double_equal(h_json_num(r.out, "n"), n, 0);
-  const char *p = strstr(r.out, "\"sweep\"");
-  assert_non_null(p);
-  int rows = 0;
+  assert_double_equal(jp_num(r.out, "n"), n, 0);
+  int rows = jp_len(r.out, "sweep");
   double last_k = 0;
-  while ((p = strstr(p, "\"k\": ")) != NULL) {
-    double k = h_json_num(p, "k");
+  for (int i = 0; i < rows; i++) {
+    const char *p = jp_at(r.out, "sweep[%d]", i);
+    double k = jp_num(p, "k");
     assert_true(k > last_k);
     last_k = k;
     double poor = sqlf(OUT, "SELECT count(*) FROM unit_scores WHERE run_id = 1 AND score >= %.17g", k);
     double mean = sqlf(OUT, "SELECT avg(score) FROM unit_scores WHERE run_id = 1 AND score >= %.17g", k);
-    assert_double_equal(h_json_num(p, "H"), poor / n, EPS);
-    assert_double_equal(h_json_num(p, "A"), mean, EPS);
-    assert_double_equal(h_json_num(p, "M0"), poor / n * mean, EPS);
-    assert_double_equal(h_json_num(p, "poor_units"), poor, 0);
-    rows++;
-    p++;
+    assert_double_equal(jp_num(p, "H"), poor / n, EPS);
+    assert_double_equal(jp_num(p, "A"), mean, EPS);
+    assert_double_equal(jp_num(p, "M0"), poor / n * mean, EPS);
+    assert_double_equal(jp_num(p, "poor_units"), poor, 0);
   }
   assert_double_equal(rows, sqlf(OUT, "SELECT count(DISTINCT score) FROM unit_scores"
                                       " WHERE run_id = 1 AND score > 0"), 0);
   /* The row at the methodology's own k = 1/3 is the score run's measure. */
-  p = strstr(r.out, "\"k\": 0.3333333333333333,\n      \"H\"");
-  assert_non_null(p);
-  assert_double_equal(h_json_num(p, "H"), h_json_num(SCORED[1], "H"), EPS);
-  assert_double_equal(h_json_num(p, "M0"), h_json_num(SCORED[1], "M0"), EPS);
+  const char *p = jp_at(r.out, "sweep[k=0.3333333333333333]");
+  assert_double_equal(jp_num(p, "H"), jp_num(SCORED[1], "H"), EPS);
+  assert_double_equal(jp_num(p, "M0"), jp_num(SCORED[1], "M0"), EPS);
   h_result_free(&r);
   const char *text[] = {"sweep", "--db", DATA, "--method", BASE, NULL};
   r = run_ok(text, 0);
   char want[128];
   snprintf(want, sizeof want, "%.0f distinct scores over 3000 units",
            sqlf(OUT, "SELECT count(DISTINCT score) FROM unit_scores WHERE run_id = 1"));
-  assert_true(h_has(r.out, want));
+  assert_has(r.out, want);
   h_result_free(&r);
   const char *missing[] = {"runs", "--out", h_path("no-such-results.db"), NULL};
   r = h_run(missing);
   assert_int_equal(r.status, 1);
-  assert_true(h_has(r.err, "no such results database"));
+  char msg[1200];
+  snprintf(msg, sizeof msg, "afscore: %s: no such results database\n", h_path("no-such-results.db"));
+  assert_string_equal(r.err, msg);
   h_result_free(&r);
 }
 
@@ -849,20 +804,15 @@ static void test_sweep_points(void **state) {
   const double from[] = {-INFINITY, -459, -30, 730, 1800};
   double n = sqlf(OUT, "SELECT count(score) FROM unit_scores WHERE run_id = 3");
   assert_double_equal(n, UNITS, 0);
-  const char *p = strstr(r.out, "\"bounds\"");
-  assert_non_null(p);
+  assert_int_equal(jp_len(r.out, "bounds"), 4);
   for (int b = 1; b < 5; b++) {
-    char key[64];
-    snprintf(key, sizeof key, "\"band\": \"%s\"", band[b]);
-    p = strstr(p, key);
-    assert_non_null(p);
-    assert_double_equal(h_json_num(p, "from"), from[b], 0);
-    const char *end = b < 4 ? strstr(p + 1, "\"band\": ") : NULL;
+    const char *p = jp_at(r.out, "bounds[band=%s]", band[b]);
+    assert_double_equal(jp_num(p, "from"), from[b], 0);
     double lo = from[b - 1], hi = b < 4 ? from[b + 1] : INFINITY;
-    int steps = 0;
-    for (const char *s = strstr(strstr(p, "\"steps\""), "\"from\": "); s && (!end || s < end);
-         s = strstr(s + 1, "\"from\": ")) {
-      double t = h_json_num(s, "from");
+    int steps = jp_len(p, "steps");
+    for (int i = 0; i < steps; i++) {
+      const char *s = jp_at(p, "steps[%d]", i);
+      double t = jp_num(s, "from");
       char lo_sql[64], hi_sql[64];
       snprintf(lo_sql, sizeof lo_sql, isinf(lo) ? "1" : "score >= %.17g", lo);
       snprintf(hi_sql, sizeof hi_sql, isinf(hi) ? "1" : "score < %.17g", hi);
@@ -870,9 +820,8 @@ static void test_sweep_points(void **state) {
                                " AND score < %.17g", lo_sql, t);
       double above = sqlf(OUT, "SELECT count(*) FROM unit_scores WHERE run_id = 3 AND %s"
                                " AND score >= %.17g", hi_sql, t);
-      assert_double_equal(h_json_num(s, band[b - 1]), below / n, EPS);
-      assert_double_equal(h_json_num(s, band[b]), above / n, EPS);
-      steps++;
+      assert_double_equal(jp_num(s, band[b - 1]), below / n, EPS);
+      assert_double_equal(jp_num(s, band[b]), above / n, EPS);
     }
     /* One step per achievable total t with lo < t <= hi. */
     char lo_sql[64], hi_sql[64];
@@ -885,7 +834,7 @@ static void test_sweep_points(void **state) {
   h_result_free(&r);
   const char *text[] = {"sweep", "--db", DATA, "--method", POINTS, NULL};
   r = run_ok(text, 0);
-  assert_true(h_has(r.out, "bound of B (now 730), between C and B:"));
+  assert_has(r.out, "bound of B (now 730), between C and B:");
   h_result_free(&r);
 }
 
@@ -897,46 +846,41 @@ static void test_runs(void **state) {
   h_result r = run_ok(args, 0);
   const char *files[5] = {NULL, BASE, VAR, POINTS, FOUR};
   const char *versions[5] = {NULL, "2023.1", "2023.1-k40-pm70", "2023.267", "2023.1-four-bands"};
-  const char *p = r.out;
+  assert_int_equal(jp_len(r.out, "$"), 4);
   for (int k = 1; k <= 4; k++) {
-    char key[64];
-    snprintf(key, sizeof key, "\"id\": %d,", k);
-    p = strstr(p, key);
-    assert_non_null(p);
-    char sha[65], want[128];
+    const char *p = jp_at(r.out, "$[id=%d]", k);
+    char sha[65];
     h_file_sha256(files[k], sha);
-    snprintf(want, sizeof want, "\"sha256\": \"%s\"", sha);
-    assert_true(h_has(p, want));
-    snprintf(want, sizeof want, "\"version\": \"%s\"", versions[k]);
-    assert_true(h_has(p, want));
-    const char *t = strstr(p, "\"time\": \"");
-    assert_non_null(t);
+    assert_string_equal(jp_str(p, "sha256"), sha);
+    assert_string_equal(jp_str(p, "version"), versions[k]);
+    const char *t = jp_str(p, "time");
     /* ISO 8601 UTC: 2026-01-31T12:00:00Z */
-    assert_true(t[9 + 4] == '-' && t[9 + 10] == 'T' && t[9 + 19] == 'Z');
-    assert_true(h_has(p, k == 3 ? "\"methodology\": \"Family social well-being, Order No. 267"
-                                : "\"methodology\": \"Family social well-being (Alkire-Foster"));
-    assert_double_equal(h_json_num(p, "units"), UNITS, 0);
+    assert_int_equal(strlen(t), 20);
+    assert_true(t[4] == '-' && t[10] == 'T' && t[19] == 'Z');
+    assert_has(jp_str(p, "methodology"), k == 3 ? "Family social well-being, Order No. 267"
+                                                : "Family social well-being (Alkire-Foster");
+    assert_double_equal(jp_num(p, "units"), UNITS, 0);
     if (k == 3) {   /* points: no H or M0 */
-      assert_true(h_has(p, "\"H\": null,\n    \"M0\": null"));
+      assert_true(jp_is_null(p, "H") && jp_is_null(p, "M0"));
     } else {
-      assert_double_equal(h_json_num(p, "H"), h_json_num(SCORED[k], "H"), 0);
-      assert_double_equal(h_json_num(p, "M0"), h_json_num(SCORED[k], "M0"), 0);
+      assert_double_equal(jp_num(p, "H"), jp_num(SCORED[k], "H"), 0);
+      assert_double_equal(jp_num(p, "M0"), jp_num(SCORED[k], "M0"), 0);
     }
-    assert_double_equal(h_json_num(SCORED[k], "run_id"), k, 0);
+    assert_double_equal(jp_num(SCORED[k], "run_id"), k, 0);
   }
   h_result_free(&r);
   const char *text[] = {"runs", "--out", OUT, NULL};
   r = run_ok(text, 0);
-  assert_true(h_has(r.out, "  id  time"));
+  assert_has(r.out, "  id  time");
   /* The text table keeps versions up to 18 characters whole and shows a
   ** points run's missing H and M0 as "-". */
-  assert_true(h_has(r.out, " 2023.1-k40-pm70 "));
-  assert_false(h_has(r.out, "nan"));
-  assert_true(h_has(r.out, " 2023.267 "));
+  assert_has(r.out, " 2023.1-k40-pm70 ");
+  assert_lacks(r.out, "nan");
+  assert_has(r.out, " 2023.267 ");
   char sha[65], want[64];
   h_file_sha256(BASE, sha);
   snprintf(want, sizeof want, "%.12s", sha);
-  assert_true(h_has(r.out, want));
+  assert_has(r.out, want);
   h_result_free(&r);
 }
 

@@ -133,7 +133,7 @@ static void test_hot_journal_refused(void **state) {
   h_sql(hot, "PRAGMA integrity_check");
   h_result r = score_as(hot, m, 0);
   assert_int_equal(r.status, 0);
-  assert_double_equal(h_json_num(r.out, "H"), 0.2, EPS);
+  assert_double_equal(jp_num(r.out, "H"), 0.2, EPS);
   h_result_free(&r);
 }
 
@@ -173,14 +173,14 @@ static void test_wal_on_readonly_storage(void **state) {
   copy_file(wal, rwal);
   h_result r = score_as(rw, m, 0);
   assert_int_equal(r.status, 0);
-  assert_double_equal(h_json_num(r.out, "H"), 0.3, EPS);
+  assert_double_equal(jp_num(r.out, "H"), 0.3, EPS);
   h_result_free(&r);
   /* checkpointed: the file alone is the committed state, read as immutable */
   sql_exec(w, "PRAGMA wal_checkpoint(TRUNCATE)");
   ro = readonly_dir("wal_ro2", db, (const char *const[]){"", "-wal", NULL});
   r = score_as(ro, m, 1);
   if (r.status != 0) fail_msg("status %d: %s", r.status, r.err);
-  assert_double_equal(h_json_num(r.out, "H"), 0.3, EPS);
+  assert_double_equal(jp_num(r.out, "H"), 0.3, EPS);
   h_result_free(&r);
   sqlite3_close(w);
 }
@@ -250,8 +250,8 @@ static void test_ids_exact_or_refused(void **state) {
                               "INSERT INTO families VALUES %s;", ok[i]);
     h_result r = score_as(h_new_db("ids.db", sql), m, 0);
     assert_int_equal(r.status, 0);
-    assert_double_equal(h_json_num(r.out, "n"), 2, 0);
-    assert_double_equal(h_json_num(r.out, "H"), 0.5, 0);
+    assert_double_equal(jp_num(r.out, "n"), 2, 0);
+    assert_double_equal(jp_num(r.out, "H"), 0.5, 0);
     h_result_free(&r);
   }
 }

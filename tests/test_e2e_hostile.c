@@ -287,7 +287,7 @@ static void test_gc_tricks(void **state) {
   const char *args[] = {"check", path, NULL};
   h_result r = run_bounded(args);
   assert_int_equal(r.status, 0);
-  assert_true(h_has(r.out, ": ok: ok, version 1"));
+  assert_has(r.out, ": ok: ok, version 1");
   h_result_free(&r);
   /* an error object whose __tostring loops is never converted */
   expect_refused("h_error_tostring.lua",

@@ -123,13 +123,9 @@ static double q(const char *fmt, ...) {
   return h_sql_double(h_path("mcheck.db"), sql);
 }
 
-/* The object of measure id in a "measures" array starting at or after p. */
-static const char *measure_at(const char *p, const char *id) {
-  char pat[96];
-  snprintf(pat, sizeof pat, "\"id\": \"%s\"", id);
-  const char *m = strstr(strstr(p, "\"measures\": ["), pat);
-  if (!m) fail_msg("no measure %s", id);
-  return m;
+/* The object of measure id in the "measures" list of the JSON object json. */
+static const char *measure_at(const char *json, const char *id) {
+  return jp_at(json, "measures[id=%s]", id);
 }
 
 static void test_af_eligibility(void **state) {
@@ -152,24 +148,19 @@ static void test_af_eligibility(void **state) {
                         "--json", NULL};
   h_result r = h_run(args);
   assert_int_equal(r.status, 0);
-  /* the top-level list comes after the groups: search from the end */
-  const char *top = NULL;
-  for (const char *p = strstr(r.out, "\"measures\": ["); p; p = strstr(p + 1, "\"measures\": ["))
-    top = p;
   for (int i = 0; i < 6; i++) {
-    const char *m = measure_at(top, AF_IDS[i]);
-    assert_double_equal(h_json_num(m, "units"), q("SELECT sum(e%d) FROM af", i), 0);
+    const char *m = measure_at(r.out, AF_IDS[i]);
+    assert_double_equal(jp_num(m, "units"), q("SELECT sum(e%d) FROM af", i), 0);
     /* people = member rows of the eligible units */
-    assert_double_equal(h_json_num(m, "people"), q("SELECT total(n) FROM af WHERE e%d", i), 0);
+    assert_double_equal(jp_num(m, "people"), q("SELECT total(n) FROM af WHERE e%d", i), 0);
   }
   /* per group: Almaty (the city, not "Almaty Region") */
-  const char *g = strstr(r.out, "\"value\": \"Almaty\"");
-  assert_non_null(g);
+  const char *g = jp_at(r.out, "groups.region[value=Almaty]");
   for (int i = 0; i < 6; i++) {
     const char *m = measure_at(g, AF_IDS[i]);
-    assert_double_equal(h_json_num(m, "units"),
+    assert_double_equal(jp_num(m, "units"),
                         q("SELECT sum(e%d) FROM af WHERE region = 'Almaty'", i), 0);
-    assert_double_equal(h_json_num(m, "people"),
+    assert_double_equal(jp_num(m, "people"),
                         q("SELECT total(n) FROM af WHERE region = 'Almaty' AND e%d", i), 0);
   }
   h_result_free(&r);
@@ -189,13 +180,10 @@ static void test_points_eligibility(void **state) {
                         FIX "points_measures.lua", "--json", NULL};
   h_result r = h_run(args);
   assert_int_equal(r.status, 0);
-  const char *top = NULL;
-  for (const char *p = strstr(r.out, "\"measures\": ["); p; p = strstr(p + 1, "\"measures\": ["))
-    top = p;
   for (int i = 0; i < 4; i++) {
-    const char *m = measure_at(top, PT_IDS[i]);
-    assert_double_equal(h_json_num(m, "units"), q("SELECT sum(p%d) FROM pt", i), 0);
-    assert_double_equal(h_json_num(m, "people"), q("SELECT total(n) FROM pt WHERE p%d", i), 0);
+    const char *m = measure_at(r.out, PT_IDS[i]);
+    assert_double_equal(jp_num(m, "units"), q("SELECT sum(p%d) FROM pt", i), 0);
+    assert_double_equal(jp_num(m, "people"), q("SELECT total(n) FROM pt WHERE p%d", i), 0);
   }
   h_result_free(&r);
 }
@@ -239,9 +227,9 @@ static void test_sixty_four_measures(void **state) {
   h_result r = h_run(args);
   assert_int_equal(r.status, 0);
   /* m1: b, c, d; m63: c, d; m64: d only */
-  assert_double_equal(h_json_num(strstr(r.out, "\"id\": \"m1\""), "units"), 3, 0);
-  assert_double_equal(h_json_num(strstr(r.out, "\"id\": \"m63\""), "units"), 2, 0);
-  assert_double_equal(h_json_num(strstr(r.out, "\"id\": \"m64\""), "units"), 1, 0);
+  assert_double_equal(jp_num(r.out, "measures[id=m1].units"), 3, 0);
+  assert_double_equal(jp_num(r.out, "measures[id=m63].units"), 2, 0);
+  assert_double_equal(jp_num(r.out, "measures[id=m64].units"), 1, 0);
   h_result_free(&r);
   /* d holds all 64 bits (-1 as a signed 64-bit integer), c the lower 63 */
   assert_double_equal(h_sql_double(out, "SELECT eligible FROM unit_scores WHERE unit = 'a'"), 0, 0);
@@ -252,9 +240,9 @@ static void test_sixty_four_measures(void **state) {
   const char *n[] = {"notices", "--out", out, "--run", "1", "--lang", "ru", NULL};
   r = h_run(n);
   assert_int_equal(r.status, 0);
-  assert_true(h_has(r.out, "\"d\",m64,ru,\"m64 d\"\n"));
-  assert_false(h_has(r.out, "\"c\",m64,"));
-  assert_true(h_has(r.out, "\"c\",m63,ru,\"m63 c\"\n"));
+  assert_has(r.out, "\"d\",m64,ru,\"m64 d\"\n");
+  assert_lacks(r.out, "\"c\",m64,");
+  assert_has(r.out, "\"c\",m63,ru,\"m63 c\"\n");
   int lines = 0;
   for (const char *p = r.out; *p; p++) lines += *p == '\n';
   assert_int_equal(lines, 1 + 1 + 63 + 64);   /* header, b, c, d */
@@ -281,22 +269,22 @@ static void test_notices(void **state) {
   char *u = first_unit("category = 'D'");
   snprintf(line, sizeof line,
            "\"%s\",visit,kk,\"Санат D, балл 0.75. Әлеуметтік қызметкер келеді.\"\n", u);
-  assert_true(h_has(r.out, line));
+  assert_has(r.out, line);
   free(u);
   u = first_unit("category = 'E'");
   snprintf(line, sizeof line,
            "\"%s\",visit,kk,\"Санат E, балл 1. Әлеуметтік қызметкер келеді.\"\n", u);
-  assert_true(h_has(r.out, line));
+  assert_has(r.out, line);
   free(u);
   u = first_unit("e4");
   snprintf(line, sizeof line, "\"%s\",large_family,kk,\"Отбасыңызда 5 немесе одан көп адам бар.\"\n",
            u);
-  assert_true(h_has(r.out, line));
+  assert_has(r.out, line);
   free(u);
   /* no kk text for insurance_help: the measure's name, no language */
   u = first_unit("e1");
   snprintf(line, sizeof line, "\"%s\",insurance_help,,\"Help with health insurance\"\n", u);
-  assert_true(h_has(r.out, line));
+  assert_has(r.out, line);
   free(u);
   /* one row per eligible (unit, measure), plus the header */
   int lines = 0;
@@ -328,11 +316,9 @@ static void test_notices(void **state) {
            "\"unit\": \"%s\",\n    \"measure\": \"insurance_help\",\n    \"lang\": \"ru\",\n"
            "    \"text\": \"Семья %s: оформите медицинское страхование, справки по 1414.\"",
            u, u);
-  assert_true(h_has(r.out, line));
+  assert_has(r.out, line);
   free(u);
-  int objs = 0;
-  for (const char *p = strstr(r.out, "\"measure\""); p; p = strstr(p + 1, "\"measure\"")) objs++;
-  assert_int_equal(objs, (int)q("SELECT sum(e0 + e1 + e2 + e3 + e4 + e5) FROM af"));
+  assert_int_equal(jp_len(r.out, "$"), (int)q("SELECT sum(e0 + e1 + e2 + e3 + e4 + e5) FROM af"));
   h_result_free(&r);
 
   /* points run: {score} is the total */
@@ -349,7 +335,7 @@ static void test_notices(void **state) {
   snprintf(line, sizeof line,
            "\"%s\",health,ru,\"Итог %d, категория %s: обратитесь в поликлинику.\"\n", id, total,
            cat);
-  assert_true(h_has(r.out, line));
+  assert_has(r.out, line);
   free(row);
   h_result_free(&r);
 }
@@ -366,9 +352,9 @@ static void check_gains(const char *json, const char *region) {
                     " ON v.unit = a.id WHERE ((b.eligible >> %d) & 1) = 1"
                     " AND ((v.eligible >> %d) & 1) = 0%s", i, i, where);
     const char *m = measure_at(json, AF_IDS[i]);
-    assert_double_equal(h_json_num(m, "gained"), gained, 0);
-    assert_double_equal(h_json_num(m, "lost"), lost, 0);
-    assert_double_equal(h_json_num(m, "net"), gained - lost, 0);
+    assert_double_equal(jp_num(m, "gained"), gained, 0);
+    assert_double_equal(jp_num(m, "lost"), lost, 0);
+    assert_double_equal(jp_num(m, "net"), gained - lost, 0);
   }
 }
 
@@ -390,16 +376,9 @@ static void test_gains_and_losses(void **state) {
                         "--method", FIX "af_measures_variant.lua", "--json", NULL};
   h_result r = h_run(args);
   assert_int_equal(r.status, 0);
-  const char *top = NULL;
-  for (const char *p = strstr(r.out, "\"measures\": ["); p; p = strstr(p + 1, "\"measures\": ["))
-    top = p;
-  check_gains(top, NULL);
-  /* the comparison's groups, after the two summaries (which have their own) */
-  const char *g = strstr(strstr(r.out, "\"transitions\""), "\"groups\"");
-  assert_non_null(g);
-  g = strstr(g, "\"value\": \"Turkestan\"");
-  assert_non_null(g);
-  check_gains(g, "Turkestan");
+  check_gains(r.out, NULL);
+  /* the comparison's groups (the two summaries have their own) */
+  check_gains(jp_at(r.out, "groups.region[value=Turkestan]"), "Turkestan");
   h_result_free(&r);
 
   /* replay --method: the proposed rules against recorded run 1 */
@@ -407,10 +386,7 @@ static void test_gains_and_losses(void **state) {
                       "--method", FIX "af_measures_variant.lua", "--json", NULL};
   r = h_run(rp);
   assert_int_equal(r.status, 0);
-  top = NULL;
-  for (const char *p = strstr(r.out, "\"measures\": ["); p; p = strstr(p + 1, "\"measures\": ["))
-    top = p;
-  check_gains(top, NULL);
+  check_gains(r.out, NULL);
   h_result_free(&r);
 
   /* the human form of compare has the table */
@@ -421,7 +397,7 @@ static void test_gains_and_losses(void **state) {
   char line[160];
   double lost = q("SELECT count(*) FROM af WHERE e0 AND NOT v0");
   snprintf(line, sizeof line, "  %-28s %10d %10.0f %+10.0f\n", "visit", 0, lost, -lost);
-  if (!h_has(r.out, line)) fail_msg("no line [%s] in:\n%s", line, r.out);
+  assert_has(r.out, line);
   h_result_free(&r);
 }
 
@@ -434,14 +410,14 @@ static void test_explain_measures(void **state) {
   h_result r = h_run(args);
   assert_int_equal(r.status, 0);
   const char *m = measure_at(r.out, "insurance_help");
-  assert_true(h_has(m, "\"eligible\": true"));
-  assert_true(h_has(m, "\"poor\": true"));
-  assert_true(h_has(m, "\"deprived('uninsured')\": true"));
+  assert_true(jp_bool(m, "eligible"));
+  assert_true(jp_bool(m, "inputs.poor"));
+  assert_true(jp_bool(m, "inputs.deprived('uninsured')"));
   m = measure_at(r.out, "large_family");
-  assert_true(h_has(m, "\"eligible\": true"));
-  assert_true(h_json_num(m, "count()") >= 5);
+  assert_true(jp_bool(m, "eligible"));
+  assert_true(jp_num(m, "inputs.count()") >= 5);
   m = measure_at(r.out, "visit");
-  assert_true(h_has(m, "\"eligible\": false"));
+  assert_false(jp_bool(m, "eligible"));
   h_result_free(&r);
   free(u);
 }

@@ -123,24 +123,16 @@ static void check_round(int t, const char *method) {
   if (r.status != 0) print_error("%s\n", r.err);
   assert_int_equal(r.status, 0);
   double H = x->poor_w / x->n, A = x->poor_wc18 / 18 / x->poor_w;
-  assert_double_equal(h_json_num(r.out, "n"), x->n, 1e-9);
-  assert_double_equal(h_json_num(r.out, "H"), H, 1e-12);
-  assert_double_equal(h_json_num(r.out, "A"), A, 1e-12);
-  assert_double_equal(h_json_num(r.out, "M0"), H * A, 1e-12);
-  for (int i = 0; i < NIND; i++) {
-    char key[64];
-    snprintf(key, sizeof key, "\"id\": \"%s\"", IND[i]);
-    const char *p = strstr(r.out, key);
-    assert_non_null(p);
-    assert_double_equal(h_json_num(p, "censored"), x->cen_w[i] / x->n, 1e-12);
-  }
-  for (int a = 0; a < 2; a++) {
-    char key[64];
-    snprintf(key, sizeof key, "\"value\": \"%d\"", a);
-    const char *p = strstr(r.out, key);
-    assert_non_null(p);
-    assert_double_equal(h_json_num(p, "H"), x->area_poor[a] / x->area_n[a], 1e-12);
-  }
+  assert_double_equal(jp_num(r.out, "n"), x->n, 1e-9);
+  assert_double_equal(jp_num(r.out, "H"), H, 1e-12);
+  assert_double_equal(jp_num(r.out, "A"), A, 1e-12);
+  assert_double_equal(jp_num(r.out, "M0"), H * A, 1e-12);
+  for (int i = 0; i < NIND; i++)
+    assert_double_equal(jp_num(r.out, "indicators[id=%s].censored", IND[i]), x->cen_w[i] / x->n,
+                        1e-12);
+  for (int a = 0; a < 2; a++)
+    assert_double_equal(jp_num(r.out, "groups.area[value=%d].H", a),
+                        x->area_poor[a] / x->area_n[a], 1e-12);
   h_result_free(&r);
 }
 

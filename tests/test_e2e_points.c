@@ -43,69 +43,6 @@ static char *slurp(const char *path) {
   return s;
 }
 
-/* Is key a key of the outermost JSON object? (strings skipped, depth tracked) */
-static int top_key(const char *json, const char *key) {
-  int depth = 0;
-  size_t n = strlen(key);
-  for (const char *p = json; *p; p++) {
-    if (*p == '{' || *p == '[') depth++;
-    else if (*p == '}' || *p == ']') depth--;
-    else if (*p == '"') {
-      const char *s = ++p;
-      while (*p && *p != '"') p += *p == '\\' ? 2 : 1;
-      if (depth == 1 && (size_t)(p - s) == n && strncmp(s, key, n) == 0) {
-        const char *q = p + 1;
-        while (*q == ' ') q++;
-        if (*q == ':') return 1;
-      }
-    }
-  }
-  return 0;
-}
-
-/* The JSON string list under "key" (first occurrence) into out[] (owned). */
-static int str_list(const char *json, const char *key, char out[][32], int max) {
-  char pat[64];
-  snprintf(pat, sizeof pat, "\"%s\": [", key);
-  const char *p = strstr(json, pat);
-  assert_non_null(p);
-  p += strlen(pat);
-  int n = 0;
-  while (*p && *p != ']') {
-    if (*p == '"') {
-      const char *e = strchr(p + 1, '"');
-      assert_true(n < max);
-      snprintf(out[n++], 32, "%.*s", (int)(e - p - 1), p + 1);
-      p = e;
-    }
-    p++;
-  }
-  return n;
-}
-
-/* The numbers of the nested list under "counts", row-major; *cols set. */
-static int int_matrix(const char *json, long *out, int max, int *cols) {
-  const char *p = strstr(json, "\"counts\": [");
-  assert_non_null(p);
-  p += strlen("\"counts\": [");
-  int n = 0, depth = 1, row = 0;
-  *cols = 0;
-  while (*p && depth > 0) {
-    if (*p == '[') depth++, row = 0;
-    else if (*p == ']') depth--;
-    else if ((*p >= '0' && *p <= '9') || *p == '-') {
-      char *end;
-      assert_true(n < max);
-      out[n++] = strtol(p, &end, 10);
-      if (++row > *cols) *cols = row;
-      p = end;
-      continue;
-    }
-    p++;
-  }
-  return n;
-}
-
 /* ---- golden families ---- */
 
 static void make_golden(void) {
@@ -156,33 +93,26 @@ static void test_golden_totals_and_categories(void **state) {
   assert_double_equal(h_sql_double(out, "SELECT count(*) FROM unit_scores WHERE poor IS NULL"),
                       6, 0);
   /* Summary: C 3 (670, 500, -30), B 2 (780, 730), E 1, no D or A. */
-  assert_true(h_has(r.out, "\"scoring\": \"points\""));
-  const char *p = strstr(r.out, "\"categories\": [");
-  assert_non_null(p);
-  assert_double_equal(h_json_num(strstr(p, "\"id\": \"E\""), "count"), 1, 0);
-  assert_double_equal(h_json_num(strstr(p, "\"id\": \"D\""), "count"), 0, 0);
-  assert_double_equal(h_json_num(strstr(p, "\"id\": \"C\""), "count"), 3, 0);
-  assert_double_equal(h_json_num(strstr(p, "\"id\": \"C\""), "share"), 0.5, EPS);
-  assert_double_equal(h_json_num(strstr(p, "\"id\": \"B\""), "count"), 2, 0);
-  assert_double_equal(h_json_num(strstr(p, "\"id\": \"A\""), "count"), 0, 0);
+  assert_string_equal(jp_str(r.out, "scoring"), "points");
+  assert_double_equal(jp_num(r.out, "categories[id=E].count"), 1, 0);
+  assert_double_equal(jp_num(r.out, "categories[id=D].count"), 0, 0);
+  assert_double_equal(jp_num(r.out, "categories[id=C].count"), 3, 0);
+  assert_double_equal(jp_num(r.out, "categories[id=C].share"), 0.5, EPS);
+  assert_double_equal(jp_num(r.out, "categories[id=B].count"), 2, 0);
+  assert_double_equal(jp_num(r.out, "categories[id=A].count"), 0, 0);
   /* mean (670+780+500+730-30-1200)/6 = 1450/6; sorted -1200 -30 500 670 730
   ** 780: p10 is the 1st (0.6 unit), p50 the 3rd, p90 the 6th. */
-  p = strstr(r.out, "\"score\": {");
-  assert_non_null(p);
-  assert_double_equal(h_json_num(p, "mean"), 1450.0 / 6, 1e-9);
-  assert_double_equal(h_json_num(p, "p10"), -1200, 0);
-  assert_double_equal(h_json_num(p, "p50"), 500, 0);
-  assert_double_equal(h_json_num(p, "p90"), 780, 0);
+  const char *p = jp_at(r.out, "score");
+  assert_double_equal(jp_num(p, "mean"), 1450.0 / 6, 1e-9);
+  assert_double_equal(jp_num(p, "p10"), -1200, 0);
+  assert_double_equal(jp_num(p, "p50"), 500, 0);
+  assert_double_equal(jp_num(p, "p90"), 780, 0);
   /* Group urban = 0: rural500 (C) and emergency (E): C 1/2, E 1/2. */
-  p = strstr(r.out, "\"urban\": [");
-  assert_non_null(p);
-  p = strstr(p, "\"value\": \"0\"");
-  assert_non_null(p);
-  const char *cats = strstr(p, "\"categories\": {");
-  assert_double_equal(h_json_num(cats, "E"), 0.5, EPS);
-  assert_double_equal(h_json_num(cats, "C"), 0.5, EPS);
-  assert_double_equal(h_json_num(cats, "B"), 0, 0);
-  assert_double_equal(h_json_num(p, "mean"), (500.0 - 1200) / 2, EPS);
+  p = jp_at(r.out, "groups.urban[value=0]");
+  assert_double_equal(jp_num(p, "categories.E"), 0.5, EPS);
+  assert_double_equal(jp_num(p, "categories.C"), 0.5, EPS);
+  assert_double_equal(jp_num(p, "categories.B"), 0, 0);
+  assert_double_equal(jp_num(p, "mean"), (500.0 - 1200) / 2, EPS);
   h_result_free(&r);
 }
 
@@ -197,15 +127,9 @@ static h_result explain(const char *unit, int as_json) {
 
 /* The "case" number of indicator id in explain --json (-1 for null). */
 static int matched_case(const char *json, const char *id, double *amount) {
-  char pat[96];
-  snprintf(pat, sizeof pat, "\"id\": \"%s\"", id);
-  const char *p = strstr(json, pat);
-  assert_non_null(p);
-  *amount = h_json_num(p, "amount");
-  const char *c = strstr(p, "\"case\": ");
-  assert_non_null(c);
-  c += strlen("\"case\": ");
-  return strncmp(c, "null", 4) == 0 ? -1 : atoi(c);
+  const char *p = jp_at(json, "indicators[id=%s]", id);
+  *amount = jp_num(p, "amount");
+  return jp_is_null(p, "case") ? -1 : (int)jp_num(p, "case");
 }
 
 static void test_golden_explain(void **state) {
@@ -225,29 +149,25 @@ static void test_golden_explain(void **state) {
   assert_double_equal(amount, 0, 0);
   assert_int_equal(matched_case(r.out, "residence", &amount), 1);
   assert_double_equal(amount, 70, 0);
-  assert_double_equal(h_json_num(strstr(r.out, "\"id\": \"income\""), "income_pm"), 1.5, 0);
-  assert_double_equal(h_json_num(r.out, "score"), 670, 0);
-  assert_true(h_has(r.out, "\"sum\": \"170 + 300 + 100 - 20 + 50 + 70\""));
+  assert_double_equal(jp_num(r.out, "indicators[id=income].inputs.income_pm"), 1.5, 0);
+  assert_double_equal(jp_num(r.out, "score"), 670, 0);
+  assert_string_equal(jp_str(r.out, "sum"), "170 + 300 + 100 - 20 + 50 + 70");
   /* C is [-30, 730): B is 60 up; D needs a fall of more than 670 - (-30) = 700. */
-  const char *p = strstr(r.out, "\"category\": {");
-  assert_non_null(p);
-  assert_true(h_has(p, "\"id\": \"C\""));
-  assert_double_equal(h_json_num(p, "from"), -30, 0);
-  assert_double_equal(h_json_num(p, "to"), 730, 0);
-  p = strstr(r.out, "\"better\"");
-  assert_true(h_has(p, "\"category\": \"B\""));
-  assert_double_equal(h_json_num(p, "distance"), 60, 0);
-  p = strstr(r.out, "\"worse\"");
-  assert_true(h_has(p, "\"category\": \"D\""));
-  assert_double_equal(h_json_num(p, "distance"), 700, 0);
+  assert_string_equal(jp_str(r.out, "category.id"), "C");
+  assert_double_equal(jp_num(r.out, "category.from"), -30, 0);
+  assert_double_equal(jp_num(r.out, "category.to"), 730, 0);
+  assert_string_equal(jp_str(r.out, "nearest.better.category"), "B");
+  assert_double_equal(jp_num(r.out, "nearest.better.distance"), 60, 0);
+  assert_string_equal(jp_str(r.out, "nearest.worse.category"), "D");
+  assert_double_equal(jp_num(r.out, "nearest.worse.distance"), 700, 0);
   h_result_free(&r);
 
   /* urban780: income_pm 2.5, case 5 (< 3) gives 280; B is [730, 1800). */
   r = explain("urban780", 1);
   assert_int_equal(matched_case(r.out, "income", &amount), 5);
   assert_double_equal(amount, 280, 0);
-  assert_double_equal(h_json_num(strstr(r.out, "\"better\""), "distance"), 1020, 0);
-  assert_double_equal(h_json_num(strstr(r.out, "\"worse\""), "distance"), 50, 0);
+  assert_double_equal(jp_num(r.out, "nearest.better.distance"), 1020, 0);
+  assert_double_equal(jp_num(r.out, "nearest.worse.distance"), 50, 0);
   h_result_free(&r);
 
   /* rural500: village is case 5 of residence (-70), farm 600,000 case 3 (150). */
@@ -263,9 +183,9 @@ static void test_golden_explain(void **state) {
   /* emergency: the lowest band has no worse neighbour; D starts 741 up. The
   ** unknown income sums to 0 PM: case 1 (is null or <= 0) gives 0. */
   r = explain("emergency", 1);
-  assert_true(h_has(r.out, "\"id\": \"E\""));
-  assert_double_equal(h_json_num(strstr(r.out, "\"better\""), "distance"), 741, 0);
-  assert_false(h_has(r.out, "\"worse\": {"));
+  assert_string_equal(jp_str(r.out, "category.id"), "E");
+  assert_double_equal(jp_num(r.out, "nearest.better.distance"), 741, 0);
+  assert_false(jp_exists(r.out, "nearest.worse"));
   assert_int_equal(matched_case(r.out, "income", &amount), 1);
   assert_int_equal(matched_case(r.out, "overdue", &amount), 1);   /* every adult overdue */
   assert_double_equal(amount, -500, 0);
@@ -273,14 +193,14 @@ static void test_golden_explain(void **state) {
 
   /* edge730 sits on B's lower bound: any fall drops it to C. */
   r = explain("edge730", 1);
-  assert_double_equal(h_json_num(strstr(r.out, "\"worse\""), "distance"), 0, 0);
+  assert_double_equal(jp_num(r.out, "nearest.worse.distance"), 0, 0);
   h_result_free(&r);
 
   /* The human form: the total as a sum and both distances. */
   r = explain("urban670", 0);
-  assert_true(h_has(r.out, "score = 170 + 300 + 100 - 20 + 50 + 70 = 670"));
-  assert_true(h_has(r.out, "to B (better): the score must rise by 60"));
-  assert_true(h_has(r.out, "to D (worse): the score must fall by more than 700"));
+  assert_has(r.out, "score = 170 + 300 + 100 - 20 + 50 + 70 = 670");
+  assert_has(r.out, "to B (better): the score must rise by 60");
+  assert_has(r.out, "to D (worse): the score must fall by more than 700");
   h_result_free(&r);
 }
 
@@ -406,58 +326,54 @@ static void test_generated_summary_json(void **state) {
                         NULL};
   h_result r = h_run(args);
   assert_int_equal(r.status, 0);
-  assert_true(top_key(r.out, "scoring"));
-  assert_true(h_has(r.out, "\"scoring\": \"points\""));
-  assert_true(top_key(r.out, "categories"));
-  assert_true(top_key(r.out, "groups"));
-  assert_true(top_key(r.out, "score"));
-  assert_true(top_key(r.out, "n"));   /* the helper does find top-level keys */
+  assert_true(jp_exists(r.out, "scoring"));
+  assert_string_equal(jp_str(r.out, "scoring"), "points");
+  assert_true(jp_exists(r.out, "categories"));
+  assert_true(jp_exists(r.out, "groups"));
+  assert_true(jp_exists(r.out, "score"));
+  assert_true(jp_exists(r.out, "n"));   /* the helper does find top-level keys */
   /* AF-only keys are absent at the top level (A is still a category id below) */
-  assert_false(top_key(r.out, "H"));
-  assert_false(top_key(r.out, "A"));
-  assert_false(top_key(r.out, "M0"));
-  assert_false(top_key(r.out, "k"));
-  assert_double_equal(h_json_num(r.out, "n"), 3000, 0);
+  assert_false(jp_exists(r.out, "H"));
+  assert_false(jp_exists(r.out, "A"));
+  assert_false(jp_exists(r.out, "M0"));
+  assert_false(jp_exists(r.out, "k"));
+  assert_double_equal(jp_num(r.out, "n"), 3000, 0);
   /* score: mean and quantiles (the smallest total reaching q of the units:
   ** p10 = 300th, p50 = 1500th, p90 = 2700th smallest) */
-  const char *p = strstr(r.out, "\"score\": {");
-  assert_double_equal(h_json_num(p, "mean"), h_sql_double(chk, "SELECT avg(total) FROM expected"),
+  const char *p = jp_at(r.out, "score");
+  assert_double_equal(jp_num(p, "mean"), h_sql_double(chk, "SELECT avg(total) FROM expected"),
                       1e-9);
-  assert_double_equal(h_json_num(p, "p10"),
+  assert_double_equal(jp_num(p, "p10"),
                       h_sql_double(chk, "SELECT total FROM expected ORDER BY total LIMIT 1 OFFSET 299"), 0);
-  assert_double_equal(h_json_num(p, "p50"),
+  assert_double_equal(jp_num(p, "p50"),
                       h_sql_double(chk, "SELECT total FROM expected ORDER BY total LIMIT 1 OFFSET 1499"), 0);
-  assert_double_equal(h_json_num(p, "p90"),
+  assert_double_equal(jp_num(p, "p90"),
                       h_sql_double(chk, "SELECT total FROM expected ORDER BY total LIMIT 1 OFFSET 2699"), 0);
-  assert_double_equal(h_json_num(p, "min"), h_sql_double(chk, "SELECT min(total) FROM expected"), 0);
+  assert_double_equal(jp_num(p, "min"), h_sql_double(chk, "SELECT min(total) FROM expected"), 0);
   /* categories: counts and shares */
-  const char *cats = strstr(r.out, "\"categories\": [");
   const char *ids[] = {"A", "B", "C", "D", "E"};
   for (int i = 0; i < 5; i++) {
-    char pat[32], q[160];
-    snprintf(pat, sizeof pat, "\"id\": \"%s\"", ids[i]);
+    char q[160];
     snprintf(q, sizeof q, "SELECT count(*) FROM expected WHERE category = '%s'", ids[i]);
-    const char *c = strstr(cats, pat);
-    assert_non_null(c);
+    const char *c = jp_at(r.out, "categories[id=%s]", ids[i]);
     double want = h_sql_double(chk, q);
-    assert_double_equal(h_json_num(c, "count"), want, 0);
-    assert_double_equal(h_json_num(c, "share"), want / 3000, EPS);
+    assert_double_equal(jp_num(c, "count"), want, 0);
+    assert_double_equal(jp_num(c, "share"), want / 3000, EPS);
   }
   /* per group: Astana's category shares and mean total */
-  p = strstr(r.out, "\"value\": \"Astana\"");
-  assert_non_null(p);
+  p = jp_at(r.out, "groups.region[value=Astana]");
   double n = h_sql_double(chk, "SELECT count(*) FROM expected WHERE region = 'Astana'");
   assert_true(n > 50);
-  assert_double_equal(h_json_num(p, "units"), n, 0);
-  assert_double_equal(h_json_num(p, "mean"),
+  assert_double_equal(jp_num(p, "units"), n, 0);
+  assert_double_equal(jp_num(p, "mean"),
                       h_sql_double(chk, "SELECT avg(total) FROM expected WHERE region = 'Astana'"),
                       1e-9);
-  const char *gc = strstr(p, "\"categories\": {");
+  const char *gc = jp_at(p, "categories");
   for (int i = 0; i < 5; i++) {
     char q[160];
     snprintf(q, sizeof q,
              "SELECT count(*) FROM expected WHERE region = 'Astana' AND category = '%s'", ids[i]);
-    assert_double_equal(h_json_num(gc, ids[i]), h_sql_double(chk, q) / n, EPS);
+    assert_double_equal(jp_num(gc, ids[i]), h_sql_double(chk, q) / n, EPS);
   }
   h_result_free(&r);
 }
@@ -483,14 +399,13 @@ static void test_score_quantiles(void **state) {
                         "--json", NULL};
   h_result r = h_run(args);
   assert_int_equal(r.status, 0);
-  const char *p = strstr(r.out, "\"score\": {");
-  assert_non_null(p);
-  assert_double_equal(h_json_num(p, "mean"), 55, EPS);
-  assert_double_equal(h_json_num(p, "p10"), 10, 0);
-  assert_double_equal(h_json_num(p, "p50"), 50, 0);
-  assert_double_equal(h_json_num(p, "p90"), 90, 0);
+  const char *p = jp_at(r.out, "score");
+  assert_double_equal(jp_num(p, "mean"), 55, EPS);
+  assert_double_equal(jp_num(p, "p10"), 10, 0);
+  assert_double_equal(jp_num(p, "p50"), 50, 0);
+  assert_double_equal(jp_num(p, "p90"), 90, 0);
   /* bands: B below 50 (10..40), A from 50 */
-  assert_double_equal(h_json_num(strstr(r.out, "\"id\": \"A\""), "count"), 6, 0);
+  assert_double_equal(jp_num(r.out, "categories[id=A].count"), 6, 0);
   h_result_free(&r);
 }
 
@@ -529,7 +444,7 @@ static void test_validation_errors(void **state) {
   const char *ok[] = {"check", ORDER, "--db", h_path("pts-golden.db"), NULL};
   r = h_run(ok);
   assert_int_equal(r.status, 0);
-  assert_true(h_has(r.out, "points scoring, 23 indicators in 8 areas, 5 bands"));
+  assert_has(r.out, "points scoring, 23 indicators in 8 areas, 5 bands");
   h_result_free(&r);
 }
 
@@ -542,44 +457,39 @@ static void test_compare_af_against_order(void **state) {
                         "--method", h_root(ORDER), "--json", NULL};
   h_result r = h_run(args);
   assert_int_equal(r.status, 0);
-  const char *t = strstr(r.out, "\"transitions\"");
-  assert_non_null(t);
-  char from[8][32], to[8][32];
-  int nf = str_list(t, "from", from, 8), nt = str_list(t, "to", to, 8);
+  int nf = jp_len(r.out, "transitions.from"), nt = jp_len(r.out, "transitions.to");
   assert_int_equal(nt, 5);
-  long cell[64];
-  int cols, nc = int_matrix(t, cell, 64, &cols);
-  assert_int_equal(cols, nt);
-  assert_int_equal(nc, nf * nt);
-  long sum = 0;
-  for (int i = 0; i < nc; i++) sum += cell[i];
-  assert_int_equal(sum, 3000);   /* every unit in exactly one cell */
+  assert_int_equal(jp_len(r.out, "transitions.counts"), nf);
+  double sum = 0;
+  for (int i = 0; i < nf; i++) {
+    assert_int_equal(jp_len(r.out, "transitions.counts[%d]", i), nt);
+    for (int j = 0; j < nt; j++) sum += jp_num(r.out, "transitions.counts[%d][%d]", i, j);
+  }
+  assert_double_equal(sum, 3000, 0);   /* every unit in exactly one cell */
   /* each cell against the recorded runs: base = run 2 (AF; an excluded unit
   ** has a NULL category), variant = run 1 (the order) */
   for (int i = 0; i < nf; i++)
     for (int j = 0; j < nt; j++) {
-      char q[1024];
+      char q[1024], from[32], to[32];
+      snprintf(from, sizeof from, "%s", jp_str(r.out, "transitions.from[%d]", i));
+      snprintf(to, sizeof to, "%s", jp_str(r.out, "transitions.to[%d]", j));
       snprintf(q, sizeof q,
                "SELECT count(*) FROM got_af b JOIN got v ON v.unit = b.unit"
                " WHERE coalesce(b.category, '(excluded)') = '%s' AND v.category = '%s'",
-               from[i], to[j]);
-      double want = h_sql_double(h_path("pts-check.db"), q);
-      if (cell[i * nt + j] != (long)want)
-        fail_msg("transition %s -> %s: %ld, SQL says %.0f", from[i], to[j], cell[i * nt + j],
-                 want);
+               from, to);
+      double want = h_sql_double(h_path("pts-check.db"), q),
+             cell = jp_num(r.out, "transitions.counts[%d][%d]", i, j);
+      if (cell != want)
+        fail_msg("transition %s -> %s: %.0f, SQL says %.0f", from, to, cell, want);
     }
   double changed = h_sql_double(h_path("pts-check.db"),
                                 "SELECT count(*) FROM got_af b JOIN got v ON v.unit = b.unit"
                                 " WHERE b.category IS NOT v.category");
-  assert_double_equal(h_json_num(t, "changed"), changed, 0);
+  assert_double_equal(jp_num(r.out, "changed"), changed, 0);
   assert_true(changed > 0);
   /* summaries of both kinds side by side */
-  const char *base = strstr(r.out, "\"base\"");
-  const char *var = strstr(r.out, "\"variant\"");
-  assert_non_null(base);
-  assert_non_null(var);
-  assert_true(h_has(base, "\"scoring\": \"af\""));
-  assert_true(h_has(var, "\"scoring\": \"points\""));
+  assert_string_equal(jp_str(r.out, "base.scoring"), "af");
+  assert_string_equal(jp_str(r.out, "variant.scoring"), "points");
   h_result_free(&r);
 }
 
@@ -601,26 +511,21 @@ static void test_sweep_points(void **state) {
       {"D", "E", -INFINITY, -30}, {"C", "D", -459, 730}, {"B", "C", -30, 1800},
       {"A", "B", 730, INFINITY}};
   for (int b = 0; b < 4; b++) {
-    char pat[64], q[512];
-    snprintf(pat, sizeof pat, "\"band\": \"%s\"", B[b].band);
-    const char *seg = strstr(r.out, pat);
-    assert_non_null(seg);
-    const char *end = b < 3 ? strstr(seg + 1, "\"band\": ") : seg + strlen(seg);
-    const char *steps = strstr(seg, "\"steps\"");
+    char q[512];
+    const char *bound = jp_at(r.out, "bounds[band=%s]", B[b].band);
     char lo[32], hi[32];
     snprintf(lo, sizeof lo, "%.0f", isinf(B[b].lower) ? -1e9 : B[b].lower);
     snprintf(hi, sizeof hi, "%.0f", isinf(B[b].upper) ? 1e9 : B[b].upper);
-    int nsteps = 0;
-    for (const char *p = strstr(steps, "\"from\": "); p && p < end;
-         p = strstr(p + 1, "\"from\": ")) {
-      double s = strtod(p + strlen("\"from\": "), NULL);
+    int nsteps = jp_len(bound, "steps");
+    for (int k = 0; k < nsteps; k++) {
+      const char *p = jp_at(bound, "steps[%d]", k);
+      double s = jp_num(p, "from");
       snprintf(q, sizeof q, "SELECT count(*) FROM expected WHERE total >= %s AND total < %.17g",
                lo, s);
-      assert_double_equal(h_json_num(p, B[b].below), h_sql_double(chk, q) / 3000, EPS);
+      assert_double_equal(jp_num(p, B[b].below), h_sql_double(chk, q) / 3000, EPS);
       snprintf(q, sizeof q, "SELECT count(*) FROM expected WHERE total >= %.17g AND total < %s",
                s, hi);
-      assert_double_equal(h_json_num(p, B[b].band), h_sql_double(chk, q) / 3000, EPS);
-      nsteps++;
+      assert_double_equal(jp_num(p, B[b].band), h_sql_double(chk, q) / 3000, EPS);
     }
     snprintf(q, sizeof q,
              "SELECT count(DISTINCT total) FROM expected WHERE total > %s AND total <= %s", lo, hi);
@@ -632,10 +537,10 @@ static void test_sweep_points(void **state) {
   const char *txt[] = {"sweep", "--db", h_path("pts-gen.db"), "--method", h_root(ORDER), NULL};
   r = h_run(txt);
   assert_int_equal(r.status, 0);
-  assert_true(h_has(r.out, "bound of D (now -459), between E and D:"));
-  assert_true(h_has(r.out, "bound of C (now -30), between D and C:"));
-  assert_true(h_has(r.out, "bound of B (now 730), between C and B:"));
-  assert_true(h_has(r.out, "bound of A (now 1800), between B and A:"));
+  assert_has(r.out, "bound of D (now -459), between E and D:");
+  assert_has(r.out, "bound of C (now -30), between D and C:");
+  assert_has(r.out, "bound of B (now 730), between C and B:");
+  assert_has(r.out, "bound of A (now 1800), between B and A:");
   h_result_free(&r);
 }
 

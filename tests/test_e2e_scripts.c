@@ -78,7 +78,7 @@ static void test_big_methodology_validates(void **state) {
            "%s: ok: big, version 1, AF scoring, 4000 indicators in 4000 dimensions, 2 bands\n",
            path);
   if (r.status != 0) fail_msg("status %d, stderr: %.500s", r.status, r.err);
-  assert_true(h_has(r.out, want));
+  assert_has(r.out, want);
   h_result_free(&r);
 }
 

@@ -20,7 +20,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "json.h"
 #include "util.h"
 
 static char *slurp(const char *path) {
@@ -173,12 +172,6 @@ char *h_sql_text(const char *db, const char *sql) {
   return v;
 }
 
-double h_json_num(const char *text, const char *key) {
-  double v = 0;
-  if (json_find_number(text, key, &v) < 0) fail_msg("no number under \"%s\" in: %.300s", key, text);
-  return v;
-}
-
 int h_has(const char *text, const char *needle) { return text && strstr(text, needle) != NULL; }
 
 /* The fields of one CSV line (quoted fields without newlines); their count. */
@@ -202,6 +195,13 @@ int h_split_csv(const char *line, char out[][256], int max) {
     p++;
   }
   return n;
+}
+
+void h_assert_has(const char *text, const char *needle, int want, const char *file, int line) {
+  if (h_has(text, needle) == want) return;
+  print_error("expected %s [%s] in:\n%s\n", want ? "to find" : "not to find", needle,
+              text ? text : "(null)");
+  _fail(file, line);
 }
 
 void h_file_sha256(const char *path, char *out) {

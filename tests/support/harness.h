@@ -9,6 +9,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "jpath.h"
+
 typedef struct h_result {
   int status;          /* exit status, or 128+signal */
   char *out, *err;     /* captured stdout and stderr (owned) */
@@ -45,13 +47,16 @@ void h_sql(const char *db, const char *sql);
 /* The first column of the first row of a query as a double / as text (owned). */
 double h_sql_double(const char *db, const char *sql);
 char *h_sql_text(const char *db, const char *sql);
-/* The number under the first occurrence of "key" in a JSON text (fails if absent). */
-double h_json_num(const char *json, const char *key);
 /* Does text contain needle? */
 int h_has(const char *text, const char *needle);
 /* Split one CSV line (RFC 4180 quoting, no newline inside a field) into at
 ** most max fields of up to 255 bytes; returns the number of fields. */
 int h_split_csv(const char *line, char out[][256], int max);
+/* Fail the test, showing the whole text, unless it contains (assert_has) or
+** lacks (assert_lacks) needle. Needles are whole phrases of the message. */
+void h_assert_has(const char *text, const char *needle, int want, const char *file, int line);
+#define assert_has(text, needle) h_assert_has((text), (needle), 1, __FILE__, __LINE__)
+#define assert_lacks(text, needle) h_assert_has((text), (needle), 0, __FILE__, __LINE__)
 /* SHA-256 hex of a file's bytes (out: 65 bytes). */
 void h_file_sha256(const char *path, char *out);
 
