@@ -4,6 +4,8 @@
 */
 #include "compare.h"
 
+#include <assert.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@ static int band_rank(const model *m, int b) {
 }
 
 void compare_init(compare *c, const run *rn, int base, int var, FILE *changes) {
+  assert(base >= 0 && var >= 0 && base != var);
   memset(c, 0, sizeof *c);
   const model *mb = rn->models[base], *mv = rn->models[var];
   c->rn = rn;
@@ -88,6 +91,7 @@ void compare_free(compare *c) {
 }
 
 static compare_group *cmp_group_row(compare *c, int g, int32_t value) {
+  assert(g >= 0 && g < c->rn->models[c->base]->ngroups && value >= -1);
   int key = value + 1;
   if (key >= c->nslot[g]) {
     int n = c->nslot[g] ? c->nslot[g] : 64;

@@ -17,6 +17,8 @@
 ** so a caller can go on compiling the other rules and report every error.
 */
 #include "compile.h"
+
+#include <assert.h>
 #include "expr.h"
 
 #include <stdio.h>
@@ -133,6 +135,8 @@ static int level_of(const program *p, val v) { return p->regs[v.reg].level; }
 static int is_const(const program *p, val v) { return p->regs[v.reg].level < 0; }
 
 static prog_instr *emit(program *p, opcode op, int level, int a, int b) {
+  assert(level == 0 || level == 1);
+  assert(a < p->nregs && b < p->nregs);   /* operands exist before their use */
   af_grow(&p->code, &p->capcode, p->ncode + 1, sizeof *p->code);
   prog_instr *in = &p->code[p->ncode++];
   memset(in, 0, sizeof *in);

@@ -10,6 +10,8 @@
 */
 #include "expr.h"
 
+#include <assert.h>
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,6 +195,7 @@ static expr *node(expr_kind k, int pos, int len) {
 }
 
 static void add_arg(expr *x, expr *a) {
+  assert(a && a->height >= 1);
   x->args = af_realloc(x->args, (size_t)(x->nargs + 1) * sizeof *x->args);
   x->args[x->nargs++] = a;
   if (a->height + 1 > x->height) x->height = a->height + 1;
@@ -249,6 +252,7 @@ static expr *unexpected(parser *p) {
 }
 
 static int enter(parser *p, int pos) {
+  assert(p->nest >= 0);
   if (++p->nest > EXPR_MAX_NEST)
     return fail_at(p, pos, "expression nested too deeply (more than %d levels) at column %d",
                    EXPR_MAX_NEST, pos);

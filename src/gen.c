@@ -14,6 +14,8 @@
 */
 #include "gen.h"
 
+#include <assert.h>
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -270,6 +272,7 @@ static void gen_core(genctx *g, family *f, uint64_t num) {
   f->hard = norm(r) + rg->hard + (f->urban ? 0.0 : 0.3) + (f->settlement == SET_NOTREG ? 0.8 : 0.0);
   f->size = 1 + pick_p(SIZE_P, 12, unif(r));
   if (!f->urban && f->size < MAXMEM && bern(r, 0.2)) f->size++;
+  assert(f->size >= 1 && f->size <= MAXMEM);   /* age[] and sex[] hold them */
   f->no_members = bern(r, 0.003);
   gen_composition(f);
 }

@@ -3,6 +3,8 @@
 */
 #include "json.h"
 
+#include <assert.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,13 +29,16 @@ static void item(json *j) {
 }
 
 static void open(json *j, char c) {
+  /* afscore's own documents nest a handful of levels: deeper is a bug */
+  assert(j->depth >= 0 && j->depth < JSON_MAXDEPTH - 1);
   item(j);
   sb_putc(&j->out, c);
-  if (j->depth < JSON_MAXDEPTH - 1) j->depth++;
+  j->depth++;
   j->count[j->depth] = 0;
 }
 
 static void close_(json *j, char c) {
+  assert(j->depth > 0 && !j->after_key);   /* an open container, no key waiting */
   int had = j->count[j->depth] > 0;
   j->depth--;
   if (had) newline(j);
@@ -46,6 +51,7 @@ void json_arr(json *j) { open(j, '['); }
 void json_arr_end(json *j) { close_(j, ']'); }
 
 void json_key(json *j, const char *k) {
+  assert(j->depth > 0 && !j->after_key);
   item(j);
   json_strn(j, k, strlen(k));
   sb_puts(&j->out, j->compact ? ":" : ": ");

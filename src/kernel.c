@@ -11,6 +11,8 @@
 */
 #include "kernel.h"
 
+#include <assert.h>
+
 #include <math.h>
 
 #include <stdlib.h>
@@ -62,6 +64,7 @@ void kernel_free(kernel *k) {
 /* Grow the computed registers of level to hold n values (at least 1, so
 ** that no vector pointer is ever NULL). */
 static void reserve(kernel *k, int level, int n) {
+  assert((level == 0 || level == 1) && n >= 0);
   if (n <= k->cap[level] && k->cap[level] > 0) return;
   int c = k->cap[level] * 2;
   if (c < n) c = n;
@@ -295,6 +298,10 @@ static void kernel_minmax(const batch *b, int max, opnd A, int has_f, opnd F, do
 }
 
 static void kernel_exec(kernel *k, const prog_instr *in, const batch *b) {
+  /* straight-line code: each instruction writes a computed register of its
+  ** own and reads only registers written before it */
+  assert(in->dst >= 0 && in->dst < k->nregs && owns(&k->regs[in->dst]));
+  assert(in->a < in->dst && in->b < in->dst);
   const prog_reg *g = &k->regs[in->dst];
   int n = g->level == 0 ? b->nunits : b->nmembers;
   double *dv = k->col[in->dst].v;
@@ -328,6 +335,8 @@ static void kernel_exec(kernel *k, const prog_instr *in, const batch *b) {
 void kernel_eval_batch(kernel *k, const batch *b) {
   int ncode;
   const prog_instr *code = program_code(k->p, &ncode);
+  assert(b->nunits >= 0 && b->nmembers >= 0);
+  assert(!b->mstart || (b->mstart[0] == 0 && b->mstart[b->nunits] == b->nmembers));
   reserve(k, 0, b->nunits);
   reserve(k, 1, b->nmembers);
   bind_inputs(k, b);

@@ -5,6 +5,8 @@
 */
 #include "measure.h"
 
+#include <assert.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +63,9 @@ void measure_free(measure *ms) {
 
 /* ---- the distribution of scores ---- */
 
+/* Open addressing in a table at most half full (dist_add), so the probe ends. */
 static dist_entry *dist_slot(dist_entry *d, int cap, int64_t key) {
+  assert(cap > 0 && (cap & (cap - 1)) == 0);
   uint64_t h = (uint64_t)key * 0x9E3779B97F4A7C15ull;
   int i = (int)(h >> 40) & (cap - 1);
   while (d[i].count > 0 && d[i].key != key) i = (i + 1) & (cap - 1);
@@ -78,6 +82,7 @@ static void dist_add(measure *ms, int64_t key, double score, long double w) {
     ms->dist = nd;
     ms->capdist = cap;
   }
+  assert((ms->ndist + 1) * 2 <= ms->capdist);
   dist_entry *e = dist_slot(ms->dist, ms->capdist, key);
   if (e->count == 0) {
     e->key = key;
@@ -104,6 +109,7 @@ dist_entry *measure_sorted_dist(const measure *ms, int *n) {
 }
 
 double measure_quantile(const dist_entry *d, int n, double q) {
+  assert(q >= 0 && q <= 1 && n >= 0);
   long double total = 0, cum = 0;
   for (int i = 0; i < n; i++) total += d[i].w;
   if (n == 0 || total <= 0) return NAN;
@@ -120,6 +126,7 @@ double measure_quantile(const dist_entry *d, int n, double q) {
 /* ---- groups ---- */
 
 static acc *group_acc(measure *ms, int g, int32_t value) {
+  assert(g >= 0 && g < ms->ngroups && value >= -1);
   group_set *gs = &ms->groups[g];
   int key = value + 1;    /* null (-1) gets slot 0 */
   if (key >= gs->nslot) {

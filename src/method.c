@@ -28,6 +28,8 @@
 #include "strpool.h"
 
 #define WEIGHT_EPS 1e-9
+/* Fields a methodology table may have (the top level has the most: 13). */
+#define CONV_MAX_FIELDS 16
 
 /* =============================================================== files */
 
@@ -231,7 +233,9 @@ typedef struct conv {
   const char *file;
   const srcmap *sm;
   int fallback;              /* line of the first import(), else 0 */
-  const char *suggested[16]; /* did-you-mean answers of the table being read */
+  /* did-you-mean answers of the table being read: distinct fields of its
+  ** allowed list, so at most CONV_MAX_FIELDS */
+  const char *suggested[CONV_MAX_FIELDS];
   int nsuggested;
   int weights_bad;           /* a weight was unusable: skip the sum checks */
   strmap ids[4];             /* by def_kind: id -> index of its first definition */
@@ -353,11 +357,19 @@ static int in_list(const char *s, const char *const *v, int n) {
   return 0;
 }
 
+/* Has check_fields already suggested field name for the table being read? */
+static int was_suggested(const conv *c, const char *name) {
+  for (int i = 0; i < c->nsuggested; i++)
+    if (strcmp(c->suggested[i], name) == 0) return 1;
+  return 0;
+}
+
 /* Report every key of table t that is not in allowed (nor in tolerated,
 ** fields of the other scoring kind that get their own message). */
 static void check_fields(conv *c, int t, const char *const *allowed, int nallowed,
                          const char *const *tolerated, int ntolerated, loc l,
                          const char *what) {
+  assert(nallowed <= CONV_MAX_FIELDS);
   lua_State *L = c->L;
   char **bad = NULL;
   int nbad = 0, cap = 0, nonstring = 0;
@@ -381,7 +393,10 @@ static void check_fields(conv *c, int t, const char *const *allowed, int nallowe
     int line = fline(c, l, bad[i]);
     if (s) {
       err(c, line, "%sunknown field '%s' (did you mean '%s'?)", what, bad[i], s);
-      if (c->nsuggested < 16) c->suggested[c->nsuggested++] = s;
+      if (!was_suggested(c, s)) {
+        assert(c->nsuggested < CONV_MAX_FIELDS);
+        c->suggested[c->nsuggested++] = s;
+      }
     } else {
       strbuf b = {0};
       for (int j = 0; j < nallowed; j++) sb_printf(&b, "%s%s", j ? ", " : "", allowed[j]);
@@ -397,8 +412,7 @@ static void check_fields(conv *c, int t, const char *const *allowed, int nallowe
 
 static void missing_field(conv *c, int line, const char *what, const char *key,
                           const char *hint) {
-  for (int i = 0; i < c->nsuggested; i++)
-    if (strcmp(c->suggested[i], key) == 0) return; /* already said: did you mean key? */
+  if (was_suggested(c, key)) return; /* already said: did you mean key? */
   err(c, line, "%smissing required field '%s' (%s)", what, key, hint);
 }
 

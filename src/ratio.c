@@ -3,6 +3,8 @@
 */
 #include "ratio.h"
 
+#include <assert.h>
+
 #include <math.h>
 
 int64_t ratio_gcd(int64_t a, int64_t b) {
@@ -17,6 +19,7 @@ int64_t ratio_gcd(int64_t a, int64_t b) {
 }
 
 int64_t ratio_lcm(int64_t a, int64_t b, int64_t limit) {
+  assert(limit > 0);
   int64_t g = ratio_gcd(a, b);
   if (g == 0) return 0;
   __int128 l = (__int128)(a / g) * b;
@@ -25,6 +28,7 @@ int64_t ratio_lcm(int64_t a, int64_t b, int64_t limit) {
 }
 
 int ratio_from_double(double x, int64_t maxden, ratio *out) {
+  assert(maxden > 0);
   if (!isfinite(x) || fabs(x) > 1e15) return -1;
   /* Continued-fraction convergents h/k of |x|; stop at the first within
   ** tolerance, which has the smallest denominator of all such convergents.
@@ -42,6 +46,7 @@ int ratio_from_double(double x, int64_t maxden, ratio *out) {
     if (k2 > maxden || h2 > ((__int128)1 << 62)) return -1;
     h0 = h1; h1 = (int64_t)h2;
     k0 = k1; k1 = (int64_t)k2;
+    assert(k1 > 0 && h1 >= 0);   /* convergents of a positive number */
     if (fabs((double)h1 / (double)k1 - ax) <= tol) {
       out->num = x < 0 ? -h1 : h1;
       out->den = k1;
@@ -55,6 +60,7 @@ int ratio_from_double(double x, int64_t maxden, ratio *out) {
 }
 
 int ratio_cmp_scaled(int64_t num, int64_t den, ratio r) {
+  assert(den > 0 && r.den > 0);
   __int128 a = (__int128)num * r.den, b = (__int128)r.num * den;
   return a < b ? -1 : a > b;
 }

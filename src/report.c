@@ -7,6 +7,8 @@
 */
 #include "report.h"
 
+#include <assert.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,6 +164,7 @@ static void report_json_score_stats(json *j, const measure *ms) {
 }
 
 void report_summary_json(json *j, const run *rn, int k, const report_meta *meta) {
+  assert(k >= 0 && k < rn->n);
   const model *m = rn->models[k];
   const measure *ms = rn->measures[k];
   figures f = measure_figures(&ms->all);
@@ -205,6 +208,7 @@ static void fmt(char *buf, double v) {
 }
 
 void report_summary_text(strbuf *o, const run *rn, int k, const report_meta *meta) {
+  assert(k >= 0 && k < rn->n);
   const model *m = rn->models[k];
   const measure *ms = rn->measures[k];
   const acc *a = &ms->all;

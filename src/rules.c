@@ -310,8 +310,10 @@ static void fix_fractions(rules *r) {
     else if (ok && ratio_from_double(m->bands[b].from, BOUND_MAXDEN, &r->band_from[b]) < 0) ok = 0;
   }
   for (int i = 0; i < m->ninds; i++) {
-    for (int c = 0; ok && c < m->inds[i].ncases; c++)
+    for (int c = 0; ok && c < m->inds[i].ncases; c++) {
+      assert(q[i][c].den > 0 && L % q[i][c].den == 0);   /* L is their lcm */
       r->amount_num[i][c] = q[i][c].num * (L / q[i][c].den);
+    }
     free(q[i]);
   }
   free(q);

@@ -219,6 +219,7 @@ static void eval_benefits(scorer *s, const batch *b) {
   for (int c = 0; c < r->np2_cols; c++) s->b2.ucols[b->nucols + c] = s->rescols[c];
   kernel_eval_batch(s->k2, &s->b2);
   memset(s->eligible, 0, sizeof *s->eligible * (size_t)n);
+  assert(r->m->nbenefits <= 64);   /* one bit each; method.c refuses more */
   for (int j = 0; j < r->m->nbenefits; j++) {
     const column *out = kernel_output(s->k2, r->benefit_out[j]);
     for (int u = 0; u < n; u++)
@@ -228,6 +229,7 @@ static void eval_benefits(scorer *s, const batch *b) {
 
 void scorer_eval_batch(scorer *s, const batch *b) {
   int n = b->nunits;
+  assert(n >= 0 && n <= KERNEL_BATCH);   /* the per-unit arrays hold a batch */
   s->nunits = n;
   s->nonfinite = -1;
   kernel_eval_batch(s->k1, b);

@@ -10,6 +10,8 @@
 ** unexpected it gives up on that part (no node, line 0) rather than guess.
 */
 #include "srcmap.h"
+
+#include <assert.h>
 #include "strpool.h"
 #include "util.h"
 
@@ -377,6 +379,7 @@ static void parse_value(srcmap *m, int *ip, entry *e, int depth) {
 /* Parse the constructor whose `{` is at *ip; returns its node index (-1 when
 ** too deep) and leaves *ip after the matching `}`. */
 static int parse_node(srcmap *m, int *ip, int depth) {
+  assert(depth >= 0 && *ip >= 0 && *ip < m->ntoks);
   if (depth > MAX_DEPTH) {
     skip_braces(m, ip);
     return -1;

@@ -278,6 +278,7 @@ int store_run_begin(store *st, const run_info *ri, int64_t *run_id, af_err *e) {
 
 int store_run_unit(store *st, const char *unit, double score, int poor,
                    const char *category, int64_t eligible, af_err *e) {
+  assert(unit);
   if (!st->in_run) return af_fail(e, "results database %s: no run is open", st->path);
   sqlite3_stmt *s = st->ins;
   sqlite3_bind_int64(s, 1, st->run_id);

@@ -3,6 +3,8 @@
 ** growing array of strings), and strmap, text -> int on a pool.
 */
 #include "strpool.h"
+
+#include <assert.h>
 #include "util.h"
 
 #include <stdlib.h>
@@ -39,7 +41,11 @@ void strpool_free(strpool *p) {
   free(p);
 }
 
+/* The slot of s: its id's, or the empty one where it would go. The table is
+** at most half full, so the probe ends. */
 static uint32_t lookup(const strpool *p, const char *s, size_t n) {
+  assert(p->nslot > 0 && (p->nslot & (p->nslot - 1)) == 0);
+  assert((uint32_t)p->n * 2 <= p->nslot);
   uint32_t mask = p->nslot - 1, i = hash(s, n) & mask;
   for (;;) {
     int32_t id = p->slot[i];
@@ -70,6 +76,7 @@ int32_t strpool_intern(strpool *p, const char *s, size_t n) {
     p->len = af_realloc(p->len, (size_t)c * sizeof *p->len);
     p->cap = c;
   }
+  assert(p->n < INT32_MAX);
   int32_t id = p->n++;
   p->str[id] = af_strndup(s, n);
   p->len[id] = n;
@@ -95,6 +102,7 @@ int *strmap_slot(strmap *m, const char *s, size_t len, int *fresh) {
   int32_t before = strpool_count(m->pool);
   int32_t id = strpool_intern(m->pool, s, len);
   int created = id == before;
+  assert(id >= 0 && id <= before);
   if (created) {
     af_grow(&m->val, &m->cap, id + 1, sizeof *m->val);
     m->val[id] = -1;

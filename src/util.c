@@ -6,6 +6,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,9 +86,10 @@ char *af_sprintf(const char *fmt, ...) {
 
 void af_grow(void *vp, int *cap, int need, size_t elem) {
   void **v = vp;
+  assert(need >= 0 && *cap >= 0 && elem > 0);
   if (need <= *cap) return;
   int c = *cap ? *cap : 8;
-  while (c < need) c *= 2;
+  while (c < need) c = c > INT_MAX / 2 ? need : c * 2;
   *v = af_realloc(*v, (size_t)c * elem);
   *cap = c;
 }
@@ -136,6 +138,7 @@ void diag_sort(diag_list *d) {
 
 /* ---- did you mean ---- */
 
+/* Names longer than 64 characters are never suggested (row has 65 cells). */
 static int edit_distance(const char *a, const char *b) {
   size_t la = strlen(a), lb = strlen(b);
   if (la > 64 || lb > 64) return 1000;
@@ -188,6 +191,7 @@ void sb_putn(strbuf *b, const char *s, size_t n) {
   memcpy(b->s + b->len, s, n);
   b->len += n;
   b->s[b->len] = '\0';
+  assert(b->len < b->cap);
 }
 
 void sb_putc(strbuf *b, char c) { sb_putn(b, &c, 1); }
@@ -198,6 +202,7 @@ void sb_printf(strbuf *b, const char *fmt, ...) {
   va_start(ap, fmt);
   int n = vsnprintf(NULL, 0, fmt, ap);
   va_end(ap);
+  assert(n >= 0);
   sb_reserve(b, (size_t)n);
   va_start(ap, fmt);
   vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);

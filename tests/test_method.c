@@ -556,6 +556,23 @@ static void test_points_not_finite(void **st) {
                "})\n");
 }
 
+/* Many misspelt fields of one table: each gets its did-you-mean, and a
+** required field suggested for one of them is not also reported missing,
+** however many came before it (16 misspellings of 'table', then 'zid'). */
+static void test_many_unknown_fields(void **st) {
+  strbuf src = {0}, want = {0};
+  sb_puts(&src, "return {\n  name = 'T', version = 1,\n  unit = {");
+  for (char c = 'a'; c < 'a' + 16; c++) {
+    sb_printf(&src, " table%c = 'families',", c);
+    sb_printf(&want, "m.lua:3: unit: unknown field 'table%c' (did you mean 'table'?)\n", c);
+  }
+  sb_puts(&src, " zid = 'family_id' },\n" DIMS1 "  k = 1,\n}\n");
+  sb_puts(&want, "m.lua:3: unit: unknown field 'zid' (did you mean 'id'?)\n");
+  expect_diags(src.s, want.s);
+  sb_free(&src);
+  sb_free(&want);
+}
+
 static void test_kind_fields(void **st) {
   expect_diags(PHEAD "  dimensions = { { id = 'd', weight = 0.5, indicators = {\n"
                "    { id = 'a', deprived = 'x = 1',\n      weight = 0.5 },\n"
@@ -869,6 +886,7 @@ int main(void) {
       cmocka_unit_test(test_bands),
       cmocka_unit_test(test_points_case_after_catch_all),
       cmocka_unit_test(test_points_not_finite),
+      cmocka_unit_test(test_many_unknown_fields),
       cmocka_unit_test(test_kind_fields),
       cmocka_unit_test(test_points_bands),
       cmocka_unit_test(test_measures),
