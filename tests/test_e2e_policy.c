@@ -679,7 +679,7 @@ static void test_explain_draft(void **state) {
   const char *js[] = {"explain", "--db", db, "--method", TINYP, "f9", "--json", NULL};
   r = run_ok(js, 0);
   expect_has(r.out, "\"run_id\": null,");
-  assert_double_equal(h_json_num(r.out, "score"), 2.0 / 3, 1e-15);
+  assert_double_equal(jp_num(r.out, "score"), 2.0 / 3, 1e-15);
   h_result_free(&r);
   /* both a run and a draft, or neither: usage errors */
   const char *both[] = {"explain", "--db", db, "--method", TINYP, "--out", db, "--run", "1", "f9",
@@ -726,12 +726,12 @@ static void test_compare_recorded_runs(void **state) {
   expect_has(r.out, "\"from\": [\n      \"A\",\n      \"B\",\n      \"C\",\n      \"(excluded)\"\n");
   expect_has(r.out, "\"counts\": [\n      [1,0,0,0],\n      [2,2,0,0],\n      [0,2,1,0],\n"
                     "      [0,0,0,0]\n    ]");
-  assert_double_equal(h_json_num(r.out, "units"), 8, 0);
-  assert_double_equal(h_json_num(r.out, "changed"), 4, 0);
-  assert_double_equal(h_json_num(r.out, "better"), 4, 0);
-  assert_double_equal(h_json_num(r.out, "worse"), 0, 0);
-  assert_double_equal(h_json_num(r.out, "poor_lost"), 2, 0);
-  assert_double_equal(h_json_num(r.out, "poor_gained"), 0, 0);
+  assert_double_equal(jp_num(r.out, "units"), 8, 0);
+  assert_double_equal(jp_num(r.out, "changed"), 4, 0);
+  assert_double_equal(jp_num(r.out, "better"), 4, 0);
+  assert_double_equal(jp_num(r.out, "worse"), 0, 0);
+  assert_double_equal(jp_num(r.out, "poor_lost"), 2, 0);
+  assert_double_equal(jp_num(r.out, "poor_gained"), 0, 0);
   expect_has(r.out, "\"id\": \"visit\",\n      \"gained\": 0,\n      \"lost\": 2,\n      \"net\": -2");
   h_result_free(&r);
   const char *tx[] = {"compare", "--out", out, "--run", "1", "--run", "3", NULL};
@@ -777,7 +777,7 @@ static void test_compare_recorded_split(void **state) {
   const char *js[] = {"compare", "--out", out, "--run", "1", "--run", "2", "--db", new, "--json",
                       NULL};
   r = run_ok(js, 0);
-  assert_double_equal(h_json_num(r.out, "changed"), 5, 0);
+  assert_double_equal(jp_num(r.out, "changed"), 5, 0);
   expect_has(r.out, "\"movers\": {\n    \"rules_changed\": 4,\n    \"data_changed\": 1,\n"
                     "    \"both\": 0,\n    \"not_in_data\": 0\n  }");
   h_result_free(&r);
