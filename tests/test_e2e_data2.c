@@ -301,7 +301,7 @@ static void test_large_amounts_exact(void **state) {
   const char *args[] = {"score", "--db", db, "--method", m, "--out", out, "--json", NULL};
   h_result r = h_run(args);
   assert_int_equal(r.status, 0);
-  assert_true(h_has(r.out, "\"exact\": true"));
+  assert_has(r.out, "\"exact\": true");
   h_result_free(&r);
   char *cat = h_sql_text(out, "SELECT category FROM unit_scores WHERE unit = 'both'");
   assert_string_equal(cat, "A");
@@ -424,7 +424,7 @@ static void test_control_characters_escaped(void **state) {
   h_result r = h_run(args);
   assert_int_equal(r.status, 0);
   assert_false(has_raw_control(r.out, 0));
-  assert_true(h_has(r.out, "\n  \\x1b[2Jred\\nx "));
+  assert_has(r.out, "\n  \\x1b[2Jred\\nx ");
   h_result_free(&r);
   /* a script's error */
   const char *bad = h_new_file("ctl-bad.lua", "error('\\27[2J boom\\nforged', 0)\n");
@@ -432,7 +432,7 @@ static void test_control_characters_escaped(void **state) {
   r = h_run(chk);
   assert_int_equal(r.status, 1);
   assert_false(has_raw_control(r.err, 1));
-  assert_true(h_has(r.err, "\\x1b[2J boom\\nforged"));
+  assert_has(r.err, "\\x1b[2J boom\\nforged");
   h_result_free(&r);
 }
 
