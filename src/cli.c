@@ -197,7 +197,7 @@ int cli_open_record(const char *out, long long id, store **st, run_record *rec) 
   if (store_load_run(*st, id, rec, &e) < 0) {
     store_close(*st);
     *st = NULL;
-    return cli_fail(e.msg);
+    return cli_fail("%s", e.msg);
   }
   return 0;
 }
