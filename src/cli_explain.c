@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "describe.h"
 #include "report.h"
 #include "run.h"
 
@@ -97,8 +98,10 @@ static void explain_indicator(const run *rn, int i, int u, json *j, strbuf *t) {
     json_kv_str(j, "rule", x->cases[0].when);
     json_kv_num(j, "weight", x->weight);
     json_kv_bool(j, "deprived", hit >= 0);
-    sb_printf(t, "  %-22s %-13s weight %-8.4f  %s\n", x->id, hit >= 0 ? "DEPRIVED" : "not deprived",
-              x->weight, x->cases[0].when);
+    char w[64];
+    describe_fraction(x->weight, w);
+    sb_printf(t, "  %-22s %-13s weight %-8s  %s\n", x->id, hit >= 0 ? "DEPRIVED" : "not deprived",
+              w, x->cases[0].when);
   } else {
     json_key(j, "case");
     if (hit >= 0) json_int(j, hit + 1);
@@ -110,6 +113,8 @@ static void explain_indicator(const run *rn, int i, int u, json *j, strbuf *t) {
   }
   json_kv_num(j, "amount", amt);
   json_kv_bool(j, "null", nul);
+  /* The indicator's name next to its id, when it has one of its own. */
+  if (strcmp(x->name, x->id) != 0) sb_printf(t, "      %s\n", x->name);
   if (nul) {
     json_kv_str(j, "missing_policy", policy[x->missing]);
     sb_printf(t, "      the rule is null for this unit: missing policy '%s'\n", policy[x->missing]);
@@ -193,16 +198,20 @@ static void explain_unit(explain_ctx *x, const run *rn, int u) {
   for (int i = 0; i < m->ninds; i++) explain_indicator(rn, i, u, j, t);
   json_arr_end(j);
   /* The score as a sum of the amounts that apply. */
-  strbuf sum = {0};
+  /* JSON keeps decimals (tools read them); the text shows fractions. */
+  strbuf sum = {0}, sumt = {0};
   for (int i = 0; i < m->ninds; i++) {
     double a = scorer_amount(s, u, i);
     if (a == 0) continue;
-    char buf[32];
+    char buf[32], fr[64];
     json_fmt_double(fabs(a), buf);
-    sb_printf(&sum, "%s%s", sum.len ? (a < 0 ? " - " : " + ") : (a < 0 ? "-" : ""), buf);
+    describe_fraction(fabs(a), fr);
+    const char *op = sum.len ? (a < 0 ? " - " : " + ") : (a < 0 ? "-" : "");
+    sb_printf(&sum, "%s%s", op, buf);
+    sb_printf(&sumt, "%s%s", op, fr);
   }
-  char sc[32];
-  json_fmt_double(s->score[u], sc);
+  char sc[64];
+  describe_number(s->score[u], sc);
   x->score = s->score[u];
   snprintf(x->category, sizeof x->category, "%s", s->excluded[u] ? "" : m->bands[s->band[u]].id);
   json_kv_num(j, "score", s->score[u]);
@@ -212,7 +221,7 @@ static void explain_unit(explain_ctx *x, const run *rn, int u) {
     sb_printf(t, "\nexcluded: an indicator's rule is null and its missing policy is 'exclude'\n");
   } else {
     int b = s->band[u];
-    sb_printf(t, "\nscore = %s = %s\n", sum.len ? sum.s : "0", sc);
+    sb_printf(t, "\nscore = %s = %s\n", sumt.len ? sumt.s : "0", sc);
     json_key(j, "category");
     json_obj(j);
     json_kv_str(j, "id", m->bands[b].id);
@@ -222,21 +231,29 @@ static void explain_unit(explain_ctx *x, const run *rn, int u) {
     if (b + 1 < m->nbands) json_num(j, m->bands[b + 1].from);
     else json_null(j);
     json_obj_end(j);
-    sb_printf(t, "category %s (%s): scores from %g", m->bands[b].id, m->bands[b].name,
-              m->bands[b].from);
-    if (b + 1 < m->nbands) sb_printf(t, " up to (not including) %g\n", m->bands[b + 1].from);
-    else sb_puts(t, " up\n");
+    char lo[64], hi[64];
+    describe_number(m->bands[b].from, lo);
+    sb_printf(t, "category %s (%s): scores from %s", m->bands[b].id, m->bands[b].name, lo);
+    if (b + 1 < m->nbands) {
+      describe_number(m->bands[b + 1].from, hi);
+      sb_printf(t, " up to (not including) %s\n", hi);
+    } else {
+      sb_puts(t, " up\n");
+    }
     if (m->scoring == SCORING_AF) {
       json_kv_bool(j, "poor", s->poor[u]);
       json_kv_num(j, "k", m->k);
-      sb_printf(t, "%s: the score is %s k = %g\n", s->poor[u] ? "poor" : "not poor",
-                s->poor[u] ? "at or above" : "below", m->k);
+      char k[64];
+      describe_number(m->k, k);
+      sb_printf(t, "%s: the score is %s k = %s\n", s->poor[u] ? "poor" : "not poor",
+                s->poor[u] ? "at or above" : "below", k);
     }
     sb_puts(t, "\nnearest change of category:\n");
     explain_nearest(rn, u, j, t);
   }
   explain_benefits(rn, u, j, t);
   sb_free(&sum);
+  sb_free(&sumt);
 }
 
 static int explain_find(void *ctx, const run *rn, const batch *b, const char *const *ids,

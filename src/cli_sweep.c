@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "describe.h"
 #include "json.h"
 #include "run.h"
 
@@ -30,6 +31,12 @@ static void sweep_af(const run *rn, const dist_entry *d, int nd, int as_json, st
   }
   long long units = 0;
   for (int i = nd - 1; i >= 0; i--) units += d[i].count;
+  /* The row with the same poor as the methodology's k: the lowest
+  ** achievable score at or above it (k itself need not be achievable). */
+  const double k = rn->models[0]->k;
+  int now = -1;
+  for (int i = 0; i < nd && now < 0; i++)
+    if (d[i].score > 0 && d[i].score >= k * (1 - 1e-9)) now = i;
   for (int i = 0; i < nd; i++) {
     long long poor_units = units;
     units -= d[i].count;
@@ -41,10 +48,17 @@ static void sweep_af(const run *rn, const dist_entry *d, int nd, int as_json, st
       json_kv_num(j, "A", A[i]);
       json_kv_num(j, "M0", H[i] * A[i]);
       json_kv_int(j, "poor_units", poor_units);
+      json_kv_bool(j, "current", i == now);
       json_obj_end(j);
     } else {
-      sb_printf(o, "%12.6f %10.4f %10.4f %10.4f %10lld\n", d[i].score, H[i], A[i], H[i] * A[i],
+      sb_printf(o, "%12.6f %10.4f %10.4f %10.4f %10lld", d[i].score, H[i], A[i], H[i] * A[i],
                 poor_units);
+      if (i == now) {
+        char kt[64];
+        describe_fraction(k, kt);
+        sb_printf(o, "  <- k now (%s)", kt);
+      }
+      sb_puts(o, "\n");
     }
   }
   if (as_json) json_arr_end(j);
@@ -76,6 +90,10 @@ static void sweep_points(const run *rn, const dist_entry *d, int nd, int as_json
                 m->bands[b].from, m->bands[b - 1].id, m->bands[b].id, "from", m->bands[b - 1].id,
                 m->bands[b].id);
     }
+    /* The step that gives the shares of the bound as it is now. */
+    int now = -1;
+    for (int i = 0; i < nd && now < 0; i++)
+      if (d[i].score > lo && d[i].score <= hi && d[i].score >= m->bands[b].from) now = i;
     for (int i = 0; i < nd; i++) {
       double t = d[i].score;
       if (!(t > lo && t <= hi)) continue;
@@ -91,9 +109,10 @@ static void sweep_points(const run *rn, const dist_entry *d, int nd, int as_json
         json_key(j, m->bands[b - 1].id);
         json_num(j, sbelow);
         json_kv_num(j, m->bands[b].id, sabove);
+        json_kv_bool(j, "current", i == now);
         json_obj_end(j);
       } else {
-        sb_printf(o, "%12g %10.4f %10.4f\n", t, sbelow, sabove);
+        sb_printf(o, "%12g %10.4f %10.4f%s\n", t, sbelow, sabove, i == now ? "  <- now" : "");
       }
     }
     if (as_json) {

@@ -505,7 +505,7 @@ static void test_replay_data_changed(void **state) {
   /* explain on the changed data says so, and shows the new score. */
   const char *ex[] = {"explain", "--out", OUT, "--db", copy, "--run", "1", unit, NULL};
   r = run_ok(ex, 0);
-  assert_has(r.out, "score = 0.0625 = 0.0625");
+  assert_has(r.out, "score = 1/16 = 1/16 (0.0625)");
   assert_has(r.out, "recorded in run 1: score 0, category A");
   assert_has(r.out, "note: this unit scores differently now than in run 1: its data "
                     "changed since\n");
@@ -581,7 +581,7 @@ static void test_replay_from_recorded_sources(void **state) {
                                " ORDER BY unit LIMIT 1");
   const char *ex[] = {"explain", "--out", out, "--db", DATA, "--run", "1", unit, NULL};
   r = run_ok(ex, 0);
-  assert_has(r.out, "not poor: the score is below k = 0.4");
+  assert_has(r.out, "not poor: the score is below k = 2/5 (0.4)");
   h_result_free(&r);
   free(unit);
 }
@@ -692,13 +692,13 @@ static void test_explain_unit(void **state) {
   char want[256];
   snprintf(want, sizeof want, "unit %s: Family social well-being", unit);
   assert_has(r.out, want);
-  assert_has(r.out, "category D (crisis): scores from 0.4 up to (not including) 0.5");
-  assert_has(r.out, "poor: the score is at or above k = 0.333333");
-  char num[32];   /* the shortest text that reads back as the score */
-  for (int prec = 15; prec <= 17; prec++)
-    if (snprintf(num, sizeof num, "%.*g", prec, recorded) > 0 && strtod(num, NULL) == recorded)
-      break;
-  snprintf(want, sizeof want, "= %s\n", num);
+  assert_has(r.out, "category D (crisis): scores from 2/5 (0.4) up to (not including) 1/2 (0.5)");
+  assert_has(r.out, "poor: the score is at or above k = 1/3 (0.3333)");
+  /* the score as the fraction it is: the smallest denominator (weights are
+  ** multiples of 1/48) that gives the recorded double */
+  int den = 1;
+  while (den < 48 && fabs(recorded * den - round(recorded * den)) > 1e-9) den++;
+  snprintf(want, sizeof want, "= %ld/%d (%.4f)\n", lround(recorded * den), den, recorded);
   assert_has(r.out, want);
   assert_has(r.out, "subsistence_minimum = 50851");
   assert_has(r.out, "recorded in run 1: score");
@@ -737,7 +737,7 @@ static void test_explain_untyped_column(void **state) {
   r = run_ok(args, 0);
   assert_has(r.out, "where kind = 'rented', n = 1");
   assert_has(r.out, "where tenure = 'rented', n = 1");
-  assert_has(r.out, "score = 0.5 + 0.5 = 1");
+  assert_has(r.out, "score = 1/2 + 1/2 = 1");
   h_result_free(&r);
   const char *js[] = {"explain", "--out", out, "--db", db, "--run", "1", "b", "--json", NULL};
   r = run_ok(js, 0);

@@ -814,6 +814,30 @@ static void test_compare_notes(void **state) {
   h_result_free(&r);
 }
 
+/* sweep marks the row of the current k. On the reasons data Tiny scores
+** 0 (f3), 1/3 (f1 f2 f7 f10) and 2/3 (f4 f6 f9): at k = 1/3 seven of eight
+** are poor, H = 7/8, A = (4/3 + 3 * 2/3) / 7 = 10/21, M0 = 5/12. The
+** explanation shows the same fractions: f9 = 1/3 + 1/3 = 2/3. */
+static void test_sweep_k_and_fractions(void **state) {
+  (void)state;
+  const char *db = h_path("reasons.db");
+  unlink(db);
+  h_sql(db, REASONS_DATA);
+  const char *args[] = {"sweep", "--db", db, "--method", TINYP, NULL};
+  h_result r = run_ok(args, 0);
+  expect_has(r.out, "    0.333333     0.8750     0.4762     0.4167          7  <- k now (1/3)\n"
+                    "    0.666667     0.3750     0.6667     0.2500          3\n");
+  h_result_free(&r);
+  const char *ex[] = {"explain", "--db", db, "--method", TINYP, "f9", NULL};
+  r = run_ok(ex, 0);
+  expect_has(r.out, "  low_income             DEPRIVED      weight 1/3       mean(income) < pm\n"
+                    "      Low income\n");
+  expect_has(r.out, "score = 1/3 + 1/3 = 2/3 (0.6667)\n");
+  expect_has(r.out, "category C (poor): scores from 2/3 (0.6667) up\n");
+  expect_has(r.out, "poor: the score is at or above k = 1/3 (0.3333)\n");
+  h_result_free(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_describe_text),   cmocka_unit_test(test_describe_markdown_json),
@@ -832,6 +856,7 @@ int main(void) {
       cmocka_unit_test(test_compare_recorded_runs),
       cmocka_unit_test(test_compare_recorded_split),
       cmocka_unit_test(test_compare_notes),
+      cmocka_unit_test(test_sweep_k_and_fractions),
   };
   return cmocka_run_group_tests_name("e2e_policy", tests, setup, NULL);
 }
