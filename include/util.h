@@ -94,7 +94,22 @@ char *af_escaped(const char *text);
 /* Print human text (a report) to f through af_escape_ctl, keeping lines. */
 void af_print_text(FILE *f, const char *text);
 
-/* Read a whole file. Returns 0 or -1 with e filled (naming the path). */
+
+/* Open path for reading if it is a regular file; anything else is refused
+** with a message naming it: "no such file", "is a directory", "is not a
+** regular file" (a FIFO would block the open or the read for good, a device
+** such as /dev/zero never ends). The open does not wait for a FIFO's writer.
+** Returns the descriptor (blocking again), or -1 with e filled. */
+int af_open_regular(const char *path, af_err *e);
+/* The same check without keeping the file open (for files another library
+** opens, such as the SQLite input). 0 or -1 with e filled. */
+int af_check_regular(const char *path, af_err *e);
+
+/* The largest file af_read_file reads (methodology sources): 16 MiB. */
+#define AF_MAX_FILE ((size_t)16 << 20)
+
+/* Read a whole regular file of at most AF_MAX_FILE bytes. Returns 0 or -1
+** with e filled (naming the path). */
 int af_read_file(const char *path, char **text, size_t *len, af_err *e);
 
 /* Hex SHA-256 of a byte string; out must hold 65 bytes. */

@@ -125,7 +125,8 @@ int run_open(run *rn, const char *db, const model **models, int n, diag_list *d,
   memcpy(rn->models, models, sizeof *models * (size_t)n);
   for (int k = 1; k < n; k++)
     if (same_tables(models[0], models[k], e) < 0) return -1;
-  if (source_open(db, &rn->src, e) < 0) return -1;
+  /* a FIFO or a device as the input would block or never end inside SQLite */
+  if (af_check_regular(db, e) < 0 || source_open(db, &rn->src, e) < 0) return -1;
   rn->pool = strpool_new();
   rn->rules = af_calloc((size_t)n, sizeof *rn->rules);
   int bad = 0;

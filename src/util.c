@@ -6,10 +6,13 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <openssl/evp.h>
 
 int af_fail(af_err *e, const char *fmt, ...) {
@@ -267,18 +270,54 @@ void af_print_text(FILE *f, const char *text) {
 
 /* ---- files and hashing ---- */
 
+int af_open_regular(const char *path, af_err *e) {
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return af_fail(e, "%s: no such file", path);
+    if (errno == EISDIR) return af_fail(e, "%s: is a directory", path);
+    return af_fail(e, "%s: cannot open: %s", path, strerror(errno));
+  }
+  struct stat sb;
+  const char *bad = NULL;
+  if (fstat(fd, &sb) != 0) bad = strerror(errno);
+  else if (S_ISDIR(sb.st_mode)) bad = "is a directory";
+  else if (!S_ISREG(sb.st_mode))
+    bad = "is not a regular file (a FIFO, device or socket); afscore reads regular files only";
+  if (bad) {
+    close(fd);
+    return af_fail(e, "%s: %s", path, bad);
+  }
+  int fl = fcntl(fd, F_GETFL);
+  if (fl != -1) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+  return fd;
+}
+
+int af_check_regular(const char *path, af_err *e) {
+  int fd = af_open_regular(path, e);
+  if (fd < 0) return -1;
+  close(fd);
+  return 0;
+}
+
 int af_read_file(const char *path, char **text, size_t *len, af_err *e) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return af_fail(e, "%s: cannot open: %s", path, strerror(errno));
+  int fd = af_open_regular(path, e);
+  if (fd < 0) return -1;
   strbuf b = {0};
   char buf[65536];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) sb_putn(&b, buf, n);
-  int bad = ferror(f);
-  fclose(f);
-  if (bad) {
+  ssize_t n;
+  /* read to the end rather than trusting st_size: the file may change */
+  while ((n = read(fd, buf, sizeof buf)) != 0) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 || b.len + (size_t)n > AF_MAX_FILE) break;
+    sb_putn(&b, buf, (size_t)n);
+  }
+  int err = n < 0 ? errno : 0;
+  close(fd);
+  if (n != 0) {
     sb_free(&b);
-    return af_fail(e, "%s: read error", path);
+    if (err) return af_fail(e, "%s: read error: %s", path, strerror(err));
+    return af_fail(e, "%s: too large (more than %zu MiB; afscore reads methodology files "
+                      "of at most %zu MiB)", path, AF_MAX_FILE >> 20, AF_MAX_FILE >> 20);
   }
   *len = b.len;
   *text = sb_take(&b);
