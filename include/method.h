@@ -34,7 +34,10 @@ typedef struct method_opts {
   void *reader_ctx;
   long max_instructions;          /* 0: default budget */
   size_t max_memory;              /* 0: default cap (bytes) */
-  double max_seconds;             /* 0: default wall-clock limit of the script */
+  double max_seconds;             /* 0: default CPU-time limit of the script */
+  int in_process;                 /* 1: run the script in this process (fuzzers,
+                                  ** unit tests); 0: in a child process, whose
+                                  ** kernel limits stop a runaway C call too */
 } method_opts;
 
 /* Load, run and validate the methodology at path. On success returns 0 and

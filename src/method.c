@@ -3,8 +3,9 @@
 ** table it returns into a validated model.
 **
 ** Three parts:
-**  - files and import(): read the main file and every imported one (from disk
-**    or through the caller's reader), record each once, detect cycles;
+**  - running: the main file and its imports (import.c) run in the sandbox,
+**    by default inside a child process under kernel limits (isolate.c) that
+**    sends back the returned table as data (luadata.c);
 **  - conversion: walk the returned Lua table with raw accesses only (no
 **    metamethod can run), filling the model and collecting every fault in the
 **    diag_list instead of stopping at the first;
@@ -18,11 +19,15 @@
 #include <assert.h>
 #include <lauxlib.h>
 #include <lua.h>
+#include <lualib.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "import.h"
+#include "isolate.h"
+#include "luadata.h"
 #include "sandbox.h"
 #include "srcmap.h"
 #include "strpool.h"
@@ -30,199 +35,6 @@
 #define WEIGHT_EPS 1e-9
 /* Fields a methodology table may have (the top level has the most: 13). */
 #define CONV_MAX_FIELDS 16
-
-/* =============================================================== files */
-
-typedef struct loader {
-  const method_opts *opts;
-  const char *main_name; /* the methodology path as given: its chunk name */
-  model_file *files;   /* files[0] = the main file */
-  char **keys;         /* identity of each file (real path, or reader name) */
-  int nfiles, fcap, kcap;
-  int *stack;          /* indexes of the files running now, outermost first */
-  int nstack, scap;
-} loader;
-
-static void loader_free(loader *ld) {
-  for (int i = 0; i < ld->nfiles; i++) {
-    free(ld->files[i].name);
-    free(ld->files[i].path);
-    free(ld->files[i].text);
-    free(ld->keys[i]);
-  }
-  free(ld->files);
-  free(ld->keys);
-  free(ld->stack);
-}
-
-/* Record a file (taking text and path), or find it when already recorded
-** (freeing the duplicates). Returns its index. */
-static int loader_add(loader *ld, const char *name, char *path, char *text, size_t len,
-                      char *key) {
-  for (int i = 0; i < ld->nfiles; i++)
-    if (strcmp(ld->keys[i], key) == 0) {
-      free(path);
-      free(text);
-      free(key);
-      return i;
-    }
-  af_grow(&ld->files, &ld->fcap, ld->nfiles + 1, sizeof *ld->files);
-  af_grow(&ld->keys, &ld->kcap, ld->nfiles + 1, sizeof *ld->keys);
-  model_file *f = &ld->files[ld->nfiles];
-  f->name = af_strdup(name);
-  f->path = path ? path : af_strdup("");
-  f->text = text;
-  f->len = len;
-  af_sha256_hex(text, len, f->sha256);
-  ld->keys[ld->nfiles] = key;
-  return ld->nfiles++;
-}
-
-/* The name Lua messages use for file i: the main file as given; an imported
-** one by where it was read from, else by its name. */
-static const char *chunk_name(const loader *ld, int i) {
-  const model_file *f = &ld->files[i];
-  if (i == 0) return ld->main_name;
-  return f->path && *f->path ? f->path : f->name;
-}
-
-static char *identity_of(const char *path) {
-  char *real = realpath(path, NULL);
-  if (!real) return af_strdup(path);
-  char *k = af_strdup(real);
-  free(real);
-  return k;
-}
-
-/* Ask the reader for a file: 0 with text, len and path set, or -1. */
-static int read_via_reader(const method_opts *o, const char *name, char **text, size_t *len,
-                           char **path) {
-  *text = NULL;
-  *path = NULL;
-  *len = 0;
-  if (o->reader(o->reader_ctx, name, text, len, path) != 0 || !*text) {
-    free(*text);
-    free(*path);
-    return -1;
-  }
-  return 0;
-}
-
-static char *dir_of(const char *path) {
-  const char *slash = strrchr(path, '/');
-  return slash ? af_strndup(path, (size_t)(slash - path)) : af_strdup("");
-}
-
-static char *join_path(const char *dir, const char *name) {
-  if (!*dir) return af_strdup(name);
-  size_t n = strlen(dir);
-  return af_sprintf("%s%s%s", dir, dir[n - 1] == '/' ? "" : "/", name);
-}
-
-/* "import: ..." problems with the name itself, or NULL. */
-static const char *import_name_problem(const char *name) {
-  if (!*name) return "import: the module name is empty";
-  if (name[0] == '/' || name[0] == '\\' || strchr(name, '\\'))
-    return "import: absolute paths are not allowed";
-  for (const char *p = name; *p;) {
-    const char *e = strchr(p, '/');
-    size_t n = e ? (size_t)(e - p) : strlen(p);
-    if (n == 2 && p[0] == '.' && p[1] == '.') return "import: '..' is not allowed";
-    p += n + (e ? 1 : 0);
-  }
-  return NULL;
-}
-
-/* Find and read name for the file running now. 0, or -1 with *why set. */
-static int import_find(loader *ld, const char *name, char **text, size_t *len, char **path,
-                       char **key, char **why) {
-  const method_opts *o = ld->opts;
-  if (o->reader) {
-    if (read_via_reader(o, name, text, len, path) != 0) {
-      *why = af_sprintf("import: cannot find '%s'", name);
-      return -1;
-    }
-    *key = af_sprintf("reader:%s", name);
-    return 0;
-  }
-  size_t nl = strlen(name);
-  char *fname = (nl >= 4 && strcmp(name + nl - 4, ".lua") == 0) ? af_strdup(name)
-                                                                 : af_sprintf("%s.lua", name);
-  const model_file *importer = &ld->files[ld->stack[ld->nstack - 1]];
-  char *here = dir_of(importer->path);
-  strbuf looked = {0};
-  int found = -1;
-  for (int i = -1; i < o->nsearch && found < 0; i++) {
-    const char *dir = i < 0 ? here : o->search_path[i];
-    char *cand = join_path(dir, fname);
-    af_err e;
-    if (af_read_file(cand, text, len, &e) == 0) {
-      *path = cand;
-      *key = identity_of(cand);
-      found = 0;
-    } else {
-      sb_printf(&looked, "%s%s", looked.len ? ", " : "", *dir ? dir : ".");
-      free(cand);
-    }
-  }
-  if (found < 0)
-    *why = af_sprintf("import: cannot find '%s' (looked for %s in %s)", name, fname, looked.s);
-  sb_free(&looked);
-  free(here);
-  free(fname);
-  return found;
-}
-
-/* "a.lua -> b.lua -> a.lua" for a cycle closing on file index again. */
-static char *cycle_text(const loader *ld, int again) {
-  strbuf b = {0};
-  int from = 0;
-  while (ld->stack[from] != again) from++;
-  for (int i = from; i < ld->nstack; i++)
-    sb_printf(&b, "%s -> ", ld->files[ld->stack[i]].name);
-  sb_puts(&b, ld->files[again].name);
-  return sb_take(&b);
-}
-
-/* Raise a Lua error with a message built in C memory, freeing it first. */
-static int raise_owned(lua_State *L, char *msg) {
-  luaL_where(L, 1);
-  lua_pushstring(L, msg);
-  free(msg);
-  lua_concat(L, 2);
-  return lua_error(L);
-}
-
-/* import(name): run the named file in this sandbox and return its table.
-** Every call runs the file again, so each caller gets a fresh table. */
-static int l_import(lua_State *L) {
-  loader *ld = sandbox_import_ctx(L);
-  const char *name = luaL_checkstring(L, 1);
-  const char *bad = import_name_problem(name);
-  if (bad) return raise_owned(L, af_sprintf("%s: '%s'", bad, name));
-  char *text, *path = NULL, *key = NULL, *why = NULL;
-  size_t len;
-  if (import_find(ld, name, &text, &len, &path, &key, &why) != 0) return raise_owned(L, why);
-  int fi = loader_add(ld, name, path, text, len, key);
-  for (int i = 0; i < ld->nstack; i++)
-    if (ld->stack[i] == fi) {
-      char *path_text = cycle_text(ld, fi);
-      char *msg = af_sprintf("import: cycle: %s", path_text);
-      free(path_text);
-      return raise_owned(L, msg);
-    }
-  const model_file *f = &ld->files[fi];
-  sandbox_load(L, f->text, f->len, chunk_name(ld, fi));
-  af_grow(&ld->stack, &ld->scap, ld->nstack + 1, sizeof *ld->stack);
-  ld->stack[ld->nstack++] = fi;
-  int status = lua_pcall(L, 0, 1, 0);
-  ld->nstack--;
-  if (status != LUA_OK) return lua_error(L);
-  if (lua_type(L, -1) != LUA_TTABLE)
-    return raise_owned(L, af_sprintf("import: '%s' must return a table, got %s", name,
-                                     luaL_typename(L, -1)));
-  return 1;
-}
 
 /* ========================================================== conversion */
 
@@ -306,6 +118,19 @@ static const char *describe(lua_State *L, int idx, char buf[96]) {
   }
 }
 
+/* A copy of the string at idx. One with a NUL byte is reported (what and
+** field name it; C strings would cut it there, silently changing its
+** meaning); the copy is kept for the rest of the checks. */
+static char *take_str(conv *c, int idx, int line, const char *what, const char *field) {
+  size_t n;
+  const char *s = lua_tolstring(c->L, idx, &n);
+  size_t at = strlen(s);
+  if (at < n)
+    err(c, line, "%s%s contains a NUL byte (\\0) at byte %zu (after '%.40s'): "
+                 "methodology text cannot contain NUL bytes", what, field, at + 1, s);
+  return af_strdup(s);
+}
+
 static int rawfield(lua_State *L, int t, const char *key) {
   lua_pushstring(L, key);
   return lua_rawget(L, t);
@@ -380,7 +205,10 @@ static void check_fields(conv *c, int t, const char *const *allowed, int nallowe
       nonstring++;
     } else {
       const char *k = lua_tostring(L, -2);
-      if (!in_list(k, allowed, nallowed) && !in_list(k, tolerated, ntolerated)) {
+      if (strlen(k) < lua_rawlen(L, -2)) {
+        err(c, l.line, "%sa field name contains a NUL byte (\\0) after '%.40s': methodology "
+                       "text cannot contain NUL bytes", what, k);
+      } else if (!in_list(k, allowed, nallowed) && !in_list(k, tolerated, ntolerated)) {
         af_grow(&bad, &cap, nbad + 1, sizeof *bad);
         bad[nbad++] = af_strdup(k);
       }
@@ -434,7 +262,7 @@ static int get_string(conv *c, int t, const char *key, int line, const char *wha
     err(c, line, "%s%s must not be empty", what, key);
     r = -1;
   } else {
-    *out = af_strdup(lua_tostring(L, -1));
+    *out = take_str(c, -1, line, what, key);
   }
   lua_pop(L, 1);
   return r;
@@ -557,7 +385,7 @@ static void conv_unit(conv *c, int t, loc top) {
     m->groups = af_calloc((size_t)n, sizeof *m->groups);
     for (int i = 1; i <= n; i++) {
       if (lua_rawgeti(L, -1, i) == LUA_TSTRING && lua_rawlen(L, -1) > 0)
-        m->groups[m->ngroups++] = af_strdup(lua_tostring(L, -1));
+        m->groups[m->ngroups++] = take_str(c, -1, gl, "unit: ", "groups item");
       else
         err(c, gl, "unit: groups must list column names, item %d is %s", i,
             describe(L, -1, db));
@@ -649,12 +477,14 @@ static named *read_named(conv *c, int t, const char *key, loc top, int *count) {
     af_grow(&v, &cap, *count + 1, sizeof *v);
     named *e = &v[(*count)++];
     memset(e, 0, sizeof *e);
-    e->name = af_strdup(lua_tostring(L, -2));
+    e->name = take_str(c, -2, line, key, " name");
     e->line = srcmap_field_line(c->sm, node, e->name);
     if (!e->line) e->line = line;
     if (lua_type(L, -1) == LUA_TSTRING) {
+      char field[160];
+      snprintf(field, sizeof field, " '%.100s'", e->name);
       e->is_text = 1;
-      e->text = af_strdup(lua_tostring(L, -1));
+      e->text = take_str(c, -1, e->line, key, field);
     } else if (lua_type(L, -1) == LUA_TNUMBER) {
       e->num = lua_tonumber(L, -1);
     } else {
@@ -1219,8 +1049,8 @@ static void conv_notices(conv *c, int t, loc l, const char *what, model_benefit 
                    "entry %s", what, describe(L, -1, db));
     } else {
       af_grow(&x->notices, &cap, x->nnotices + 1, sizeof *x->notices);
-      x->notices[x->nnotices++] = (model_notice){af_strdup(lua_tostring(L, -2)),
-                                                 af_strdup(lua_tostring(L, -1))};
+      x->notices[x->nnotices++] = (model_notice){take_str(c, -2, line, what, "notice language"),
+                                                 take_str(c, -1, line, what, "notice")};
     }
     lua_pop(L, 1);
   }
@@ -1298,7 +1128,7 @@ static void conv_version(conv *c, int t, loc top) {
   if (ty == LUA_TNIL) {
     missing_field(c, line, "", "version", "a string or number such as \"2024.1\"");
   } else if (ty == LUA_TSTRING && lua_rawlen(L, -1) > 0) {
-    c->m->version = af_strdup(lua_tostring(L, -1));
+    c->m->version = take_str(c, -1, line, "", "version");
   } else if (ty == LUA_TNUMBER && lua_isinteger(L, -1)) {
     c->m->version = af_sprintf("%lld", (long long)lua_tointeger(L, -1));
   } else if (ty == LUA_TNUMBER) {
@@ -1352,9 +1182,9 @@ static void convert(conv *c, int t) {
 /* ============================================================== loading */
 
 /* Turn a sandbox error "FILE:LINE: message" into a diag. */
-static void diag_from_error(diag_list *d, const loader *ld, const char *msg) {
-  for (int i = 0; i < ld->nfiles; i++) {
-    const char *name = chunk_name(ld, i);
+static void diag_from_error(diag_list *d, const import_files *f, const char *msg) {
+  for (int i = 0; i < f->nfiles; i++) {
+    const char *name = import_chunk_name(f, i);
     size_t n = strlen(name);
     if (strncmp(msg, name, n) != 0 || msg[n] != ':') continue;
     const char *p = msg + n + 1;
@@ -1369,30 +1199,137 @@ static void diag_from_error(diag_list *d, const loader *ld, const char *msg) {
       return;
     }
   }
-  diag_add(d, ld->main_name, 0, "%s", msg);
+  diag_add(d, f->main_name, 0, "%s", msg);
 }
 
-static int read_main(const char *path, const method_opts *o, loader *ld, diag_list *d) {
-  char *text = NULL, *rpath = NULL;
-  size_t len = 0;
-  if (o->reader) {
-    if (read_via_reader(o, path, &text, &len, &rpath) != 0) {
-      diag_add(d, path, 0, "cannot read the methodology");
-      return -1;
-    }
-  } else {
-    af_err e;
-    if (af_read_file(path, &text, &len, &e) != 0) {
-      size_t n = strlen(path);
-      diag_add(d, path, 0, "%s", strncmp(e.msg, path, n) == 0 && e.msg[n] == ':'
-                                     ? e.msg + n + 2 : e.msg);
-      return -1;
-    }
-    rpath = af_strdup(path);
+static sandbox *new_sandbox(import_files *f, const method_opts *o) {
+  sandbox *sb = sandbox_new(o->max_memory, o->max_instructions);
+  sandbox_set_time_limit(sb, o->max_seconds);
+  sandbox_set_import(sb, import_lua, f);
+  return sb;
+}
+
+/* In process: run the script; its result is left on the returned state's
+** stack (NULL: the error is in d). *owner is what to free afterwards. */
+static lua_State *run_here(import_files *f, const method_opts *o, sandbox **owner,
+                           diag_list *d) {
+  sandbox *sb = new_sandbox(f, o);
+  *owner = sb;
+  af_err e;
+  if (sandbox_run(sb, f->files[0].text, f->files[0].len, f->main_name, &e) != 0) {
+    diag_from_error(d, f, e.msg);
+    return NULL;
   }
-  char *key = o->reader ? af_sprintf("reader:%s", path) : identity_of(path);
-  loader_add(ld, path, rpath, text, len, key);
-  return 0;
+  sandbox_unlimit(sb);
+  return sandbox_lua(sb);
+}
+
+/* ---- in a child process ---- */
+
+typedef struct script_job {
+  import_files *files;
+  const method_opts *opts;
+  sandbox_where *where;  /* shared with the parent */
+} script_job;
+
+/* The child: run the script, then send the imported files and either the
+** error message or the returned value:
+**   count, (name, path, text, key) per imported file, 0 + message | 1 + value */
+static int child_run(void *ctx, isolate_pipe *pipe) {
+  script_job *j = ctx;
+  import_files *f = j->files;
+  sandbox *sb = new_sandbox(f, j->opts);
+  sandbox_share_where(sb, j->where);
+  af_err e;
+  int rc = sandbox_run(sb, f->files[0].text, f->files[0].len, f->main_name, &e);
+  luadata_out out = {isolate_put, pipe, 0};
+  luadata_put_int(&out, f->nfiles - 1);
+  for (int i = 1; i < f->nfiles; i++) {
+    const model_file *m = &f->files[i];
+    luadata_put_str(&out, m->name, strlen(m->name));
+    luadata_put_str(&out, m->path, strlen(m->path));
+    luadata_put_str(&out, m->text, m->len);
+    luadata_put_str(&out, f->keys[i], strlen(f->keys[i]));
+  }
+  luadata_put_int(&out, rc == 0);
+  if (rc != 0) {
+    luadata_put_str(&out, e.msg, strlen(e.msg));
+  } else {
+    sandbox_unlimit(sb);
+    luadata_put_value(&out, sandbox_lua(sb), -1);
+  }
+  /* the process ends now: nothing to free */
+  return out.failed ? 1 : 0;
+}
+
+/* The parent: rebuild the imported files and the result from the reply. */
+static lua_State *decode_reply(import_files *f, const strbuf *reply, diag_list *d) {
+  luadata_in in = {reply->s, reply->s + reply->len, 0};
+  int64_t n = luadata_get_int(&in);
+  for (int64_t i = 0; !in.bad && i < n; i++) {
+    size_t len;
+    char *name = luadata_get_str(&in, NULL), *path = luadata_get_str(&in, NULL);
+    char *text = luadata_get_str(&in, &len), *key = luadata_get_str(&in, NULL);
+    if (in.bad) {
+      free(name), free(path), free(text), free(key);
+      break;
+    }
+    import_add(f, name, path, text, len, key);
+    free(name);
+  }
+  int ok = (int)luadata_get_int(&in);
+  lua_State *L = NULL;
+  if (!in.bad && !ok) {
+    char *msg = luadata_get_str(&in, NULL);
+    if (msg) diag_from_error(d, f, msg);
+    free(msg);
+  } else if (!in.bad) {
+    L = luaL_newstate();
+    if (!L) {
+      diag_add(d, f->main_name, 0, "out of memory");
+      return NULL;
+    }
+    luadata_get_value(&in, L);
+  }
+  if (in.bad) {
+    if (L) lua_close(L);
+    diag_add(d, f->main_name, 0, "the script's process sent an incomplete reply");
+    return NULL;
+  }
+  return L;
+}
+
+/* Run the script in a child process (see isolate.h): the instruction hook
+** and the memory cap stay the first limits, with their precise messages;
+** the kernel's CPU limit ends what they cannot stop (a single C call that
+** runs for hours), RLIMIT_AS backs up the memory cap. */
+static lua_State *run_isolated(import_files *f, const method_opts *o, diag_list *d) {
+  size_t cap = o->max_memory ? o->max_memory : SANDBOX_DEFAULT_MEMORY;
+  double secs = o->max_seconds > 0 ? o->max_seconds : SANDBOX_DEFAULT_SECONDS;
+  isolate_limits lim = {.cpu_seconds = ceil(secs + 0.5),
+                        .memory = 4 * cap + ((size_t)256 << 20),
+                        .wall_seconds = 10 + 4 * ceil(secs + 0.5),
+                        .max_reply = 2 * cap + ((size_t)256 << 20)};
+  sandbox_where *w = isolate_shared_new(sizeof *w);
+  script_job job = {f, o, w};
+  strbuf reply = {0};
+  af_err e;
+  isolate_status st = isolate_run(child_run, &job, &lim, &reply, &e);
+  lua_State *L = NULL;
+  const char *file = w->file[0] ? w->file : f->main_name;
+  if (st == ISOLATE_OK)
+    L = decode_reply(f, &reply, d);
+  else if (st == ISOLATE_TIME)
+    diag_add(d, file, w->line, "time limit of %g s of CPU time exceeded (inside a library "
+                               "function?)", lim.cpu_seconds);
+  else if (st == ISOLATE_MEMORY)
+    diag_add(d, file, w->line, "memory limit of %g MiB exceeded",
+             (double)cap / (1024.0 * 1024.0));
+  else
+    diag_add(d, file, w->line, "%s", e.msg);
+  sb_free(&reply);
+  isolate_shared_free(w, sizeof *w);
+  return L;
 }
 
 int method_load(const char *path, const method_opts *opts, model **out, diag_list *d) {
@@ -1400,51 +1337,35 @@ int method_load(const char *path, const method_opts *opts, model **out, diag_lis
   const method_opts *o = opts ? opts : &none;
   *out = NULL;
   int nerr0 = d->n;
-  loader ld = {0};
-  ld.opts = o;
-  ld.main_name = path;
-  if (read_main(path, o, &ld, d) != 0) {
-    loader_free(&ld);
+  import_files f = {0};
+  if (import_read_main(&f, path, o, d) != 0) {
+    import_free(&f);
     return -1;
   }
-  sandbox *sb = sandbox_new(o->max_memory, o->max_instructions);
-  sandbox_set_time_limit(sb, o->max_seconds);
-  sandbox_set_import(sb, l_import, &ld);
-  af_grow(&ld.stack, &ld.scap, 1, sizeof *ld.stack);
-  ld.stack[ld.nstack++] = 0;
-  af_err e;
-  int rc = sandbox_run(sb, ld.files[0].text, ld.files[0].len, path, &e);
+  sandbox *sb = NULL;
+  lua_State *L = o->in_process ? run_here(&f, o, &sb, d) : run_isolated(&f, o, d);
   model *m = NULL;
-  if (rc != 0) {
-    diag_from_error(d, &ld, e.msg);
-  } else {
-    lua_State *L = sandbox_lua(sb);
-    sandbox_unlimit(sb);
-    if (lua_type(L, -1) != LUA_TTABLE) {
-      diag_add(d, path, 0, "the methodology must return a table");
-    } else {
-      m = af_calloc(1, sizeof *m);
-      m->file = af_strdup(path);
-      srcmap *sm = srcmap_build(ld.files[0].text, ld.files[0].len);
-      conv c = {.L = L, .m = m, .d = d, .file = path, .sm = sm};
-      c.fallback = srcmap_call_line(sm, "import");
-      convert(&c, lua_gettop(L));
-      for (int k = 0; k < 4; k++) strmap_free(&c.ids[k]);
-      srcmap_free(sm);
-    }
+  if (L && lua_type(L, -1) != LUA_TTABLE) {
+    diag_add(d, path, 0, "the methodology must return a table");
+  } else if (L) {
+    m = af_calloc(1, sizeof *m);
+    m->file = af_strdup(path);
+    srcmap *sm = srcmap_build(f.files[0].text, f.files[0].len);
+    conv c = {.L = L, .m = m, .d = d, .file = path, .sm = sm};
+    c.fallback = srcmap_call_line(sm, "import");
+    convert(&c, lua_gettop(L));
+    for (int k = 0; k < 4; k++) strmap_free(&c.ids[k]);
+    srcmap_free(sm);
   }
-  sandbox_free(sb);
+  if (sb) sandbox_free(sb);
+  else if (L) lua_close(L);
   if (d->n > nerr0 || !m) {
     model_free(m);
-    loader_free(&ld);
+    import_free(&f);
     return -1;
   }
-  m->files = ld.files;
-  m->nfiles = ld.nfiles;
-  ld.files = NULL;
-  for (int i = 0; i < ld.nfiles; i++) free(ld.keys[i]);
-  ld.nfiles = 0;
-  loader_free(&ld);
+  import_take(&f, &m->files, &m->nfiles);
+  import_free(&f);
   *out = m;
   return 0;
 }

@@ -44,12 +44,15 @@
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
+#include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #define HOOK_STEP 100
+#define CLOCK_STEP (HOOK_STEP * 4)
 #define PATTERN_BUDGET 2e8
 #define MOVE_LIMIT ((lua_Integer)1 << 24)
 
@@ -67,19 +70,24 @@ struct sandbox {
   char **chunks;                /* display names; index = private name */
   int nchunks, ccap;
   void *import_ctx;
+  sandbox_where *shared;        /* also publish the position here (or NULL) */
+  int shared_chunk;             /* chunk whose name shared->file holds, or -1 */
+  lua_Integer next_id;          /* deterministic ids for tostring */
 };
 
 static sandbox *SB(lua_State *L) { return *(sandbox **)lua_getextraspace(L); }
 
+/* CPU time of this thread: the time limit must not depend on how busy the
+** machine is. */
 static double now_seconds(void) {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* ------------------------------------------------------------- limits */
 
-static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   sandbox *s = ud;
   size_t old = ptr ? osize : 0;
   if (nsize == 0) {
@@ -96,18 +104,37 @@ static void *sb_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   return p;
 }
 
+#define TOKEN_MARK '\x1d'
+
+/* Publish the position to the shared page (whose reader may have no other
+** way to learn it: a process killed by the kernel). */
+static void publish_where(sandbox *s) {
+  sandbox_where *w = s->shared;
+  const char *src = s->where_src;
+  int chunk = -1;
+  if (src[0] == TOKEN_MARK) chunk = atoi(src + 1);
+  if (chunk >= 0 && chunk < s->nchunks && chunk != s->shared_chunk) {
+    snprintf(w->file, sizeof w->file, "%s", s->chunks[chunk]);
+    s->shared_chunk = chunk;
+  }
+  w->line = s->where_line;
+}
+
 static void remember_where(sandbox *s, lua_Debug *ar) {
   if (ar->currentline <= 0) return;
   memcpy(s->where_src, ar->short_src, sizeof s->where_src);
   s->where_line = ar->currentline;
+  if (s->shared) publish_where(s);
 }
 
-static void sb_hook(lua_State *L, lua_Debug *ar) {
+static void sandbox_hook(lua_State *L, lua_Debug *ar) {
   sandbox *s = SB(L);
   s->steps += HOOK_STEP;
   if (lua_getinfo(L, "Sl", ar)) remember_where(s, ar);
   if (s->kill == KILL_NONE && s->steps > s->max_steps) s->kill = KILL_INSTR;
-  if (s->kill == KILL_NONE && s->deadline > 0 && now_seconds() > s->deadline)
+  /* the CPU clock is a system call: read it every CLOCK_STEP instructions */
+  if (s->kill == KILL_NONE && s->deadline > 0 && s->steps % CLOCK_STEP == 0 &&
+      now_seconds() > s->deadline)
     s->kill = KILL_TIME;
   if (s->kill != KILL_NONE) {
     if (s->kill == KILL_TIME) lua_pushliteral(L, "time limit exceeded");
@@ -137,11 +164,38 @@ static int kill_memory(lua_State *L) {
 
 /* ------------------------------------------------------------ wrappers */
 
+/* An error raised inside a wrapped function, on its way out. A memory error
+** becomes final (and takes the calling line as its position); a message the
+** function raised itself gets the position and name of the call in the
+** script, which Lua cannot give it because its caller is the C wrapper. */
+static int rethrow(lua_State *L, int status) {
+  sandbox *s = SB(L);
+  if (status == LUA_ERRMEM && s->kill == KILL_NONE) {
+    where_caller(L);
+    s->kill = KILL_MEM;
+  }
+  if (s->kill != KILL_NONE || lua_type(L, -1) != LUA_TSTRING) return lua_error(L);
+  const char *msg = lua_tostring(L, -1);
+  if (msg[0] == TOKEN_MARK) return lua_error(L); /* already placed in the script */
+  lua_Debug ar;
+  const char *name = "?";
+  if (lua_getstack(L, 0, &ar) && lua_getinfo(L, "n", &ar) && ar.name) name = ar.name;
+  luaL_where(L, 1);
+  const char *q = strstr(msg, " to '?'");
+  if (q) lua_pushfstring(L, "%s to '%s'%s", lua_pushlstring(L, msg, (size_t)(q - msg)), name,
+                         q + 7);
+  else lua_pushvalue(L, -2);
+  if (q) lua_remove(L, -2);
+  lua_concat(L, 2);
+  return lua_error(L);
+}
+
 /* Call the original function (upvalue 1) with the current arguments. */
 static int call_original(lua_State *L) {
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_insert(L, 1);
-  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+  if (status != LUA_OK) return rethrow(L, status);
   return lua_gettop(L);
 }
 
@@ -156,13 +210,13 @@ static int after_pcall(lua_State *L, int status, int base) {
   return lua_gettop(L) - base + 1;
 }
 
-static int sb_pcall(lua_State *L) {
+static int sandbox_lib_pcall(lua_State *L) {
   luaL_checkany(L, 1);
   int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
   return after_pcall(L, status, 1);
 }
 
-static int sb_xpcall(lua_State *L) {
+static int sandbox_lib_xpcall(lua_State *L) {
   int n = lua_gettop(L);
   luaL_checktype(L, 2, LUA_TFUNCTION);
   /* from (f, handler, args...) to (handler, f, args...) */
@@ -174,7 +228,7 @@ static int sb_xpcall(lua_State *L) {
   return after_pcall(L, status, 2);
 }
 
-static int sb_load(lua_State *L) {
+static int sandbox_lib_load(lua_State *L) {
   size_t len;
   const char *s = lua_type(L, 1) == LUA_TSTRING ? lua_tolstring(L, 1, &len) : NULL;
   if (s && len > 0 && s[0] == LUA_SIGNATURE[0]) {
@@ -188,15 +242,15 @@ static int sb_load(lua_State *L) {
   int n = call_original(L);
   /* load runs a reader function in protected mode: a limit hit inside it,
   ** or a memory error while compiling, comes back as (nil, message). */
-  sandbox *sb = SB(L);
-  if (sb->kill == KILL_NONE && n == 2 && lua_isnil(L, -2) && lua_type(L, -1) == LUA_TSTRING &&
+  sandbox *sx = SB(L);
+  if (sx->kill == KILL_NONE && n == 2 && lua_isnil(L, -2) && lua_type(L, -1) == LUA_TSTRING &&
       strcmp(lua_tostring(L, -1), "not enough memory") == 0)
     return kill_memory(L);
-  if (sb->kill != KILL_NONE) return lua_error(L);
+  if (sx->kill != KILL_NONE) return lua_error(L);
   return n;
 }
 
-static int sb_setmetatable(lua_State *L) {
+static int sandbox_lib_setmetatable(lua_State *L) {
   if (lua_type(L, 2) == LUA_TTABLE) {
     lua_pushliteral(L, "__gc");
     int t = lua_rawget(L, 2);
@@ -207,18 +261,20 @@ static int sb_setmetatable(lua_State *L) {
   return call_original(L);
 }
 
-static int sb_collectgarbage(lua_State *L) {
+static int sandbox_lib_collectgarbage(lua_State *L) {
   const char *opt = luaL_optstring(L, 1, "collect");
   if (strcmp(opt, "count") != 0)
     return luaL_error(L, "collectgarbage: only collectgarbage(\"count\") is available "
                          "in a methodology");
-  lua_pushnumber(L, (lua_Number)SB(L)->used / 1024.0);
+  /* 0, not the real figure: a script must see the same values on every
+  ** load, whatever the Lua version or build */
+  lua_pushnumber(L, 0);
   return 1;
 }
 
-static int sb_print(lua_State *L) { return 0; }
+static int sandbox_lib_print(lua_State *L) { return 0; }
 
-static int sb_rep(lua_State *L) {
+static int sandbox_lib_rep(lua_State *L) {
   size_t l, lsep;
   luaL_checklstring(L, 1, &l);
   lua_Integer n = luaL_checkinteger(L, 2);
@@ -234,7 +290,7 @@ static int sb_rep(lua_State *L) {
   return call_original(L);
 }
 
-static int sb_move(lua_State *L) {
+static int sandbox_lib_move(lua_State *L) {
   lua_Integer f = luaL_checkinteger(L, 2), e = luaL_checkinteger(L, 3);
   if (e >= f && (f <= 0 ? e >= MOVE_LIMIT + f : e - f >= MOVE_LIMIT))
     return luaL_error(L, "table.move: too many elements (at most %d)", (int)MOVE_LIMIT);
@@ -299,21 +355,301 @@ static void check_pattern(lua_State *L, const char *fname, int always_scan, int 
                   "simpler pattern", fname, reps, (int)(n > 2147483647u ? 2147483647u : n));
 }
 
-static int sb_find(lua_State *L) {
+static int sandbox_lib_find(lua_State *L) {
   check_pattern(L, "find", 0, 4);
   return call_original(L);
 }
-static int sb_match(lua_State *L) {
+static int sandbox_lib_match(lua_State *L) {
   check_pattern(L, "match", 0, 0);
   return call_original(L);
 }
-static int sb_gmatch(lua_State *L) {
+static int sandbox_lib_gmatch(lua_State *L) {
   check_pattern(L, "gmatch", 1, 0);
   return call_original(L);
 }
-static int sb_gsub(lua_State *L) {
+static int sandbox_lib_gsub(lua_State *L) {
   check_pattern(L, "gsub", 0, 0);
   return call_original(L);
+}
+
+/* ------------------------------------------------------- determinism */
+
+/* A script must mean the same thing on every load. Lua itself varies
+** between runs in three places a script can see: the order of next/pairs
+** (string hashes are seeded per state, tables hash by address), addresses
+** in tostring and string.format("%p"), and table.sort's pivots (taken from
+** the clock for long arrays, which changes the order of equal elements).
+** These replacements are deterministic: pairs/next visit keys sorted
+** (numbers, then strings, then false and true), tostring names tables and
+** functions by the order in which they were first shown ("table: #1"), and
+** table.sort is a stable merge sort. */
+
+#define REG_IDS "afscore.ids"     /* weak-keyed: object -> its number */
+#define REG_ORDER "afscore.order" /* weak-keyed: table -> { keys, positions } */
+
+static void weak_registry_table(lua_State *L, const char *name) {
+  lua_newtable(L);
+  lua_newtable(L);
+  lua_pushliteral(L, "k");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  lua_setfield(L, LUA_REGISTRYINDEX, name);
+}
+
+/* Push tostring(value at idx), without addresses. */
+static void push_tostring(lua_State *L, int idx) {
+  idx = lua_absindex(L, idx);
+  int t = lua_type(L, idx);
+  if (luaL_getmetafield(L, idx, "__tostring") != LUA_TNIL || t == LUA_TNIL ||
+      t == LUA_TBOOLEAN || t == LUA_TNUMBER || t == LUA_TSTRING) {
+    if (t != LUA_TNIL && lua_type(L, -1) != LUA_TNIL) lua_pop(L, 1);
+    luaL_tolstring(L, idx, NULL);
+    return;
+  }
+  const char *kind = luaL_getmetafield(L, idx, "__name") == LUA_TSTRING ? lua_tostring(L, -1)
+                                                                         : luaL_typename(L, idx);
+  lua_getfield(L, LUA_REGISTRYINDEX, REG_IDS);
+  lua_pushvalue(L, idx);
+  if (lua_rawget(L, -2) != LUA_TNUMBER) {
+    lua_pop(L, 1);
+    lua_pushinteger(L, ++SB(L)->next_id);
+    lua_pushvalue(L, idx);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, -4);
+  }
+  lua_pushfstring(L, "%s: #%I", kind, lua_tointeger(L, -1));
+  lua_replace(L, -3);
+  lua_pop(L, 1);
+  if (strcmp(kind, luaL_typename(L, idx)) != 0) lua_remove(L, -2); /* the __name */
+}
+
+static int sandbox_lib_tostring(lua_State *L) {
+  luaL_checkany(L, 1);
+  push_tostring(L, 1);
+  return 1;
+}
+
+/* string.format: %s of a table or function goes through push_tostring; %p
+** (an address) is refused. */
+static int sandbox_lib_format(lua_State *L) {
+  size_t n;
+  const char *f = luaL_checklstring(L, 1, &n);
+  int arg = 1;
+  for (size_t i = 0; i < n; i++) {
+    if (f[i] != '%') continue;
+    if (++i < n && f[i] == '%') continue;
+    while (i < n && strchr("-+ #0123456789.", f[i])) i++;
+    if (i >= n) break;
+    arg++;
+    if (f[i] == 'p')
+      return luaL_error(L, "string.format: %%p is not available in a methodology (addresses "
+                           "change from one run to the next)");
+    int t = lua_type(L, arg);
+    if (f[i] == 's' && t != LUA_TSTRING && t != LUA_TNUMBER && t != LUA_TNONE) {
+      push_tostring(L, arg);
+      lua_replace(L, arg);
+    }
+  }
+  return call_original(L);
+}
+
+typedef int (*less_fn)(lua_State *L, int a, int b, void *ctx);
+
+/* Stable bottom-up merge sort of the n values in the table at a (1..n),
+** using the table at b as scratch. Returns the index of the sorted one. */
+static int merge_sort(lua_State *L, int a, int b, lua_Integer n, less_fn less, void *ctx) {
+  for (lua_Integer w = 1; w < n; w *= 2) {
+    for (lua_Integer lo = 1; lo <= n; lo += 2 * w) {
+      lua_Integer mid = lo + w <= n + 1 ? lo + w : n + 1;
+      lua_Integer hi = lo + 2 * w <= n + 1 ? lo + 2 * w : n + 1;
+      lua_Integer i = lo, j = mid, k = lo;
+      while (i < mid && j < hi) {
+        lua_rawgeti(L, a, i);
+        lua_rawgeti(L, a, j);
+        int take_j = less(L, -1, -2, ctx); /* only a strictly smaller right one moves first */
+        lua_pop(L, 2);
+        lua_rawgeti(L, a, take_j ? j++ : i++);
+        lua_rawseti(L, b, k++);
+      }
+      while (i < mid) {
+        lua_rawgeti(L, a, i++);
+        lua_rawseti(L, b, k++);
+      }
+      while (j < hi) {
+        lua_rawgeti(L, a, j++);
+        lua_rawseti(L, b, k++);
+      }
+    }
+    int t = a;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+static int sort_less(lua_State *L, int a, int b, void *ctx) {
+  a = lua_absindex(L, a);
+  b = lua_absindex(L, b);
+  if (!*(int *)ctx) return lua_compare(L, a, b, LUA_OPLT);
+  lua_pushvalue(L, 2);
+  lua_pushvalue(L, a);
+  lua_pushvalue(L, b);
+  lua_call(L, 2, 1);
+  int r = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return r;
+}
+
+static int sandbox_lib_sort(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_Integer n = luaL_len(L, 1);
+  if (n <= 1) return 0;
+  luaL_argcheck(L, n < INT_MAX, 1, "array too big");
+  int has_fn = !lua_isnoneornil(L, 2);
+  if (has_fn) luaL_checktype(L, 2, LUA_TFUNCTION);
+  lua_settop(L, 2);
+  lua_createtable(L, (int)n, 0);
+  lua_createtable(L, (int)n, 0);
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_geti(L, 1, i);
+    lua_rawseti(L, 3, i);
+  }
+  int sorted = merge_sort(L, 3, 4, n, sort_less, &has_fn);
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_rawgeti(L, sorted, i);
+    lua_seti(L, 1, i);
+  }
+  return 0;
+}
+
+static int key_rank(int type) { return type == LUA_TNUMBER ? 0 : type == LUA_TSTRING ? 1 : 2; }
+
+/* The order of keys: numbers, strings (bytewise), false, true. */
+static int key_less(lua_State *L, int a, int b, void *ctx) {
+  (void)ctx;
+  int ta = lua_type(L, a), tb = lua_type(L, b);
+  if (ta != tb) return key_rank(ta) < key_rank(tb);
+  if (ta == LUA_TNUMBER) return lua_compare(L, a, b, LUA_OPLT);
+  if (ta == LUA_TBOOLEAN) return !lua_toboolean(L, a) && lua_toboolean(L, b);
+  size_t la, lb;
+  const char *sa = lua_tolstring(L, a, &la), *sb = lua_tolstring(L, b, &lb);
+  int c = memcmp(sa, sb, la < lb ? la : lb);
+  return c < 0 || (c == 0 && la < lb);
+}
+
+/* Push the order of table t's keys: { sorted keys, key -> position }, and
+** remember it for the next calls of the same traversal. */
+static void build_order(lua_State *L, int t) {
+  lua_newtable(L); /* keys */
+  int keys = lua_gettop(L);
+  lua_Integer n = 0;
+  lua_pushnil(L);
+  while (lua_next(L, t)) {
+    lua_pop(L, 1);
+    int kt = lua_type(L, -1);
+    if (kt != LUA_TNUMBER && kt != LUA_TSTRING && kt != LUA_TBOOLEAN)
+      luaL_error(L, "pairs/next: a table with %s keys has no defined order in a methodology "
+                    "(use numbers, strings or booleans as keys, or a list)",
+                 luaL_typename(L, -1));
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, keys, ++n);
+  }
+  lua_createtable(L, (int)n, 0);
+  int sorted = merge_sort(L, keys, keys + 1, n, key_less, NULL);
+  lua_createtable(L, 2, 0); /* the order */
+  lua_pushvalue(L, sorted);
+  lua_rawseti(L, -2, 1);
+  lua_createtable(L, 0, (int)n); /* positions */
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_rawgeti(L, sorted, i);
+    lua_pushinteger(L, i);
+    lua_rawset(L, -3);
+  }
+  lua_rawseti(L, -2, 2);
+  lua_replace(L, keys);
+  lua_settop(L, keys);
+  lua_getfield(L, LUA_REGISTRYINDEX, REG_ORDER);
+  lua_pushvalue(L, t);
+  lua_pushvalue(L, keys);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+}
+
+/* The position of key k (at idx) in t's order (pushed), or 0. */
+static lua_Integer order_pos(lua_State *L, int idx) {
+  lua_rawgeti(L, -1, 2);
+  lua_pushvalue(L, idx);
+  lua_Integer pos = lua_rawget(L, -2) == LUA_TNUMBER ? lua_tointeger(L, -1) : 0;
+  lua_pop(L, 2);
+  return pos;
+}
+
+static int sandbox_lib_next(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 2);
+  lua_Integer pos = 0;
+  if (lua_isnil(L, 2)) {
+    build_order(L, 1);
+  } else {
+    lua_getfield(L, LUA_REGISTRYINDEX, REG_ORDER);
+    lua_pushvalue(L, 1);
+    int have = lua_rawget(L, -2) == LUA_TTABLE;
+    lua_remove(L, -2);
+    if (have) pos = order_pos(L, 2);
+    if (!pos) { /* not from this traversal: start a fresh order */
+      lua_pop(L, 1);
+      build_order(L, 1);
+      pos = order_pos(L, 2);
+      if (!pos) return luaL_error(L, "invalid key to 'next'");
+    }
+  }
+  lua_rawgeti(L, -1, 1);
+  lua_Integer n = (lua_Integer)lua_rawlen(L, -1);
+  for (lua_Integer i = pos + 1; i <= n; i++) {
+    lua_rawgeti(L, -1, i);
+    lua_pushvalue(L, -1);
+    if (lua_rawget(L, 1) != LUA_TNIL) return 2; /* key, value */
+    lua_pop(L, 2);
+  }
+  lua_pushnil(L);
+  return 1;
+}
+
+static int sandbox_lib_pairs(lua_State *L) {
+  luaL_checkany(L, 1);
+  if (luaL_getmetafield(L, 1, "__pairs") != LUA_TNIL) { /* the script's own order */
+    lua_pushvalue(L, 1);
+    lua_call(L, 1, 3);
+    return 3;
+  }
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_pushvalue(L, lua_upvalueindex(1)); /* the deterministic next */
+  lua_pushvalue(L, 1);
+  lua_pushnil(L);
+  return 3;
+}
+
+/* Record where the script calls a library function from, then call it: a
+** limit hit inside the function (memory, or the CPU limit that ends the
+** process) is reported at that line. */
+static int sandbox_lib_located(lua_State *L) {
+  where_caller(L);
+  return call_original(L);
+}
+
+/* Wrap every C function of table t (at the top of the stack). */
+static void locate_all(lua_State *L) {
+  lua_pushnil(L);
+  while (lua_next(L, -2)) {
+    if (!lua_iscfunction(L, -1)) {
+      lua_pop(L, 1);
+      continue;
+    }
+    lua_pushcclosure(L, sandbox_lib_located, 1); /* key, wrapper */
+    lua_pushvalue(L, -2);
+    lua_insert(L, -2);                           /* key, key, wrapper */
+    lua_rawset(L, -4);                           /* key: lua_next goes on from it */
+  }
 }
 
 /* ---------------------------------------------------------------- setup */
@@ -344,33 +680,65 @@ static void open_libs(lua_State *L) {
   set_nil(L, "loadfile");
   set_nil(L, "warn");
   set_nil(L, "require");
-  wrap(L, "load", sb_load);
-  wrap(L, "pcall", sb_pcall);
-  wrap(L, "xpcall", sb_xpcall);
-  wrap(L, "setmetatable", sb_setmetatable);
-  wrap(L, "collectgarbage", sb_collectgarbage);
-  wrap(L, "print", sb_print);
+  wrap(L, "load", sandbox_lib_load);
+  wrap(L, "pcall", sandbox_lib_pcall);
+  wrap(L, "xpcall", sandbox_lib_xpcall);
+  wrap(L, "setmetatable", sandbox_lib_setmetatable);
+  wrap(L, "collectgarbage", sandbox_lib_collectgarbage);
+  wrap(L, "print", sandbox_lib_print);
   lua_getfield(L, -1, LUA_STRLIBNAME);
   set_nil(L, "dump");
-  wrap(L, "rep", sb_rep);
-  wrap(L, "find", sb_find);
-  wrap(L, "match", sb_match);
-  wrap(L, "gmatch", sb_gmatch);
-  wrap(L, "gsub", sb_gsub);
+  wrap(L, "rep", sandbox_lib_rep);
+  wrap(L, "find", sandbox_lib_find);
+  wrap(L, "match", sandbox_lib_match);
+  wrap(L, "gmatch", sandbox_lib_gmatch);
+  wrap(L, "gsub", sandbox_lib_gsub);
+  wrap(L, "format", sandbox_lib_format);
+  locate_all(L);
   lua_pop(L, 1);
   lua_getfield(L, -1, LUA_TABLIBNAME);
-  wrap(L, "move", sb_move);
+  wrap(L, "move", sandbox_lib_move);
+  lua_pushcfunction(L, sandbox_lib_sort);
+  lua_setfield(L, -2, "sort");
+  locate_all(L);
+  lua_pop(L, 1);
+  lua_getfield(L, -1, LUA_UTF8LIBNAME);
+  locate_all(L);
   lua_pop(L, 1);
   lua_getfield(L, -1, LUA_MATHLIBNAME);
   set_nil(L, "random");
   set_nil(L, "randomseed");
+  lua_pop(L, 1);
+  weak_registry_table(L, REG_IDS);
+  weak_registry_table(L, REG_ORDER);
+  lua_pushcfunction(L, sandbox_lib_next);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, -3, "next");
+  lua_pushcclosure(L, sandbox_lib_pairs, 1);
+  lua_setfield(L, -2, "pairs");
+  lua_pushcfunction(L, sandbox_lib_tostring);
+  lua_setfield(L, -2, "tostring");
+  /* library functions that can run long or allocate much report the line
+  ** they were called from (not error: its level counts from the caller) */
+  static const char *const located[] = {"tostring", "load", "next", "pairs", "select",
+                                        "tonumber", "setmetatable"};
+  lua_newtable(L);
+  for (size_t i = 0; i < sizeof located / sizeof *located; i++) {
+    lua_getfield(L, -2, located[i]);
+    lua_setfield(L, -2, located[i]);
+  }
+  locate_all(L);
+  for (size_t i = 0; i < sizeof located / sizeof *located; i++) {
+    lua_getfield(L, -1, located[i]);
+    lua_setfield(L, -3, located[i]);
+  }
   lua_pop(L, 2);
 }
 
 sandbox *sandbox_new(size_t max_memory, long max_instructions) {
   sandbox *s = af_calloc(1, sizeof *s);
   s->max = (size_t)-1; /* the standard libraries load without a cap */
-  s->L = lua_newstate(sb_alloc, s);
+  s->L = lua_newstate(sandbox_alloc, s);
   if (!s->L) {
     free(s);
     return NULL;
@@ -380,7 +748,7 @@ sandbox *sandbox_new(size_t max_memory, long max_instructions) {
   s->cap = s->max = max_memory ? max_memory : SANDBOX_DEFAULT_MEMORY;
   s->max_steps = max_instructions > 0 ? max_instructions : SANDBOX_DEFAULT_INSTRUCTIONS;
   s->max_seconds = SANDBOX_DEFAULT_SECONDS;
-  lua_sethook(s->L, sb_hook, LUA_MASKCOUNT, HOOK_STEP);
+  lua_sethook(s->L, sandbox_hook, LUA_MASKCOUNT, HOOK_STEP);
   return s;
 }
 
@@ -412,9 +780,12 @@ void sandbox_set_import(sandbox *s, int (*fn)(lua_State *L), void *ctx) {
 
 void *sandbox_import_ctx(lua_State *L) { return SB(L)->import_ctx; }
 
-/* ------------------------------------------------------- chunks, errors */
+void sandbox_share_where(sandbox *s, sandbox_where *w) {
+  s->shared = w;
+  s->shared_chunk = -1;
+}
 
-#define TOKEN_MARK '\x1d'
+/* ------------------------------------------------------- chunks, errors */
 
 /* The private chunk name for a display name, registering it once. */
 static void chunk_token(sandbox *s, const char *name, char out[32]) {
@@ -482,8 +853,19 @@ static void format_error(sandbox *s, const char *chunkname, af_err *e) {
   }
 }
 
+/* Skip a UTF-8 byte-order mark (Windows editors write one; Lua does not
+** skip it). */
+static const char *skip_bom(const char *text, size_t *len) {
+  if (*len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
+    *len -= 3;
+    return text + 3;
+  }
+  return text;
+}
+
 void sandbox_load(lua_State *L, const char *text, size_t len, const char *chunkname) {
   sandbox *s = SB(L);
+  text = skip_bom(text, &len);
   char tok[32];
   chunk_token(s, chunkname, tok);
   int status = luaL_loadbufferx(L, text, len, tok, "t");
@@ -500,6 +882,7 @@ int sandbox_run(sandbox *s, const char *text, size_t len, const char *chunkname,
   snprintf(s->where_src, sizeof s->where_src, "%s", tok + 1);
   s->where_line = 0;
   s->deadline = now_seconds() + s->max_seconds;
+  text = skip_bom(text, &len);
   int status = luaL_loadbufferx(L, text, len, tok, "t");
   if (status == LUA_OK) status = lua_pcall(L, 0, 1, 0);
   if (status == LUA_ERRMEM && s->kill == KILL_NONE) s->kill = KILL_MEM;

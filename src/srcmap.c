@@ -222,8 +222,9 @@ static void push_token(srcmap *m, token t) {
 
 static void lex_all(srcmap *m, const char *text, size_t len) {
   lexer x = {text, text + len, 1};
+  if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) x.p += 3; /* a UTF-8 byte-order mark */
   /* A first line starting with '#' is skipped by Lua (shebang). */
-  if (len > 0 && text[0] == '#')
+  if (x.p < x.end && *x.p == '#')
     while (x.p < x.end && *x.p != '\n' && *x.p != '\r') x.p++;
   while (lx_skip(&x)) {
     token t = {T_PUNCT, x.line, x.p, 1};
