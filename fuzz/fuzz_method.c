@@ -8,7 +8,9 @@
 ** rules are compiled in open-world mode (rules_compile without a database).
 ** Invariants (abort on violation): a failed load reports at least one
 ** diagnostic, each with a file name and a message; a successful one returns
-** a model.
+** a model. The loader runs in process here (method_opts.in_process). The
+** input is also decoded as a child's reply (luadata.h), which must not crash
+** on any bytes.
 **
 ** Built by `make fuzz` (clang -fsanitize=fuzzer); tests/test_fuzz_regress.c
 ** includes this file with FUZZ_NO_MAIN and feeds it the saved corpus.
@@ -18,6 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "luadata.h"
 #include "method.h"
 #include "model.h"
 #include "rules.h"
@@ -62,8 +68,10 @@ static int fuzz_method_one(const uint8_t *data, size_t size) {
     f.lib_text = split + 6;
     f.lib_len = size - f.main_len - 6;
   }
+  /* in this process: coverage is counted here, and a child per input would
+  ** be slow (the isolation itself is tested end to end) */
   method_opts o = {.reader = fm_reader, .reader_ctx = &f, .max_instructions = 1000000,
-                   .max_memory = (size_t)16 << 20, .max_seconds = 2};
+                   .max_memory = (size_t)16 << 20, .max_seconds = 2, .in_process = 1};
   model *m = NULL;
   diag_list d = {0};
   int rc = method_load("fuzz.lua", &o, &m, &d);
@@ -86,6 +94,11 @@ static int fuzz_method_one(const uint8_t *data, size_t size) {
   }
   diag_free(&d);
   free(buf);
+  /* the same bytes as a child's reply: the parent's decoder survives any */
+  lua_State *L = luaL_newstate();
+  luadata_in in = {(const char *)data, (const char *)data + size, 0};
+  luadata_get_value(&in, L);
+  lua_close(L);
   return 0;
 }
 

@@ -396,31 +396,39 @@ static void weak_registry_table(lua_State *L, const char *name) {
   lua_setfield(L, LUA_REGISTRYINDEX, name);
 }
 
-/* Push tostring(value at idx), without addresses. */
+/* The number of the object at idx: given in the order objects are first
+** shown, so the same script gets the same numbers. */
+static lua_Integer object_id(lua_State *L, int idx) {
+  lua_getfield(L, LUA_REGISTRYINDEX, REG_IDS);
+  lua_pushvalue(L, idx);
+  lua_Integer id;
+  if (lua_rawget(L, -2) == LUA_TNUMBER) {
+    id = lua_tointeger(L, -1);
+  } else {
+    id = ++SB(L)->next_id;
+    lua_pushvalue(L, idx);
+    lua_pushinteger(L, id);
+    lua_rawset(L, -4);
+  }
+  lua_pop(L, 2);
+  return id;
+}
+
+/* Push tostring(value at idx), without addresses ("table: #3"). */
 static void push_tostring(lua_State *L, int idx) {
   idx = lua_absindex(L, idx);
   int t = lua_type(L, idx);
-  if (luaL_getmetafield(L, idx, "__tostring") != LUA_TNIL || t == LUA_TNIL ||
-      t == LUA_TBOOLEAN || t == LUA_TNUMBER || t == LUA_TSTRING) {
-    if (t != LUA_TNIL && lua_type(L, -1) != LUA_TNIL) lua_pop(L, 1);
+  int own = luaL_getmetafield(L, idx, "__tostring") != LUA_TNIL;
+  if (own) lua_pop(L, 1);
+  if (own || t == LUA_TNIL || t == LUA_TBOOLEAN || t == LUA_TNUMBER || t == LUA_TSTRING) {
     luaL_tolstring(L, idx, NULL);
     return;
   }
-  const char *kind = luaL_getmetafield(L, idx, "__name") == LUA_TSTRING ? lua_tostring(L, -1)
-                                                                         : luaL_typename(L, idx);
-  lua_getfield(L, LUA_REGISTRYINDEX, REG_IDS);
-  lua_pushvalue(L, idx);
-  if (lua_rawget(L, -2) != LUA_TNUMBER) {
-    lua_pop(L, 1);
-    lua_pushinteger(L, ++SB(L)->next_id);
-    lua_pushvalue(L, idx);
-    lua_pushvalue(L, -2);
-    lua_rawset(L, -4);
-  }
-  lua_pushfstring(L, "%s: #%I", kind, lua_tointeger(L, -1));
-  lua_replace(L, -3);
-  lua_pop(L, 1);
-  if (strcmp(kind, luaL_typename(L, idx)) != 0) lua_remove(L, -2); /* the __name */
+  int nt = luaL_getmetafield(L, idx, "__name");
+  const char *kind = nt == LUA_TSTRING ? lua_tostring(L, -1) : luaL_typename(L, idx);
+  lua_Integer id = object_id(L, idx);
+  lua_pushfstring(L, "%s: #%I", kind, (LUAI_UACINT)id);
+  if (nt != LUA_TNIL) lua_remove(L, -2);
 }
 
 static int sandbox_lib_tostring(lua_State *L) {
