@@ -105,6 +105,10 @@ int af_open_regular(const char *path, af_err *e);
 ** opens, such as the SQLite input). 0 or -1 with e filled. */
 int af_check_regular(const char *path, af_err *e);
 
+/* msg past its "path: " prefix, if it has one (for callers that report the
+** path themselves). */
+const char *af_msg_after(const char *msg, const char *path);
+
 /* The largest file af_read_file reads (methodology sources): 16 MiB. */
 #define AF_MAX_FILE ((size_t)16 << 20)
 

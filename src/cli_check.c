@@ -94,7 +94,7 @@ static void check_compile(check_result *c, const char *path, const char *db) {
   if (db) {
     c->have_run = 1;
     if (run_open(&c->rn, db, ms, 1, &c->errs, &e) < 0) {
-      if (c->errs.n == 0) diag_add(&c->errs, db, 0, "%s", e.msg);
+      if (c->errs.n == 0) diag_add(&c->errs, db, 0, "%s", af_msg_after(e.msg, db));
       return;
     }
     c->r = c->rn.rules[0];

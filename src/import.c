@@ -160,9 +160,7 @@ int import_read_main(import_files *f, const char *path, const method_opts *o, di
   } else {
     af_err e;
     if (af_read_file(path, &text, &len, &e) != 0) {
-      size_t n = strlen(path);
-      diag_add(d, path, 0, "%s", strncmp(e.msg, path, n) == 0 && e.msg[n] == ':'
-                                     ? e.msg + n + 2 : e.msg);
+      diag_add(d, path, 0, "%s", af_msg_after(e.msg, path));
       return -1;
     }
     rpath = af_strdup(path);
@@ -195,9 +193,7 @@ static int try_candidate(import_files *f, const char *dir, const char *fname, co
                       "search path", name, cand);
     r = -1;
   } else if (af_read_file(real, text, len, &e) != 0) {
-    size_t n = strlen(real);
-    const char *msg = strncmp(e.msg, real, n) == 0 && e.msg[n] == ':' ? e.msg + n + 2 : e.msg;
-    *why = af_sprintf("import: '%s': %s: %s", name, cand, msg);
+    *why = af_sprintf("import: '%s': %s: %s", name, cand, af_msg_after(e.msg, real));
     r = -1;
   }
   if (r == 1) {

@@ -292,6 +292,11 @@ int af_open_regular(const char *path, af_err *e) {
   return fd;
 }
 
+const char *af_msg_after(const char *msg, const char *path) {
+  size_t n = strlen(path);
+  return strncmp(msg, path, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ' ? msg + n + 2 : msg;
+}
+
 int af_check_regular(const char *path, af_err *e) {
   int fd = af_open_regular(path, e);
   if (fd < 0) return -1;
@@ -316,8 +321,8 @@ int af_read_file(const char *path, char **text, size_t *len, af_err *e) {
   if (n != 0) {
     sb_free(&b);
     if (err) return af_fail(e, "%s: read error: %s", path, strerror(err));
-    return af_fail(e, "%s: too large (more than %zu MiB; afscore reads methodology files "
-                      "of at most %zu MiB)", path, AF_MAX_FILE >> 20, AF_MAX_FILE >> 20);
+    return af_fail(e, "%s: too large (afscore reads methodology files of at most %zu MiB)",
+                   path, AF_MAX_FILE >> 20);
   }
   *len = b.len;
   *text = sb_take(&b);

@@ -1,7 +1,9 @@
 /*
 ** test_e2e_scripts.c: methodology scripts that once hung, slowed down,
 ** changed meaning between loads or escaped, through the real binary
-** (`afscore check`, `score`). Each script is written by the test.
+** (`afscore check`). Each script is written by the test; one test per item
+** of the second hardening round (runaway C calls, size, determinism,
+** symbolic links, NUL bytes, special files, messages).
 **
 ** The child runs under RLIMIT_CPU (60 s): a script that hangs shows up as a
 ** failed test (status 128+SIGXCPU), never as a hang. No timing is asserted;
@@ -14,14 +16,32 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "util.h"
 
 /* ------------------------------------------------------------ helpers */
+
+/* A methodology that passes `check` (no database). */
+#define VALID                                                                        \
+  "return { name = 'ok', version = '1', unit = { table = 'people', id = 'id' },\n"  \
+  "  dimensions = { { id = 'd', indicators = { { id = 'i', deprived = 'x < 1' } } } },\n" \
+  "  k = 1 }\n"
+
+static char *slurp(const char *path) {
+  char *text = NULL;
+  size_t len;
+  af_err e;
+  if (af_read_file(path, &text, &len, &e) < 0) return af_strdup("");
+  return text;
+}
 
 static h_result run_bounded(const char *const *args) {
   h_opts o = {.cpu_seconds = 60};
@@ -94,10 +114,282 @@ static void test_self_define(void **state) {
                  3, "define 'a' refers to itself");
 }
 
+/* ------------------------------------------- item: hangs inside one C call */
+
+/* The CPU limit of the script's process (2 s for the default 1.5 s limit of
+** the Lua hook), with the line of the library call that ran away. */
+#define C_TIME "time limit of 2 s of CPU time exceeded (inside a library function?)"
+
+/* Each of these runs inside one C function of Lua's library, where no hook
+** fires: before the script ran in a process of its own, each hung `check`
+** for good (here: until the test's 60 s CPU limit). */
+static void test_runaway_c_calls(void **state) {
+  (void)state;
+  expect_refused("s_insert.lua",
+                 "local huge = math.maxinteger - 1\n"
+                 "table.insert(setmetatable({}, { __len = function() return huge end }), 1, 'x')\n",
+                 2, C_TIME);
+  expect_refused("s_remove.lua",
+                 "local huge = math.maxinteger - 1\n"
+                 "table.remove(setmetatable({}, { __len = function() return huge end }), 1)\n",
+                 2, C_TIME);
+  expect_refused("s_balanced.lua", "local s = ('('):rep(1e6)\nreturn s:find('%b()')\n", 2, C_TIME);
+  expect_refused("s_backref.lua",
+                 "local s = ('('):rep(5e5) .. (')'):rep(5e5)\nreturn s:gsub('(%b())%1', '')\n", 2,
+                 C_TIME);
+  /* 900,000 reads, each through 1,990 __index tables */
+  expect_refused("s_unpack.lua",
+                 "local t = {} for i = 1, 1990 do t = setmetatable({}, { __index = t }) end\n"
+                 "return table.unpack(t, 1, 900000)\n",
+                 2, C_TIME);
+  expect_refused("s_move.lua",
+                 "local t = {} for i = 1, 1990 do t = setmetatable({}, { __index = t }) end\n"
+                 "return table.move(t, 1, 1e7, 1, {})\n",
+                 2, C_TIME);
+  /* table.sort copies the array first: a huge __len is a memory error */
+  expect_refused("s_sort.lua",
+                 "local huge = 2^30\n"
+                 "table.sort(setmetatable({}, { __len = function() return huge end }))\n",
+                 2, "memory limit of 64 MiB exceeded");
+}
+
+/* A memory error raised inside a C function names the line of the call,
+** even when no instruction hook ran before it. */
+static void test_memory_error_in_c_has_line(void **state) {
+  (void)state;
+  expect_refused("s_format_bomb.lua",
+                 "local a = ('x'):rep(3e7)\n\n"
+                 "local s = string.format('%s%s%s', a, a, a)\n",
+                 3, "memory limit of 64 MiB exceeded");
+}
+
+/* ------------------------------------------------- item: determinism */
+
+/* A result that depends on pairs() order, tostring({}) and the order
+** table.sort gives equal elements: the same on every load, and the order
+** documented (keys sorted; "table: #N" in order of first use; a stable
+** sort). */
+static void test_same_meaning_on_every_load(void **state) {
+  (void)state;
+  const char *path = h_path("s_pairs.lua");
+  h_write(path,
+          "local t = {}\n"
+          "for c in ('qwertyuiopasdfghjklzxcvbnm'):gmatch('.') do t[c] = true end\n"
+          "t[10] = true t[2] = true t[2.5] = true t[false] = true\n"
+          "local keys = {}\n"
+          "for k in pairs(t) do keys[#keys + 1] = tostring(k) end\n"
+          "local recs = {}\n"
+          "for i = 1, 300 do recs[i] = { key = i % 3, n = i } end\n"
+          "table.sort(recs, function(a, b) return a.key < b.key end)\n"
+          "local firsts = recs[1].n .. ',' .. recs[2].n .. ',' .. recs[101].n .. ',' .. recs[300].n\n"
+          "local a, b = {}, {}\n"
+          "local name = table.concat(keys, '') .. ' ' .. tostring(a) .. ' ' .. tostring(b) .. ' '\n"
+          "  .. tostring(a) .. ' ' .. string.format('%s', print) .. ' ' .. firsts\n"
+          "return { name = name, version = '1', unit = { table = 'p', id = 'id' },\n"
+          "  dimensions = { { id = 'd', indicators = { { id = 'i', deprived = 'x < 1' } } } }, k = 1 }\n");
+  /* keys: numbers ascending, then strings bytewise, then false; recs with
+  ** key 0 are 3, 6, ... (300 last), key 1: 1, 4, ...; stable order */
+  char want[1400];
+  snprintf(want, sizeof want,
+           "%s: ok: 22.510abcdefghijklmnopqrstuvwxyzfalse table: #1 table: #2 table: #1 "
+           "function: #3 3,6,1,299, version 1",
+           path);
+  for (int i = 0; i < 5; i++) {
+    h_result r = check(path);
+    if (r.status != 0) fail_msg("load %d: status %d, stderr: %s", i, r.status, r.err);
+    if (!h_has(r.out, want)) fail_msg("load %d: %s", i, r.out);
+    h_result_free(&r);
+  }
+}
+
+/* ---------------------------------------------------- item: symlinks */
+
+static void mkdir_fresh(const char *dir) {
+  char cmd[2400];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
+  assert_int_equal(system(cmd), 0);
+}
+
+/* import() keeps to the methodology's directories even through symbolic
+** links, and never shows what the target holds. */
+static void test_symlink_imports(void **state) {
+  (void)state;
+  char dir[1100], outside[1100], secret[1200], p[1200], link[1200], m[1200], want[4000];
+  snprintf(dir, sizeof dir, "%s", h_path("s_links"));
+  snprintf(outside, sizeof outside, "%s", h_path("s_links_outside"));
+  mkdir_fresh(dir);
+  mkdir_fresh(outside);
+  snprintf(secret, sizeof secret, "%s/secret.lua", outside);
+  h_write(secret, "TOPSECRET password hunter2\n");
+  /* a link to a file outside */
+  snprintf(link, sizeof link, "%s/lib.lua", dir);
+  assert_int_equal(symlink(secret, link), 0);
+  snprintf(m, sizeof m, "%s/main.lua", dir);
+  h_write(m, "local lib = import('lib')\nreturn lib\n");
+  h_result r = check(m);
+  snprintf(want, sizeof want,
+           "%s:1: import: 'lib': %s leads outside the methodology's directories (a symbolic "
+           "link?); imports must stay beside the methodology or in its search path\n", m, link);
+  assert_int_equal(r.status, 1);
+  assert_string_equal(r.err, want);
+  assert_false(h_has(r.err, "TOPSECRET") || h_has(r.out, "TOPSECRET"));
+  h_result_free(&r);
+  /* a link to a directory outside */
+  snprintf(link, sizeof link, "%s/sub", dir);
+  assert_int_equal(symlink(outside, link), 0);
+  h_write(m, "return import('sub/secret')\n");
+  r = check(m);
+  snprintf(p, sizeof p, "%s/sub/secret.lua", dir);
+  snprintf(want, sizeof want,
+           "%s:1: import: 'sub/secret': %s leads outside the methodology's directories (a "
+           "symbolic link?); imports must stay beside the methodology or in its search path\n",
+           m, p);
+  assert_int_equal(r.status, 1);
+  assert_string_equal(r.err, want);
+  h_result_free(&r);
+  /* a link that stays inside is followed */
+  snprintf(p, sizeof p, "%s/real.lua", dir);
+  h_write(p, VALID);
+  snprintf(link, sizeof link, "%s/alias.lua", dir);
+  assert_int_equal(symlink(p, link), 0);
+  h_write(m, "return import('alias')\n");
+  r = check(m);
+  assert_int_equal(r.status, 0);
+  assert_true(h_has(r.out, ": ok: ok, version 1"));
+  h_result_free(&r);
+}
+
+/* ---------------------------------------------------- item: NUL bytes */
+
+static void test_nul_bytes_refused(void **state) {
+  (void)state;
+  const char *path = h_path("s_nul.lua");
+  h_write(path,
+          "return { name = 'n', version = '1', unit = { table = 'people\\0x', id = 'id' },\n"
+          "  dimensions = { { id = 'd', indicators = {\n"
+          "    { id = 'i', deprived = 'x < 1\\0 or true' } } } }, k = 1 }\n");
+  h_result r = check(path);
+  char want[3000];
+  snprintf(want, sizeof want,
+           "%s:1: unit: table contains a NUL byte (\\0) at byte 7 (after 'people'): "
+           "methodology text cannot contain NUL bytes\n"
+           "%s:3: indicator 'i': deprived contains a NUL byte (\\0) at byte 6 (after 'x < 1'): "
+           "methodology text cannot contain NUL bytes\n",
+           path, path);
+  assert_int_equal(r.status, 1);
+  assert_string_equal(r.err, want);
+  h_result_free(&r);
+}
+
+/* ------------------------------------------------- item: special files */
+
+/* Run afscore with stdout/stderr captured; a run that has not ended after
+** 60 s of wall time is killed and fails the test (a blocking open uses no
+** CPU, so the CPU limit alone would not end it). */
+static h_result run_guarded(const char *const *args) {
+  h_result r = {0};
+  char outp[1200], errp[1200];
+  snprintf(outp, sizeof outp, "%s", h_path("s_guard.out"));
+  snprintf(errp, sizeof errp, "%s", h_path("s_guard.err"));
+  h_opts o = {.cpu_seconds = 60};
+  pid_t pid = h_spawn(args, &o, outp, errp);
+  int st = 0, waited = 0;
+  while (waitpid(pid, &st, WNOHANG) == 0) {
+    if (++waited > 6000) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &st, 0);
+      fail_msg("afscore %s %s blocked", args[0], args[1]);
+    }
+    usleep(10000);
+  }
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  r.out = slurp(outp);
+  r.err = slurp(errp);
+  return r;
+}
+
+static void expect_guarded(const char *const *args, const char *want) {
+  h_result r = run_guarded(args);
+  assert_int_equal(r.status, 1);
+  assert_string_equal(r.err, want);
+  h_result_free(&r);
+}
+
+#define NOT_REGULAR "is not a regular file (a FIFO, device or socket); afscore reads regular files only"
+
+static void test_special_files(void **state) {
+  (void)state;
+  char want[3000], dir[1100], fifo[1200], m[1200];
+  const char *zero[] = {"check", "/dev/zero", NULL};
+  expect_guarded(zero, "/dev/zero: " NOT_REGULAR "\n");
+  snprintf(dir, sizeof dir, "%s", h_path("s_special"));
+  mkdir_fresh(dir);
+  const char *isdir[] = {"check", dir, NULL};
+  snprintf(want, sizeof want, "%s: is a directory\n", dir);
+  expect_guarded(isdir, want);
+  /* a FIFO as the methodology, as an import, as the data */
+  snprintf(fifo, sizeof fifo, "%s/pipe.lua", dir);
+  assert_int_equal(mkfifo(fifo, 0600), 0);
+  const char *asmethod[] = {"check", fifo, NULL};
+  snprintf(want, sizeof want, "%s: " NOT_REGULAR "\n", fifo);
+  expect_guarded(asmethod, want);
+  snprintf(m, sizeof m, "%s/main.lua", dir);
+  h_write(m, "return import('pipe')\n");
+  const char *asimport[] = {"check", m, NULL};
+  snprintf(want, sizeof want, "%s:1: import: 'pipe': %s: " NOT_REGULAR "\n", m, fifo);
+  expect_guarded(asimport, want);
+  h_write(m, VALID);
+  const char *asdb[] = {"check", m, "--db", fifo, NULL};
+  snprintf(want, sizeof want, "%s: " NOT_REGULAR "\n", fifo);
+  expect_guarded(asdb, want);
+  /* a regular file over the size cap */
+  snprintf(m, sizeof m, "%s/big.lua", dir);
+  FILE *f = fopen(m, "w");
+  assert_non_null(f);
+  for (int i = 0; i < 17 * 1024; i++) fprintf(f, "-- %1020d\n", i);
+  fclose(f);
+  const char *big[] = {"check", m, NULL};
+  snprintf(want, sizeof want, "%s: too large (afscore reads methodology files of at most "
+                              "16 MiB)\n", m);
+  expect_guarded(big, want);
+}
+
+/* ------------------------------------------------------------ messages */
+
+static void test_bom_accepted(void **state) {
+  (void)state;
+  const char *path = h_path("s_bom.lua");
+  char src[2000];
+  snprintf(src, sizeof src, "\xEF\xBB\xBF%s", VALID);
+  h_write(path, src);
+  h_result r = check(path);
+  if (r.status != 0) fail_msg("status %d: %s", r.status, r.err);
+  assert_true(h_has(r.out, ": ok: ok, version 1"));
+  h_result_free(&r);
+  /* and lines are still counted from the first */
+  snprintf(src, sizeof src, "\xEF\xBB\xBF\nlocal x = nil + 1\n");
+  expect_refused("s_bom_error.lua", src, 2, "attempt to perform arithmetic on a nil value");
+}
+
+static void test_backslash_import(void **state) {
+  (void)state;
+  expect_refused("s_backslash.lua", "return import('lib\\\\common')\n", 1,
+                 "import: a backslash is not allowed in a module name (separate directories "
+                 "with '/'): 'lib\\common'");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_runaway_c_calls),
+      cmocka_unit_test(test_memory_error_in_c_has_line),
       cmocka_unit_test(test_big_methodology_validates),
+      cmocka_unit_test(test_same_meaning_on_every_load),
+      cmocka_unit_test(test_symlink_imports),
+      cmocka_unit_test(test_nul_bytes_refused),
+      cmocka_unit_test(test_special_files),
+      cmocka_unit_test(test_bom_accepted),
       cmocka_unit_test(test_self_define),
+      cmocka_unit_test(test_backslash_import),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
