@@ -1306,9 +1306,11 @@ static lua_State *decode_reply(import_files *f, const strbuf *reply, diag_list *
 static lua_State *run_isolated(import_files *f, const method_opts *o, diag_list *d) {
   size_t cap = o->max_memory ? o->max_memory : SANDBOX_DEFAULT_MEMORY;
   double secs = o->max_seconds > 0 ? o->max_seconds : SANDBOX_DEFAULT_SECONDS;
-  isolate_limits lim = {.cpu_seconds = ceil(secs + 0.5),
+  /* the kernel's CPU limit leaves the hook a second to end a Lua loop with
+  ** its own, more precise message */
+  isolate_limits lim = {.cpu_seconds = ceil(secs) + 1,
                         .memory = 4 * cap + ((size_t)256 << 20),
-                        .wall_seconds = 10 + 4 * ceil(secs + 0.5),
+                        .wall_seconds = 10 + 4 * (ceil(secs) + 1),
                         .max_reply = 2 * cap + ((size_t)256 << 20)};
   sandbox_where *w = isolate_shared_new(sizeof *w);
   script_job job = {f, o, w};

@@ -52,7 +52,6 @@
 #include <time.h>
 
 #define HOOK_STEP 100
-#define CLOCK_STEP (HOOK_STEP * 4)
 #define PATTERN_BUDGET 2e8
 #define MOVE_LIMIT ((lua_Integer)1 << 24)
 
@@ -63,7 +62,8 @@ struct sandbox {
   size_t used, max;             /* max: the cap in force; cap: the configured one */
   size_t cap;
   long steps, max_steps;
-  double max_seconds, deadline; /* deadline: monotonic seconds, 0 when not running */
+  double max_seconds, deadline; /* deadline: CPU seconds, 0 when not running */
+  double last_read;             /* wall-clock time of the last CPU clock reading */
   int kill;
   char where_src[LUA_IDSIZE];   /* last position seen by the hook */
   int where_line;
@@ -77,12 +77,25 @@ struct sandbox {
 
 static sandbox *SB(lua_State *L) { return *(sandbox **)lua_getextraspace(L); }
 
+static double clock_seconds(clockid_t id) {
+  struct timespec ts;
+  clock_gettime(id, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 /* CPU time of this thread: the time limit must not depend on how busy the
 ** machine is. */
-static double now_seconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+static double now_seconds(void) { return clock_seconds(CLOCK_THREAD_CPUTIME_ID); }
+
+/* Past the time limit? Reading the CPU clock is a system call, so it is
+** read when 10 ms of wall-clock time (a cheap clock) have passed since the
+** last reading: at most 100 times a second, and never later than 10 ms plus
+** one hook interval after the limit. */
+static int past_deadline(sandbox *s) {
+  double wall = clock_seconds(CLOCK_MONOTONIC);
+  if (wall - s->last_read < 0.01) return 0;
+  s->last_read = wall;
+  return now_seconds() > s->deadline;
 }
 
 /* ------------------------------------------------------------- limits */
@@ -132,10 +145,7 @@ static void sandbox_hook(lua_State *L, lua_Debug *ar) {
   s->steps += HOOK_STEP;
   if (lua_getinfo(L, "Sl", ar)) remember_where(s, ar);
   if (s->kill == KILL_NONE && s->steps > s->max_steps) s->kill = KILL_INSTR;
-  /* the CPU clock is a system call: read it every CLOCK_STEP instructions */
-  if (s->kill == KILL_NONE && s->deadline > 0 && s->steps % CLOCK_STEP == 0 &&
-      now_seconds() > s->deadline)
-    s->kill = KILL_TIME;
+  if (s->kill == KILL_NONE && s->deadline > 0 && past_deadline(s)) s->kill = KILL_TIME;
   if (s->kill != KILL_NONE) {
     if (s->kill == KILL_TIME) lua_pushliteral(L, "time limit exceeded");
     else lua_pushliteral(L, "instruction limit exceeded (endless loop?)");
@@ -670,6 +680,10 @@ static void wrap(lua_State *L, const char *name, lua_CFunction fn) {
   lua_setfield(L, -2, name);
 }
 
+static void wrap_all(lua_State *L, const luaL_Reg *fns) {
+  for (; fns->name; fns++) wrap(L, fns->name, fns->func);
+}
+
 static void set_nil(lua_State *L, const char *name) {
   lua_pushnil(L);
   lua_setfield(L, -2, name);
@@ -688,20 +702,22 @@ static void open_libs(lua_State *L) {
   set_nil(L, "loadfile");
   set_nil(L, "warn");
   set_nil(L, "require");
-  wrap(L, "load", sandbox_lib_load);
-  wrap(L, "pcall", sandbox_lib_pcall);
-  wrap(L, "xpcall", sandbox_lib_xpcall);
-  wrap(L, "setmetatable", sandbox_lib_setmetatable);
-  wrap(L, "collectgarbage", sandbox_lib_collectgarbage);
-  wrap(L, "print", sandbox_lib_print);
+  static const luaL_Reg base[] = {
+      {"load", sandbox_lib_load},
+      {"pcall", sandbox_lib_pcall},
+      {"xpcall", sandbox_lib_xpcall},
+      {"setmetatable", sandbox_lib_setmetatable},
+      {"collectgarbage", sandbox_lib_collectgarbage},
+      {"print", sandbox_lib_print},
+      {NULL, NULL}};
+  static const luaL_Reg str[] = {
+      {"rep", sandbox_lib_rep},     {"find", sandbox_lib_find}, {"match", sandbox_lib_match},
+      {"gmatch", sandbox_lib_gmatch}, {"gsub", sandbox_lib_gsub}, {"format", sandbox_lib_format},
+      {NULL, NULL}};
+  wrap_all(L, base);
   lua_getfield(L, -1, LUA_STRLIBNAME);
   set_nil(L, "dump");
-  wrap(L, "rep", sandbox_lib_rep);
-  wrap(L, "find", sandbox_lib_find);
-  wrap(L, "match", sandbox_lib_match);
-  wrap(L, "gmatch", sandbox_lib_gmatch);
-  wrap(L, "gsub", sandbox_lib_gsub);
-  wrap(L, "format", sandbox_lib_format);
+  wrap_all(L, str);
   locate_all(L);
   lua_pop(L, 1);
   lua_getfield(L, -1, LUA_TABLIBNAME);

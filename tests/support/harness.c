@@ -22,7 +22,7 @@
 
 #include "util.h"
 
-static char *slurp(const char *path) {
+char *h_slurp(const char *path) {
   char *text = NULL;
   size_t len;
   af_err e;
@@ -109,8 +109,8 @@ h_result h_run_with(const char *const *args, const h_opts *o) {
   snprintf(outp, sizeof outp, "%s/.out.%d", tmpdir(), (int)getpid());
   snprintf(errp, sizeof errp, "%s/.err.%d", tmpdir(), (int)getpid());
   r.status = h_wait(h_spawn(args, o, outp, errp));
-  r.out = slurp(outp);
-  r.err = slurp(errp);
+  r.out = h_slurp(outp);
+  r.err = h_slurp(errp);
   unlink(outp);
   unlink(errp);
   return r;

@@ -42,6 +42,8 @@ void h_write(const char *path, const char *text);
 ** directory, holding text / built by sql; returns its path (h_path's). */
 const char *h_new_file(const char *name, const char *text);
 const char *h_new_db(const char *name, const char *sql);
+/* A file's whole text (owned), or "" when it cannot be read. */
+char *h_slurp(const char *path);
 /* Run SQL on a database file (created if absent); fails the test on error. */
 void h_sql(const char *db, const char *sql);
 /* The first column of the first row of a query as a double / as text (owned). */
