@@ -11,21 +11,19 @@
 
 #include "expr.h"
 #include "method.h"
+#include "strpool.h"
 
 /* ---- names the rules use ---- */
 
 typedef struct lint_names {
-  const char **v;   /* borrowed from parsed trees, which live as long as the set */
-  int n, cap;
+  strmap used;      /* every name the rules use (a set: a lookup per question,
+                    ** so that checking is linear in the methodology's size) */
   expr **trees;
   int ntrees, tcap;
 } lint_names;
 
 static void lint_collect(lint_names *ns, const expr *x) {
-  if (x->kind == EX_NAME) {
-    af_grow(&ns->v, &ns->cap, ns->n + 1, sizeof *ns->v);
-    ns->v[ns->n++] = x->str;
-  }
+  if (x->kind == EX_NAME) *strmap_slot(&ns->used, x->str, strlen(x->str), NULL) = 1;
   for (int i = 0; i < x->nargs; i++) lint_collect(ns, x->args[i]);
 }
 
@@ -44,13 +42,11 @@ static expr *lint_parse(lint_names *ns, const char *text) {
 static void lint_names_free(lint_names *ns) {
   for (int i = 0; i < ns->ntrees; i++) expr_free(ns->trees[i]);
   free(ns->trees);
-  free(ns->v);
+  strmap_free(&ns->used);
 }
 
 static int lint_used(const lint_names *ns, const char *name) {
-  for (int i = 0; i < ns->n; i++)
-    if (strcmp(ns->v[i], name) == 0) return 1;
-  return 0;
+  return strmap_get(&ns->used, name, strlen(name)) > 0;
 }
 
 /* ---- the base of a variant ---- */
@@ -200,8 +196,11 @@ static int lint_cmp64(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* Too many distinct totals to list: give up rather than guess. */
+/* Too many distinct totals to list, or too much work to list them (each
+** indicator sorts the totals so far: N indicators of equal weight cost N^2),
+** give up rather than guess. */
 #define LINT_MAX_SCORES (1 << 20)
+#define LINT_MAX_WORK (1LL << 22)
 
 /* Every total a unit could have (as numerators over r->L): each indicator
 ** adds one of its amounts, or nothing when no case matches. A superset of
@@ -209,13 +208,15 @@ static int lint_cmp64(const void *a, const void *b) {
 ** it is certainly unreachable. Returns the count, or -1 past the limit. */
 static int lint_scores(const model *m, const rules *r, int64_t **out) {
   int n = 1;
+  long long work = 0;
   int64_t *s = af_malloc(sizeof *s);
   s[0] = 0;
   for (int i = 0; i < m->ninds; i++) {
     const model_indicator *in = &m->inds[i];
     int always = in->ncases > 0 && !in->cases[0].when;
     int nopt = in->ncases + !always;
-    if ((long long)n * nopt > LINT_MAX_SCORES) {
+    work += (long long)n * nopt;
+    if ((long long)n * nopt > LINT_MAX_SCORES || work > LINT_MAX_WORK) {
       free(s);
       return -1;
     }
