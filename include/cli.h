@@ -30,8 +30,10 @@ typedef struct cli_opts {
   int nmethods;
   const char *pos[CLI_MAX_POS];
   int npos;
-  long long run_id;            /* --run (0: not given) */
-  long long run_id2;           /* compare: a second --run (run B) */
+  long long run_id, run_id2;   /* the first and second --run (0: not given) */
+  int nruns;                   /* --run options given */
+  const char *html, *csv;      /* report: the page and the directory of its tables */
+  int force;                   /* replace an existing output file */
   int json, help;
   long long families, seed;
   int shuffled, no_index;
@@ -89,6 +91,7 @@ int cmd_sweep(cli_opts *o);
 int cmd_runs(cli_opts *o);
 int cmd_notices(cli_opts *o);
 int cmd_generate(cli_opts *o);
+int cmd_report(cli_opts *o);
 int cmd_describe(cli_opts *o);
 int cmd_diff(cli_opts *o);
 int cmd_test(cli_opts *o);

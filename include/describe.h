@@ -45,6 +45,13 @@ void describe_fraction(double v, char out[64]);
 /* The differences from a to b, one line each: "~ KEY LABEL: OLD -> NEW",
 ** "+ KEY LABEL: VALUE", "- KEY LABEL: VALUE". Returns the number of lines. */
 int describe_diff(const describe_doc *a, const describe_doc *b, strbuf *o);
+/* The same differences, one call each: old NULL for a line added in b, new_
+** NULL for a line removed; a changed name comes as the two depth-0 lines. */
+typedef void (*describe_diff_fn)(void *ctx, const describe_line *old, const describe_line *new_);
+int describe_diff_each(const describe_doc *a, const describe_doc *b, describe_diff_fn fn,
+                       void *ctx);
+/* Where a line is, in the diff's words: "indicator low_income weight", "k". */
+void describe_where(strbuf *o, const describe_line *l);
 
 /* What makes a comparison of a with b unlike with like, one line each (no
 ** "note: " prefix): different scoring kinds, populations (units or people),

@@ -17,7 +17,8 @@ typedef enum rtable_kind {
   RTABLE_PCT,        /* a share written as a percentage: 9.1% */
   RTABLE_NUM,        /* a number with fixed decimals */
   RTABLE_DCOUNT,     /* a signed change of a count: +120, -45 */
-  RTABLE_DPP         /* a signed change of a share in percentage points: +1.2 */
+  RTABLE_DPP,        /* a signed change of a share in percentage points: +1.2 */
+  RTABLE_DNUM        /* a signed change of a number with fixed decimals */
 } rtable_kind;
 
 typedef struct rtable_cell {
@@ -48,6 +49,7 @@ void rtable_pct(rtable *t, double share, int decimals);
 void rtable_num(rtable *t, double v, int decimals);
 void rtable_dcount(rtable *t, int64_t v);
 void rtable_dpp(rtable *t, double share_change, int decimals);
+void rtable_dnum(rtable *t, double change, int decimals);
 /* Mark the rows added from now on as totals. */
 void rtable_totals(rtable *t);
 

@@ -28,6 +28,7 @@ typedef struct svg_bar {
 
 typedef struct svg_chart {
   int id;                           /* unique on the page (ids of title, desc, patterns) */
+  int width;                        /* viewBox width; 0: a full-width 760 */
   const char *title, *desc;
   const char *series[SVG_MAXSERIES];/* legend names; series[1] NULL: one series */
   double ref;                       /* a dashed reference line (e.g. the national figure); NaN: none */

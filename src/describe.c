@@ -460,37 +460,51 @@ static int dsc_compared(const describe_line *l) {
   return l->depth > 0 && strncmp(l->key, "file ", 5) != 0;
 }
 
-int describe_diff(const describe_doc *a, const describe_doc *b, strbuf *o) {
+int describe_diff_each(const describe_doc *a, const describe_doc *b, describe_diff_fn fn,
+                       void *ctx) {
   int n = 0;
   if (a->n && b->n && strcmp(a->v[0].label, b->v[0].label) != 0) {
-    sb_printf(o, "~ name: %s -> %s\n", a->v[0].label, b->v[0].label);
+    fn(ctx, &a->v[0], &b->v[0]);
     n++;
   }
   for (int i = 0; i < a->n; i++) {
     const describe_line *l = &a->v[i];
     if (!dsc_compared(l)) continue;
     int k = dsc_find(b, l);
-    if (k < 0) {
-      sb_puts(o, "- ");
-      dsc_where(o, l);
-      sb_printf(o, ": %s\n", l->value);
-      n++;
-    } else if (strcmp(l->value, b->v[k].value) != 0) {
-      sb_puts(o, "~ ");
-      dsc_where(o, l);
-      sb_printf(o, ": %s -> %s\n", l->value, b->v[k].value);
+    if (k < 0 || strcmp(l->value, b->v[k].value) != 0) {
+      fn(ctx, l, k < 0 ? NULL : &b->v[k]);
       n++;
     }
   }
   for (int i = 0; i < b->n; i++) {
     const describe_line *l = &b->v[i];
     if (!dsc_compared(l) || dsc_find(a, l) >= 0) continue;
-    sb_puts(o, "+ ");
-    dsc_where(o, l);
-    sb_printf(o, ": %s\n", l->value);
+    fn(ctx, NULL, l);
     n++;
   }
   return n;
+}
+
+void describe_where(strbuf *o, const describe_line *l) {
+  if (l->depth == 0) sb_puts(o, "name");
+  else dsc_where(o, l);
+}
+
+/* One line of the text diff. */
+static void dsc_diff_line(void *ctx, const describe_line *old, const describe_line *new_) {
+  strbuf *o = ctx;
+  if (old && old->depth == 0) {
+    sb_printf(o, "~ name: %s -> %s\n", old->label, new_->label);
+    return;
+  }
+  sb_puts(o, !new_ ? "- " : !old ? "+ " : "~ ");
+  dsc_where(o, old ? old : new_);
+  if (old && new_) sb_printf(o, ": %s -> %s\n", old->value, new_->value);
+  else sb_printf(o, ": %s\n", old ? old->value : new_->value);
+}
+
+int describe_diff(const describe_doc *a, const describe_doc *b, strbuf *o) {
+  return describe_diff_each(a, b, dsc_diff_line, o);
 }
 
 /* ---- caveats ---- */

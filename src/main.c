@@ -31,7 +31,7 @@ static const command commands[] = {
    "Score every unit of DATA.db and print the measure. With --out, record the run\n"
    "(methodology sources, data fingerprint, summary, one row per unit) in RESULTS.db\n"
    "in one transaction. --json prints the summary as one JSON document."},
-  {"compare", cmd_compare, "--db --method --changes --out --run --json",
+  {"compare", cmd_compare, "--db --method --changes --out --run --run --json",
    "compare --db DATA.db --method BASE.lua --method VARIANT.lua [...] [--changes FILE.csv] [--json]\n"
    "       afscore compare --out RESULTS.db --run A --run B [--db NEWER_DATA.db] [--json]",
    "Score several methodologies over one read of the data and show what changes\n"
@@ -73,6 +73,13 @@ static const command commands[] = {
    "notices --out RESULTS.db --run RUN_ID [--lang kk|ru] [--format csv|json]",
    "Write the notice queue of a recorded run: one row per unit and measure it is\n"
    "eligible for, with the measure's notice text filled in. Nothing is sent."},
+  {"report", cmd_report, "--out --run --run --html --lang --csv --force",
+   "report --out RESULTS.db --run N [--run M] --html FILE.html [--lang ru|kk|en] [--csv DIR] "
+   "[--force]",
+   "The decision report of recorded run N as one self-contained HTML page: headline\n"
+   "figures, categories, groups, indicators, support measures and the record. With\n"
+   "a second --run, what changes from run N to run M. --csv writes every table as\n"
+   "CSV into DIR. An existing file is replaced only with --force."},
   {"generate", cmd_generate, "--out --families --seed --shuffled --no-index",
    "generate --out DATA.db [--families N] [--seed S] [--shuffled]",
    "Generate a synthetic Kazakhstan population (families and persons) for demos,\n"
@@ -81,7 +88,7 @@ static const command commands[] = {
 #define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))
 
 /* Every option of any command: how its value is read and where it goes. */
-typedef enum { OPT_FLAG, OPT_TEXT, OPT_METHOD, OPT_NUM } opt_kind;
+typedef enum { OPT_FLAG, OPT_TEXT, OPT_METHOD, OPT_NUM, OPT_RUN } opt_kind;
 
 typedef struct option {
   const char *name;
@@ -97,13 +104,16 @@ static const option options[] = {
   {"--lang", OPT_TEXT, offsetof(cli_opts, lang), 0},
   {"--format", OPT_TEXT, offsetof(cli_opts, format), 0},
   {"--method", OPT_METHOD, 0, 0},
-  {"--run", OPT_NUM, offsetof(cli_opts, run_id), 1},
+  {"--run", OPT_RUN, 0, 1},
+  {"--html", OPT_TEXT, offsetof(cli_opts, html), 0},
+  {"--csv", OPT_TEXT, offsetof(cli_opts, csv), 0},
   {"--families", OPT_NUM, offsetof(cli_opts, families), 0},
   {"--seed", OPT_NUM, offsetof(cli_opts, seed), 0},
   {"--json", OPT_FLAG, offsetof(cli_opts, json), 0},
   {"--shuffled", OPT_FLAG, offsetof(cli_opts, shuffled), 0},
   {"--no-index", OPT_FLAG, offsetof(cli_opts, no_index), 0},
   {"--strict", OPT_FLAG, offsetof(cli_opts, strict), 0},
+  {"--force", OPT_FLAG, offsetof(cli_opts, force), 0},
 };
 #define NOPTIONS ((int)(sizeof options / sizeof options[0]))
 
@@ -119,12 +129,14 @@ static const option *find_option(const char *name) {
   return NULL;
 }
 
-/* Whether c's option list has the word name. */
+/* How many times c's option list has the word name (a --run listed twice
+** may be given twice). */
 static int takes(const command *c, const char *name) {
   size_t n = strlen(name);
+  int k = 0;
   for (const char *p = strstr(c->options, name); p; p = strstr(p + 1, name))
-    if ((p == c->options || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0')) return 1;
-  return 0;
+    k += (p == c->options || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0');
+  return k;
 }
 
 static void usage(FILE *f, const command *c) {
@@ -156,12 +168,8 @@ static int parse_value(const option *op, const char *v, cli_opts *o) {
     long long n;
     int rc = cli_number(o, op->name, v, op->min, &n);
     if (rc) return rc;
-    /* A second --run is compare's run B. */
-    if (op->off == offsetof(cli_opts, run_id) && o->run_id) {
-      if (o->run_id2 || strcmp(o->cmd, "compare") != 0)
-        return cli_usage_error(o, "too many --run options");
-      field = (char *)&o->run_id2;
-    }
+    /* The first --run is run_id, a second (compare, report: run B) run_id2. */
+    if (op->kind == OPT_RUN) field = (char *)(o->nruns++ ? &o->run_id2 : &o->run_id);
     *(long long *)(void *)field = n;
   }
   return 0;
@@ -189,6 +197,8 @@ static int parse(int argc, char **argv, int from, const command *c, cli_opts *o)
     const option *op = find_option(a);
     if (!op) return cli_usage_error(o, "unknown option '%s'", a);
     if (!takes(c, a)) return cli_usage_error(o, "takes no option %s", a);
+    if (op->kind == OPT_RUN && o->nruns == takes(c, a))
+      return cli_usage_error(o, "too many --run options (at most %d)", takes(c, a));
     if (op->kind == OPT_FLAG) {
       *(int *)(void *)((char *)o + op->off) = 1;
       continue;

@@ -57,6 +57,7 @@ void rtable_pct(rtable *t, double share, int decimals) { rtable_add(t, RTABLE_PC
 void rtable_num(rtable *t, double v, int decimals) { rtable_add(t, RTABLE_NUM, v, decimals); }
 void rtable_dcount(rtable *t, int64_t v) { rtable_add(t, RTABLE_DCOUNT, (double)v, 0); }
 void rtable_dpp(rtable *t, double d, int decimals) { rtable_add(t, RTABLE_DPP, d, decimals); }
+void rtable_dnum(rtable *t, double d, int decimals) { rtable_add(t, RTABLE_DNUM, d, decimals); }
 
 void rtable_totals(rtable *t) {
   assert(t->ncells % t->ncols == 0);
@@ -86,7 +87,8 @@ void rtable_format(const rtable_cell *c, labels_lang l, int plain, char *out) {
       rtable_signed(d, c->v, plain, out);
       break;
     case RTABLE_DPP:
-      labels_num(l, plain, 100 * c->v, c->decimals, d);
+    case RTABLE_DNUM:
+      labels_num(l, plain, c->kind == RTABLE_DPP ? 100 * c->v : c->v, c->decimals, d);
       rtable_signed(d, c->v, plain, out);
       break;
   }
@@ -156,7 +158,10 @@ void rtable_csv(strbuf *o, const rtable *t) {
       if (c->kind == RTABLE_TEXT || c->kind == RTABLE_CODE) {
         rtable_csv_field(o, c->text);
       } else {
-        rtable_format(c, LABELS_EN, 1, buf);
+        /* Two more decimals than the page: the CSV is for further work. */
+        rtable_cell more = *c;
+        if (c->kind != RTABLE_COUNT && c->kind != RTABLE_DCOUNT) more.decimals += 2;
+        rtable_format(&more, LABELS_EN, 1, buf);
         sb_puts(o, buf);
       }
     }

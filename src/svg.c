@@ -12,9 +12,11 @@
 
 #include "html.h"
 
-#define SVG_W 760.0
+#define SVG_FULL 760.0
 #define SVG_CHARW 6.7        /* average advance of a 12px sans character */
 #define SVG_FONT "'DejaVu Sans','Liberation Sans',Arial,sans-serif"
+
+static double svg_w(const svg_chart *c) { return c->width > 0 ? c->width : SVG_FULL; }
 
 /* viridis, 5 steps, light (best) to dark (worst): lightness is monotonic. */
 static const char *const svg_tones[SVG_NTONES] = {"#fde725", "#5ec962", "#21918c", "#3b528b",
@@ -74,7 +76,7 @@ static double svg_label_width(const char *const *labels, int n, size_t stride) {
 static void svg_open(strbuf *o, const svg_chart *c, double h, const char *extra) {
   sb_printf(o, "<svg viewBox=\"0 0 %.0f %.0f\" "
                "role=\"img\" aria-labelledby=\"svg%d-t svg%d-d\" font-family=\"%s\" "
-               "font-size=\"12\">\n", SVG_W, h, c->id, c->id, SVG_FONT);
+               "font-size=\"12\">\n", svg_w(c), h, c->id, c->id, SVG_FONT);
   sb_printf(o, "<title id=\"svg%d-t\">", c->id);
   html_esc(o, c->title);
   sb_printf(o, "</title>\n<desc id=\"svg%d-d\">", c->id);
@@ -156,7 +158,7 @@ void svg_hbars(strbuf *o, const svg_chart *c, const svg_bar *bars, int n) {
   double lw = svg_label_width(&bars[0].label, n, sizeof *bars);
   double top = c->series[1] ? 30 : 8, rowh = ns == 2 ? 34 : 24, barh = ns == 2 ? 13 : 16;
   double h = top + (n > 0 ? n : 1) * rowh + 28;
-  svg_scale s = {0, 0, lw + 10, SVG_W - 76};
+  svg_scale s = {0, 0, lw + 10, svg_w(c) - 76};
   for (int i = 0; i < n; i++)
     for (int k = 0; k < ns; k++) {
       double vals[3] = {bars[i].v[k], bars[i].lo[k], bars[i].hi[k]};
@@ -206,7 +208,7 @@ void svg_hbars(strbuf *o, const svg_chart *c, const svg_bar *bars, int n) {
                  "stroke-width=\"1.5\" stroke-dasharray=\"5 3\"/>\n", x, top - 6, x, h - 24);
     if (c->ref_label) {
       sb_printf(o, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#a04000\" font-size=\"11\" "
-                   "text-anchor=\"%s\">", x + 4, h - 4, x > SVG_W - 200 ? "end" : "start");
+                   "text-anchor=\"%s\">", x + 4, h - 4, x > svg_w(c) - 200 ? "end" : "start");
       html_esc(o, c->ref_label);
       sb_puts(o, "</text>\n");
     }
@@ -217,7 +219,7 @@ void svg_hbars(strbuf *o, const svg_chart *c, const svg_bar *bars, int n) {
 void svg_stacked(strbuf *o, const svg_chart *c, const svg_stack *st) {
   double lw = svg_label_width(st->rows, st->nrows, sizeof *st->rows);
   double top = 32, rowh = 22, h = top + st->nrows * rowh + 8;
-  double x0 = lw + 10, x1 = SVG_W - 10;
+  double x0 = lw + 10, x1 = svg_w(c) - 10;
   strbuf d = {0};
   for (int r = 0; r < st->nrows; r++) {
     sb_printf(&d, "%s%s:", r ? "; " : "", st->rows[r]);
@@ -266,7 +268,7 @@ static void svg_blue(double t, char out[8]) {
 
 void svg_heatmap(strbuf *o, const svg_chart *c, const svg_heat *hm) {
   double lw = svg_label_width(hm->rows, hm->nrows, sizeof *hm->rows) + 24;
-  double cw = fmin(110, (SVG_W - lw - 20) / (hm->ncols > 0 ? hm->ncols : 1)), ch = 38;
+  double cw = fmin(110, (svg_w(c) - lw - 20) / (hm->ncols > 0 ? hm->ncols : 1)), ch = 38;
   double top = 52, h = top + hm->nrows * ch + 10, max = 0;
   for (int i = 0; i < hm->nrows * hm->ncols; i++) max = fmax(max, hm->v[i]);
   strbuf d = {0};
