@@ -38,7 +38,8 @@ TESTSUPOBJ := $(patsubst tests/support/%.c,$(B)/tobj/%.o,$(TESTSUP))
 ONLY    ?=
 RUN     := $(if $(ONLY),$(patsubst %,$(B)/tests/%,$(ONLY)),$(TESTS))
 
-.PHONY: all test unit demo bench fuzz clean deps pkgcheck FORCE test-steps demo-steps bench-steps tsan
+.PHONY: all test unit demo bench fuzz clean deps pkgcheck FORCE test-steps demo-steps bench-steps tsan \
+	screenshots
 # Keep intermediate objects (tests/support) between runs.
 .SECONDARY:
 all: $(B)/afscore
@@ -105,10 +106,26 @@ tsan:
 deps:
 	bash scripts/install-deps.sh
 
+# The demo's results start afresh, so run 1 is the shipped methodology and
+# run 2 the example proposal; the one-run report is build/demo-report.html.
 demo-steps: all
 	$(B)/afscore generate --families 20000 --seed 1 --out $(B)/demo.db
 	$(B)/afscore check methodology/kz_family_2023.lua --db $(B)/demo.db
+	rm -f $(B)/demo-results.db $(B)/demo-results.db-wal $(B)/demo-results.db-shm
 	$(B)/afscore score --db $(B)/demo.db --method methodology/kz_family_2023.lua --out $(B)/demo-results.db
+	$(B)/afscore score --db $(B)/demo.db --method methodology/kz_family_2023_proposal.lua \
+	  --out $(B)/demo-results.db > /dev/null
+	$(B)/afscore report --out $(B)/demo-results.db --run 1 --html $(B)/demo-report.html --force
+	$(B)/afscore report --out $(B)/demo-results.db --run 1 --run 2 --html $(B)/demo-report-two.html --force
+
+# The README's pictures of both reports (docs/report-one.png, report-two.png),
+# rendered by headless Chromium from the demo's reports, 1000 px wide.
+SHOT := chromium --headless --disable-gpu --no-sandbox --no-first-run --hide-scrollbars \
+	  --user-data-dir=$(B)/chromium-profile --window-size=1000,1900
+screenshots: demo
+	@command -v chromium >/dev/null || { echo "make screenshots: chromium is missing (make deps)" >&2; exit 1; }
+	$(SHOT) --screenshot=docs/report-one.png file://$(CURDIR)/$(B)/demo-report.html 2>/dev/null
+	$(SHOT) --screenshot=docs/report-two.png file://$(CURDIR)/$(B)/demo-report-two.html 2>/dev/null
 
 $(B)/kernel_bench: bench/kernel_bench.c $(LIBOBJS)
 	$(CC) $(CFLAGS_ALL) -o $@ $< $(LIBOBJS) $(LIBS)

@@ -35,6 +35,7 @@ typedef enum labels_key {
 int labels_parse(const char *name);
 const char *labels_code(labels_lang l);
 const char *labels_get(labels_lang l, labels_key k);
+/* (LB_BY_GROUP and LB_GROUP_CATS hold one "%s" for the group column.) */
 
 /* Numbers as people read them in l: thousands separated ("20,000",
 ** "20 000"), the decimal mark of the language. `plain` (for CSV) drops the

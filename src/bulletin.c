@@ -20,6 +20,14 @@
 
 static const char *bl_l(const bulletin *b, labels_key k) { return labels_get(b->lang, k); }
 
+/* "By region" in the page's language (word order differs: "region бойынша"). */
+static void bl_by(const bulletin *b, labels_key k, const char *col, char *out, size_t cap) {
+  const char *fmt = bl_l(b, k);
+  const char *at = strstr(fmt, "%s");
+  assert(at && !strstr(at + 2, "%"));
+  snprintf(out, cap, "%.*s%s%s", (int)(at - fmt), fmt, col, at + 2);
+}
+
 /* ---- categories: order and tones ---- */
 
 /* The band at best-first position i: AF scores count deprivations (band 0,
@@ -226,11 +234,14 @@ static int bl_points_dec(double v) { return v == floor(v) ? 0 : 1; }
 
 /* ---- one run ---- */
 
-static void bl_masthead(bulletin *b, const char *title, const char *kicker, const char *sub) {
+/* The page's head band: kicker, title and one or two lines under it. */
+static void bl_masthead(bulletin *b, const char *title, const char *kicker, const char *sub,
+                        const char *sub2) {
   sb_puts(&b->html, "<header class=\"masthead\">\n");
   html_elem(&b->html, "p", "kicker", kicker);
   html_elem(&b->html, "h1", NULL, title);
   html_elem(&b->html, "p", "sub", sub);
+  if (sub2) html_elem(&b->html, "p", "sub", sub2);
   sb_puts(&b->html, "</header>\n<main>\n");
 }
 
@@ -264,7 +275,7 @@ static void bl_headline_af(bulletin *b, const bulletin_run *r) {
 }
 
 static void bl_headline_points(bulletin *b, const bulletin_run *r) {
-  char v[64], d[160], q[3][48];
+  char v[64], q[3][48];
   const jdoc *sc = jdoc_get(r->sum, "score");
   double mean = jdoc_num(jdoc_get(sc, "mean"));
   const char *qk[3] = {"p10", "p50", "p90"};
@@ -273,10 +284,9 @@ static void bl_headline_points(bulletin *b, const bulletin_run *r) {
     labels_num(b->lang, 0, x, bl_points_dec(x), q[i]);
   }
   labels_num(b->lang, 0, mean, 1, v);
-  snprintf(d, sizeof d, "%s %s \xC2\xB7 %s %s \xC2\xB7 %s %s", bl_l(b, LB_P10), q[0],
-           bl_l(b, LB_P50), q[1], bl_l(b, LB_P90), q[2]);
-  bl_card(b, "mean", v, bl_l(b, LB_MEAN_POINTS), d, 0);
-  bl_card(b, "p50", q[1], bl_l(b, LB_P50), NULL, 0);
+  bl_card(b, "mean", v, bl_l(b, LB_MEAN_POINTS), NULL, 1);
+  labels_key ql[3] = {LB_P10, LB_P50, LB_P90};
+  for (int i = 0; i < 3; i++) bl_card(b, qk[i], q[i], bl_l(b, ql[i]), NULL, 0);
 }
 
 static void bl_headline(bulletin *b, const bulletin_run *r) {
@@ -296,13 +306,11 @@ static void bl_headline(bulletin *b, const bulletin_run *r) {
   bl_pct(b, bl_worst_share(r->m, jdoc_get(sum, "categories")), 1, v);
   snprintf(d, sizeof d, "%s (%s)", bl_l(b, LB_DE_SHARE), ids);
   bl_card(b, "worst", v, d, NULL, 1);
-  sb_puts(&b->html, "</div>\n");
   if (r->m->scoring == SCORING_AF) {
-    char k[48];
-    labels_pct(b->lang, 0, r->m->k, 1, k);
-    snprintf(d, sizeof d, "%s = %s.", bl_l(b, LB_K), k);
-    bl_note(b, d);
+    labels_pct(b->lang, 0, r->m->k, 1, v);
+    bl_card(b, "k", v, bl_l(b, LB_K), NULL, 0);
   }
+  sb_puts(&b->html, "</div>\n");
   bl_note(b, jdoc_get(sum, "estimates") ? bl_l(b, LB_INTERVAL_NOTE) : bl_l(b, LB_NO_INTERVAL_NOTE));
   bl_section_end(b);
 }
@@ -375,7 +383,7 @@ static void bl_group_stack(bulletin *b, const model *m, const char *col, const j
   }
   char title[300], ids[64];
   bl_worst_ids(m, ids, sizeof ids);
-  snprintf(title, sizeof title, "%s %s", bl_l(b, LB_GROUP_CATS), col);
+  bl_by(b, LB_GROUP_CATS, col, title, sizeof title);
   char desc[400];
   snprintf(desc, sizeof desc, "%s, %s %s", title, bl_l(b, LB_SORTED_BY), ids);
   svg_chart ch = bl_chart(b, title, desc, bl_axis_pct);
@@ -409,8 +417,9 @@ static void bl_group_measure(bulletin *b, const bulletin_run *r, const char *col
                 &bars[i].lo[0], &bars[i].hi[0]);
   }
   char title[300], ref[160], nat[48];
-  snprintf(title, sizeof title, "%s: %s %s", af ? bl_l(b, LB_H) : bl_l(b, LB_MEAN_POINTS),
-           bl_l(b, LB_BY_GROUP), col);
+  char by[200];
+  bl_by(b, LB_BY_GROUP, col, by, sizeof by);
+  snprintf(title, sizeof title, "%s: %s", af ? bl_l(b, LB_H) : bl_l(b, LB_MEAN_POINTS), by);
   double national = af ? jdoc_num(jdoc_get(r->sum, "H"))
                        : jdoc_num(jdoc_path(r->sum, "score.mean"));
   if (af) bl_pct(b, national, 1, nat);
@@ -428,15 +437,14 @@ static void bl_group_measure(bulletin *b, const bulletin_run *r, const char *col
 static void bl_group_table(bulletin *b, const bulletin_run *r, const char *col,
                            const jdoc *rows, const bl_key *order, int n) {
   int af = r->m->scoring == SCORING_AF;
-  char ids[64], worst[160], slug[300], title[300];
-  bl_worst_ids(r->m, ids, sizeof ids);
-  snprintf(worst, sizeof worst, "%s (%s)", bl_l(b, LB_DE_SHARE), ids);
+  char worst[64], slug[300], title[300];
+  bl_worst_ids(r->m, worst, sizeof worst);
   const char *cols_af[] = {col, bl_l(b, LB_COUNT), bl_l(b, LB_POP_SHARE), "H", "A", "M0",
                            bl_l(b, LB_CONTRIB), worst};
   const char *cols_pt[] = {col, bl_l(b, LB_COUNT), bl_l(b, LB_POP_SHARE),
                            bl_l(b, LB_MEAN_POINTS), worst};
   snprintf(slug, sizeof slug, "group-%s", col);
-  snprintf(title, sizeof title, "%s %s", bl_l(b, LB_BY_GROUP), col);
+  bl_by(b, LB_BY_GROUP, col, title, sizeof title);
   rtable *t = af ? bl_table(b, slug, title, 8, cols_af) : bl_table(b, slug, title, 5, cols_pt);
   for (int i = 0; i < n; i++) {
     const jdoc *row = jdoc_at(rows, order[i].idx);
@@ -464,7 +472,7 @@ static void bl_groups(bulletin *b, const bulletin_run *r) {
     int n = jdoc_len(rows) < BL_MAXROWS ? jdoc_len(rows) : BL_MAXROWS;
     char id[300], title[300];
     snprintf(id, sizeof id, "group-%s", col);
-    snprintf(title, sizeof title, "%s %s", bl_l(b, LB_BY_GROUP), col);
+    bl_by(b, LB_BY_GROUP, col, title, sizeof title);
     bl_section(b, id, title);
     bl_key *order = af_calloc((size_t)n + 1, sizeof *order);
     for (int i = 0; i < n; i++) {
@@ -665,10 +673,10 @@ void bulletin_one(bulletin *b, const bulletin_run *r) {
   char kicker[200], sub[600], n[48];
   bl_kicker(b, r, kicker, sizeof kicker);
   labels_count(b->lang, 0, bl_scored(r->sum), n);
-  snprintf(sub, sizeof sub, "%s, %s %s \xC2\xB7 %s %s", r->m->name, bl_l(b, LB_VERSION),
-           r->m->version, n, bl_l(b, LB_FAMILIES));
+  snprintf(sub, sizeof sub, "%s \xC2\xB7 %s \xC2\xB7 %s: %s", r->m->name, r->m->version,
+           bl_l(b, LB_FAMILIES), n);
   html_begin(&b->html, labels_code(b->lang), bl_l(b, LB_TITLE_ONE));
-  bl_masthead(b, bl_l(b, LB_TITLE_ONE), kicker, sub);
+  bl_masthead(b, bl_l(b, LB_TITLE_ONE), kicker, sub, NULL);
   bl_headline(b, r);
   bl_categories(b, r);
   bl_groups(b, r);
@@ -852,7 +860,9 @@ static void bl_two_group(bulletin *b, const bulletin_run *ra, const bulletin_run
   int n = jdoc_len(rows) < BL_MAXROWS ? jdoc_len(rows) : BL_MAXROWS;
   char ids[64], slug[300], title[300];
   bl_worst_ids(rb->m, ids, sizeof ids);
-  snprintf(title, sizeof title, "%s: %s %s", bl_l(b, LB_WHO_MOVES), bl_l(b, LB_BY_GROUP), col);
+  char by[200];
+  bl_by(b, LB_BY_GROUP, col, by, sizeof by);
+  snprintf(title, sizeof title, "%s: %s", bl_l(b, LB_WHO_MOVES), by);
   bl_key *order = af_calloc((size_t)n + 1, sizeof *order);
   double *before = af_calloc((size_t)n + 1, sizeof *before);
   for (int i = 0; i < n; i++) {
@@ -898,8 +908,7 @@ static void bl_two_group(bulletin *b, const bulletin_run *ra, const bulletin_run
     mc[0] = col;
     for (int k = 0; k < t->nmeasures; k++) mc[k + 1] = t->measure_ids[k];
     snprintf(slug, sizeof slug, "measures-%s", col);
-    snprintf(title, sizeof title, "%s, %s %s", bl_l(b, LB_MEAS_BY_GROUP), bl_l(b, LB_BY_GROUP),
-             col);
+    snprintf(title, sizeof title, "%s, %s", bl_l(b, LB_MEAS_BY_GROUP), by);
     rtable *tm = bl_table(b, slug, title, t->nmeasures + 1, mc);
     for (int i = 0; i < n; i++) {
       const jdoc *row = jdoc_at(rows, order[i].idx);
@@ -924,7 +933,7 @@ static void bl_two_groups(bulletin *b, const bulletin_run *ra, const bulletin_ru
   bl_section(b, "moves", bl_l(b, LB_WHO_MOVES));
   for (int g = 0; g < jdoc_len(groups); g++) {
     char h[300];
-    snprintf(h, sizeof h, "%s %s", bl_l(b, LB_BY_GROUP), groups->keys[g]);
+    bl_by(b, LB_BY_GROUP, groups->keys[g], h, sizeof h);
     html_elem(&b->html, "h3", NULL, h);
     bl_two_group(b, ra, rb, t, groups->keys[g], jdoc_at(groups, g));
   }
@@ -998,15 +1007,16 @@ static void bl_two_rules(bulletin *b, const bulletin_run *ra, const bulletin_run
 }
 
 void bulletin_two(bulletin *b, const bulletin_run *ra, const bulletin_run *rb, const transit *t) {
-  char kicker[300], sub[900];
+  char kicker[300], sub[2][600];
   snprintf(kicker, sizeof kicker, "afscore \xC2\xB7 %s %lld \xE2\x86\x92 %lld", bl_l(b, LB_RUN),
            (long long)ra->rec->id, (long long)rb->rec->id);
-  snprintf(sub, sizeof sub, "%s: %s %s (%s %lld) \xE2\x86\x92 %s: %s %s (%s %lld)",
-           bl_l(b, LB_BEFORE), ra->m->name, ra->m->version, bl_l(b, LB_RUN),
-           (long long)ra->rec->id, bl_l(b, LB_AFTER), rb->m->name, rb->m->version,
-           bl_l(b, LB_RUN), (long long)rb->rec->id);
+  const bulletin_run *rs[2] = {ra, rb};
+  for (int i = 0; i < 2; i++)
+    snprintf(sub[i], sizeof sub[i], "%s: %s \xC2\xB7 %s (%s %lld)",
+             bl_l(b, i ? LB_AFTER : LB_BEFORE), rs[i]->m->name, rs[i]->m->version,
+             bl_l(b, LB_RUN), (long long)rs[i]->rec->id);
   html_begin(&b->html, labels_code(b->lang), bl_l(b, LB_TITLE_TWO));
-  bl_masthead(b, bl_l(b, LB_TITLE_TWO), kicker, sub);
+  bl_masthead(b, bl_l(b, LB_TITLE_TWO), kicker, sub[0], sub[1]);
   bl_two_headline(b, ra, rb, t);
   bl_two_matrix(b, ra, rb, t);
   bl_two_groups(b, ra, rb, t);

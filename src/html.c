@@ -43,7 +43,7 @@ static const char *const HTML_CSS =
     "header.masthead .kicker{font-size:12px;letter-spacing:.12em;text-transform:uppercase;"
     "opacity:.8;margin:0 0 6px}\n"
     "header.masthead h1{font-size:26px;line-height:1.2;margin:0 0 8px;font-weight:700}\n"
-    "header.masthead .sub{margin:0;font-size:14px;opacity:.92}\n"
+    "header.masthead .sub{margin:2px 0 0;font-size:14px;opacity:.92}\n"
     "main{padding:8px 40px 32px}\n"
     "section{margin:26px 0 0;break-inside:auto}\n"
     "h2{font-size:19px;margin:0 0 10px;padding-bottom:6px;border-bottom:2px solid var(--band);"

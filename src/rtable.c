@@ -90,6 +90,10 @@ void rtable_format(const rtable_cell *c, labels_lang l, int plain, char *out) {
     case RTABLE_DNUM:
       labels_num(l, plain, c->kind == RTABLE_DPP ? 100 * c->v : c->v, c->decimals, d);
       rtable_signed(d, c->v, plain, out);
+      if (c->kind == RTABLE_DPP && !plain) {
+        strcat(out, "\xC2\xA0");
+        strcat(out, labels_get(l, LB_PP));
+      }
       break;
   }
 }
