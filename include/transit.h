@@ -20,8 +20,8 @@ typedef struct transit {
   /* The union of both methodologies' measures: A's in order, then B's new
   ** ones. For each: index in A and in B (-1: not there), units eligible in
   ** A and in B, units that gained it and lost it (among units in both). */
-  int nmeasures;
-  const char **measure_ids;  /* borrowed from the models */
+  int nbenefits;
+  const char **benefit_ids;  /* borrowed from the models */
   int *ia, *ib;
   int64_t *before, *after, *gained, *lost;
 } transit;

@@ -583,7 +583,7 @@ static void bl_indicators(bulletin *b, const bulletin_run *r) {
   bl_section_end(b);
 }
 
-static void bl_measures(bulletin *b, const bulletin_run *r) {
+static void bl_benefits(bulletin *b, const bulletin_run *r) {
   const jdoc *ms = jdoc_get(r->sum, "measures");
   int n = jdoc_len(ms);
   if (n == 0) return;
@@ -681,7 +681,7 @@ void bulletin_one(bulletin *b, const bulletin_run *r) {
   bl_categories(b, r);
   bl_groups(b, r);
   bl_indicators(b, r);
-  bl_measures(b, r);
+  bl_benefits(b, r);
   bl_section(b, "record", bl_l(b, LB_RECORD));
   bl_record_of(b, r, "record");
   bl_section_end(b);
@@ -846,7 +846,7 @@ static const jdoc *bl_group_row(const jdoc *sum, const char *col, const char *va
 }
 
 /* Families eligible for measure id in a summary row (its "measures" list). */
-static int64_t bl_measure_units(const jdoc *row, const char *id) {
+static int64_t bl_benefit_units(const jdoc *row, const char *id) {
   const jdoc *ms = jdoc_get(row, "measures");
   for (int i = 0; i < jdoc_len(ms); i++) {
     const char *x = jdoc_str(jdoc_get(jdoc_at(ms, i), "id"));
@@ -903,20 +903,20 @@ static void bl_two_group(bulletin *b, const bulletin_run *ra, const bulletin_run
   bl_figure_end(b, bl_l(b, LB_GROUP_MOVES_NOTE));
   rtable_html(&b->html, tb, b->lang);
   /* Support measures by group: the change in eligible families. */
-  if (t->nmeasures > 0) {
-    const char **mc = af_calloc((size_t)t->nmeasures + 1, sizeof *mc);
+  if (t->nbenefits > 0) {
+    const char **mc = af_calloc((size_t)t->nbenefits + 1, sizeof *mc);
     mc[0] = col;
-    for (int k = 0; k < t->nmeasures; k++) mc[k + 1] = t->measure_ids[k];
+    for (int k = 0; k < t->nbenefits; k++) mc[k + 1] = t->benefit_ids[k];
     snprintf(slug, sizeof slug, "measures-%s", col);
     snprintf(title, sizeof title, "%s, %s", bl_l(b, LB_MEAS_BY_GROUP), by);
-    rtable *tm = bl_table(b, slug, title, t->nmeasures + 1, mc);
+    rtable *tm = bl_table(b, slug, title, t->nbenefits + 1, mc);
     for (int i = 0; i < n; i++) {
       const jdoc *row = jdoc_at(rows, order[i].idx);
       const jdoc *old = bl_group_row(ra->sum, col, jdoc_str(jdoc_get(row, "value")));
       rtable_text(tm, bl_group_value(row));
-      for (int k = 0; k < t->nmeasures; k++)
-        rtable_dcount(tm, bl_measure_units(row, t->measure_ids[k]) -
-                              bl_measure_units(old, t->measure_ids[k]));
+      for (int k = 0; k < t->nbenefits; k++)
+        rtable_dcount(tm, bl_benefit_units(row, t->benefit_ids[k]) -
+                              bl_benefit_units(old, t->benefit_ids[k]));
     }
     rtable_html(&b->html, tm, b->lang);
     free(mc);
@@ -941,21 +941,21 @@ static void bl_two_groups(bulletin *b, const bulletin_run *ra, const bulletin_ru
 }
 
 /* A measure's name in whichever methodology has it (B first). */
-static const char *bl_measure_name(const model *ma, const model *mb, const transit *t, int k) {
-  if (t->ib[k] >= 0) return mb->measures[t->ib[k]].name;
-  return ma->measures[t->ia[k]].name;
+static const char *bl_benefit_name(const model *ma, const model *mb, const transit *t, int k) {
+  if (t->ib[k] >= 0) return mb->benefits[t->ib[k]].name;
+  return ma->benefits[t->ia[k]].name;
 }
 
-static void bl_two_measures(bulletin *b, const bulletin_run *ra, const bulletin_run *rb,
+static void bl_two_benefits(bulletin *b, const bulletin_run *ra, const bulletin_run *rb,
                             const transit *t) {
-  if (t->nmeasures == 0) return;
+  if (t->nbenefits == 0) return;
   bl_section(b, "measures", bl_l(b, LB_MEAS_CHANGE));
   const char *cols[] = {bl_l(b, LB_MEASURE), bl_l(b, LB_ELIG_BEFORE), bl_l(b, LB_ELIG_AFTER),
                         bl_l(b, LB_GAINED), bl_l(b, LB_LOST), bl_l(b, LB_NET)};
   rtable *tb = bl_table(b, "measures", bl_l(b, LB_MEAS_CHANGE), 6, cols);
-  svg_bar *bars = af_calloc((size_t)t->nmeasures, sizeof *bars);
-  for (int k = 0; k < t->nmeasures; k++) {
-    const char *name = bl_measure_name(ra->m, rb->m, t, k);
+  svg_bar *bars = af_calloc((size_t)t->nbenefits, sizeof *bars);
+  for (int k = 0; k < t->nbenefits; k++) {
+    const char *name = bl_benefit_name(ra->m, rb->m, t, k);
     char tg[48], tl[48];
     labels_count(b->lang, 0, t->gained[k], tg);
     labels_count(b->lang, 0, t->lost[k], tl);
@@ -973,7 +973,7 @@ static void bl_two_measures(bulletin *b, const bulletin_run *ra, const bulletin_
   ch.series[0] = bl_l(b, LB_GAINED);
   ch.series[1] = bl_l(b, LB_LOST);
   bl_figure_begin(b, &ch);
-  svg_hbars(&b->html, &ch, bars, t->nmeasures);
+  svg_hbars(&b->html, &ch, bars, t->nbenefits);
   bl_figure_end(b, NULL);
   rtable_html(&b->html, tb, b->lang);
   free(bars);
@@ -1020,7 +1020,7 @@ void bulletin_two(bulletin *b, const bulletin_run *ra, const bulletin_run *rb, c
   bl_two_headline(b, ra, rb, t);
   bl_two_matrix(b, ra, rb, t);
   bl_two_groups(b, ra, rb, t);
-  bl_two_measures(b, ra, rb, t);
+  bl_two_benefits(b, ra, rb, t);
   bl_two_rules(b, ra, rb);
   bl_section(b, "record", bl_l(b, LB_RECORD));
   sb_puts(&b->html, "<div class=\"two\">\n");

@@ -6,6 +6,7 @@
 */
 #include "cli.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -34,7 +35,7 @@ static void rep_run_free(rep_run *r) {
 static int rep_load(store *st, const char *out, long long id, rep_run *r) {
   af_err e;
   memset(r, 0, sizeof *r);
-  if (store_load_run(st, id, &r->rec, &e) < 0) return cli_fail(e.msg);
+  if (store_load_run(st, id, &r->rec, &e) < 0) return cli_fail("%s", e.msg);
   if (jdoc_parse(r->rec.summary_json, &r->sum, &e) < 0) {
     fprintf(stderr, "afscore: %s: run %lld: the recorded summary cannot be read: %s\n", out, id,
             e.msg);
@@ -151,12 +152,6 @@ static int rep_save(const bulletin *b, const cli_opts *o) {
 
 /* ---- the command ---- */
 
-static int rep_usage(const char *msg) {
-  fprintf(stderr, "afscore report: %s\nusage: afscore report --out RESULTS.db --run N "
-                  "[--run M] --html FILE.html [--lang ru|kk|en] [--csv DIR] [--force]\n", msg);
-  return 2;
-}
-
 /* Open the results database and check that it holds runs. */
 static int rep_open(const char *out, store **st) {
   af_err e;
@@ -170,7 +165,7 @@ static int rep_open(const char *out, store **st) {
   if (store_open(out, st, &e) < 0 || store_list_runs(*st, &v, &n, &e) < 0) {
     store_close(*st);
     *st = NULL;
-    return cli_fail(e.msg);
+    return cli_fail("%s", e.msg);
   }
   store_free_runs(v, n);
   if (n == 0) {
@@ -184,10 +179,11 @@ static int rep_open(const char *out, store **st) {
 
 int cmd_report(cli_opts *o) {
   int lang = labels_parse(o->lang);
-  if (!o->out || o->nruns < 1 || o->npos) return rep_usage("needs --out RESULTS.db and --run N");
-  if (o->nruns > 2) return rep_usage("at most two --run (run B compared with run A)");
-  if (!o->html && !o->csv) return rep_usage("needs --html FILE.html or --csv DIR");
-  if (lang < 0) return rep_usage("--lang must be ru, kk or en");
+  assert(o->nruns <= 2);     /* main.c refuses a third --run */
+  if (!o->out || o->nruns < 1 || o->npos)
+    return cli_usage_error(o, "needs --out RESULTS.db and --run N");
+  if (!o->html && !o->csv) return cli_usage_error(o, "needs --html FILE.html or --csv DIR");
+  if (lang < 0) return cli_usage_error(o, "--lang must be ru, kk or en");
   store *st = NULL;
   rep_run r[2];
   memset(r, 0, sizeof r);
@@ -203,7 +199,7 @@ int cmd_report(cli_opts *o) {
   if (!rc && o->nruns == 2) {
     af_err e;
     if (transit_compute(st, r[0].rec.id, r[0].m, r[1].rec.id, r[1].m, &t, &e) < 0)
-      rc = cli_fail(e.msg);
+      rc = cli_fail("%s", e.msg);
   }
   if (!rc) {
     bulletin_run br[2];

@@ -10,27 +10,27 @@
 #include <string.h>
 
 /* The union of the measure ids of ma and mb. */
-static void transit_measures(transit *t, const model *ma, const model *mb) {
-  int cap = ma->nmeasures + mb->nmeasures;
-  t->measure_ids = af_calloc((size_t)cap + 1, sizeof *t->measure_ids);
+static void transit_benefits(transit *t, const model *ma, const model *mb) {
+  int cap = ma->nbenefits + mb->nbenefits;
+  t->benefit_ids = af_calloc((size_t)cap + 1, sizeof *t->benefit_ids);
   t->ia = af_calloc((size_t)cap + 1, sizeof *t->ia);
   t->ib = af_calloc((size_t)cap + 1, sizeof *t->ib);
-  for (int i = 0; i < ma->nmeasures; i++) {
-    t->measure_ids[t->nmeasures] = ma->measures[i].id;
-    t->ia[t->nmeasures] = i;
-    t->ib[t->nmeasures++] = -1;
+  for (int i = 0; i < ma->nbenefits; i++) {
+    t->benefit_ids[t->nbenefits] = ma->benefits[i].id;
+    t->ia[t->nbenefits] = i;
+    t->ib[t->nbenefits++] = -1;
   }
-  for (int j = 0; j < mb->nmeasures; j++) {
+  for (int j = 0; j < mb->nbenefits; j++) {
     int k = 0;
-    while (k < t->nmeasures && strcmp(t->measure_ids[k], mb->measures[j].id) != 0) k++;
-    if (k == t->nmeasures) {
-      t->measure_ids[k] = mb->measures[j].id;
+    while (k < t->nbenefits && strcmp(t->benefit_ids[k], mb->benefits[j].id) != 0) k++;
+    if (k == t->nbenefits) {
+      t->benefit_ids[k] = mb->benefits[j].id;
       t->ia[k] = -1;
-      t->nmeasures++;
+      t->nbenefits++;
     }
     t->ib[k] = j;
   }
-  size_t n = (size_t)t->nmeasures + 1;
+  size_t n = (size_t)t->nbenefits + 1;
   t->before = af_calloc(n, sizeof *t->before);
   t->after = af_calloc(n, sizeof *t->after);
   t->gained = af_calloc(n, sizeof *t->gained);
@@ -57,7 +57,7 @@ static void transit_add(transit *t, const model *ma, const char *ca, int64_t ea,
   if (has_a && has_b) t->both++;
   else if (has_a) t->only_a++;
   else t->only_b++;
-  for (int k = 0; k < t->nmeasures; k++) {
+  for (int k = 0; k < t->nbenefits; k++) {
     int x = has_a && transit_bit(ea, t->ia[k]), y = has_b && transit_bit(eb, t->ib[k]);
     t->before[k] += x;
     t->after[k] += y;
@@ -74,7 +74,7 @@ int transit_compute(store *st, int64_t a, const model *ma, int64_t b, const mode
   t->na = ma->nbands;
   t->nb = mb->nbands;
   t->matrix = af_calloc((size_t)(t->na + 1) * (size_t)(t->nb + 1), sizeof *t->matrix);
-  transit_measures(t, ma, mb);
+  transit_benefits(t, ma, mb);
   store_iter *ia = NULL, *ib = NULL;
   if (store_iter_begin(st, a, &ia, e) < 0 || store_iter_begin(st, b, &ib, e) < 0) goto fail;
   const char *ua, *ub, *ca, *cb;
@@ -102,7 +102,7 @@ fail:
 
 void transit_free(transit *t) {
   free(t->matrix);
-  free(t->measure_ids);
+  free(t->benefit_ids);
   free(t->ia);
   free(t->ib);
   free(t->before);
