@@ -509,6 +509,22 @@ static void test_csv(void **state) {
   free(t);
   snprintf(path, sizeof path, "%s/group-region.csv", dir);
   assert_true(exists(path));
+  /* two runs: the transitions as counted in SQL */
+  const char *two[] = {"report", "--out", RES, "--run", "1", "--run", "2", "--csv", dir, "--force",
+                       NULL};
+  r = run_status(two, 0);
+  h_result_free(&r);
+  snprintf(path, sizeof path, "%s/transitions.csv", dir);
+  t = slurp(path);
+  long long ab = sql_count("SELECT count(*) FROM unit_scores x JOIN unit_scores y ON x.unit = y.unit"
+                           " WHERE x.run_id = 1 AND y.run_id = 2 AND x.category = 'A'"
+                           " AND y.category = 'B'");
+  long long aa = sql_count("SELECT count(*) FROM unit_scores x JOIN unit_scores y ON x.unit = y.unit"
+                           " WHERE x.run_id = 1 AND y.run_id = 2 AND x.category = 'A'"
+                           " AND y.category = 'A'");
+  snprintf(row, sizeof row, "\r\nA,%lld,%lld,", aa, ab);
+  if (!h_has(t, row)) fail_msg("no row %s in:\n%s", row, t);
+  free(t);
 }
 
 static void test_intervals_drawn_when_recorded(void **state) {
@@ -517,6 +533,10 @@ static void test_intervals_drawn_when_recorded(void **state) {
   report(html, 1, 0, "en");
   char *plain = slurp(html);
   assert_false(h_has(plain, "stroke=\"#111\""));   /* no estimates, no whiskers */
+  /* the page as written carries the same figures as the rendered one */
+  assert_double_equal(card_number(plain, "H"), pct1(jnum(JSON_AF, "H")), 1e-9);
+  assert_int_equal(cell_number(plain, "categories", "E", 2),
+                   jnum(jfind(jdoc_get(JSON_AF, "categories"), "id", "E"), "count"));
   free(plain);
   /* A copy of the results with standard errors added to run 1's summary,
   ** as `score` records them when the methodology has a survey design. */
