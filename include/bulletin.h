@@ -14,7 +14,7 @@
 #include "model.h"
 #include "rtable.h"
 #include "store.h"
-#include "transit.h"
+#include "runcmp.h"
 
 /* A recorded run as the report reads it (all borrowed). */
 typedef struct bulletin_run {
@@ -32,7 +32,7 @@ typedef struct bulletin {
 } bulletin;
 
 void bulletin_one(bulletin *b, const bulletin_run *r);
-void bulletin_two(bulletin *b, const bulletin_run *a, const bulletin_run *r, const transit *t);
+void bulletin_two(bulletin *b, const bulletin_run *a, const bulletin_run *r, const runcmp *t);
 void bulletin_free(bulletin *b);
 
 #endif

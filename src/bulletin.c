@@ -1,7 +1,7 @@
 /*
 ** bulletin.c: the decision report as a page a minister reads. Figures come
 ** from the summary recorded with each run (and, for two runs, from their
-** unit_scores rows through transit.c); names come from the recorded
+** unit_scores rows through runcmp.c); names come from the recorded
 ** methodology. Charts are svg.c's, tables rtable.c's, words labels.c's.
 */
 #include "bulletin.h"
@@ -37,7 +37,6 @@ static int bl_band_at(const model *m, int i) {
   return m->scoring == SCORING_AF ? i : m->nbands - 1 - i;
 }
 
-static int bl_position(const model *m, int band) { return bl_band_at(m, band); }
 
 /* Tone of best-first position i: spread over the palette, worst darkest. */
 static int bl_tone(const model *m, int i) {
@@ -706,31 +705,11 @@ static void bl_cmp_pct(rtable *t, const char *what, double a, double b) {
   rtable_dpp(t, b - a, 1);
 }
 
-/* Units in both runs whose category is better, worse, the same (best-first
-** positions compared), and scored in one run only. */
-typedef struct bl_moves {
-  int64_t better, worse, same, other;
-} bl_moves;
-
-static bl_moves bl_count_moves(const model *ma, const model *mb, const transit *t) {
-  bl_moves mv = {0, 0, 0, 0};
-  for (int r = 0; r <= t->na; r++)
-    for (int c = 0; c <= t->nb; c++) {
-      int64_t n = transit_at(t, r, c);
-      if (r == t->na || c == t->nb) mv.other += n;
-      else if (bl_position(mb, c) < bl_position(ma, r)) mv.better += n;
-      else if (bl_position(mb, c) > bl_position(ma, r)) mv.worse += n;
-      else mv.same += n;
-    }
-  return mv;
-}
-
 static void bl_two_headline(bulletin *b, const bulletin_run *ra, const bulletin_run *rb,
-                            const transit *t) {
+                            const runcmp *t) {
   const jdoc *sa = ra->sum, *sb = rb->sum;
   char v[120], d[400], x[48], y[48], ids[64];
-  bl_moves mv = bl_count_moves(ra->m, rb->m, t);
-  int64_t moved = mv.better + mv.worse, base = t->both > 0 ? t->both : 1;
+  int64_t moved = t->changed, base = t->both > 0 ? t->both : 1;
   bl_section(b, "headline", bl_l(b, LB_HEADLINE));
   sb_puts(&b->html, "<div class=\"cards\">\n");
   labels_count(b->lang, 0, moved, v);
@@ -738,9 +717,9 @@ static void bl_two_headline(bulletin *b, const bulletin_run *ra, const bulletin_
   labels_count(b->lang, 0, t->both, y);
   snprintf(d, sizeof d, "%s (%s / %s)", x, v, y);
   bl_card(b, "moved", v, bl_l(b, LB_MOVED), d, 1);
-  labels_count(b->lang, 0, mv.better, v);
+  labels_count(b->lang, 0, t->better, v);
   bl_card(b, "better", v, bl_l(b, LB_BETTER), NULL, 0);
-  labels_count(b->lang, 0, mv.worse, v);
+  labels_count(b->lang, 0, t->worse, v);
   bl_card(b, "worse", v, bl_l(b, LB_WORSE), NULL, 0);
   bl_worst_ids(rb->m, ids, sizeof ids);
   bl_pct(b, bl_worst_share(ra->m, jdoc_get(sa, "categories")), 1, x);
@@ -748,6 +727,13 @@ static void bl_two_headline(bulletin *b, const bulletin_run *ra, const bulletin_
   snprintf(v, sizeof v, "%s \xE2\x86\x92 %s", x, y);
   snprintf(d, sizeof d, "%s (%s)", bl_l(b, LB_DE_SHARE), ids);
   bl_card(b, "worst", v, d, NULL, 1);
+  /* Families recorded in one run only (this month against last). */
+  if (t->only_a || t->only_b) {
+    labels_count(b->lang, 0, t->only_a, v);
+    bl_card(b, "only-before", v, bl_l(b, LB_ONLY_BEFORE), NULL, 0);
+    labels_count(b->lang, 0, t->only_b, v);
+    bl_card(b, "only-after", v, bl_l(b, LB_ONLY_AFTER), NULL, 0);
+  }
   sb_puts(&b->html, "</div>\n");
   const char *cols[] = {"", bl_l(b, LB_BEFORE), bl_l(b, LB_AFTER), bl_l(b, LB_CHANGE)};
   rtable *tb = bl_table(b, "headline", bl_l(b, LB_HEADLINE), 4, cols);
@@ -782,25 +768,18 @@ static void bl_two_headline(bulletin *b, const bulletin_run *ra, const bulletin_
   bl_section_end(b);
 }
 
-static void bl_two_matrix(bulletin *b, const bulletin_run *ra, const bulletin_run *rb,
-                          const transit *t) {
-  /* The "not scored / absent" row and column only when someone is in them. */
+static void bl_two_matrix(bulletin *b, const runcmp *t) {
+  /* runcmp's last row and column are "(excluded)": shown only when someone is in them. */
   int64_t lastr = 0, lastc = 0;
-  for (int c = 0; c <= t->nb; c++) lastr += transit_at(t, t->na, c);
-  for (int r = 0; r <= t->na; r++) lastc += transit_at(t, r, t->nb);
-  int nr = t->na + (lastr > 0), nc = t->nb + (lastc > 0);
+  for (int c = 0; c < t->nto; c++) lastr += runcmp_count(t, t->nfrom - 1, c);
+  for (int r = 0; r < t->nfrom; r++) lastc += runcmp_count(t, r, t->nto - 1);
+  int nr = t->nfrom - (lastr == 0), nc = t->nto - (lastc == 0);
   const char **rows = af_calloc((size_t)nr, sizeof *rows), **cols = af_calloc((size_t)nc + 1, sizeof *cols);
   double *v = af_calloc((size_t)(nr * nc), sizeof *v);
   char(*texts)[48] = af_calloc((size_t)(nr * nc), sizeof *texts);
-  int *ri = af_calloc((size_t)nr, sizeof *ri), *ci = af_calloc((size_t)nc, sizeof *ci);
-  for (int r = 0; r < nr; r++) {
-    ri[r] = r < t->na ? bl_band_at(ra->m, r) : t->na;
-    rows[r] = r < t->na ? ra->m->bands[ri[r]].id : bl_l(b, LB_NOT_SCORED);
-  }
-  for (int c = 0; c < nc; c++) {
-    ci[c] = c < t->nb ? bl_band_at(rb->m, c) : t->nb;
-    cols[c] = c < t->nb ? rb->m->bands[ci[c]].id : bl_l(b, LB_NOT_SCORED);
-  }
+  for (int r = 0; r < nr; r++)
+    rows[r] = r < t->nfrom - 1 ? runcmp_from(t, r) : bl_l(b, LB_NOT_SCORED);
+  for (int c = 0; c < nc; c++) cols[c] = c < t->nto - 1 ? runcmp_to(t, c) : bl_l(b, LB_NOT_SCORED);
   cols[nc] = bl_l(b, LB_TOTAL);
   const char **tcols = af_calloc((size_t)nc + 2, sizeof *tcols);
   tcols[0] = bl_l(b, LB_FROM_TO);
@@ -810,7 +789,7 @@ static void bl_two_matrix(bulletin *b, const bulletin_run *ra, const bulletin_ru
     int64_t sum = 0;
     rtable_text(tb, rows[r]);
     for (int c = 0; c < nc; c++) {
-      int64_t n = transit_at(t, ri[r], ci[c]);
+      int64_t n = runcmp_count(t, r, c);
       v[r * nc + c] = (double)n;
       labels_count(b->lang, 0, n, texts[r * nc + c]);
       rtable_count(tb, n);
@@ -831,8 +810,6 @@ static void bl_two_matrix(bulletin *b, const bulletin_run *ra, const bulletin_ru
   free(tcols);
   free(v);
   free(texts);
-  free(ri);
-  free(ci);
 }
 
 /* The row of group column col with this value in a summary, or NULL. */
@@ -856,7 +833,7 @@ static int64_t bl_benefit_units(const jdoc *row, const char *id) {
 }
 
 static void bl_two_group(bulletin *b, const bulletin_run *ra, const bulletin_run *rb,
-                         const transit *t, const char *col, const jdoc *rows) {
+                         const runcmp *t, const char *col, const jdoc *rows) {
   int n = jdoc_len(rows) < BL_MAXROWS ? jdoc_len(rows) : BL_MAXROWS;
   char ids[64], slug[300], title[300];
   bl_worst_ids(rb->m, ids, sizeof ids);
@@ -903,20 +880,20 @@ static void bl_two_group(bulletin *b, const bulletin_run *ra, const bulletin_run
   bl_figure_end(b, bl_l(b, LB_GROUP_MOVES_NOTE));
   rtable_html(&b->html, tb, b->lang);
   /* Support measures by group: the change in eligible families. */
-  if (t->nbenefits > 0) {
-    const char **mc = af_calloc((size_t)t->nbenefits + 1, sizeof *mc);
+  if (t->nmeasures > 0) {
+    const char **mc = af_calloc((size_t)t->nmeasures + 1, sizeof *mc);
     mc[0] = col;
-    for (int k = 0; k < t->nbenefits; k++) mc[k + 1] = t->benefit_ids[k];
+    for (int k = 0; k < t->nmeasures; k++) mc[k + 1] = t->measure_ids[k];
     snprintf(slug, sizeof slug, "measures-%s", col);
     snprintf(title, sizeof title, "%s, %s", bl_l(b, LB_MEAS_BY_GROUP), by);
-    rtable *tm = bl_table(b, slug, title, t->nbenefits + 1, mc);
+    rtable *tm = bl_table(b, slug, title, t->nmeasures + 1, mc);
     for (int i = 0; i < n; i++) {
       const jdoc *row = jdoc_at(rows, order[i].idx);
       const jdoc *old = bl_group_row(ra->sum, col, jdoc_str(jdoc_get(row, "value")));
       rtable_text(tm, bl_group_value(row));
-      for (int k = 0; k < t->nbenefits; k++)
-        rtable_dcount(tm, bl_benefit_units(row, t->benefit_ids[k]) -
-                              bl_benefit_units(old, t->benefit_ids[k]));
+      for (int k = 0; k < t->nmeasures; k++)
+        rtable_dcount(tm, bl_benefit_units(row, t->measure_ids[k]) -
+                              bl_benefit_units(old, t->measure_ids[k]));
     }
     rtable_html(&b->html, tm, b->lang);
     free(mc);
@@ -927,7 +904,7 @@ static void bl_two_group(bulletin *b, const bulletin_run *ra, const bulletin_run
 }
 
 static void bl_two_groups(bulletin *b, const bulletin_run *ra, const bulletin_run *rb,
-                          const transit *t) {
+                          const runcmp *t) {
   const jdoc *groups = jdoc_get(rb->sum, "groups");
   if (jdoc_len(groups) == 0) return;
   bl_section(b, "moves", bl_l(b, LB_WHO_MOVES));
@@ -940,22 +917,28 @@ static void bl_two_groups(bulletin *b, const bulletin_run *ra, const bulletin_ru
   bl_section_end(b);
 }
 
-/* A measure's name in whichever methodology has it (B first). */
-static const char *bl_benefit_name(const model *ma, const model *mb, const transit *t, int k) {
-  if (t->ib[k] >= 0) return mb->benefits[t->ib[k]].name;
-  return ma->benefits[t->ia[k]].name;
+/* A support measure's name in whichever methodology has it (B first). */
+static const char *bl_benefit_name(const model *ma, const model *mb, const char *id) {
+  const model *ms[2] = {mb, ma};
+  for (int m = 0; m < 2; m++)
+    for (int k = 0; k < ms[m]->nbenefits; k++)
+      if (strcmp(ms[m]->benefits[k].id, id) == 0) return ms[m]->benefits[k].name;
+  return id;
 }
 
 static void bl_two_benefits(bulletin *b, const bulletin_run *ra, const bulletin_run *rb,
-                            const transit *t) {
-  if (t->nbenefits == 0) return;
+                            const runcmp *t) {
+  if (t->nmeasures == 0) return;
   bl_section(b, "measures", bl_l(b, LB_MEAS_CHANGE));
   const char *cols[] = {bl_l(b, LB_MEASURE), bl_l(b, LB_ELIG_BEFORE), bl_l(b, LB_ELIG_AFTER),
                         bl_l(b, LB_GAINED), bl_l(b, LB_LOST), bl_l(b, LB_NET)};
   rtable *tb = bl_table(b, "measures", bl_l(b, LB_MEAS_CHANGE), 6, cols);
-  svg_bar *bars = af_calloc((size_t)t->nbenefits, sizeof *bars);
-  for (int k = 0; k < t->nbenefits; k++) {
-    const char *name = bl_benefit_name(ra->m, rb->m, t, k);
+  svg_bar *bars = af_calloc((size_t)t->nmeasures, sizeof *bars);
+  for (int k = 0; k < t->nmeasures; k++) {
+    const char *name = bl_benefit_name(ra->m, rb->m, t->measure_ids[k]);
+    /* eligible families in each run, from its recorded summary */
+    int64_t before = bl_benefit_units(ra->sum, t->measure_ids[k]);
+    int64_t after = bl_benefit_units(rb->sum, t->measure_ids[k]);
     char tg[48], tl[48];
     labels_count(b->lang, 0, t->gained[k], tg);
     labels_count(b->lang, 0, t->lost[k], tl);
@@ -963,17 +946,17 @@ static void bl_two_benefits(bulletin *b, const bulletin_run *ra, const bulletin_
     bars[k].v[1] = (double)t->lost[k];
     snprintf(bars[k].text[1], sizeof bars[k].text[1], "%s", tl);
     rtable_text(tb, name);
-    rtable_count(tb, t->before[k]);
-    rtable_count(tb, t->after[k]);
+    rtable_count(tb, before);
+    rtable_count(tb, after);
     rtable_count(tb, t->gained[k]);
     rtable_count(tb, t->lost[k]);
-    rtable_dcount(tb, t->after[k] - t->before[k]);
+    rtable_dcount(tb, after - before);
   }
   svg_chart ch = bl_chart(b, bl_l(b, LB_MEAS_CHANGE), bl_l(b, LB_MEAS_CHANGE), bl_axis_count);
   ch.series[0] = bl_l(b, LB_GAINED);
   ch.series[1] = bl_l(b, LB_LOST);
   bl_figure_begin(b, &ch);
-  svg_hbars(&b->html, &ch, bars, t->nbenefits);
+  svg_hbars(&b->html, &ch, bars, t->nmeasures);
   bl_figure_end(b, NULL);
   rtable_html(&b->html, tb, b->lang);
   free(bars);
@@ -1006,7 +989,7 @@ static void bl_two_rules(bulletin *b, const bulletin_run *ra, const bulletin_run
   describe_free(&db);
 }
 
-void bulletin_two(bulletin *b, const bulletin_run *ra, const bulletin_run *rb, const transit *t) {
+void bulletin_two(bulletin *b, const bulletin_run *ra, const bulletin_run *rb, const runcmp *t) {
   char kicker[300], sub[2][600];
   snprintf(kicker, sizeof kicker, "afscore \xC2\xB7 %s %lld \xE2\x86\x92 %lld", bl_l(b, LB_RUN),
            (long long)ra->rec->id, (long long)rb->rec->id);
@@ -1018,7 +1001,7 @@ void bulletin_two(bulletin *b, const bulletin_run *ra, const bulletin_run *rb, c
   html_begin(&b->html, labels_code(b->lang), bl_l(b, LB_TITLE_TWO));
   bl_masthead(b, bl_l(b, LB_TITLE_TWO), kicker, sub[0], sub[1]);
   bl_two_headline(b, ra, rb, t);
-  bl_two_matrix(b, ra, rb, t);
+  bl_two_matrix(b, t);
   bl_two_groups(b, ra, rb, t);
   bl_two_benefits(b, ra, rb, t);
   bl_two_rules(b, ra, rb);

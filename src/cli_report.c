@@ -17,7 +17,7 @@
 #include "bulletin.h"
 #include "jdoc.h"
 #include "store.h"
-#include "transit.h"
+#include "runcmp.h"
 
 /* One recorded run, loaded for the report (owned). */
 typedef struct rep_run {
@@ -190,7 +190,7 @@ int cmd_report(cli_opts *o) {
   bulletin b;
   memset(&b, 0, sizeof b);
   b.lang = (labels_lang)lang;
-  transit t;
+  runcmp t;
   memset(&t, 0, sizeof t);
   int rc = rep_open(o->out, &st);
   long long ids[2] = {o->run_id, o->run_id2};
@@ -198,7 +198,7 @@ int cmd_report(cli_opts *o) {
   if (!rc && o->nruns == 2) rc = rep_same_population(&r[0], &r[1]);
   if (!rc && o->nruns == 2) {
     af_err e;
-    if (transit_compute(st, r[0].rec.id, r[0].m, r[1].rec.id, r[1].m, &t, &e) < 0)
+    if (runcmp_runs(st, r[0].rec.id, r[1].rec.id, r[0].m, r[1].m, NULL, NULL, &t, &e) < 0)
       rc = cli_fail("%s", e.msg);
   }
   if (!rc) {
@@ -209,7 +209,7 @@ int cmd_report(cli_opts *o) {
     rc = rep_save(&b, o);
   }
   bulletin_free(&b);
-  transit_free(&t);
+  runcmp_free(&t);
   for (int i = 0; i < 2; i++) rep_run_free(&r[i]);
   store_close(st);
   return rc;

@@ -607,6 +607,47 @@ static void test_different_populations(void **state) {
                        "members)", out);
 }
 
+/* This month against last: families recorded in one run only are counted
+** apart (as SQL counts them), and the matrix holds the families of both. */
+static void test_populations_that_differ_by_families(void **state) {
+  (void)state;
+  const char *later = h_path("report-later.db"), *res = h_path("report-months.db");
+  unlink(later);
+  unlink(res);
+  const char *gen[] = {"generate", "--families", "3200", "--seed", "8", "--out", later, NULL};
+  h_result r = run_status(gen, 0);
+  h_result_free(&r);
+  const char *m = h_root("methodology/kz_family_2023.lua");
+  const char *s1[] = {"score", "--db", DATA, "--method", m, "--out", res, NULL};
+  const char *s2[] = {"score", "--db", later, "--method", m, "--out", res, NULL};
+  r = run_status(s1, 0);
+  h_result_free(&r);
+  r = run_status(s2, 0);
+  h_result_free(&r);
+  const char *html = h_path("report-months.html");
+  const char *args[] = {"report", "--out", res, "--run", "1", "--run", "2", "--html", html,
+                        "--force", NULL};
+  r = run_status(args, 0);
+  h_result_free(&r);
+  PAGE_COMMA = 0;
+  char *t = slurp(html);
+  const char *only = "SELECT count(*) FROM unit_scores x WHERE x.run_id = %d AND NOT EXISTS "
+                     "(SELECT 1 FROM unit_scores y WHERE y.run_id = %d AND y.unit = x.unit)";
+  char sql[400];
+  snprintf(sql, sizeof sql, only, 1, 2);
+  double only_before = h_sql_double(res, sql);
+  snprintf(sql, sizeof sql, only, 2, 1);
+  double only_after = h_sql_double(res, sql);
+  assert_true(only_after >= 200);   /* at least the 200 families more */
+  assert_int_equal(card_number(t, "only-before"), only_before);
+  assert_int_equal(card_number(t, "only-after"), only_after);
+  double aa = h_sql_double(res, "SELECT count(*) FROM unit_scores x JOIN unit_scores y ON "
+                                "x.unit = y.unit WHERE x.run_id = 1 AND y.run_id = 2 AND "
+                                "x.category = 'A' AND y.category = 'A'");
+  assert_int_equal(cell_number(t, "transitions", "A", 1), aa);
+  free(t);
+}
+
 static void test_no_overwrite_without_force(void **state) {
   (void)state;
   const char *out = h_path("report-keep.html");
@@ -661,6 +702,7 @@ int main(void) {
       cmocka_unit_test(test_intervals_drawn_when_recorded),
       cmocka_unit_test(test_bad_input),
       cmocka_unit_test(test_different_populations),
+      cmocka_unit_test(test_populations_that_differ_by_families),
       cmocka_unit_test(test_no_overwrite_without_force),
       cmocka_unit_test(test_usage),
   };
