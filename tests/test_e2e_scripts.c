@@ -195,6 +195,40 @@ static void test_same_meaning_on_every_load(void **state) {
   }
 }
 
+/* Through score and replay: a methodology that picks its rules' columns by
+** pairs() order. Sorted keys give a and b: person 1 is deprived in both
+** (score 1), persons 2 and 3 in one (0.5 >= k), person 4 in none, so
+** H = 3/4; any other two columns (all 0) would make H = 1. Replay loads the
+** recorded methodology again and must reproduce the run. */
+static void test_pairs_order_score_and_replay(void **state) {
+  (void)state;
+  const char *db = h_path("s_rp.db"), *out = h_path("s_rp_out.db");
+  unlink(db);
+  unlink(out);
+  h_sql(db, "CREATE TABLE people(id INTEGER PRIMARY KEY, a, b, c, d, e, f, g, h);"
+            "INSERT INTO people VALUES (1,0,0,0,0,0,0,0,0), (2,0,5,0,0,0,0,0,0),"
+            "(3,5,0,0,0,0,0,0,0), (4,5,5,0,0,0,0,0,0);");
+  const char *m = h_path("s_rp.lua");
+  h_write(m, "local order = {}\n"
+             "for k in pairs({ h = 1, g = 1, f = 1, e = 1, d = 1, c = 1, b = 1, a = 1 }) do\n"
+             "  order[#order + 1] = k end\n"
+             "return { name = 'rp', version = '1', unit = { table = 'people', id = 'id' },\n"
+             "  dimensions = { { id = 'd', indicators = {\n"
+             "    { id = 'i1', deprived = order[1] .. ' < 1', weight = 0.5 },\n"
+             "    { id = 'i2', deprived = order[2] .. ' < 1', weight = 0.5 } } } },\n"
+             "  k = 0.5 }\n");
+  const char *score[] = {"score", "--db", db, "--method", m, "--out", out, NULL};
+  h_result r = run_bounded(score);
+  if (r.status != 0) fail_msg("score: status %d: %s", r.status, r.err);
+  assert_true(h_has(r.out, "H = 0.7500"));
+  h_result_free(&r);
+  const char *replay[] = {"replay", "1", "--out", out, "--db", db, NULL};
+  r = run_bounded(replay);
+  if (r.status != 0) fail_msg("replay: status %d: %s", r.status, r.err);
+  assert_true(h_has(r.out, "reproduced: run 1, 4 units, every score and category identical"));
+  h_result_free(&r);
+}
+
 /* ---------------------------------------------------- item: symlinks */
 
 static void mkdir_fresh(const char *dir) {
@@ -377,6 +411,7 @@ int main(void) {
       cmocka_unit_test(test_memory_error_in_c_has_line),
       cmocka_unit_test(test_big_methodology_validates),
       cmocka_unit_test(test_same_meaning_on_every_load),
+      cmocka_unit_test(test_pairs_order_score_and_replay),
       cmocka_unit_test(test_symlink_imports),
       cmocka_unit_test(test_nul_bytes_refused),
       cmocka_unit_test(test_special_files),
