@@ -6,7 +6,8 @@
 **  - the float trap: six 1/30 weights reach k = 1/5 and six 1/18 weights reach
 **    k = 1/3, though a naive double sum lands a hair below;
 **  - sampling weights, population = "members", groups and missing policies on
-**    a small family table whose figures are computed by hand in the test.
+**    a small family table whose figures are computed by hand in the test;
+**  - 70 group columns, each reported.
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "util.h"
 
 #define EPS 1e-12
 
@@ -282,6 +284,46 @@ static void test_text_output_and_exit_codes(void **state) {
   h_result_free(&r);
 }
 
+/* 70 columns to break results down by, more than any fixed table would hold:
+** check accepts them and score reports each. Column g<i> is 'in' for
+** person i % 4 + 1 of the AF 2011 example, 'out' for the other three; with
+** k = 2/4 persons 2 and 3 are poor (c = 2/4, 4/4), 1 and 4 are not. */
+#define MANY_GROUPS 70
+static void test_many_groups(void **state) {
+  (void)state;
+  make_af2011();
+  strbuf sql = {0}, lua = {0};
+  sb_puts(&sql, "ALTER TABLE people RENAME TO base; CREATE TABLE people AS SELECT *");
+  for (int i = 0; i < MANY_GROUPS; i++)
+    sb_printf(&sql, ", CASE id WHEN %d THEN 'in' ELSE 'out' END AS g%d", i % 4 + 1, i);
+  sb_puts(&sql, " FROM base;");
+  h_sql(h_path("af2011.db"), sql.s);
+  const char *tail = strstr(AF2011, "  dimensions");
+  sb_puts(&lua, "return {\n  name = 'many groups', version = '1',\n"
+                "  unit = { table = 'people', id = 'id', groups = {");
+  for (int i = 0; i < MANY_GROUPS; i++) sb_printf(&lua, "%s'g%d'", i ? ", " : " ", i);
+  sb_printf(&lua, " } },\n%s", tail);
+  h_write(h_path("groups70.lua"), lua.s);
+  const char *chk[] = {"check", h_path("groups70.lua"), "--db", h_path("af2011.db"), NULL};
+  h_result r = h_run(chk);
+  if (r.status != 0) fail_msg("check: %s", r.err);
+  h_result_free(&r);
+  const char *args[] = {"score", "--db", h_path("af2011.db"), "--method", h_path("groups70.lua"),
+                        "--json", NULL};
+  r = h_run(args);
+  if (r.status != 0) fail_msg("score: %s", r.err);
+  assert_double_equal(jp_num(r.out, "H"), 0.5, EPS);
+  assert_int_equal(jp_len(r.out, "groups"), MANY_GROUPS);
+  for (int i = 0; i < MANY_GROUPS; i++) {
+    int person = i % 4 + 1, poor = person == 2 || person == 3;
+    assert_double_equal(jp_num(r.out, "groups.g%d[value=in].H", i), poor, 0);
+    assert_double_equal(jp_num(r.out, "groups.g%d[value=out].H", i), (2.0 - poor) / 3, EPS);
+  }
+  h_result_free(&r);
+  sb_free(&sql);
+  sb_free(&lua);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_af2011_measure),
@@ -290,6 +332,7 @@ int main(void) {
       cmocka_unit_test(test_float_trap_eighteenths),
       cmocka_unit_test(test_weights_members_groups_missing),
       cmocka_unit_test(test_text_output_and_exit_codes),
+      cmocka_unit_test(test_many_groups),
   };
   return cmocka_run_group_tests_name("e2e_af", tests, NULL, NULL);
 }

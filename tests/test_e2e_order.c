@@ -4,8 +4,9 @@
 **  - The same population generated with persons in family order and in
 **    random order (over several batches): stored-order and sorted reads give
 **    the same results digest and measure.
-**  - One thread and two threads give byte-identical summaries, and a run
-**    recorded with two threads replays on one.
+**  - One thread and two threads give byte-identical summaries (score and
+**    compare), and a run recorded with two threads replays on one.
+** make tsan runs these under ThreadSanitizer.
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -83,10 +84,35 @@ static void test_threads_agree_and_replay(void **state) {
   free(one), free(two);
 }
 
+/* compare reads once for several methodologies: one thread and two give
+** the same document. */
+static char *compare_json(const char *db, const char *threads) {
+  setenv("AFSCORE_THREADS", threads, 1);
+  const char *args[] = {"compare", "--db", db, "--method", h_root("methodology/kz_family_2023.lua"),
+                        "--method", h_root("methodology/kz_order267_2023.lua"), "--json", NULL};
+  h_result r = h_run(args);
+  unsetenv("AFSCORE_THREADS");
+  if (r.status != 0) print_error("%s\n", r.err);
+  assert_int_equal(r.status, 0);
+  free(r.err);
+  return r.out;
+}
+
+static void test_compare_threads_agree(void **state) {
+  (void)state;
+  generate("cmp.db", 1);
+  char *one = compare_json(h_path("cmp.db"), "1");
+  char *two = compare_json(h_path("cmp.db"), "2");
+  assert_double_equal(jp_num(two, "units"), 10000, 0);
+  assert_string_equal(one, two);
+  free(one), free(two);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_stored_and_shuffled_agree),
       cmocka_unit_test(test_threads_agree_and_replay),
+      cmocka_unit_test(test_compare_threads_agree),
   };
   return cmocka_run_group_tests_name("e2e_order", tests, NULL, NULL);
 }
