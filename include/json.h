@@ -38,6 +38,8 @@ void json_kv_num(json *j, const char *k, double v);
 void json_kv_int(json *j, const char *k, int64_t v);
 void json_kv_bool(json *j, const char *k, int v);
 void json_kv_null(json *j, const char *k);
+/* A key and an array with one string per line of text (NULL: empty). */
+void json_kv_lines(json *j, const char *k, const char *text);
 /* Shortest decimal form of v that reads back as v (also used for text output). */
 void json_fmt_double(double v, char out[32]);
 

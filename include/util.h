@@ -75,6 +75,9 @@ void sb_free(strbuf *b);
 /* Take ownership of the buffer's string (never NULL). */
 char *sb_take(strbuf *b);
 
+/* Append each line of text (NULL: none), prefix before each. */
+void sb_put_lines(strbuf *b, const char *prefix, const char *text);
+
 /* Columns UTF-8 text takes on a terminal: one per character (Cyrillic
 ** included), none for combining marks, two for East Asian wide ones. */
 int af_text_width(const char *s);

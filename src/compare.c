@@ -570,27 +570,9 @@ void compare_json(const compare *c, json *j) {
   json_kv_int(j, "measures_changed_same_category", c->benefits_only);
   strbuf notes = {0};
   compare_notes(c, &notes);
-  json_key(j, "notes");
-  json_arr(j);
-  for (const char *p = notes.s; p && *p;) {
-    const char *nl = strchr(p, '\n');
-    char *line = af_strndup(p, (size_t)(nl - p));
-    json_str(j, line);
-    free(line);
-    p = nl + 1;
-  }
-  json_arr_end(j);
+  json_kv_lines(j, "notes", notes.s);
   sb_free(&notes);
-  json_key(j, "rule_changes");
-  json_arr(j);
-  for (const char *p = c->rule_changes.s; p && *p;) {
-    const char *nl = strchr(p, '\n');
-    char *line = af_strndup(p, (size_t)(nl - p));
-    json_str(j, line);
-    free(line);
-    p = nl + 1;
-  }
-  json_arr_end(j);
+  json_kv_lines(j, "rule_changes", c->rule_changes.s);
   compare_json_deltas(c, j);
   compare_json_indicator_deltas(c, j);
   compare_json_group_deltas(c, j);
@@ -616,20 +598,12 @@ void compare_text(const compare *c, strbuf *o) {
   sb_printf(o, "base:    %s (%s)\nvariant: %s (%s)\n\n", b->name, b->file, v->name, v->file);
   if (c->nrule_changes) {
     sb_printf(o, "rule changes:\n");
-    for (const char *p = c->rule_changes.s; *p;) {
-      const char *nl = strchr(p, '\n');
-      sb_printf(o, "  %.*s\n", (int)(nl - p), p);
-      p = nl + 1;
-    }
+    sb_put_lines(o, "  ", c->rule_changes.s);
     sb_puts(o, "\n");
   }
   strbuf notes = {0};
   compare_notes(c, &notes);
-  for (const char *p = notes.s; p && *p;) {
-    const char *nl = strchr(p, '\n');
-    sb_printf(o, "note: %.*s\n", (int)(nl - p), p);
-    p = nl + 1;
-  }
+  sb_put_lines(o, "note: ", notes.s);
   if (notes.len) sb_puts(o, "\n");
   sb_free(&notes);
   if (b->scoring == SCORING_AF && v->scoring == SCORING_AF) {

@@ -148,6 +148,19 @@ void json_null(json *j) {
   sb_puts(&j->out, "null");
 }
 
+void json_kv_lines(json *j, const char *k, const char *text) {
+  json_key(j, k);
+  json_arr(j);
+  for (const char *p = text; p && *p;) {
+    const char *nl = strchr(p, '\n');
+    size_t n = nl ? (size_t)(nl - p) : strlen(p);
+    item(j);
+    json_strn(j, p, n);
+    p += n + (nl != NULL);
+  }
+  json_arr_end(j);
+}
+
 void json_kv_str(json *j, const char *k, const char *s) { json_key(j, k), json_str(j, s); }
 void json_kv_num(json *j, const char *k, double v) { json_key(j, k), json_num(j, v); }
 void json_kv_int(json *j, const char *k, int64_t v) { json_key(j, k), json_int(j, v); }

@@ -205,11 +205,7 @@ void runcmp_json(const runcmp *rc, json *j) {
 void runcmp_text(const runcmp *rc, strbuf *o) {
   strbuf notes = {0};
   describe_caveats(rc->ma, rc->mb, "run A", "run B", &notes);
-  for (const char *p = notes.s; p && *p;) {
-    const char *nl = strchr(p, '\n');
-    sb_printf(o, "note: %.*s\n", (int)(nl - p), p);
-    p = nl + 1;
-  }
+  sb_put_lines(o, "note: ", notes.s);
   if (notes.len) sb_puts(o, "\n");
   sb_free(&notes);
   sb_printf(o, "transitions (rows: run A, columns: run B):\n%10s", "");

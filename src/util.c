@@ -345,6 +345,17 @@ void af_sha256_hex(const void *data, size_t len, char out[65]) {
   af_hex(md, 32, out);
 }
 
+void sb_put_lines(strbuf *b, const char *prefix, const char *text) {
+  for (const char *p = text; p && *p;) {
+    const char *nl = strchr(p, '\n');
+    size_t n = nl ? (size_t)(nl - p) : strlen(p);
+    sb_puts(b, prefix);
+    sb_putn(b, p, n);
+    sb_putc(b, '\n');
+    p += n + (nl != NULL);
+  }
+}
+
 /* ---- display width ---- */
 
 /* Decode one UTF-8 sequence at s: its length (at least 1) and code point;
