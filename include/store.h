@@ -1,13 +1,14 @@
 /*
 ** store.h: the results database.
 **
-** Tables (created if absent):
+** Tables (created if absent; schema 2):
 **   runs(id, time, methodology_name, methodology_version, methodology_sha256,
 **        scoring, data_path, data_sha256, engine_version, params_json,
-**        summary_json)
-**   run_files(run_id, seq, name, path, sha256, text)   -- the methodology and
-**        every file it imported, so any run can be replayed without them
-**   unit_scores(run_id, unit, score, poor, category, eligible)
+**        summary_json, units, unit_order, rows_sha256, signature, signer)
+**   run_files(run_id, seq, name, path, sha256, text, signature, signer) --
+**        the methodology and every file it imported, so any run can be
+**        replayed without them, with each file's detached signature
+**   unit_scores(run_id, unit, score, poor, category, eligible, chk)
 ** A run is written in one transaction: store_run_begin opens it,
 ** store_run_commit closes it; until then nothing of the run is visible and a
 ** crash leaves no trace of it.
@@ -21,6 +22,14 @@
 
 typedef struct store store;
 
+/* A detached Ed25519 signature and the fingerprint of the key it was checked
+** against ("" when no trusted key was given). */
+typedef struct store_sig {
+  int present;
+  unsigned char bytes[64];
+  char signer[65];
+} store_sig;
+
 /* Open or create path. Refuses a file that is not SQLite or holds another
 ** program's tables. A database locked by another writer is waited for
 ** (STORE_BUSY_TIMEOUT_MS by default), then "results database R.db is locked
@@ -32,9 +41,16 @@ int store_open_wait(const char *path, int busy_ms, store **out, af_err *e);
 void store_close(store *st);
 /* The wait in force, in ms (as SQLite reports it). */
 int store_busy_timeout(store *st);
+/* Open an existing results database for reading only (SQLITE_OPEN_READONLY):
+** never creates or changes a file, works on read-only storage, and reads a
+** database of an older schema. A missing path: "no such results database". */
+int store_open_readonly(const char *path, store **out, af_err *e);
 /* Cap the database at this many pages: writing past it fails as a full disk
 ** would (SQLITE_FULL). For tests of the disk-full path. */
 void store_set_max_pages(store *st, int64_t pages);
+/* Lower SQLite's limit on the length of one value (SQLITE_LIMIT_LENGTH), so
+** that tests can record a methodology source over the limit. */
+void store_set_max_length(store *st, int bytes);
 
 typedef struct run_info {
   const char *methodology_name, *methodology_version, *methodology_sha256;
@@ -44,7 +60,13 @@ typedef struct run_info {
   const char *params_json;
   const model_file *files;      /* files[0] is the methodology itself */
   int nfiles;
+  const store_sig *file_sigs;   /* per file, or NULL: none signed */
 } run_info;
+
+/* Signs the canonical record of a run being committed (store_record_message):
+** fills sig (64 bytes) and signer (the key's fingerprint). */
+typedef int (*store_sign_fn)(void *ctx, const char *msg, size_t len, unsigned char *sig,
+                             char *signer, af_err *e);
 
 /* Begin the run's transaction and insert its runs/run_files rows. Any
 ** failure of the run functions below rolls the whole run back at once (a
@@ -57,7 +79,11 @@ int store_run_unit(store *st, const char *unit, double score, int poor,
                    const char *category, int64_t eligible, af_err *e);
 /* The data fingerprint, known only once the pass is over. */
 int store_run_set_data(store *st, const char *data_sha256, af_err *e);
-/* Store the summary JSON and commit. */
+/* Have store_run_commit sign the run with fn (before it is committed). */
+void store_run_set_signer(store *st, store_sign_fn fn, void *ctx);
+/* Store the summary JSON, the rows digest and the signature, and commit.
+** Unit ids must come in one consistent key order (all texts, or integers
+** first): the order of the data, which replay and verify read back. */
 int store_run_commit(store *st, const char *summary_json, af_err *e);
 /* Roll back an unfinished run. */
 void store_run_abort(store *st);
@@ -68,9 +94,30 @@ typedef struct run_record {
   char *time, *methodology_name, *methodology_version, *methodology_sha256;
   char *scoring, *data_path, *data_sha256, *engine_version, *params_json, *summary_json;
   model_file *files;
+  store_sig *file_sigs;         /* per file */
   int nfiles;
   int64_t units;                /* unit_scores rows of the run */
+  char *unit_order;             /* "text" or "integer"; NULL: schema 1 run */
+  char *rows_sha256;            /* NULL: schema 1 run */
+  store_sig sig;                /* the run's own signature */
 } run_record;
+
+/* The canonical bytes a run's signature covers (owned by the caller): every
+** field of the runs row but id and the signature, and each file's name,
+** path, sha256 and signature, length-prefixed. */
+char *store_record_message(const run_record *r, size_t *len);
+
+/* Check a run's rows without the data: each row's check, the links between
+** rows, the count and the rows digest. 0 checked (res says what was found),
+** -1 error. */
+typedef struct store_verdict {
+  int64_t rows;                 /* rows read */
+  int64_t changed;              /* rows whose own check fails (edited or forged) */
+  int64_t gaps;                 /* places where recorded rows are missing */
+  int digest_ok;                /* rows hash to rows_sha256 */
+  char first[512];              /* the first bad unit, in words */
+} store_verdict;
+int store_verify_rows(store *st, const run_record *r, store_verdict *v, af_err *e);
 
 int store_load_run(store *st, int64_t run_id, run_record *out, af_err *e);
 void store_record_free(run_record *r);
@@ -82,12 +129,15 @@ void store_free_runs(run_record *runs, int n);
 int store_unit_result(store *st, int64_t run_id, const char *unit, double *score,
                       int *poor, char **category, int64_t *eligible, af_err *e);
 
-/* Iterate a run's unit_scores in unit order. */
+/* Iterate a run's unit_scores in the run's unit order (store_unit_cmp). */
 typedef struct store_iter store_iter;
 int store_iter_begin(store *st, int64_t run_id, store_iter **it, af_err *e);
 /* 1: a row (pointers valid until the next call), 0: end, -1: error */
 int store_iter_next(store_iter *it, const char **unit, double *score, int *poor,
                     const char **category, int64_t *eligible, af_err *e);
 void store_iter_end(store_iter *it);
+/* Compare two unit ids in a run's unit order ("text": bytewise; "integer":
+** ids that are integers first, by value, then the others bytewise). */
+int store_unit_cmp(const char *order, const char *a, const char *b);
 
 #endif

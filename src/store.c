@@ -5,6 +5,23 @@
 ** kill there is the whole run or nothing of it. The file is marked with an
 ** application_id so that a foreign SQLite file is refused instead of being
 ** written into. Any failure inside a run rolls the run back at once.
+**
+** Durability: WAL with synchronous=FULL, so COMMIT returns only once the
+** WAL is synced and a run that `score` reported as recorded survives a power
+** cut (NORMAL keeps the file consistent but can lose the last commits).
+** Read-only commands open the file SQLITE_OPEN_READONLY and never create it;
+** they never write it (SQLite may make its -wal/-shm index files beside it
+** if the directory allows, for the locking that keeps a concurrent writer's
+** commit from being read half-done). On read-only storage SQLite cannot
+** make them: a file with no -wal beside it then holds every commit and no one
+** can be writing there, so it is read as immutable.
+**
+** Every row carries a check (chk): a 64-bit hash of its own contents in the
+** high half and of the unit before it in the low half, in the order the
+** rows were written (the data's key order, recorded as unit_order). With
+** the ordered digest of all rows (rows_sha256) a reader can tell, without
+** the data, an edited or forged row (its own half is wrong) from a missing
+** one (the next row's link is wrong), and where.
 */
 #include "store.h"
 
@@ -15,10 +32,28 @@
 #include <string.h>
 #include <time.h>
 #include <math.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <openssl/evp.h>
 #include <sqlite3.h>
 
 #define STORE_APP_ID 0x41465352   /* "AFSR" */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
+
+/* Schema 2 (the decision record) adds these columns; a schema 1 database is
+** upgraded in place the first time a writing command opens it. */
+#define SCHEMA2_RUNS ", unit_order TEXT, rows_sha256 TEXT, signature BLOB, signer TEXT"
+#define SCHEMA2_FILES ", signature BLOB, signer TEXT"
+#define SCHEMA2_UNITS ", chk INTEGER"
+static const char *UPGRADE_1_2 =
+    "ALTER TABLE runs ADD COLUMN unit_order TEXT;"
+    "ALTER TABLE runs ADD COLUMN rows_sha256 TEXT;"
+    "ALTER TABLE runs ADD COLUMN signature BLOB;"
+    "ALTER TABLE runs ADD COLUMN signer TEXT;"
+    "ALTER TABLE run_files ADD COLUMN signature BLOB;"
+    "ALTER TABLE run_files ADD COLUMN signer TEXT;"
+    "ALTER TABLE unit_scores ADD COLUMN chk INTEGER;"
+    "PRAGMA user_version=2;";
 
 /* unit_scores is WITHOUT ROWID keyed by (run_id, unit): the lookups of
 ** explain/replay use the key directly and the table is stored once, not as
@@ -29,15 +64,17 @@ static const char *SCHEMA =
     " time TEXT NOT NULL,"
     " methodology_name TEXT, methodology_version TEXT, methodology_sha256 TEXT,"
     " scoring TEXT, data_path TEXT, data_sha256 TEXT, engine_version TEXT,"
-    " params_json TEXT, summary_json TEXT, units INTEGER);"
+    " params_json TEXT, summary_json TEXT, units INTEGER" SCHEMA2_RUNS ");"
     "CREATE TABLE run_files("
     " run_id INTEGER NOT NULL REFERENCES runs(id), seq INTEGER NOT NULL,"
-    " name TEXT, path TEXT, sha256 TEXT, text TEXT,"
+    " name TEXT, path TEXT, sha256 TEXT, text TEXT" SCHEMA2_FILES ","
     " PRIMARY KEY(run_id, seq)) WITHOUT ROWID;"
     "CREATE TABLE unit_scores("
     " run_id INTEGER NOT NULL, unit TEXT NOT NULL, score REAL, poor INTEGER,"
-    " category TEXT, eligible INTEGER,"
+    " category TEXT, eligible INTEGER" SCHEMA2_UNITS ","
     " PRIMARY KEY(run_id, unit)) WITHOUT ROWID;";
+
+
 
 struct store {
   sqlite3 *db;
@@ -45,7 +82,15 @@ struct store {
   sqlite3_stmt *ins;        /* INSERT INTO unit_scores, reused for every unit */
   sqlite3_stmt *get;        /* one unit's result, reused by lookups (replay/explain) */
   int in_run;
+  int readonly;
+  int schema;               /* user_version: 1 or 2 */
   int64_t run_id, units;
+  /* the run being written: rows digest, previous unit, id order seen */
+  EVP_MD_CTX *rows_md;
+  strbuf prev, row;
+  int asc_text, asc_int;
+  store_sign_fn sign;
+  void *sign_ctx;
 };
 
 /* ---- errors ---- */
@@ -120,6 +165,21 @@ fail:
   return -1;
 }
 
+/* Schema 1 -> 2, in one transaction: the old runs keep their rows and read
+** as unsigned runs without row checks (verify says so). */
+static int upgrade_schema(store *st, af_err *e) {
+  if (exec(st, "BEGIN IMMEDIATE", e) != 0) return -1;
+  int64_t version;
+  if (query_int(st, "PRAGMA user_version", &version, e) != 0) goto fail;
+  if (version < 2 && exec(st, UPGRADE_1_2, e) != 0) goto fail;
+  if (exec(st, "COMMIT", e) != 0) goto fail;
+  st->schema = STORE_SCHEMA_VERSION;
+  return 0;
+fail:
+  sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+  return -1;
+}
+
 /* Refuse files that are not SQLite or belong to something else. */
 static int check_schema(store *st, af_err *e) {
   int64_t app, ntables, version;
@@ -128,24 +188,30 @@ static int check_schema(store *st, af_err *e) {
   if (app == STORE_APP_ID) {
     if (query_int(st, "PRAGMA user_version", &version, e) != 0) return -1;
     if (version > STORE_SCHEMA_VERSION)
-      return af_fail(e, "results database %s was written by a newer afscore (schema %lld)",
-                     st->path, (long long)version);
-    return 0;
+      return af_fail(e, "results database %s was written by a newer afscore (schema %lld); "
+                        "use that version or a newer one", st->path, (long long)version);
+    if (version < 1)
+      return af_fail(e, "results database %s has an unknown schema (%lld)", st->path,
+                     (long long)version);
+    st->schema = (int)version;
+    return version < STORE_SCHEMA_VERSION && !st->readonly ? upgrade_schema(st, e) : 0;
   }
   if (app != 0 || ntables != 0)
     return af_fail(e, "%s is not an afscore results database (it holds other data)", st->path);
+  if (st->readonly) return af_fail(e, "%s is not an afscore results database (it is empty)", st->path);
+  st->schema = STORE_SCHEMA_VERSION;
   return create_schema(st, e);
 }
 
 static int tune(store *st, af_err *e) {
-  /* WAL: readers (explain, list) are not blocked by a run being written,
-  ** and a commit is atomic on kill -9 and on power loss with NORMAL sync. */
+  /* WAL: readers (explain, list) are not blocked by a run being written;
+  ** FULL sync: a commit is durable on power loss (see the top). */
   sqlite3_stmt *s;
   if (prepare(st, "PRAGMA journal_mode=WAL", &s, e) != 0) return -1;
   int rc = sqlite3_step(s);
   sqlite3_finalize(s);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail_rc(st, rc, e);
-  return exec(st, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16384;"
+  return exec(st, "PRAGMA synchronous=FULL; PRAGMA cache_size=-16384;"
                   "PRAGMA journal_size_limit=67108864; PRAGMA foreign_keys=ON", e);
 }
 
@@ -175,12 +241,75 @@ int store_open_wait(const char *path, int busy_ms, store **out, af_err *e) {
   return 0;
 }
 
+static int file_exists(const char *path) {
+  struct stat sb;
+  return stat(path, &sb) == 0;
+}
+
+/* The path as a URI with immutable=1 (percent-encoding what a URI reserves). */
+static char *immutable_uri(const char *path) {
+  strbuf b = {0};
+  sb_puts(&b, "file:");
+  for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+    if (*p == '%' || *p == '?' || *p == '#' || *p < 0x20 || *p >= 0x7f) sb_printf(&b, "%%%02X", *p);
+    else sb_putc(&b, (char)*p);
+  }
+  sb_puts(&b, "?immutable=1");
+  return sb_take(&b);
+}
+
+static int open_ro(store *st, const char *name, int flags, af_err *e) {
+  sqlite3_close(st->db);
+  st->db = NULL;
+  int rc = sqlite3_open_v2(name, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | flags, NULL);
+  if (rc != SQLITE_OK)
+    return af_fail(e, "results database %s cannot be opened: %s", st->path,
+                   st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+  sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
+  return 0;
+}
+
+int store_open_readonly(const char *path, store **out, af_err *e) {
+  *out = NULL;
+  struct stat sb;
+  if (stat(path, &sb) != 0) return af_fail(e, "%s: no such results database", path);
+  if (S_ISDIR(sb.st_mode)) return af_fail(e, "%s: is a directory, not a results database", path);
+  store *st = af_calloc(1, sizeof *st);
+  st->path = af_strdup(path);
+  st->readonly = 1;
+  int rc = open_ro(st, path, 0, e);
+  if (rc == 0 && check_schema(st, e) != 0) {
+    /* A WAL file at rest on storage where SQLite cannot make its -shm. */
+    char *wal = af_sprintf("%s-wal", path);
+    int code = sqlite3_errcode(st->db) & 0xff;
+    if ((code == SQLITE_CANTOPEN || code == SQLITE_READONLY) && !file_exists(wal)) {
+      char *uri = immutable_uri(path);
+      rc = open_ro(st, uri, SQLITE_OPEN_URI, e);
+      if (rc == 0) rc = check_schema(st, e);
+      free(uri);
+    } else {
+      rc = -1;
+    }
+    free(wal);
+  }
+  if (rc != 0) {
+    store_close(st);
+    return -1;
+  }
+  sqlite3_exec(st->db, "PRAGMA query_only=1", NULL, NULL, NULL);
+  *out = st;
+  return 0;
+}
+
 void store_close(store *st) {
   if (!st) return;
   if (st->in_run) store_run_abort(st);
   sqlite3_finalize(st->ins);
   sqlite3_finalize(st->get);
   sqlite3_close(st->db);
+  if (st->rows_md) EVP_MD_CTX_free(st->rows_md);
+  sb_free(&st->prev);
+  sb_free(&st->row);
   free(st->path);
   free(st);
 }
@@ -199,6 +328,10 @@ void store_set_max_pages(store *st, int64_t pages) {
   char *sql = af_sprintf("PRAGMA max_page_count=%lld", (long long)pages);
   sqlite3_exec(st->db, sql, NULL, NULL, NULL);
   free(sql);
+}
+
+void store_set_max_length(store *st, int bytes) {
+  sqlite3_limit(st->db, SQLITE_LIMIT_LENGTH, bytes);
 }
 
 /* ---- writing a run ---- */
@@ -236,23 +369,41 @@ static int insert_run(store *st, const run_info *ri, af_err *e) {
   return 0;
 }
 
+/* A bind that failed (a text over SQLite's length limit, say) fails the run:
+** nothing is recorded in part. */
+static int bind_ok(store *st, int rc, af_err *e) {
+  return rc == SQLITE_OK ? 0 : fail_rc(st, rc, e);
+}
+
+static int bind_sig(sqlite3_stmt *s, int i, const store_sig *g) {
+  if (!g || !g->present) return sqlite3_bind_null(s, i) | sqlite3_bind_null(s, i + 1);
+  return sqlite3_bind_blob(s, i, g->bytes, 64, SQLITE_STATIC) |
+         (g->signer[0] ? sqlite3_bind_text(s, i + 1, g->signer, -1, SQLITE_STATIC)
+                       : sqlite3_bind_null(s, i + 1));
+}
+
 static int insert_files(store *st, const run_info *ri, af_err *e) {
   sqlite3_stmt *s;
-  if (prepare(st, "INSERT INTO run_files(run_id, seq, name, path, sha256, text)"
-                  " VALUES (?,?,?,?,?,?)", &s, e) != 0)
+  if (prepare(st, "INSERT INTO run_files(run_id, seq, name, path, sha256, text, signature,"
+                  " signer) VALUES (?,?,?,?,?,?,?,?)", &s, e) != 0)
     return -1;
   for (int i = 0; i < ri->nfiles; i++) {
     const model_file *f = &ri->files[i];
-    sqlite3_bind_int64(s, 1, st->run_id);
-    sqlite3_bind_int(s, 2, i);
-    bind_text(s, 3, f->name);
-    bind_text(s, 4, f->path);
-    bind_text(s, 5, f->sha256);
-    if (f->text)
-      sqlite3_bind_text64(s, 6, f->text, f->len, SQLITE_STATIC, SQLITE_UTF8);
-    else
-      sqlite3_bind_null(s, 6);
-    int rc = sqlite3_step(s);
+    assert(f->text);
+    int rc = sqlite3_bind_int64(s, 1, st->run_id) | sqlite3_bind_int(s, 2, i);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(s, 3, f->name, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(s, 4, f->path ? f->path : "", -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(s, 5, f->sha256, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text64(s, 6, f->text, f->len, SQLITE_STATIC, SQLITE_UTF8);
+    if (rc == SQLITE_OK) rc = bind_sig(s, 7, ri->file_sigs ? &ri->file_sigs[i] : NULL);
+    if (rc != SQLITE_OK) {
+      sqlite3_finalize(s);
+      af_fail(e, "results database %s: the source of %s cannot be recorded (%s); the run was "
+                 "not recorded", st->path, f->name, sqlite3_errstr(rc));
+      store_run_abort(st);
+      return -1;
+    }
+    rc = sqlite3_step(s);
     sqlite3_reset(s);
     if (rc != SQLITE_DONE) {
       sqlite3_finalize(s);
@@ -264,22 +415,98 @@ static int insert_files(store *st, const run_info *ri, af_err *e) {
 }
 
 int store_run_begin(store *st, const run_info *ri, int64_t *run_id, af_err *e) {
+  if (st->readonly) return af_fail(e, "results database %s is open read-only", st->path);
   if (st->in_run) return af_fail(e, "results database %s: a run is already open", st->path);
   if (!st->ins && prepare(st, "INSERT INTO unit_scores(run_id, unit, score, poor, category,"
-                              " eligible) VALUES (?,?,?,?,?,?)", &st->ins, e) != 0)
+                              " eligible, chk) VALUES (?,?,?,?,?,?,?)", &st->ins, e) != 0)
     return -1;
   if (exec(st, "BEGIN IMMEDIATE", e) != 0) return -1;
   st->in_run = 1;
   st->units = 0;
+  if (!st->rows_md) st->rows_md = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(st->rows_md, EVP_sha256(), NULL);
+  st->prev.len = 0;
+  st->asc_text = st->asc_int = 1;
   if (insert_run(st, ri, e) != 0 || insert_files(st, ri, e) != 0) return -1;
   if (run_id) *run_id = st->run_id;
   return 0;
+}
+
+/* ---- row checks ---- */
+
+/* The canonical bytes of a row: unit, NUL, then tagged score, poor,
+** category and eligibility. The rows digest and each row's check hash these. */
+static void row_encode(strbuf *b, const char *unit, double score, int poor, const char *cat,
+                       int64_t eligible) {
+  b->len = 0;
+  sb_puts(b, unit);
+  sb_putc(b, '\0');
+  if (isnan(score)) {
+    sb_putc(b, 0);
+  } else {
+    sb_putc(b, 1);
+    sb_putn(b, (const char *)&score, sizeof score);
+  }
+  sb_putc(b, (char)(poor < 0 ? 2 : poor ? 1 : 0));
+  if (cat) {
+    uint32_t n = (uint32_t)strlen(cat);
+    sb_putc(b, 1);
+    sb_putn(b, (const char *)&n, sizeof n);
+    sb_puts(b, cat);
+  } else {
+    sb_putc(b, 0);
+  }
+  sb_putn(b, (const char *)&eligible, sizeof eligible);
+}
+
+/* FNV-1a, 32 bits: the check locates damage; the rows digest and the run's
+** signature are what make forgery detectable. */
+static uint32_t store_fnv32(const char *p, size_t n) {
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)p[i]) * 16777619u;
+  return h;
+}
+
+/* High half: the row's own bytes; low half: the unit written before it. */
+static int64_t row_check(const strbuf *row, const char *prev, size_t prevlen) {
+  uint64_t c = ((uint64_t)store_fnv32(row->s, row->len) << 32) | store_fnv32(prev, prevlen);
+  return (int64_t)c;
+}
+
+/* 1: a is an integer written canonically ("-12", "0"; not "012" or "1e3"). */
+static int is_int_text(const char *a, long long *v) {
+  char *end;
+  errno = 0;
+  long long x = strtoll(a, &end, 10);
+  if (errno || end == a || *end) return 0;
+  char buf[32];
+  snprintf(buf, sizeof buf, "%lld", x);
+  if (strcmp(buf, a) != 0) return 0;
+  *v = x;
+  return 1;
+}
+
+int store_unit_cmp(const char *order, const char *a, const char *b) {
+  if (order && strcmp(order, "integer") == 0) {
+    long long x, y;
+    int ia = is_int_text(a, &x), ib = is_int_text(b, &y);
+    if (ia != ib) return ia ? -1 : 1;
+    if (ia) return x < y ? -1 : x > y;
+  }
+  int c = strcmp(a, b);
+  return c < 0 ? -1 : c > 0;
 }
 
 int store_run_unit(store *st, const char *unit, double score, int poor,
                    const char *category, int64_t eligible, af_err *e) {
   assert(unit);
   if (!st->in_run) return af_fail(e, "results database %s: no run is open", st->path);
+  if (st->units > 0) {
+    st->asc_text &= store_unit_cmp("text", st->prev.s, unit) < 0;
+    st->asc_int &= store_unit_cmp("integer", st->prev.s, unit) < 0;
+  }
+  row_encode(&st->row, unit, score, poor, category, eligible);
+  EVP_DigestUpdate(st->rows_md, st->row.s, st->row.len);
   sqlite3_stmt *s = st->ins;
   sqlite3_bind_int64(s, 1, st->run_id);
   sqlite3_bind_text(s, 2, unit, -1, SQLITE_STATIC);
@@ -290,6 +517,7 @@ int store_run_unit(store *st, const char *unit, double score, int poor,
     sqlite3_bind_int(s, 4, poor ? 1 : 0);
   bind_text(s, 5, category);
   sqlite3_bind_int64(s, 6, eligible);
+  sqlite3_bind_int64(s, 7, row_check(&st->row, st->prev.s ? st->prev.s : "", st->prev.len));
   int rc = sqlite3_step(s);
   sqlite3_reset(s);
   if (rc != SQLITE_DONE) {
@@ -300,6 +528,8 @@ int store_run_unit(store *st, const char *unit, double score, int poor,
     }
     return fail_rc(st, rc, e);
   }
+  st->prev.len = 0;
+  sb_puts(&st->prev, unit);
   st->units++;
   return 0;
 }
@@ -315,17 +545,63 @@ int store_run_set_data(store *st, const char *data_sha256, af_err *e) {
   return rc == SQLITE_DONE ? 0 : fail_rc(st, rc, e);
 }
 
+void store_run_set_signer(store *st, store_sign_fn fn, void *ctx) {
+  st->sign = fn;
+  st->sign_ctx = ctx;
+}
+
+static int rows_digest_text(store *st, char *hex, af_err *e);
+
+/* Sign the run as now written (read back inside the transaction). */
+static int sign_run(store *st, af_err *e) {
+  run_record r;
+  if (store_load_run(st, st->run_id, &r, e) < 0) return -1;
+  size_t len;
+  char *msg = store_record_message(&r, &len);
+  store_record_free(&r);
+  store_sig g = {.present = 1};
+  int rc = st->sign(st->sign_ctx, msg, len, g.bytes, g.signer, e);
+  free(msg);
+  if (rc < 0) {
+    store_run_abort(st);
+    return -1;
+  }
+  sqlite3_stmt *s;
+  if (prepare(st, "UPDATE runs SET signature = ?, signer = ? WHERE id = ?", &s, e) != 0) return -1;
+  bind_sig(s, 1, &g);
+  sqlite3_bind_int64(s, 3, st->run_id);
+  rc = sqlite3_step(s);
+  sqlite3_finalize(s);
+  return rc == SQLITE_DONE ? 0 : fail_rc(st, rc, e);
+}
+
 int store_run_commit(store *st, const char *summary_json, af_err *e) {
   if (!st->in_run) return af_fail(e, "results database %s: no run is open", st->path);
+  unsigned char md[32];
+  unsigned int mdlen = 0;
+  char rows_hex[65];
+  EVP_DigestFinal_ex(st->rows_md, md, &mdlen);
+  af_hex(md, 32, rows_hex);
+  /* Units that came in no key order (not from a data source): the digest is
+  ** taken again over the rows in text order, and rows carry no links. */
+  const char *order = st->asc_text ? "text" : st->asc_int ? "integer" : "none";
+  if (!st->asc_text && !st->asc_int && rows_digest_text(st, rows_hex, e) < 0) return -1;
   sqlite3_stmt *s;
-  if (prepare(st, "UPDATE runs SET summary_json = ?, units = ? WHERE id = ?", &s, e) != 0)
+  if (prepare(st, "UPDATE runs SET summary_json = ?, units = ?, unit_order = ?, rows_sha256 = ?"
+                  " WHERE id = ?", &s, e) != 0)
     return -1;
-  bind_text(s, 1, summary_json);
-  sqlite3_bind_int64(s, 2, st->units);
-  sqlite3_bind_int64(s, 3, st->run_id);
-  int rc = sqlite3_step(s);
+  int rc = bind_ok(st, sqlite3_bind_text(s, 1, summary_json, -1, SQLITE_STATIC), e);
+  if (rc == 0) {
+    sqlite3_bind_int64(s, 2, st->units);
+    sqlite3_bind_text(s, 3, order, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, rows_hex, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 5, st->run_id);
+    int src = sqlite3_step(s);
+    if (src != SQLITE_DONE) rc = fail_rc(st, src, e);
+  }
   sqlite3_finalize(s);
-  if (rc != SQLITE_DONE) return fail_rc(st, rc, e);
+  if (rc != 0) return -1;
+  if (st->sign && sign_run(st, e) != 0) return -1;
   rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
   if (rc != SQLITE_OK) return fail_rc(st, rc, e);
   st->in_run = 0;
@@ -350,6 +626,22 @@ static char *col_dup(sqlite3_stmt *s, int i) {
 #define RUN_COLS                                                                       \
   "id, time, methodology_name, methodology_version, methodology_sha256, scoring,"      \
   " data_path, data_sha256, engine_version, params_json, summary_json, units"
+/* Columns of schema 2, read as NULL from a schema 1 database. */
+#define RUN_COLS2 ", unit_order, rows_sha256, signature, signer"
+#define RUN_COLS2_V1 ", NULL, NULL, NULL, NULL"
+
+static const char *run_cols2(const store *st) {
+  return st->schema >= 2 ? RUN_COLS2 : RUN_COLS2_V1;
+}
+
+static void read_sig(sqlite3_stmt *s, int c, store_sig *g) {
+  memset(g, 0, sizeof *g);
+  if (sqlite3_column_type(s, c) != SQLITE_BLOB || sqlite3_column_bytes(s, c) != 64) return;
+  g->present = 1;
+  memcpy(g->bytes, sqlite3_column_blob(s, c), 64);
+  const char *t = (const char *)sqlite3_column_text(s, c + 1);
+  snprintf(g->signer, sizeof g->signer, "%s", t ? t : "");
+}
 
 static void read_record(sqlite3_stmt *s, run_record *r) {
   memset(r, 0, sizeof *r);
@@ -359,17 +651,24 @@ static void read_record(sqlite3_stmt *s, run_record *r) {
                 &r->engine_version, &r->params_json, &r->summary_json};
   for (int i = 0; i < 10; i++) *f[i] = col_dup(s, i + 1);
   r->units = sqlite3_column_int64(s, 11);
+  r->unit_order = col_dup(s, 12);
+  r->rows_sha256 = col_dup(s, 13);
+  read_sig(s, 14, &r->sig);
 }
 
 static int load_files(store *st, run_record *r, af_err *e) {
   sqlite3_stmt *s;
-  if (prepare(st, "SELECT name, path, sha256, text FROM run_files WHERE run_id = ?"
-                  " ORDER BY seq", &s, e) != 0)
-    return -1;
+  char *sql = af_sprintf("SELECT name, path, sha256, text%s FROM run_files WHERE run_id = ?"
+                         " ORDER BY seq", st->schema >= 2 ? ", signature, signer" : ", NULL, NULL");
+  int prc = prepare(st, sql, &s, e);
+  free(sql);
+  if (prc != 0) return -1;
   sqlite3_bind_int64(s, 1, r->id);
-  int cap = 0, rc;
+  int cap = 0, scap = 0, rc;
   while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
     af_grow(&r->files, &cap, r->nfiles + 1, sizeof *r->files);
+    af_grow(&r->file_sigs, &scap, r->nfiles + 1, sizeof *r->file_sigs);
+    read_sig(s, 4, &r->file_sigs[r->nfiles]);
     model_file *f = &r->files[r->nfiles++];
     memset(f, 0, sizeof *f);
     f->name = col_dup(s, 0);
@@ -387,7 +686,10 @@ static int load_files(store *st, run_record *r, af_err *e) {
 int store_load_run(store *st, int64_t run_id, run_record *out, af_err *e) {
   memset(out, 0, sizeof *out);
   sqlite3_stmt *s;
-  if (prepare(st, "SELECT " RUN_COLS " FROM runs WHERE id = ?", &s, e) != 0) return -1;
+  char *sql = af_sprintf("SELECT " RUN_COLS "%s FROM runs WHERE id = ?", run_cols2(st));
+  int prc = prepare(st, sql, &s, e);
+  free(sql);
+  if (prc != 0) return -1;
   sqlite3_bind_int64(s, 1, run_id);
   int rc = sqlite3_step(s);
   if (rc == SQLITE_ROW) read_record(s, out);
@@ -405,22 +707,62 @@ void store_record_free(run_record *r) {
   if (!r) return;
   char *f[] = {r->time, r->methodology_name, r->methodology_version, r->methodology_sha256,
                r->scoring, r->data_path, r->data_sha256, r->engine_version, r->params_json,
-               r->summary_json};
-  for (int i = 0; i < 10; i++) free(f[i]);
+               r->summary_json, r->unit_order, r->rows_sha256};
+  for (int i = 0; i < 12; i++) free(f[i]);
   for (int i = 0; i < r->nfiles; i++) {
     free(r->files[i].name);
     free(r->files[i].path);
     free(r->files[i].text);
   }
   free(r->files);
+  free(r->file_sigs);
   memset(r, 0, sizeof *r);
+}
+
+/* One length-prefixed field of the signed message. */
+static void msg_field(strbuf *b, const char *name, const char *v, size_t n) {
+  sb_printf(b, "%s %zu:", name, v ? n : (size_t)0);
+  if (v) sb_putn(b, v, n);
+  sb_putc(b, '\n');
+}
+
+static void msg_str(strbuf *b, const char *name, const char *v) {
+  msg_field(b, name, v, v ? strlen(v) : 0);
+}
+
+char *store_record_message(const run_record *r, size_t *len) {
+  strbuf b = {0};
+  sb_puts(&b, "afscore run record 1\n");
+  const char *names[] = {"time", "methodology_name", "methodology_version",
+                         "methodology_sha256", "scoring", "data_path", "data_sha256",
+                         "engine_version", "params_json", "summary_json", "unit_order",
+                         "rows_sha256"};
+  const char *vals[] = {r->time, r->methodology_name, r->methodology_version,
+                        r->methodology_sha256, r->scoring, r->data_path, r->data_sha256,
+                        r->engine_version, r->params_json, r->summary_json, r->unit_order,
+                        r->rows_sha256};
+  for (int i = 0; i < 12; i++) msg_str(&b, names[i], vals[i]);
+  sb_printf(&b, "units %lld\nfiles %d\n", (long long)r->units, r->nfiles);
+  for (int i = 0; i < r->nfiles; i++) {
+    const store_sig *g = &r->file_sigs[i];
+    msg_str(&b, "name", r->files[i].name);
+    msg_str(&b, "path", r->files[i].path);
+    msg_str(&b, "sha256", r->files[i].sha256);
+    msg_field(&b, "signature", g->present ? (const char *)g->bytes : NULL, 64);
+    msg_str(&b, "signer", g->present ? g->signer : NULL);
+  }
+  *len = b.len;
+  return sb_take(&b);
 }
 
 int store_list_runs(store *st, run_record **out, int *n, af_err *e) {
   *out = NULL;
   *n = 0;
   sqlite3_stmt *s;
-  if (prepare(st, "SELECT " RUN_COLS " FROM runs ORDER BY id", &s, e) != 0) return -1;
+  char *sql = af_sprintf("SELECT " RUN_COLS "%s FROM runs ORDER BY id", run_cols2(st));
+  int prc = prepare(st, sql, &s, e);
+  free(sql);
+  if (prc != 0) return -1;
   int cap = 0, rc;
   while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
     af_grow(out, &cap, *n + 1, sizeof **out);
@@ -474,12 +816,38 @@ struct store_iter {
   sqlite3_stmt *s;
 };
 
+/* The run's unit order: "text" unless the run recorded "integer". */
+static int run_order(store *st, int64_t run_id, int *integer, af_err *e) {
+  *integer = 0;
+  if (st->schema < 2) return 0;
+  sqlite3_stmt *s;
+  if (prepare(st, "SELECT unit_order FROM runs WHERE id = ?", &s, e) != 0) return -1;
+  sqlite3_bind_int64(s, 1, run_id);
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) {
+    const char *o = (const char *)sqlite3_column_text(s, 0);
+    *integer = o && strcmp(o, "integer") == 0;
+  }
+  sqlite3_finalize(s);
+  return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail_rc(st, rc, e);
+}
+
+/* Integer order sorts (one pass, by SQLite); text order is the key's own. */
+#define ORDER_INTEGER                                                                   \
+  " ORDER BY CAST(CAST(unit AS INTEGER) AS TEXT) = unit DESC,"                          \
+  " CASE WHEN CAST(CAST(unit AS INTEGER) AS TEXT) = unit THEN CAST(unit AS INTEGER) END, unit"
+
 int store_iter_begin(store *st, int64_t run_id, store_iter **it, af_err *e) {
   *it = NULL;
+  int integer;
+  if (run_order(st, run_id, &integer, e) < 0) return -1;
   sqlite3_stmt *s;
-  if (prepare(st, "SELECT unit, score, poor, category, eligible FROM unit_scores"
-                  " WHERE run_id = ? ORDER BY unit", &s, e) != 0)
-    return -1;
+  char *sql = af_sprintf("SELECT unit, score, poor, category, eligible, %s FROM unit_scores"
+                         " WHERE run_id = ?%s", st->schema >= 2 ? "chk" : "NULL",
+                         integer ? ORDER_INTEGER : " ORDER BY unit");
+  int rc = prepare(st, sql, &s, e);
+  free(sql);
+  if (rc != 0) return -1;
   sqlite3_bind_int64(s, 1, run_id);
   *it = af_calloc(1, sizeof **it);
   (*it)->st = st;
@@ -502,4 +870,94 @@ void store_iter_end(store_iter *it) {
   if (!it) return;
   sqlite3_finalize(it->s);
   free(it);
+}
+
+/* ---- verifying a run's rows without the data ---- */
+
+static void verdict_first(store_verdict *v, const char *fmt, const char *a, const char *b) {
+  if (v->first[0]) return;
+  snprintf(v->first, sizeof v->first, fmt, a, b);
+}
+
+int store_verify_rows(store *st, const run_record *r, store_verdict *v, af_err *e) {
+  memset(v, 0, sizeof *v);
+  store_iter *it;
+  if (store_iter_begin(st, r->id, &it, e) < 0) return -1;
+  EVP_MD_CTX *md = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+  /* prev: the last row whose own check held; last: the row just read. A
+  ** row links to the unit before it: prev, or last when that row was only
+  ** edited (an edit keeps the unit id, an added row is not a link). */
+  int linked = !r->unit_order || strcmp(r->unit_order, "none") != 0;
+  strbuf row = {0}, prev = {0}, last = {0};
+  sb_puts(&prev, "");
+  sb_puts(&last, "");
+  const char *unit, *cat;
+  double score;
+  int poor, rc;
+  int64_t elig;
+  while ((rc = store_iter_next(it, &unit, &score, &poor, &cat, &elig, e)) == 1) {
+    v->rows++;
+    row_encode(&row, unit, score, poor, cat, elig);
+    EVP_DigestUpdate(md, row.s, row.len);
+    int has = sqlite3_column_type(it->s, 5) == SQLITE_INTEGER;
+    uint64_t chk = (uint64_t)sqlite3_column_int64(it->s, 5);
+    uint64_t want = (uint64_t)row_check(&row, prev.s, prev.len);
+    uint32_t after_last = store_fnv32(last.s, last.len);
+    if (!has || chk >> 32 != want >> 32) {
+      v->changed++;
+      verdict_first(v, "unit '%s': the row was changed or added after the run%s", unit, "");
+    } else {
+      if (linked && (uint32_t)chk != (uint32_t)want && (uint32_t)chk != after_last) {
+        v->gaps++;
+        if (prev.len)
+          verdict_first(v, "a recorded row between unit '%s' and unit '%s' is missing", prev.s,
+                        unit);
+        else
+          verdict_first(v, "a recorded row before unit '%s' (the first) is missing%s", unit, "");
+      }
+      prev.len = 0;
+      sb_puts(&prev, unit);
+    }
+    last.len = 0;
+    sb_puts(&last, unit);
+  }
+  unsigned char d[32];
+  unsigned int dn = 0;
+  char hex[65];
+  EVP_DigestFinal_ex(md, d, &dn);
+  af_hex(d, 32, hex);
+  EVP_MD_CTX_free(md);
+  store_iter_end(it);
+  if (rc == 0 && v->rows < r->units && v->gaps == 0 && v->changed == 0)
+    verdict_first(v, "the last recorded rows (after unit '%s') are missing%s",
+                  prev.len ? prev.s : "(none)", "");
+  sb_free(&row);
+  sb_free(&prev);
+  sb_free(&last);
+  v->digest_ok = r->rows_sha256 && strcmp(hex, r->rows_sha256) == 0;
+  return rc < 0 ? -1 : 0;
+}
+
+/* The rows digest of the open run, over its rows in text order. */
+static int rows_digest_text(store *st, char *hex, af_err *e) {
+  store_iter *it;
+  if (store_iter_begin(st, st->run_id, &it, e) < 0) return -1;
+  EVP_MD_CTX *md = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+  const char *unit, *cat;
+  double score;
+  int poor, rc;
+  int64_t elig;
+  while ((rc = store_iter_next(it, &unit, &score, &poor, &cat, &elig, e)) == 1) {
+    row_encode(&st->row, unit, score, poor, cat, elig);
+    EVP_DigestUpdate(md, st->row.s, st->row.len);
+  }
+  unsigned char d[32];
+  unsigned int dn = 0;
+  EVP_DigestFinal_ex(md, d, &dn);
+  EVP_MD_CTX_free(md);
+  store_iter_end(it);
+  af_hex(d, 32, hex);
+  return rc < 0 ? -1 : 0;
 }

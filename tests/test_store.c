@@ -47,7 +47,7 @@ static model_file g_files[2] = {
 
 static run_info info(const char *name) {
   run_info ri = {name, "1.0", "abc123", "af", "data.db", "d00d", "afscore 0.1",
-                 "{\"k\":0.33}", g_files, 2};
+                 "{\"k\":0.33}", g_files, 2, NULL};
   return ri;
 }
 
@@ -219,6 +219,36 @@ static void test_abort_leaves_nothing(void **state) {
   free(p);
 }
 
+/* A methodology source over SQLite's length limit fails the run: it is not
+** recorded without its text (or at all). */
+static void test_source_over_limit(void **state) {
+  char *p = fresh("toolong.db");
+  store *st;
+  af_err e;
+  assert_int_equal(store_open(p, &st, &e), 0);
+  write_run(st, "kept", 2);
+  store_set_max_length(st, 50000);
+  size_t big = 100000;
+  char *text = af_malloc(big + 1);
+  memset(text, '-', big);
+  text[big] = '\0';
+  model_file files[2] = {g_files[0], {"huge", "", text, big, "cc"}};
+  run_info ri = info("too long");
+  ri.files = files;
+  int64_t id;
+  assert_int_equal(store_run_begin(st, &ri, &id, &e), -1);
+  free(text);
+  char *want = af_sprintf("results database %s: the source of huge cannot be recorded "
+                          "(string or blob too big); the run was not recorded", p);
+  assert_string_equal(e.msg, want);
+  free(want);
+  store_close(st);
+  assert_int_equal(raw_count(p, "SELECT count(*) FROM runs"), 1);
+  assert_int_equal(raw_count(p, "SELECT count(*) FROM run_files"), 2);
+  assert_int_equal(raw_count(p, "SELECT count(*) FROM run_files WHERE text IS NULL"), 0);
+  free(p);
+}
+
 /* kill -9 in the middle of a run: the next open sees no trace of it. */
 static void test_killed_run(void **state) {
   char *p = fresh("killed.db");
@@ -375,7 +405,7 @@ int main(void) {
       cmocka_unit_test(test_round_trip),   cmocka_unit_test(test_list_order),
       cmocka_unit_test(test_abort_leaves_nothing), cmocka_unit_test(test_killed_run),
       cmocka_unit_test(test_locked),       cmocka_unit_test(test_foreign_files),
-      cmocka_unit_test(test_disk_full),
+      cmocka_unit_test(test_disk_full),    cmocka_unit_test(test_source_over_limit),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
