@@ -20,28 +20,27 @@
 /* ---- compare ---- */
 
 typedef struct cmp_ctx {
-  compare *c;                /* n comparisons: variant k + 1 against the base */
+  compare *c;
   int n;
-  const model **ms;
-  int passes;                /* passes begun */
+  const run *rn;
   FILE *changes;
 } cmp_ctx;
 
-/* Each pass: fresh comparisons and an empty changes file. */
-static int compare_begin(void *ctx, const run *rn, af_err *e) {
+/* The source starts again in key order: empty the comparisons and the file. */
+static int compare_restart(void *ctx, af_err *e) {
   cmp_ctx *x = ctx;
   for (int k = 0; k < x->n; k++) {
-    if (x->passes) compare_free(&x->c[k]);
-    compare_init(&x->c[k], rn, 0, k + 1, x->changes);
-    if (x->n > 1) x->c[k].label = x->ms[k + 1]->file;
+    const char *label = x->c[k].label;
+    compare_free(&x->c[k]);
+    compare_init(&x->c[k], x->rn, 0, k + 1, x->changes);
+    x->c[k].label = label;
   }
   if (x->changes) {
-    if (x->passes && (fflush(x->changes) != 0 || ftruncate(fileno(x->changes), 0) != 0))
+    if (fflush(x->changes) != 0 || ftruncate(fileno(x->changes), 0) != 0)
       return af_fail(e, "cannot rewrite the changes file");
     rewind(x->changes);
-    compare_changes_header(x->changes, x->n > 1, x->ms[0]);
+    compare_changes_header(x->changes, x->n > 1, x->rn->models[0]);
   }
-  x->passes++;
   return 0;
 }
 
@@ -55,32 +54,35 @@ static int compare_each(void *ctx, const run *rn, const batch *b, const char *co
 }
 
 /* Score ms[0..n) in one pass and print each against ms[0]. */
-int cli_compare_models(const cli_opts *o, const model **ms, int n, const char *base_label) {
-  cmp_ctx x = {af_calloc((size_t)n, sizeof(compare)), n - 1, ms, 0, NULL};
-  /* The changes file names each unit's groups, read from the string pool as
-  ** each batch is scored: the reader thread must not intern meanwhile. */
-  run_options ro = {.threads = o->changes && ms[0]->ngroups ? 1 : 0,
-                    .begin_pass = compare_begin, .batch = compare_each, .ctx = &x};
-  cli_run cr;
-  if (cli_open_run(o, &cr, o->db, ms, n, &ro)) {
-    run_close(cr.rn);
-    free(x.c);
+int cli_compare_models(const model **ms, int n, const char *db, const char *changes,
+                          int as_json, const char *base_label) {
+  run rn;
+  if (cli_open_run(&rn, db, ms, n)) {
+    run_close(&rn);
     return 1;
   }
-  if (o->changes && !(x.changes = fopen(o->changes, "w"))) {
-    run_close(cr.rn);
-    free(x.c);
-    return cli_fail("cannot write %s", o->changes);
+  FILE *cf = NULL;
+  if (changes && !(cf = fopen(changes, "w"))) {
+    run_close(&rn);
+    return cli_fail("cannot write %s", changes);
+  }
+  if (cf) compare_changes_header(cf, n > 2, ms[0]);
+  /* The changes file names each unit's groups, read from the string pool as
+  ** each batch is scored: the reader thread must not intern meanwhile. */
+  if (cf && ms[0]->ngroups) rn.threads = 1;
+  cmp_ctx x = {af_calloc((size_t)n, sizeof(compare)), n - 1, &rn, cf};
+  rn.on_restart = compare_restart;
+  for (int k = 1; k < n; k++) {
+    compare_init(&x.c[k - 1], &rn, 0, k, cf);
+    if (n > 2) x.c[k - 1].label = ms[k]->file;
   }
   af_err e = {{0}};
-  int rc = cli_execute(&cr, &e);
-  const run *rn = cr.rn;
-  for (int k = 1; k < n && x.passes; k++) compare_sort_groups(&x.c[k - 1], run_pool(rn));
-  if (x.changes && fclose(x.changes) != 0 && rc == 0)
-    rc = af_fail(&e, "cannot write %s", o->changes);
+  int rc = cli_execute(&rn, compare_each, &x, &e);
+  for (int k = 1; k < n; k++) compare_sort_groups(&x.c[k - 1], rn.pool);
+  if (cf && fclose(cf) != 0 && rc == 0) rc = af_fail(&e, "cannot write %s", changes);
   if (rc < 0) {
     cli_fail("%s", e.msg);
-  } else if (o->json) {
+  } else if (as_json) {
     json j = {0};
     report_meta meta = {0, AFSCORE_VERSION};
     json_obj(&j);
@@ -88,9 +90,9 @@ int cli_compare_models(const cli_opts *o, const model **ms, int n, const char *b
       json_kv_str(&j, "base_run", base_label);
     }
     json_key(&j, "base");
-    report_summary_json(&j, rn, 0, &meta);
+    report_summary_json(&j, &rn, 0, &meta);
     json_key(&j, "variant");
-    report_summary_json(&j, rn, 1, &meta);
+    report_summary_json(&j, &rn, 1, &meta);
     compare_json(&x.c[0], &j);
     if (n > 2) {
       json_key(&j, "comparisons");
@@ -98,7 +100,7 @@ int cli_compare_models(const cli_opts *o, const model **ms, int n, const char *b
       for (int k = 1; k < n; k++) {
         json_obj(&j);
         json_key(&j, "variant");
-        report_summary_json(&j, rn, k, &meta);
+        report_summary_json(&j, &rn, k, &meta);
         compare_json(&x.c[k - 1], &j);
         json_obj_end(&j);
       }
@@ -117,9 +119,9 @@ int cli_compare_models(const cli_opts *o, const model **ms, int n, const char *b
     af_print_text(stdout, t.s);
     sb_free(&t);
   }
-  for (int k = 1; k < n && x.passes; k++) compare_free(&x.c[k - 1]);
+  for (int k = 1; k < n; k++) compare_free(&x.c[k - 1]);
   free(x.c);
-  run_close(cr.rn);
+  run_close(&rn);
   return rc < 0 ? 1 : 0;
 }
 
@@ -163,7 +165,7 @@ static int split_collect(void *ctx, const char *unit, const runcmp_result *a,
 static int split_batch(void *ctx, const run *rn, const batch *bt, const char *const *ids,
                        af_err *e) {
   split_ctx *x = ctx;
-  const scorer *s = run_scorer(rn, 0);
+  const scorer *s = rn->scorers[0];
   (void)e;
   for (int u = 0; u < bt->nunits; u++) {
     int i = strmap_get(&x->movers, ids[u], strlen(ids[u]));
@@ -204,12 +206,11 @@ static int compare_recorded(cli_opts *o) {
   }
   if (o->db) {
     /* Reads every unit of the newer data once; only movers are looked at. */
-    cli_run cr;
+    run rn;
     const model *ms[1] = {ma};
-    run_options ro = {.batch = split_batch, .ctx = &x};
-    int bad = cli_open_run(o, &cr, o->db, ms, 1, &ro);
-    if (!bad) bad = cli_execute(&cr, &e) < 0;
-    run_close(cr.rn);
+    int bad = cli_open_run(&rn, o->db, ms, 1);
+    if (!bad) bad = cli_execute(&rn, split_batch, &x, &e) < 0;
+    run_close(&rn);
     if (bad) {
       if (e.msg[0]) cli_fail("%s", e.msg);
       runcmp_free(&r);
@@ -280,7 +281,7 @@ int cmd_compare(cli_opts *o) {
   for (int k = 0; k < o->nmethods; k++)
     if (!(ms[k] = cli_load_method(o->methods[k]))) rc = 1;
   if (rc == 0)
-    rc = cli_compare_models(o, (const model **)ms, o->nmethods, NULL);
+    rc = cli_compare_models((const model **)ms, o->nmethods, o->db, o->changes, o->json, NULL);
   for (int k = 0; k < o->nmethods; k++) model_free(ms[k]);
   return rc;
 }

@@ -22,8 +22,7 @@ typedef struct replay_ctx {
   char first[256];
 } replay_ctx;
 
-/* Each pass starts with nothing checked. */
-static int replay_begin(void *ctx, const run *rn, af_err *e) {
+static int replay_restart(void *ctx, af_err *e) {
   replay_ctx *x = ctx;
   (void)e;
   x->differ = x->missing = x->checked = 0;
@@ -39,8 +38,8 @@ static int same_double(double a, double b) {
 static int replay_check(void *ctx, const run *rn, const batch *b, const char *const *ids,
                         af_err *e) {
   replay_ctx *x = ctx;
-  const scorer *s = run_scorer(rn, 0);
-  const model *m = run_model(rn, 0);
+  const scorer *s = rn->scorers[0];
+  const model *m = rn->models[0];
   for (int u = 0; u < b->nunits; u++) {
     double score;
     int poor;
@@ -73,18 +72,19 @@ static int replay_check(void *ctx, const run *rn, const batch *b, const char *co
 }
 
 /* Second pass, only when the summaries differ: which units changed. */
-static void replay_find_units(const cli_opts *o, model *m, store *st, const run_record *rec,
+static void replay_find_units(const char *db, model *m, store *st, const run_record *rec,
                               replay_ctx *x) {
-  cli_run cr;
+  run rn;
   const model *ms[1] = {m};
   af_err e = {{0}};
   memset(x, 0, sizeof *x);
   x->st = st;
   x->run_id = rec->id;
-  run_options ro = {.begin_pass = replay_begin, .batch = replay_check, .ctx = x};
-  if (cli_open_run(o, &cr, o->db, ms, 1, &ro) == 0 && cli_execute(&cr, &e) < 0)
-    cli_fail("%s", e.msg);
-  run_close(cr.rn);
+  if (cli_open_run(&rn, db, ms, 1) == 0) {
+    rn.on_restart = replay_restart;
+    if (cli_execute(&rn, replay_check, x, &e) < 0) cli_fail("%s", e.msg);
+  }
+  run_close(&rn);
 }
 
 static void replay_json(const run_record *rec, int ok, int data_changed, int engine_changed,
@@ -109,33 +109,32 @@ static void replay_json(const run_record *rec, int ok, int data_changed, int eng
 ** byte-identical; only when it does not is a second pass made to name the
 ** units that differ. */
 static int replay_verify(cli_opts *o, store *st, const run_record *rec, model *m) {
-  cli_run cr;
+  run rn;
   const model *ms[1] = {m};
   af_err e = {{0}};
   replay_ctx x;
   memset(&x, 0, sizeof x);
-  if (cli_open_run(o, &cr, o->db, ms, 1, NULL)) {
-    run_close(cr.rn);
+  if (cli_open_run(&rn, o->db, ms, 1)) {
+    run_close(&rn);
     return 1;
   }
-  if (cli_execute(&cr, &e) < 0) {
-    run_close(cr.rn);
+  if (cli_execute(&rn, NULL, NULL, &e) < 0) {
+    run_close(&rn);
     return cli_fail("%s", e.msg);
   }
-  const run *rn = cr.rn;
-  int data_changed = strcmp(run_stats(rn)->sha256, rec->data_sha256) != 0;
+  int data_changed = strcmp(rn.stats.sha256, rec->data_sha256) != 0;
   int engine_changed = strcmp(rec->engine_version, AFSCORE_VERSION) != 0;
   report_meta meta = {rec->id, rec->engine_version};
   json j = {0};
-  report_summary_json(&j, rn, 0, &meta);
+  report_summary_json(&j, &rn, 0, &meta);
   int ok = rec->summary_json && strcmp(j.out.s, rec->summary_json) == 0;
-  int64_t units = run_stats(rn)->units;
+  int64_t units = rn.stats.units;
   sb_free(&j.out);
-  run_close(cr.rn);
+  run_close(&rn);
   if (engine_changed)
     fprintf(stderr, "note: run %lld was recorded by %s; this is %s\n", (long long)rec->id,
             rec->engine_version, AFSCORE_VERSION);
-  if (!ok) replay_find_units(o, m, st, rec, &x);
+  if (!ok) replay_find_units(o->db, m, st, rec, &x);
   int64_t gone = rec->units - (x.checked - x.missing);
   if (ok) {
     if (!o->json)
@@ -181,7 +180,7 @@ int cmd_replay(cli_opts *o) {
       if (!(ms[n] = cli_load_method(o->methods[k]))) rc = 1;
     char label[64];
     snprintf(label, sizeof label, "%lld", (long long)rec.id);
-    if (rc == 0) rc = cli_compare_models(o, (const model **)ms, n, label);
+    if (rc == 0) rc = cli_compare_models((const model **)ms, n, o->db, o->changes, o->json, label);
     for (int k = 1; k < n; k++) model_free(ms[k]);
   }
   model_free(m);

@@ -13,28 +13,28 @@
 #include "store.h"
 
 typedef struct score_ctx {
-  store *st;                /* --out, or NULL */
+  store *st;
+  const run *rn;
   const char *db;
-  int64_t run_id;
+  int64_t *run_id;
 } score_ctx;
 
 static int record_run(store *st, const run *rn, const char *db, int64_t *run_id, af_err *e);
 
-/* Each pass begins the run in the results store; when the source starts
-** again in key order, the rows written so far are dropped first. */
-static int score_begin(void *ctx, const run *rn, af_err *e) {
+/* The source starts again in key order: drop the run's rows and begin anew. */
+static int score_restart(void *ctx, af_err *e) {
   score_ctx *sc = ctx;
   if (!sc->st) return 0;
   store_run_abort(sc->st);
-  return record_run(sc->st, rn, sc->db, &sc->run_id, e);
+  return record_run(sc->st, sc->rn, sc->db, sc->run_id, e);
 }
 
 /* Record the unit results of a scored batch. */
 static int store_batch(void *ctx, const run *rn, const batch *b, const char *const *ids,
                        af_err *e) {
   score_ctx *sc = ctx;
-  const scorer *s = run_scorer(rn, 0);
-  const model *m = run_model(rn, 0);
+  const scorer *s = rn->scorers[0];
+  const model *m = rn->models[0];
   for (int u = 0; sc->st && u < b->nunits; u++) {
     int ex = s->excluded[u];
     int poor = ex || m->scoring != SCORING_AF ? -1 : s->poor[u];
@@ -62,7 +62,7 @@ static char *params_json(const model *m) {
 /* Begin the run in the results store with everything needed to replay it:
 ** the methodology's sources, params and the engine version. */
 static int record_run(store *st, const run *rn, const char *db, int64_t *run_id, af_err *e) {
-  const model *m = run_model(rn, 0);
+  const model *m = rn->models[0];
   char *pj = params_json(m);
   run_info ri;
   memset(&ri, 0, sizeof ri);
@@ -86,24 +86,31 @@ int cmd_score(cli_opts *o) {
     return cli_usage_error(o, "needs --db DATA.db and one --method METHOD.lua");
   model *m = cli_load_method(o->methods[0]);
   if (!m) return 1;
-  cli_run cr;
+  run rn;
   af_err e = {{0}};
   score_ctx sc = {0};
-  sc.db = o->db;
+  int64_t run_id = 0;
   int rc = 1;
   const model *ms[1] = {m};
-  run_options ro = {.begin_pass = score_begin, .batch = store_batch, .ctx = &sc};
-  if (cli_open_run(o, &cr, o->db, ms, 1, &ro)) goto done;
-  if (o->out && cli_store_open(o->out, &sc.st)) goto done;
-  if (cli_execute(&cr, &e) < 0) {
+  if (cli_open_run(&rn, o->db, ms, 1)) goto done;
+  if (o->out && (cli_store_open(o->out, &sc.st, &e) < 0 ||
+                 record_run(sc.st, &rn, o->db, &run_id, &e) < 0)) {
+    cli_fail("%s", e.msg);
+    goto done;
+  }
+  sc.rn = &rn;
+  sc.db = o->db;
+  sc.run_id = &run_id;
+  rn.on_restart = score_restart;
+  if (cli_execute(&rn, store_batch, &sc, &e) < 0) {
     cli_fail("%s", e.msg);
     if (sc.st) store_run_abort(sc.st);
     goto done;
   }
-  report_meta meta = {sc.run_id, AFSCORE_VERSION};
+  report_meta meta = {run_id, AFSCORE_VERSION};
   json j = {0};
-  report_summary_json(&j, cr.rn, 0, &meta);
-  if (sc.st && (store_run_set_data(sc.st, run_stats(cr.rn)->sha256, &e) < 0 ||
+  report_summary_json(&j, &rn, 0, &meta);
+  if (sc.st && (store_run_set_data(sc.st, rn.stats.sha256, &e) < 0 ||
                 store_run_commit(sc.st, j.out.s, &e) < 0)) {
     cli_fail("%s", e.msg);
     sb_free(&j.out);
@@ -113,7 +120,7 @@ int cmd_score(cli_opts *o) {
     printf("%s\n", j.out.s);
   } else {
     strbuf t = {0};
-    report_summary_text(&t, cr.rn, 0, &meta);
+    report_summary_text(&t, &rn, 0, &meta);
     af_print_text(stdout, t.s);
     sb_free(&t);
   }
@@ -121,7 +128,7 @@ int cmd_score(cli_opts *o) {
   rc = 0;
 done:
   store_close(sc.st);
-  run_close(cr.rn);
+  run_close(&rn);
   model_free(m);
   return rc;
 }
