@@ -12,7 +12,9 @@ runs (default 3) of:
   3. the peer: the same methodology by hand as one SQL query
      (bench/kz_family_2023.sql), checked to give the same H, A and M0;
   4. the kernel alone on in-memory batches (build/kernel_bench);
-  5. peak RSS of each, and compare of two variants against one score.
+  5. peak RSS of each, and compare of two variants against one score;
+  6. replay of the recorded run (rescoring and checking every recorded row)
+     and verify (every row without the data), against score.
 Also afscore on a copy whose persons are stored in random order.
 Timings are wall-clock; nothing here is a pass/fail test.
 """
@@ -68,7 +70,7 @@ def floor_sql(db, plan, out):
     return (f"SELECT {ucols} FROM \"{plan['unit_table']}\";\n"
             f"SELECT {mcols} FROM \"{plan['member_table']}\";\n"
             f"ATTACH '{out}' AS o;\n"
-            "PRAGMA o.journal_mode=WAL; PRAGMA o.synchronous=NORMAL;\n"
+            "PRAGMA o.journal_mode=WAL; PRAGMA o.synchronous=FULL;\n"
             "CREATE TABLE o.r(run_id INTEGER, unit TEXT, score REAL, poor INTEGER, category TEXT);\n"
             f"INSERT INTO o.r SELECT 1, \"{plan['unit_id']}\", 0.0, 0, 'A' FROM \"{plan['unit_table']}\";\n")
 
@@ -110,7 +112,16 @@ def bench_size(n):
     def compare():
         return run_rss([AF, "compare", "--db", db, "--method", METHOD, "--method", VARIANT, "--json"])
 
+    def replay():
+        return run_rss([AF, "replay", "1", "--out", out, "--db", db])
+
+    def verify():
+        return run_rss([AF, "verify", "--out", out])
+
     t_af, rss_af, out_af = median_of(score)
+    # out now holds the last score's run: replay and verify read it
+    t_rep, rss_rep, _ = median_of(replay)
+    t_ver, rss_ver, _ = median_of(verify)
     t_af1, _, _ = median_of(score_1thread)
     t_fl, rss_fl, _ = median_of(floor)
     t_peer, rss_peer, out_peer = median_of(peer)
@@ -119,6 +130,7 @@ def bench_size(n):
     summary = json.loads(out_af)
     return dict(n=n, af=t_af, af1=t_af1, rss_af=rss_af, floor=t_fl, rss_floor=rss_fl, peer=t_peer,
                 rss_peer=rss_peer, compare=t_cmp, rss_compare=rss_cmp, kernel=kern,
+                replay=t_rep, rss_replay=rss_rep, verify=t_ver, rss_verify=rss_ver,
                 H=summary["H"], A=summary["A"], M0=summary["M0"], peer_out=out_peer.strip(),
                 units=summary["data"]["units"], members=summary["data"]["members"])
 
@@ -153,6 +165,12 @@ def main():
               f"{r['compare']:>10.2f} {r['compare'] / r['af']:>10.2f} {r['rss_af']:>10.1f} "
               f"{r['rss_floor']:>10.1f} {r['rss_peer']:>9.1f} "
               f"{r['kernel']['unit_indicator_evals_per_s']:>15.3g} {str(peer_matches(r)):>8}")
+    print(f"\n{'families':>10} {'score s':>8} {'replay s':>9} {'replay/score':>13} "
+          f"{'verify s':>9} {'verify/score':>13} {'RSS replay':>11} {'RSS verify':>11}")
+    for r in rows:
+        print(f"{r['n']:>10} {r['af']:>8.2f} {r['replay']:>9.2f} {r['replay'] / r['af']:>13.2f} "
+              f"{r['verify']:>9.2f} {r['verify'] / r['af']:>13.2f} {r['rss_replay']:>11.1f} "
+              f"{r['rss_verify']:>11.1f}")
     if len(rows) > 1:
         print(f"\npeak RSS ratio {rows[-1]['n']} / {rows[0]['n']} families: "
               f"{rows[-1]['rss_af'] / rows[0]['rss_af']:.2f}")

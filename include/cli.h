@@ -38,6 +38,9 @@ typedef struct cli_opts {
   long long families, seed;
   int shuffled, no_index;
   int strict;                  /* check: warnings count as errors */
+  /* the decision record (cli_sign.c, cli_verify.c, cli_show.c) */
+  const char *key, *trust, *sign_with, *extract;
+  int require_signed, recompute_base;
   int threads;                 /* AFSCORE_THREADS; 0: the default */
 } cli_opts;
 
@@ -64,6 +67,9 @@ model *cli_load_recorded(const run_record *rec);
 ** STORE_BUSY_TIMEOUT_MS) for another writer. */
 int cli_store_open(const char *path, store **st, af_err *e);
 int cli_open_record(const char *out, long long id, store **st, run_record *rec);
+/* The same for the run named by the one positional argument (show, replay):
+** 0 opened, 1 failed, 2 usage error (printed). */
+int cli_open_run_arg(const cli_opts *o, store **st, run_record *rec);
 /* Open a run of ms[0..n) over db, printing schema errors (0 or 1). *rn is
 ** set either way and must be closed with run_close. */
 int cli_open_run(run *rn, const char *db, const model **ms, int n);
@@ -75,11 +81,27 @@ double cli_now(void);
 /* store_open, waiting AFSCORE_BUSY_TIMEOUT ms (if set) for another writer. */
 int cli_store_open(const char *path, store **st, af_err *e);
 
-/* Score ms[0..n) over db in one pass and print each against ms[0]
-** (cli_compare.c; compare and replay --method). base_label: the recorded
-** run the base comes from, or NULL. */
-int cli_compare_models(const model **ms, int n, const char *db, const char *changes, int as_json,
-                       const char *base_label);
+/* Score ms[0..n) over o->db in one pass and print each against ms[0]
+** (cli_compare.c; compare and replay --method), with o's --changes and
+** --json. base: the recorded run the base comes from, or NULL. */
+typedef struct cli_base {
+  const char *label, *expect_sha256, *data_path;
+  int recompute;     /* compare even if the data changed since the run */
+} cli_base;
+int cli_compare_base(const model **ms, int n, const cli_opts *o, const cli_base *base);
+/* Refuse an output file that would replace an input of the command (data,
+** results database, a methodology, a key), a SQLite database, or (without
+** --force) any file: 0, or 1 after saying why. */
+int cli_check_output(const cli_opts *o, const char *path);
+
+/* Signatures (cli_sign.c). cli_signatures finds each file's detached
+** signature (FILE.sig beside it; or recorded, for recorded files), checks it
+** against --trust, prints each file's status on stderr when anything is
+** signed or --trust was given, and with --require-signed refuses (1) a file
+** not signed by a trusted key. On success *out (may be NULL) receives the
+** per-file signatures to record (the caller frees it). */
+int cli_signatures(const cli_opts *o, const model_file *files, int nfiles,
+                   const store_sig *recorded, store_sig **out);
 
 /* The commands. */
 int cmd_check(cli_opts *o);
@@ -95,5 +117,8 @@ int cmd_report(cli_opts *o);
 int cmd_describe(cli_opts *o);
 int cmd_diff(cli_opts *o);
 int cmd_test(cli_opts *o);
+int cmd_sign(cli_opts *o);
+int cmd_verify(cli_opts *o);
+int cmd_show(cli_opts *o);
 
 #endif

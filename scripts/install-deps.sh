@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Install the Debian packages afscore needs to build, test, fuzz and benchmark.
 # chromium renders the decision reports in the tests and for `make screenshots`
-# (fonts-dejavu-core gives it Latin and Cyrillic glyphs).
+# (fonts-dejavu-core gives it Latin and Cyrillic glyphs); openssl: the signature
+# tests check interoperability with its command line.
 # Installs only what is missing; needs root (or sudo) when something is.
 set -euo pipefail
 pkgs=(build-essential pkg-config liblua5.4-dev libsqlite3-dev libssl-dev libcmocka-dev sqlite3 python3
-      clang libclang-rt-dev chromium fonts-dejavu-core)
+      clang libclang-rt-dev chromium fonts-dejavu-core openssl)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

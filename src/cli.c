@@ -190,16 +190,27 @@ int cli_store_open(const char *path, store **st, af_err *e) {
   return store_open_wait(path, (int)ms, st, e);
 }
 
+/* Read-only: the commands on recorded runs never write the results database
+** nor create one where the path is mistyped. */
 int cli_open_record(const char *out, long long id, store **st, run_record *rec) {
   af_err e;
   memset(rec, 0, sizeof *rec);
-  if (cli_store_open(out, st, &e) < 0) return cli_fail("%s", e.msg);
+  if (store_open_readonly(out, st, &e) < 0) return cli_fail("%s", e.msg);
   if (store_load_run(*st, id, rec, &e) < 0) {
     store_close(*st);
     *st = NULL;
     return cli_fail("%s", e.msg);
   }
   return 0;
+}
+
+int cli_open_run_arg(const cli_opts *o, store **st, run_record *rec) {
+  long long id;
+  memset(rec, 0, sizeof *rec);
+  *st = NULL;
+  if (o->npos != 1 || !o->out) return cli_usage_error(o, "needs RUN_ID and --out RESULTS.db");
+  int rc = cli_number(o, "RUN_ID", o->pos[0], 1, &id);
+  return rc ? rc : cli_open_record(o->out, id, st, rec);
 }
 
 /* ---- runs ---- */

@@ -122,7 +122,13 @@ int cmd_check(cli_opts *o) {
   check_compile(&c, o->pos[0], o->db);
   diag_sort(&c.errs);
   diag_sort(&c.warns);
-  int ok = c.r && c.errs.n == 0 && !(o->strict && c.warns.n);
+  /* --require-signed: an unsigned or untrusted file fails the check. */
+  int sig = c.m ? cli_signatures(o, c.m->files, c.m->nfiles, NULL, NULL) : 0;
+  if (sig == 2) {
+    check_free(&c);
+    return 2;
+  }
+  int ok = !sig && c.r && c.errs.n == 0 && !(o->strict && c.warns.n);
   if (o->json) {
     json j = {0};
     json_obj(&j);
@@ -141,7 +147,7 @@ int cmd_check(cli_opts *o) {
     check_print_warnings(&c.warns);
     if (c.r && c.errs.n == 0) {
       if (ok) check_print_ok(o->pos[0], c.m, c.r, o->db);
-      else fprintf(stderr, "%s: %d warning%s, counted as errors (--strict)\n", o->pos[0],
+      else if (!sig) fprintf(stderr, "%s: %d warning%s, counted as errors (--strict)\n", o->pos[0],
                    c.warns.n, c.warns.n == 1 ? "" : "s");
     }
   }

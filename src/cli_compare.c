@@ -1,7 +1,7 @@
 /*
 ** cli_compare.c: `afscore compare`: several methodologies scored in one pass
 ** and what each changes against the first (compare.h); replay --method
-** shares cli_compare_models.
+** shares cli_compare_base.
 */
 #include "cli.h"
 
@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "compare.h"
+#include "outfile.h"
 #include "report.h"
 #include "run.h"
 #include "store.h"
@@ -53,19 +54,42 @@ static int compare_each(void *ctx, const run *rn, const batch *b, const char *co
   return 0;
 }
 
-/* Score ms[0..n) in one pass and print each against ms[0]. */
-int cli_compare_models(const model **ms, int n, const char *db, const char *changes,
-                          int as_json, const char *base_label) {
+int cli_check_output(const cli_opts *o, const char *path) {
+  const char *keep[CLI_MAX_METHODS + 5] = {o->db, o->out, o->key, o->trust, o->sign_with};
+  for (int k = 0; k < o->nmethods; k++) keep[5 + k] = o->methods[k];
+  af_err e;
+  return outfile_check(path, keep, 5 + o->nmethods, o->force, &e) < 0 ? cli_fail("%s", e.msg) : 0;
+}
+
+/* The data of a recorded base changed since its run: say so (1), or 0. */
+static int base_data_changed(const cli_base *base, const run *rn) {
+  if (!base || !base->expect_sha256 || strcmp(base->expect_sha256, rn->stats.sha256) == 0)
+    return 0;
+  fprintf(stderr, "data changed since run %s: it was recorded from %s with fingerprint %.16s; "
+                  "the data now has fingerprint %.16s\n", base->label,
+          base->data_path ? base->data_path : "(unknown)", base->expect_sha256, rn->stats.sha256);
+  return 1;
+}
+
+/* Score ms[0..n) in one pass and print each against ms[0]. The changes file
+** is written to a temporary file, renamed over the target only when the
+** comparison is whole and not refused. */
+int cli_compare_base(const model **ms, int n, const cli_opts *o, const cli_base *base) {
+  const char *db = o->db, *changes = o->changes, *base_label = base ? base->label : NULL;
+  int as_json = o->json;
   run rn;
   if (cli_open_run(&rn, db, ms, n)) {
     run_close(&rn);
     return 1;
   }
   FILE *cf = NULL;
-  if (changes && !(cf = fopen(changes, "w"))) {
+  outfile *of = NULL;
+  af_err oe;
+  if (changes && outfile_open(changes, &of, &oe) < 0) {
     run_close(&rn);
-    return cli_fail("cannot write %s", changes);
+    return cli_fail("%s", oe.msg);
   }
+  if (of) cf = outfile_fp(of);
   if (cf) compare_changes_header(cf, n > 2, ms[0]);
   /* The changes file names each unit's groups, read from the string pool as
   ** each batch is scored: the reader thread must not intern meanwhile. */
@@ -79,8 +103,20 @@ int cli_compare_models(const model **ms, int n, const char *db, const char *chan
   af_err e = {{0}};
   int rc = cli_execute(&rn, compare_each, &x, &e);
   for (int k = 1; k < n; k++) compare_sort_groups(&x.c[k - 1], rn.pool);
-  if (cf && fclose(cf) != 0 && rc == 0) rc = af_fail(&e, "cannot write %s", changes);
-  if (rc < 0) {
+  int changed = rc == 0 ? base_data_changed(base, &rn) : 0;
+  if (changed && !base->recompute) {
+    fprintf(stderr, "afscore: the base would be recomputed on the current data, not the recorded "
+                    "run %s; --recompute-base compares on the current data anyway\n", base_label);
+    rc = -2;
+  }
+  if (of && rc == 0) {
+    if (outfile_commit(of, &e) < 0) rc = -1;
+  } else if (of) {
+    outfile_abort(of);
+  }
+  if (rc == -2) {
+    /* refused: said above */
+  } else if (rc < 0) {
     cli_fail("%s", e.msg);
   } else if (as_json) {
     json j = {0};
@@ -88,6 +124,7 @@ int cli_compare_models(const model **ms, int n, const char *db, const char *chan
     json_obj(&j);
     if (base_label) {
       json_kv_str(&j, "base_run", base_label);
+      json_kv_bool(&j, "data_changed", changed);
     }
     json_key(&j, "base");
     report_summary_json(&j, &rn, 0, &meta);
@@ -111,7 +148,9 @@ int cli_compare_models(const model **ms, int n, const char *db, const char *chan
     sb_free(&j.out);
   } else {
     strbuf t = {0};
-    if (base_label) sb_printf(&t, "base: the methodology recorded with run %s\n", base_label);
+    if (base_label)
+      sb_printf(&t, "base: the methodology recorded with run %s, recomputed on %s data\n",
+                base_label, changed ? "the current (changed)" : "the same");
     for (int k = 1; k < n; k++) {
       if (k > 1) sb_puts(&t, "\n========\n\n");
       compare_text(&x.c[k - 1], &t);
@@ -280,8 +319,10 @@ int cmd_compare(cli_opts *o) {
   int rc = 0;
   for (int k = 0; k < o->nmethods; k++)
     if (!(ms[k] = cli_load_method(o->methods[k]))) rc = 1;
-  if (rc == 0)
-    rc = cli_compare_models((const model **)ms, o->nmethods, o->db, o->changes, o->json, NULL);
+  for (int k = 0; k < o->nmethods && rc == 0; k++)
+    rc = cli_signatures(o, ms[k]->files, ms[k]->nfiles, NULL, NULL);
+  if (rc == 0 && o->changes) rc = cli_check_output(o, o->changes);
+  if (rc == 0) rc = cli_compare_base((const model **)ms, o->nmethods, o, NULL);
   for (int k = 0; k < o->nmethods; k++) model_free(ms[k]);
   return rc;
 }

@@ -289,12 +289,15 @@ static void explain_recorded(explain_ctx *x, store *st, const run_record *rec) {
     json_kv_str(&x->j, "category", cat);
     json_kv_bool(&x->j, "same", same);
     json_obj_end(&x->j);
+    json_kv_bool(&x->j, "data_changed", !same);
+    json_kv_str(&x->j, "recorded_data_path", rec->data_path);
     sb_printf(&x->t, "\nrecorded in run %lld: score %g, category %s\n", (long long)rec->id,
               score, cat ? cat : "(excluded)");
   }
   if (got == 1 && !same)
     sb_printf(&x->t, "note: this unit scores differently now than in run %lld: its data "
-              "changed since\n", (long long)rec->id);
+              "changed since the run read it from %s\n", (long long)rec->id,
+              rec->data_path ? rec->data_path : "(unknown)");
   else if (got == 0)
     sb_printf(&x->t, "note: this unit is not in run %lld\n", (long long)rec->id);
   free(cat);

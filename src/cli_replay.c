@@ -1,11 +1,17 @@
 /*
 ** cli_replay.c: `afscore replay`: re-run a recorded run from its recorded
-** sources and verify it reproduces bit for bit, or compare proposed rules
-** against it.
+** sources and check every recorded row against the recomputation, or compare
+** proposed rules against it.
+**
+** The check is one merge: the recomputed units come in the data's key order,
+** which is the order the run recorded its rows in (unit_order), so one
+** ordered read of unit_scores walks beside them. A recorded row with no unit
+** is extra (added after the run), a unit with no row is missing (deleted).
 */
 #include "cli.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,179 +19,265 @@
 #include "run.h"
 #include "store.h"
 
-/* ---- replay ---- */
+#define REPLAY_SHOWN 10      /* differing units named */
+
+/* A recorded row, copied out of the iterator. */
+typedef struct replay_row {
+  strbuf unit, cat;
+  int has_cat;
+  double score;
+  int poor;
+  int64_t elig;
+} replay_row;
 
 typedef struct replay_ctx {
   store *st;
-  int64_t run_id;
-  int64_t differ, missing, checked;
-  char first[256];
+  const run_record *rec;
+  store_iter *it;
+  replay_row row;
+  int have_row, at_end;      /* row holds the next unread recorded row / none left */
+  strbuf prev;               /* the previous recomputed unit, to check the order */
+  int64_t checked, differ, missing, extra;
+  strbuf first;              /* the first differing units, one line each */
+  int shown;
 } replay_ctx;
 
-static int replay_restart(void *ctx, af_err *e) {
-  replay_ctx *x = ctx;
-  (void)e;
-  x->differ = x->missing = x->checked = 0;
-  x->first[0] = '\0';
-  return 0;
-}
-
-static int same_double(double a, double b) {
+static int replay_same(double a, double b) {
   return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof a) == 0;
 }
 
-/* Check every unit of the batch against its recorded result. */
-static int replay_check(void *ctx, const run *rn, const batch *b, const char *const *ids,
-                        af_err *e) {
-  replay_ctx *x = ctx;
-  const scorer *s = rn->scorers[0];
-  const model *m = rn->models[0];
-  for (int u = 0; u < b->nunits; u++) {
-    double score;
-    int poor;
-    char *cat = NULL;
-    int64_t elig;
-    int got = store_unit_result(x->st, x->run_id, ids[u], &score, &poor, &cat, &elig, e);
-    if (got < 0) return -1;
-    x->checked++;
-    const char *now = s->excluded[u] ? NULL : m->bands[s->band[u]].id;
-    int same = got == 1 && same_double(score, s->score[u]) &&
-               ((!cat && !now) || (cat && now && strcmp(cat, now) == 0)) &&
-               elig == (int64_t)s->eligible[u];
-    if (got == 0) x->missing++;
-    if (!same) {
-      if (x->differ++ == 0) {
-        char was[32], is[32];   /* NaN (excluded) prints as "nan" */
-        json_fmt_double(score, was);
-        json_fmt_double(s->score[u], is);
-        if (got == 0)
-          snprintf(x->first, sizeof x->first, "unit '%s': not recorded, now %s (score %s)",
-                   ids[u], now ? now : "(excluded)", is);
-        else
-          snprintf(x->first, sizeof x->first, "unit '%s': recorded %s (score %s), now %s (score %s)",
-                   ids[u], cat ? cat : "(excluded)", was, now ? now : "(excluded)", is);
-      }
-    }
-    free(cat);
+/* Read the next recorded row into x->row (or set at_end). */
+static int replay_next_row(replay_ctx *x, af_err *e) {
+  const char *unit, *cat;
+  int got = store_iter_next(x->it, &unit, &x->row.score, &x->row.poor, &cat, &x->row.elig, e);
+  if (got < 0) return -1;
+  x->have_row = got == 1;
+  x->at_end = got == 0;
+  if (got == 1) {
+    x->row.unit.len = 0;
+    sb_puts(&x->row.unit, unit);
+    x->row.cat.len = 0;
+    sb_puts(&x->row.cat, cat ? cat : "");
+    x->row.has_cat = cat != NULL;
   }
   return 0;
 }
 
-/* Second pass, only when the summaries differ: which units changed. */
-static void replay_find_units(const char *db, model *m, store *st, const run_record *rec,
-                              replay_ctx *x) {
-  run rn;
-  const model *ms[1] = {m};
-  af_err e = {{0}};
-  memset(x, 0, sizeof *x);
-  x->st = st;
-  x->run_id = rec->id;
-  if (cli_open_run(&rn, db, ms, 1) == 0) {
-    rn.on_restart = replay_restart;
-    if (cli_execute(&rn, replay_check, x, &e) < 0) cli_fail("%s", e.msg);
+static void replay_note(replay_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void replay_note(replay_ctx *x, const char *fmt, ...) {
+  if (x->shown++ >= REPLAY_SHOWN) return;
+  char line[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  char *safe = af_escaped(line);   /* unit ids come from the data: one line each */
+  sb_printf(&x->first, "  %s\n", safe);
+  free(safe);
+}
+
+/* "category D, score 0.4, poor 1, eligible 0x3" */
+static void replay_fmt(char *out, size_t n, const char *cat, double score, int poor,
+                       int64_t elig) {
+  char sc[32];
+  json_fmt_double(score, sc);
+  snprintf(out, n, "category %s, score %s, poor %s, eligible 0x%llx", cat ? cat : "(excluded)",
+           sc, poor < 0 ? "-" : poor ? "1" : "0", (unsigned long long)elig);
+}
+
+/* Recorded rows before unit id: extra (no such unit in the data). */
+static int replay_skip_extra(replay_ctx *x, const char *id, af_err *e) {
+  while (x->have_row &&
+         (!id || store_unit_cmp(x->rec->unit_order, x->row.unit.s, id) < 0)) {
+    char was[160];
+    replay_fmt(was, sizeof was, x->row.has_cat ? x->row.cat.s : NULL, x->row.score, x->row.poor,
+               x->row.elig);
+    replay_note(x, "unit '%s': recorded (%s); not in the data", x->row.unit.s, was);
+    x->extra++;
+    if (replay_next_row(x, e) < 0) return -1;
   }
-  run_close(&rn);
+  return 0;
+}
+
+static int replay_restart(void *ctx, af_err *e) {
+  replay_ctx *x = ctx;
+  x->checked = x->differ = x->missing = x->extra = 0;
+  x->shown = 0;
+  x->first.len = 0;
+  x->prev.len = 0;
+  store_iter_end(x->it);
+  x->it = NULL;
+  if (store_iter_begin(x->st, x->rec->id, &x->it, e) < 0) return -1;
+  return replay_next_row(x, e);
+}
+
+/* One unit against the recorded row of the same id (if any). */
+static int replay_unit(replay_ctx *x, const run *rn, int u, const char *id, af_err *e) {
+  const scorer *s = rn->scorers[0];
+  const model *m = rn->models[0];
+  if (x->prev.len && store_unit_cmp(x->rec->unit_order, x->prev.s, id) >= 0)
+    return af_fail(e, "unit '%s' comes after '%s' in the data, against the order run %lld "
+                      "recorded its rows in", id, x->prev.s, (long long)x->rec->id);
+  x->prev.len = 0;
+  sb_puts(&x->prev, id);
+  if (replay_skip_extra(x, id, e) < 0) return -1;
+  int ex = s->excluded[u];
+  const char *cat = ex ? NULL : m->bands[s->band[u]].id;
+  int poor = ex || m->scoring != SCORING_AF ? -1 : s->poor[u];
+  int64_t elig = (int64_t)s->eligible[u];
+  char is[160], was[160];
+  replay_fmt(is, sizeof is, cat, s->score[u], poor, elig);
+  x->checked++;
+  if (!x->have_row || strcmp(x->row.unit.s, id) != 0) {
+    x->missing++;
+    replay_note(x, "unit '%s': not recorded; recomputed (%s)", id, is);
+    return 0;
+  }
+  const char *rcat = x->row.has_cat ? x->row.cat.s : NULL;
+  int same = replay_same(x->row.score, s->score[u]) && x->row.poor == poor &&
+             ((!rcat && !cat) || (rcat && cat && strcmp(rcat, cat) == 0)) && x->row.elig == elig;
+  if (!same) {
+    x->differ++;
+    replay_fmt(was, sizeof was, rcat, x->row.score, x->row.poor, x->row.elig);
+    replay_note(x, "unit '%s': recorded (%s); recomputed (%s)", id, was, is);
+  }
+  return replay_next_row(x, e);
+}
+
+static int replay_check(void *ctx, const run *rn, const batch *b, const char *const *ids,
+                        af_err *e) {
+  replay_ctx *x = ctx;
+  for (int u = 0; u < b->nunits; u++)
+    if (replay_unit(x, rn, u, ids[u], e) < 0) return -1;
+  return 0;
 }
 
 static void replay_json(const run_record *rec, int ok, int data_changed, int engine_changed,
-                        int64_t units, const replay_ctx *x) {
+                        const char *now_sha256, const replay_ctx *x) {
   json r = {0};
   json_obj(&r);
   json_kv_int(&r, "run_id", rec->id);
   json_kv_bool(&r, "reproduced", ok);
   json_kv_bool(&r, "data_changed", data_changed);
+  json_kv_str(&r, "recorded_data_path", rec->data_path);
+  json_kv_str(&r, "recorded_data_sha256", rec->data_sha256);
+  json_kv_str(&r, "data_sha256", now_sha256);
   json_kv_bool(&r, "engine_changed", engine_changed);
   json_kv_str(&r, "recorded_engine", rec->engine_version);
-  json_kv_int(&r, "units", units);
+  json_kv_int(&r, "units", x->checked);
+  json_kv_int(&r, "recorded_units", rec->units);
   json_kv_int(&r, "units_differ", x->differ);
   json_kv_int(&r, "units_not_recorded", x->missing);
+  json_kv_int(&r, "recorded_not_in_data", x->extra);
   json_obj_end(&r);
   printf("%s\n", r.out.s);
   sb_free(&r.out);
 }
 
-/* Re-run the recorded methodology on db. The summary (which carries the
-** data fingerprint and a digest of every unit's result) must come out
-** byte-identical; only when it does not is a second pass made to name the
-** units that differ. */
+static void replay_ctx_free(replay_ctx *x) {
+  store_iter_end(x->it);
+  sb_free(&x->row.unit);
+  sb_free(&x->row.cat);
+  sb_free(&x->prev);
+  sb_free(&x->first);
+}
+
+/* Print the outcome; 1 when anything differs. */
+static int replay_report(const cli_opts *o, const run_record *rec, const run *rn, int summary_ok,
+                         const replay_ctx *x) {
+  int data_changed = strcmp(rn->stats.sha256, rec->data_sha256 ? rec->data_sha256 : "") != 0;
+  int engine_changed = strcmp(rec->engine_version, AFSCORE_VERSION) != 0;
+  int rows_ok = x->differ == 0 && x->missing == 0 && x->extra == 0;
+  int ok = summary_ok && rows_ok;
+  if (engine_changed)
+    fprintf(stderr, "note: run %lld was recorded by %s; this is %s\n", (long long)rec->id,
+            rec->engine_version, AFSCORE_VERSION);
+  if (data_changed)
+    fprintf(stderr, "data changed since run %lld: it was recorded from %s with fingerprint "
+                    "%.16s; the data now has fingerprint %.16s\n", (long long)rec->id,
+            rec->data_path ? rec->data_path : "(unknown)", rec->data_sha256 ? rec->data_sha256 : "",
+            rn->stats.sha256);
+  if (ok && !o->json)
+    printf("reproduced: run %lld, %lld units, every recorded row checked: score, poor, category "
+           "and eligibility identical\n", (long long)rec->id, (long long)x->checked);
+  if (!ok) {
+    fprintf(stderr, "not reproduced: run %lld: %lld units recomputed, %lld rows recorded: %lld "
+                    "differ, %lld not recorded, %lld recorded but not in the data%s\n",
+            (long long)rec->id, (long long)x->checked, (long long)rec->units,
+            (long long)x->differ, (long long)x->missing, (long long)x->extra,
+            rows_ok ? " (the summary differs)" : "");
+    if (x->first.len) fprintf(stderr, "first differences:\n%s", x->first.s);
+  }
+  if (o->json) replay_json(rec, ok, data_changed, engine_changed, rn->stats.sha256, x);
+  return ok ? 0 : 1;
+}
+
+/* Re-run the recorded methodology on db, checking every recorded row in
+** the same pass, then the summary. */
 static int replay_verify(cli_opts *o, store *st, const run_record *rec, model *m) {
   run rn;
   const model *ms[1] = {m};
   af_err e = {{0}};
   replay_ctx x;
   memset(&x, 0, sizeof x);
-  if (cli_open_run(&rn, o->db, ms, 1)) {
+  x.st = st;
+  x.rec = rec;
+  if (cli_open_run(&rn, o->db, ms, 1) < 0) {
     run_close(&rn);
     return 1;
   }
-  if (cli_execute(&rn, NULL, NULL, &e) < 0) {
+  int rc = 1;
+  rn.on_restart = replay_restart;
+  if (rec->unit_order && strcmp(rec->unit_order, "none") == 0) {
     run_close(&rn);
-    return cli_fail("%s", e.msg);
+    return cli_fail("the rows of this run were not recorded in a key order; replay cannot "
+                    "check them row by row");
   }
-  int data_changed = strcmp(rn.stats.sha256, rec->data_sha256) != 0;
-  int engine_changed = strcmp(rec->engine_version, AFSCORE_VERSION) != 0;
-  report_meta meta = {rec->id, rec->engine_version};
-  json j = {0};
-  report_summary_json(&j, &rn, 0, &meta);
-  int ok = rec->summary_json && strcmp(j.out.s, rec->summary_json) == 0;
-  int64_t units = rn.stats.units;
-  sb_free(&j.out);
-  run_close(&rn);
-  if (engine_changed)
-    fprintf(stderr, "note: run %lld was recorded by %s; this is %s\n", (long long)rec->id,
-            rec->engine_version, AFSCORE_VERSION);
-  if (!ok) replay_find_units(o->db, m, st, rec, &x);
-  int64_t gone = rec->units - (x.checked - x.missing);
-  if (ok) {
-    if (!o->json)
-      printf("reproduced: run %lld, %lld units, every score and category identical\n",
-             (long long)rec->id, (long long)units);
-  } else if (data_changed) {
-    fprintf(stderr, "data changed since run %lld: the fingerprint differs; %lld of %lld units "
-            "now score differently, %lld are new and %lld recorded units are gone\n",
-            (long long)rec->id, (long long)x.differ, (long long)x.checked, (long long)x.missing,
-            (long long)(gone > 0 ? gone : 0));
+  if (replay_restart(&x, &e) < 0 || cli_execute(&rn, replay_check, &x, &e) < 0 ||
+      replay_skip_extra(&x, NULL, &e) < 0) {
+    cli_fail("%s", e.msg);
   } else {
-    fprintf(stderr, "not reproduced: run %lld: %lld of %lld units differ%s\n", (long long)rec->id,
-            (long long)x.differ, (long long)x.checked,
-            x.differ ? "" : " (the summary differs)");
+    report_meta meta = {rec->id, rec->engine_version};
+    json j = {0};
+    report_summary_json(&j, &rn, 0, &meta);
+    int summary_ok = rec->summary_json && strcmp(j.out.s, rec->summary_json) == 0;
+    sb_free(&j.out);
+    rc = replay_report(o, rec, &rn, summary_ok, &x);
   }
-  if (!ok && x.differ) {
-    char *first = af_escaped(x.first);
-    fprintf(stderr, "first difference: %s\n", first);
-    free(first);
-  }
-  if (o->json) replay_json(rec, ok, data_changed, engine_changed, units, &x);
-  return ok ? 0 : 1;
+  replay_ctx_free(&x);
+  run_close(&rn);
+  return rc;
+}
+
+/* Proposed rules against the recorded ones, on the recorded run's data. */
+static int replay_method(cli_opts *o, const run_record *rec, model *m) {
+  model *ms[CLI_MAX_METHODS + 1] = {m};
+  int n = 1, rc = 0;
+  for (int k = 0; k < o->nmethods; k++, n++)
+    if (!(ms[n] = cli_load_method(o->methods[k]))) rc = 1;
+  for (int k = 1; k < n && rc == 0; k++)
+    rc = cli_signatures(o, ms[k]->files, ms[k]->nfiles, NULL, NULL);
+  if (rc == 0 && o->changes) rc = cli_check_output(o, o->changes);
+  char label[64];
+  snprintf(label, sizeof label, "%lld", (long long)rec->id);
+  cli_base base = {label, rec->data_sha256, rec->data_path, o->recompute_base};
+  if (rc == 0) rc = cli_compare_base((const model **)ms, n, o, &base);
+  for (int k = 1; k < n; k++) model_free(ms[k]);
+  return rc;
 }
 
 int cmd_replay(cli_opts *o) {
-  if (!o->out || !o->db || o->npos != 1)
-    return cli_usage_error(o, "needs RUN_ID --out RESULTS.db --db DATA.db");
-  long long id;
-  int rc = cli_number(o, "RUN_ID", o->pos[0], 1, &id);
-  if (rc) return rc;
+  if (!o->db) return cli_usage_error(o, "needs RUN_ID --out RESULTS.db --db DATA.db");
   store *st = NULL;
   run_record rec;
-  if (cli_open_record(o->out, id, &st, &rec)) return 1;
-  rc = 1;
-  model *m = cli_load_recorded(&rec);
-  if (m && o->nmethods == 0) {
-    rc = replay_verify(o, st, &rec, m);
-  } else if (m) {
-    model *ms[CLI_MAX_METHODS + 1] = {m};
-    int n = 1;
-    rc = 0;
-    for (int k = 0; k < o->nmethods; k++, n++)
-      if (!(ms[n] = cli_load_method(o->methods[k]))) rc = 1;
-    char label[64];
-    snprintf(label, sizeof label, "%lld", (long long)rec.id);
-    if (rc == 0) rc = cli_compare_models((const model **)ms, n, o->db, o->changes, o->json, label);
-    for (int k = 1; k < n; k++) model_free(ms[k]);
-  }
+  int orc = cli_open_run_arg(o, &st, &rec);
+  if (orc) return orc;
+  int rc = cli_signatures(o, rec.files, rec.nfiles, rec.file_sigs, NULL);
+  model *m = rc == 0 ? cli_load_recorded(&rec) : NULL;
+  if (rc == 0) rc = !m ? 1 : o->nmethods == 0 ? replay_verify(o, st, &rec, m)
+                                               : replay_method(o, &rec, m);
   model_free(m);
   store_record_free(&rec);
   store_close(st);
   return rc;
 }
-

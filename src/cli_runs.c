@@ -16,8 +16,8 @@ int cmd_runs(cli_opts *o) {
   af_err e;
   run_record *v = NULL;
   int n = 0;
-  if (access(o->out, F_OK) != 0) return cli_fail("%s: no such results database", o->out);
-  if (cli_store_open(o->out, &st, &e) < 0) return cli_fail("%s", e.msg);
+  /* A listing never writes, nor creates a database where the path is mistyped. */
+  if (store_open_readonly(o->out, &st, &e) < 0) return cli_fail("%s", e.msg);
   if (store_list_runs(st, &v, &n, &e) < 0) {
     store_close(st);
     return cli_fail("%s", e.msg);

@@ -9,24 +9,27 @@
 #include <unistd.h>
 
 #include "report.h"
+#include "outfile.h"
 #include "run.h"
+#include "sign.h"
 #include "store.h"
 
 typedef struct score_ctx {
   store *st;
   const run *rn;
   const char *db;
+  const store_sig *sigs;      /* per methodology file */
   int64_t *run_id;
 } score_ctx;
 
-static int record_run(store *st, const run *rn, const char *db, int64_t *run_id, af_err *e);
+static int record_run(score_ctx *sc, int64_t *run_id, af_err *e);
 
 /* The source starts again in key order: drop the run's rows and begin anew. */
 static int score_restart(void *ctx, af_err *e) {
   score_ctx *sc = ctx;
   if (!sc->st) return 0;
   store_run_abort(sc->st);
-  return record_run(sc->st, sc->rn, sc->db, sc->run_id, e);
+  return record_run(sc, sc->run_id, e);
 }
 
 /* Record the unit results of a scored batch. */
@@ -61,8 +64,8 @@ static char *params_json(const model *m) {
 
 /* Begin the run in the results store with everything needed to replay it:
 ** the methodology's sources, params and the engine version. */
-static int record_run(store *st, const run *rn, const char *db, int64_t *run_id, af_err *e) {
-  const model *m = rn->models[0];
+static int record_run(score_ctx *sc, int64_t *run_id, af_err *e) {
+  const model *m = sc->rn->models[0];
   char *pj = params_json(m);
   run_info ri;
   memset(&ri, 0, sizeof ri);
@@ -70,36 +73,69 @@ static int record_run(store *st, const run *rn, const char *db, int64_t *run_id,
   ri.methodology_version = m->version;
   ri.methodology_sha256 = m->files[0].sha256;
   ri.scoring = m->scoring == SCORING_AF ? "af" : "points";
-  ri.data_path = db;
+  ri.data_path = sc->db;
   ri.data_sha256 = "";       /* known at the end of the pass; set at commit */
   ri.engine_version = AFSCORE_VERSION;
   ri.params_json = pj;
   ri.files = m->files;
   ri.nfiles = m->nfiles;
-  int rc = store_run_begin(st, &ri, run_id, e);
+  ri.file_sigs = sc->sigs;
+  int rc = store_run_begin(sc->st, &ri, run_id, e);
   free(pj);
   return rc;
+}
+
+/* store_sign_fn over a private key. */
+static int score_sign(void *ctx, const char *msg, size_t len, unsigned char *sig, char *signer,
+                      af_err *e) {
+  const sign_key *k = ctx;
+  snprintf(signer, 65, "%s", sign_key_fingerprint(k));
+  return sign_bytes(k, msg, len, sig, e);
+}
+
+/* Refuse before anything is read or written: the input as the results
+** database, an unusable signing key. */
+static int score_preflight(cli_opts *o, sign_key **key) {
+  *key = NULL;
+  af_err e;
+  if (o->out && outfile_same(o->db, o->out))
+    return cli_usage_error(o, "--db and --out are the same file (%s); the results go to a "
+                              "database of their own", o->out);
+  if (o->sign_with && !o->out)
+    return cli_usage_error(o, "--sign-with signs a recorded run: it needs --out");
+  if (o->sign_with && sign_key_load_private(o->sign_with, key, &e) < 0)
+    return cli_fail("%s", e.msg);
+  return 0;
 }
 
 int cmd_score(cli_opts *o) {
   if (!o->db || o->nmethods != 1 || o->npos)
     return cli_usage_error(o, "needs --db DATA.db and one --method METHOD.lua");
+  sign_key *key;
+  int pre = score_preflight(o, &key);
+  if (pre) return pre;
   model *m = cli_load_method(o->methods[0]);
-  if (!m) return 1;
+  store_sig *sigs = NULL;
+  if (!m || cli_signatures(o, m->files, m->nfiles, NULL, &sigs) != 0) {
+    model_free(m);
+    sign_key_free(key);
+    return 1;
+  }
   run rn;
   af_err e = {{0}};
   score_ctx sc = {0};
+  sc.sigs = sigs;
   int64_t run_id = 0;
   int rc = 1;
   const model *ms[1] = {m};
   if (cli_open_run(&rn, o->db, ms, 1)) goto done;
-  if (o->out && (cli_store_open(o->out, &sc.st, &e) < 0 ||
-                 record_run(sc.st, &rn, o->db, &run_id, &e) < 0)) {
+  sc.rn = &rn;
+  sc.db = o->db;
+  if (o->out && (cli_store_open(o->out, &sc.st, &e) < 0 || record_run(&sc, &run_id, &e) < 0)) {
     cli_fail("%s", e.msg);
     goto done;
   }
-  sc.rn = &rn;
-  sc.db = o->db;
+  if (key) store_run_set_signer(sc.st, score_sign, key);
   sc.run_id = &run_id;
   rn.on_restart = score_restart;
   if (cli_execute(&rn, store_batch, &sc, &e) < 0) {
@@ -130,5 +166,7 @@ done:
   store_close(sc.st);
   run_close(&rn);
   model_free(m);
+  free(sigs);
+  sign_key_free(key);
   return rc;
 }

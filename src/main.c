@@ -20,19 +20,25 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
-  {"check", cmd_check, "--db --json --strict", "check METHOD.lua [--db DATA.db] [--json] [--strict]",
+  {"check", cmd_check, "--db --json --strict --require-signed --trust",
+   "check METHOD.lua [--db DATA.db] [--json] [--strict] [--require-signed --trust KEYS]",
    "Load and validate a methodology. With --db, also check its tables, columns and\n"
    "rule types against the database schema. Prints FILE:LINE: message per error\n"
    "and exits 1 when there is any. Warnings (FILE:LINE: warning: ...) flag what is\n"
    "legal but probably a mistake; --strict counts them as errors. --json always\n"
    "prints one JSON document: ok, errors and warnings as {file, line, message}."},
-  {"score", cmd_score, "--db --method --out --json",
-   "score --db DATA.db --method METHOD.lua [--out RESULTS.db] [--json]",
+  {"score", cmd_score, "--db --method --out --json --require-signed --trust --sign-with",
+   "score --db DATA.db --method METHOD.lua [--out RESULTS.db] [--json]\n"
+   "        [--require-signed --trust KEYS] [--sign-with KEY.pem]",
    "Score every unit of DATA.db and print the measure. With --out, record the run\n"
    "(methodology sources, data fingerprint, summary, one row per unit) in RESULTS.db\n"
-   "in one transaction. --json prints the summary as one JSON document."},
-  {"compare", cmd_compare, "--db --method --changes --out --run --run --json",
-   "compare --db DATA.db --method BASE.lua --method VARIANT.lua [...] [--changes FILE.csv] [--json]\n"
+   "in one transaction. --json prints the summary as one JSON document.\n"
+   "--require-signed refuses a methodology file not signed by a key in --trust;\n"
+   "--sign-with signs the recorded run (afscore verify --trust checks it)."},
+  {"compare", cmd_compare,
+   "--db --method --changes --out --run --run --json --force --require-signed --trust",
+   "compare --db DATA.db --method BASE.lua --method VARIANT.lua [...] [--changes FILE.csv]\n"
+   "        [--force] [--json] [--require-signed --trust KEYS]\n"
    "       afscore compare --out RESULTS.db --run A --run B [--db NEWER_DATA.db] [--json]",
    "Score several methodologies over one read of the data and show what changes\n"
    "against the first: H, A, M0, category shares, the transition matrix, groups,\n"
@@ -40,12 +46,15 @@ static const command commands[] = {
    "status or measures changed, with the reasons. With --out and two --run, two\n"
    "recorded runs are compared from their recorded rows; with --db (the newer\n"
    "data) each mover is put down to the rules or to its data."},
-  {"replay", cmd_replay, "--out --db --method --changes --json",
-   "replay RUN_ID --out RESULTS.db --db DATA.db [--method PROPOSED.lua] [--json]",
-   "Re-run a recorded run from its recorded sources and verify that every unit's\n"
-   "score and category and the summary are reproduced bit for bit (exit 0,\n"
-   "\"reproduced\"; exit 1 naming what differs). With --method, compare PROPOSED\n"
-   "against the recorded methodology on the same data."},
+  {"replay", cmd_replay,
+   "--out --db --method --changes --json --force --recompute-base --require-signed --trust",
+   "replay RUN_ID --out RESULTS.db --db DATA.db [--method PROPOSED.lua [--recompute-base]]\n"
+   "        [--changes FILE.csv] [--force] [--json] [--require-signed --trust KEYS]",
+   "Re-run a recorded run from its recorded sources and check every recorded row\n"
+   "(score, poor, category, eligibility; rows missing and extra) and the summary\n"
+   "(exit 0, \"reproduced\"; exit 1 naming the counts and the first differing\n"
+   "units). With --method, compare PROPOSED against the recorded methodology;\n"
+   "on data changed since the run that needs --recompute-base."},
   {"explain", cmd_explain, "--out --db --run --method --json",
    "explain (--out RESULTS.db --run RUN_ID | --method METHOD.lua) --db DATA.db UNIT_ID [--json]",
    "Why a unit got its category: each indicator with its rule, the values it used,\n"
@@ -80,10 +89,24 @@ static const command commands[] = {
    "figures, categories, groups, indicators, support measures and the record. With\n"
    "a second --run, what changes from run N to run M. --csv writes every table as\n"
    "CSV into DIR. An existing file is replaced only with --force."},
-  {"generate", cmd_generate, "--out --families --seed --shuffled --no-index",
-   "generate --out DATA.db [--families N] [--seed S] [--shuffled]",
+  {"generate", cmd_generate, "--out --families --seed --shuffled --no-index --force",
+   "generate --out DATA.db [--families N] [--seed S] [--shuffled] [--force]",
    "Generate a synthetic Kazakhstan population (families and persons) for demos,\n"
-   "tests and benchmarks. The same N and seed always give the same data."},
+   "tests and benchmarks. The same N and seed always give the same data. An\n"
+   "existing file is replaced only with --force."},
+  {"sign", cmd_sign, "--key --force", "sign FILE.lua --key KEY.pem [--force]",
+   "Write FILE.lua.sig: the 64-byte Ed25519 signature of the file's exact bytes\n"
+   "(the same as openssl pkeyutl -sign -rawin). Sign every imported file too."},
+  {"verify", cmd_verify, "--out --run --trust", "verify --out RESULTS.db [--run N] [--trust KEYS]",
+   "Without the data: check that each run's rows match their checks and the\n"
+   "recorded results digest, that the recorded methodology files match their\n"
+   "sha256, and with --trust that the run and its files are signed by a trusted\n"
+   "key. Exit 1 naming the run and the first bad unit."},
+  {"show", cmd_show, "--out --extract --force --trust",
+   "show RUN_ID --out RESULTS.db [--extract DIR] [--force] [--trust KEYS]",
+   "Print a run's record: each methodology file with its sha256 and signature,\n"
+   "the data path and fingerprint, engine version and parameters. --extract\n"
+   "writes the recorded files (and their signatures) into DIR."},
 };
 #define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))
 
@@ -114,6 +137,12 @@ static const option options[] = {
   {"--no-index", OPT_FLAG, offsetof(cli_opts, no_index), 0},
   {"--strict", OPT_FLAG, offsetof(cli_opts, strict), 0},
   {"--force", OPT_FLAG, offsetof(cli_opts, force), 0},
+  {"--require-signed", OPT_FLAG, offsetof(cli_opts, require_signed), 0},
+  {"--recompute-base", OPT_FLAG, offsetof(cli_opts, recompute_base), 0},
+  {"--key", OPT_TEXT, offsetof(cli_opts, key), 0},
+  {"--trust", OPT_TEXT, offsetof(cli_opts, trust), 0},
+  {"--sign-with", OPT_TEXT, offsetof(cli_opts, sign_with), 0},
+  {"--extract", OPT_TEXT, offsetof(cli_opts, extract), 0},
 };
 #define NOPTIONS ((int)(sizeof options / sizeof options[0]))
 

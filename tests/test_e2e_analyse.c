@@ -448,7 +448,8 @@ static void test_replay_reproduced(void **state) {
   (void)state;
   const char *args[] = {"replay", "1", "--out", OUT, "--db", DATA, NULL};
   h_result r = run_ok(args, 0);
-  assert_has(r.out, "reproduced: run 1, 3000 units, every score and category identical");
+  assert_has(r.out, "reproduced: run 1, 3000 units, every recorded row checked: score, poor, "
+                    "category and eligibility identical");
   h_result_free(&r);
   /* Run 2 was written with import: its sources are recorded too. */
   const char *two[] = {"replay", "2", "--out", OUT, "--db", DATA, "--json", NULL};
@@ -490,11 +491,14 @@ static void test_replay_data_changed(void **state) {
   snprintf(sql, sizeof sql, "UPDATE families SET dwellings = 0 WHERE family_id = '%s'", unit);
   h_sql(copy, sql);
   r = run_ok(args, 1);
-  assert_has(r.err, "data changed since run 1: the fingerprint differs; 1 of 3000 units now "
-                    "score differently, 0 are new and 0 recorded units are gone\n");
+  assert_has(r.err, "data changed since run 1: it was recorded from ");
+  assert_has(r.err, "not reproduced: run 1: 3000 units recomputed, 3000 rows recorded: 1 differ, "
+                    "0 not recorded, 0 recorded but not in the data\n");
   char first[256];
-  snprintf(first, sizeof first, "first difference: unit '%s': recorded A (score 0), now A (score 0.0625)", unit);
+  snprintf(first, sizeof first, "first differences:\n  unit '%s': recorded (category A, score 0, "
+           "poor 0, ", unit);
   assert_has(r.err, first);
+  assert_has(r.err, "; recomputed (category A, score 0.0625, poor 0, ");
   h_result_free(&r);
   const char *js[] = {"replay", "1", "--out", OUT, "--db", copy, "--json", NULL};
   r = run_ok(js, 1);
