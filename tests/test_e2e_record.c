@@ -217,6 +217,62 @@ static void test_untouched_run_verifies(void **state) {
   h_result_free(&x);
 }
 
+/* ---- integer unit ids: rows recorded and checked in integer order ---- */
+
+/* Units 1..12 stored as INTEGER: their order (1, 2, ..., 10, 11, 12) is not
+** the order of their texts ("1", "10", "11", "12", "2", ...). Replay and
+** verify follow the recorded order: a deleted row 2 lies between 1 and 3. */
+static void test_integer_ids(void **state) {
+  (void)state;
+  pathbuf d = P("rec_int.db"), m = P("rec_int.lua"), r = P("rec_int_results.db");
+  unlink(d.s);
+  unlink(r.s);
+  strbuf sql = {0};
+  sb_puts(&sql, "CREATE TABLE families(id INTEGER PRIMARY KEY, income REAL);"
+                "CREATE TABLE persons(fid INTEGER, age INTEGER);"
+                "INSERT INTO persons VALUES (1, 10);");
+  for (int i = 1; i <= 12; i++) sb_printf(&sql, "INSERT INTO families VALUES (%d, %d);", i, i * 20);
+  h_sql(d.s, sql.s);
+  sb_free(&sql);
+  h_write(m.s, "return {\n"
+               "  name = 'integer ids', version = '1',\n"
+               "  unit = { table = 'families', id = 'id' },\n"
+               "  members = { table = 'persons', unit = 'fid' },\n"
+               "  dimensions = { { id = 'd', indicators = {\n"
+               "    { id = 'i1', deprived = 'income < 150' },\n"
+               "    { id = 'i2', deprived = 'any(age < 18)' } } } },\n"
+               "  k = 1/2,\n"
+               "}\n");
+  const char *sc[] = {"score", "--db", d.s, "--method", m.s, "--out", r.s, NULL};
+  h_result x = run_expect(0, sc);
+  h_result_free(&x);
+  char *order = h_sql_text(r.s, "SELECT unit_order FROM runs WHERE id = 1");
+  assert_string_equal(order, "integer");
+  free(order);
+  const char *rep[] = {"replay", "1", "--out", r.s, "--db", d.s, NULL};
+  x = run_expect(0, rep);
+  assert_string_equal(x.out, "reproduced: run 1, 12 units, every recorded row checked: score, "
+                             "poor, category and eligibility identical\n");
+  h_result_free(&x);
+  const char *ver[] = {"verify", "--out", r.s, NULL};
+  x = run_expect(0, ver);
+  h_result_free(&x);
+  /* income 40 < 150: i1 holds, score 1/2 = k: poor */
+  h_sql(r.s, "DELETE FROM unit_scores WHERE unit = '2'");
+  x = run_expect(1, rep);
+  expect_has(x.err, "not reproduced: run 1: 12 units recomputed, 12 rows recorded: 0 differ, 1 "
+                    "not recorded, 0 recorded but not in the data\n");
+  expect_has(x.err, "  unit '2': not recorded; recomputed (category ");
+  expect_has(x.err, ", score 0.5, poor 1, ");
+  h_result_free(&x);
+  x = run_expect(1, ver);
+  assert_string_equal(x.err, "run 1: NOT verified: 11 rows, 12 recorded; 0 changed or added, 1 "
+                             "missing places; the rows do not hash to the recorded results "
+                             "digest; first: a recorded row between unit '1' and unit '3' is "
+                             "missing\n");
+  h_result_free(&x);
+}
+
 /* ---- changed data ---- */
 
 static void test_data_changed(void **state) {
@@ -750,6 +806,7 @@ int main(void) {
       cmocka_unit_test(test_edited_row),
       cmocka_unit_test(test_deleted_row),
       cmocka_unit_test(test_inserted_row),
+      cmocka_unit_test(test_integer_ids),
       cmocka_unit_test(test_data_changed),
       cmocka_unit_test(test_sign_interop),
       cmocka_unit_test(test_require_signed_refuses),
