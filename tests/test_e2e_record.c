@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "jpath.h"
 #include "util.h"
 
 #define FAMILIES 2000
@@ -90,9 +91,6 @@ static h_result run_expect(int status, const char *const *args) {
   return r;
 }
 
-static void expect_has(const char *text, const char *needle) {
-  if (!h_has(text, needle)) fail_msg("expected '%s' in:\n%s", needle, text);
-}
 
 static int setup(void **state) {
   (void)state;
@@ -143,9 +141,9 @@ static void expect_caught(const char *r, int differ, int missing, int extra, con
   snprintf(want, sizeof want, "not reproduced: run 1: %d units recomputed, %d rows recorded: %d "
            "differ, %d not recorded, %d recorded but not in the data\n", FAMILIES, FAMILIES,
            differ, missing, extra);
-  expect_has(x.err, want);
-  expect_has(x.err, a);
-  if (b) expect_has(x.err, b);
+  assert_has(x.err, want);
+  assert_has(x.err, a);
+  if (b) assert_has(x.err, b);
   h_result_free(&x);
   const char *ver[] = {"verify", "--out", r, NULL};
   x = run_expect(1, ver);
@@ -212,7 +210,7 @@ static void test_untouched_run_verifies(void **state) {
   const char *ver[] = {"verify", "--out", results_db.s, NULL};
   x = run_expect(0, ver);
   snprintf(want, sizeof want, "run 1: verified: %d rows match their checks and the results "
-           "digest; 1 methodology file matches its sha256; not signed\n", FAMILIES);
+           "digest; 2 methodology files match their sha256; not signed\n", FAMILIES);
   assert_string_equal(x.out, want);
   h_result_free(&x);
 }
@@ -260,10 +258,10 @@ static void test_integer_ids(void **state) {
   /* income 40 < 150: i1 holds, score 1/2 = k: poor */
   h_sql(r.s, "DELETE FROM unit_scores WHERE unit = '2'");
   x = run_expect(1, rep);
-  expect_has(x.err, "not reproduced: run 1: 12 units recomputed, 12 rows recorded: 0 differ, 1 "
+  assert_has(x.err, "not reproduced: run 1: 12 units recomputed, 12 rows recorded: 0 differ, 1 "
                     "not recorded, 0 recorded but not in the data\n");
-  expect_has(x.err, "  unit '2': not recorded; recomputed (category ");
-  expect_has(x.err, ", score 0.5, poor 1, ");
+  assert_has(x.err, "  unit '2': not recorded; recomputed (category ");
+  assert_has(x.err, ", score 0.5, poor 1, ");
   h_result_free(&x);
   x = run_expect(1, ver);
   assert_string_equal(x.err, "run 1: NOT verified: 11 rows, 12 recorded; 0 changed or added, 1 "
@@ -290,32 +288,32 @@ static void test_data_changed(void **state) {
            "%s; the data now has fingerprint ", data_db.s, fp);
   const char *rep[] = {"replay", "1", "--out", results_db.s, "--db", d.s, "--json", NULL};
   h_result x = run_expect(1, rep);
-  expect_has(x.err, want);
-  expect_has(x.out, "\"data_changed\": true");
-  assert_double_equal(h_json_num(x.out, "recorded_not_in_data"), 1, 0);
+  assert_has(x.err, want);
+  assert_has(x.out, "\"data_changed\": true");
+  assert_double_equal(jp_num(x.out, "recorded_not_in_data"), 1, 0);
   h_result_free(&x);
   /* --method: refused, the base would not be the recorded run */
   pathbuf variant = R("tests/fixtures/variants/kz_family_four_bands.lua");
   const char *m1[] = {"replay", "1", "--out", results_db.s, "--db", d.s, "--method", variant.s,
                       NULL};
   x = run_expect(1, m1);
-  expect_has(x.err, want);
-  expect_has(x.err, "afscore: the base would be recomputed on the current data, not the recorded "
+  assert_has(x.err, want);
+  assert_has(x.err, "afscore: the base would be recomputed on the current data, not the recorded "
                     "run 1; --recompute-base compares on the current data anyway\n");
   assert_string_equal(x.out, "");
   h_result_free(&x);
   const char *m2[] = {"replay", "1", "--out", results_db.s, "--db", d.s, "--method", variant.s,
                       "--recompute-base", "--json", NULL};
   x = run_expect(0, m2);
-  expect_has(x.err, want);
-  expect_has(x.out, "\"data_changed\": true");
+  assert_has(x.err, want);
+  assert_has(x.out, "\"data_changed\": true");
   h_result_free(&x);
   /* the same data: no note, and the flag says so */
   const char *m3[] = {"replay", "1", "--out", results_db.s, "--db", data_db.s, "--method",
                       variant.s, "--json", NULL};
   x = run_expect(0, m3);
-  assert_false(h_has(x.err, "data changed"));
-  expect_has(x.out, "\"data_changed\": false");
+  assert_lacks(x.err, "data changed");
+  assert_has(x.out, "\"data_changed\": false");
   h_result_free(&x);
   free(gone);
   free(fp);
@@ -325,8 +323,9 @@ static void test_data_changed(void **state) {
 
 /* A copy of the methodology in dir name, plus a variant importing it. */
 static void make_methods(const char *dir) {
-  assert_int_equal(sh("rm -rf '%s' && mkdir -p '%s' && cp '%s' '%s/kz_family_2023.lua'", dir, dir,
-                      method.s, dir), 0);
+  pathbuf notices = R("methodology/kz_notices_2023.lua");
+  assert_int_equal(sh("rm -rf '%s' && mkdir -p '%s' && cp '%s' '%s/kz_family_2023.lua' && cp '%s' "
+                      "'%s/kz_notices_2023.lua'", dir, dir, method.s, dir, notices.s, dir), 0);
   char p[1200];
   snprintf(p, sizeof p, "%s/variant.lua", dir);
   h_write(p, "local m = import(\"kz_family_2023\")\nm.version = \"2023.1-v\"\nreturn m\n");
@@ -340,12 +339,16 @@ static void sign_ok(const char *file, const char *k) {
 }
 
 /* make_methods in the scratch directory name; f and v get the paths of the
-** methodology and of the variant importing it. */
+** methodology and of the variant importing it. The notice texts the
+** methodology imports in turn are signed with the trusted key. */
 static void methods_at(const char *name, char *f, char *v) {
   pathbuf dir = P(name);
   make_methods(dir.s);
   snprintf(f, 1200, "%s/kz_family_2023.lua", dir.s);
   snprintf(v, 1200, "%s/variant.lua", dir.s);
+  char n[1200];
+  snprintf(n, sizeof n, "%s/kz_notices_2023.lua", dir.s);
+  sign_ok(n, key.s);
 }
 
 static void test_sign_interop(void **state) {
@@ -372,9 +375,9 @@ static void test_sign_interop(void **state) {
   x = run_expect(0, c);
   char want[2600];
   snprintf(want, sizeof want, "signature: %s: signed by a trusted key ", v);
-  expect_has(x.err, want);
+  assert_has(x.err, want);
   snprintf(want, sizeof want, "signature: %s: signed by a trusted key ", f);
-  expect_has(x.err, want);
+  assert_has(x.err, want);
   h_result_free(&x);
   /* a signed score records each file's signature and signer */
   pathbuf out = P("rec_signed_files.db");
@@ -393,11 +396,12 @@ static void test_sign_interop(void **state) {
   free(fptext);
   char *signers = h_sql_text(out.s, "SELECT group_concat(signer, ',') FROM (SELECT signer FROM "
                                     "run_files WHERE run_id = 1 ORDER BY seq)");
-  char both[200];
-  snprintf(both, sizeof both, "%s,%s", fpr, fpr);
-  assert_string_equal(signers, both);
+  /* the variant, the methodology it imports and the notice texts that imports */
+  char all[300];
+  snprintf(all, sizeof all, "%s,%s,%s", fpr, fpr, fpr);
+  assert_string_equal(signers, all);
   free(signers);
-  assert_double_equal(h_sql_double(out.s, "SELECT sum(length(signature)) FROM run_files"), 128, 0);
+  assert_double_equal(h_sql_double(out.s, "SELECT sum(length(signature)) FROM run_files"), 192, 0);
 }
 
 /* score --require-signed refuses; the results database is not created. */
@@ -407,7 +411,7 @@ static void expect_refused(const char *file, const char *trust, const char *why)
   const char *sc[] = {"score", "--db", data_db.s, "--method", file, "--out", out.s,
                       "--require-signed", "--trust", trust, NULL};
   h_result x = run_expect(1, sc);
-  expect_has(x.err, why);
+  assert_has(x.err, why);
   h_result_free(&x);
   struct stat sb;
   assert_int_not_equal(stat(out.s, &sb), 0);
@@ -459,8 +463,8 @@ static void test_signed_run(void **state) {
   x = run_expect(0, v1);
   char want[512];
   snprintf(want, sizeof want, "run 1: verified: %d rows match their checks and the results "
-           "digest; 1 methodology file matches its sha256; signed by trusted key ", FAMILIES);
-  expect_has(x.out, want);
+           "digest; 2 methodology files match their sha256; signed by trusted key ", FAMILIES);
+  assert_has(x.out, want);
   h_result_free(&x);
   const char *v2[] = {"verify", "--out", out.s, "--trust", pub2.s, NULL};
   x = run_expect(1, v2);
@@ -471,7 +475,7 @@ static void test_signed_run(void **state) {
   /* the summary is not in the rows digest; the signature covers it */
   h_sql(out.s, "UPDATE runs SET summary_json = replace(summary_json, '\"H\"', '\"H \"')");
   x = run_expect(1, v1);
-  expect_has(x.err, "run 1: NOT verified: the run's signature does not verify");
+  assert_has(x.err, "run 1: NOT verified: the run's signature does not verify");
   h_result_free(&x);
   /* an unsigned run under --trust */
   const char *v3[] = {"verify", "--out", results_db.s, "--trust", pub.s, NULL};
@@ -611,7 +615,7 @@ static void test_nothing_overwritten(void **state) {
   x = run_expect(2, s);
   snprintf(want, sizeof want, "afscore score: --db and --out are the same file (%s); the results "
            "go to a database of their own\n", r.s);
-  expect_has(x.err, want);
+  assert_has(x.err, want);
   h_result_free(&x);
   expect_unchanged(d.s, dsha);
   expect_unchanged(r.s, rsha);
@@ -733,7 +737,7 @@ static void test_older_schema(void **state) {
   h_file_sha256(old.s, sha);
   const char *runs[] = {"runs", "--out", old.s, NULL};
   h_result x = run_expect(0, runs);
-  expect_has(x.out, "   1  2026-01-01T00:00:00Z  old ");
+  assert_has(x.out, "   1  2026-01-01T00:00:00Z  old ");
   h_result_free(&x);
   const char *v[] = {"verify", "--out", old.s, NULL};
   x = run_expect(1, v);
@@ -773,14 +777,14 @@ static void test_show_extract(void **state) {
   h_file_sha256(f, fsha);
   h_file_sha256(v, vsha);
   snprintf(want, sizeof want, "  file 0: %s (read from %s), ", v, v);
-  expect_has(x.out, want);
+  assert_has(x.out, want);
   snprintf(want, sizeof want, "sha256 %s, unsigned\n", vsha);
-  expect_has(x.out, want);
+  assert_has(x.out, want);
   snprintf(want, sizeof want, "sha256 %s, signed, signer not checked\n", fsha);
-  expect_has(x.out, want);
+  assert_has(x.out, want);
   snprintf(want, sizeof want, "data: %s, fingerprint ", data_db.s);
-  expect_has(x.out, want);
-  expect_has(x.out, "parameters: {\"subsistence_minimum\":50851}\n");
+  assert_has(x.out, want);
+  assert_has(x.out, "parameters: {\"subsistence_minimum\":50851}\n");
   h_result_free(&x);
   char p[1300];
   snprintf(p, sizeof p, "%s/variant.lua", ex.s);
