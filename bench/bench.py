@@ -15,7 +15,10 @@ runs (default 3) of:
   5. peak RSS of each, and compare of two variants against one score;
   6. replay of the recorded run (rescoring and checking every recorded row)
      and verify (every row without the data), against score.
-Also afscore on a copy whose persons are stored in random order.
+Also afscore on a copy whose persons are stored in random order, and the cost
+of inference (standard errors, docs/inference.md) at the first size: score
+with a survey design (bench/kz_design.lua: strata and PSUs; and
+kz_design_units.lua: families as PSUs) against score without one.
 Timings are wall-clock; nothing here is a pass/fail test.
 """
 import json, os, resource, statistics, subprocess, sys, time
@@ -25,6 +28,8 @@ AF = os.path.join(ROOT, "build", "afscore")
 KB = os.path.join(ROOT, "build", "kernel_bench")
 METHOD = os.path.join(ROOT, "methodology", "kz_family_2023.lua")
 VARIANT = os.path.join(ROOT, "bench", "kz_variant.lua")
+DESIGN = os.path.join(ROOT, "bench", "kz_design.lua")
+DESIGN_UNITS = os.path.join(ROOT, "bench", "kz_design_units.lua")
 PEER = os.path.join(ROOT, "bench", "kz_family_2023.sql")
 DATA = os.path.join(ROOT, "bench", "data")
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
@@ -155,6 +160,10 @@ def main():
     out = os.path.join(DATA, "out.db")
     t_sh, rss_sh, _ = median_of(lambda: run_rss([AF, "score", "--db", sdb, "--method", METHOD,
                                                  "--out", fresh(out), "--json"]))
+    db0 = population(n0)
+    infer = [median_of(lambda m=m: run_rss([AF, "score", "--db", db0, "--method", m,
+                                             "--out", fresh(out), "--json"]))
+             for m in (DESIGN, DESIGN_UNITS)]
     print(f"\nafscore bench: medians of {RUNS} runs, {os.cpu_count()} cores\n")
     print(f"{'families':>10} {'persons':>10} {'afscore s':>10} {'1 thread s':>10} {'floor s':>9} {'af/floor':>9} "
           f"{'peer s':>8} {'peer/af':>8} {'compare s':>10} {'cmp/score':>10} "
@@ -176,6 +185,10 @@ def main():
               f"{rows[-1]['rss_af'] / rows[0]['rss_af']:.2f}")
     print(f"persons stored in random order ({n0} families): {t_sh:.2f} s "
           f"({t_sh / rows[0]['af']:.2f}x the family-ordered file), peak RSS {rss_sh:.1f} MiB")
+    for (t, rss, o), what in zip(infer, ("strata and PSUs", "families as PSUs")):
+        est = len(json.loads(o)["estimates"])
+        print(f"inference ({what}, {est} estimates, {n0} families): {t:.2f} s "
+              f"({t / rows[0]['af']:.2f}x the score without), peak RSS {rss:.1f} MiB")
     for r in rows:
         print(f"\n{r['n']} families: afscore H={r['H']:.6f} A={r['A']:.6f} M0={r['M0']:.6f}; "
               f"peer printed: {r['peer_out']}")

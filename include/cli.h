@@ -42,6 +42,7 @@ typedef struct cli_opts {
   const char *key, *trust, *sign_with, *extract;
   int require_signed, recompute_base;
   int threads;                 /* AFSCORE_THREADS; 0: the default */
+  double level;                /* --level: confidence of intervals (0.95) */
 } cli_opts;
 
 /* "afscore CMD: message" and the command's usage line on stderr; returns 2. */

@@ -102,6 +102,9 @@ typedef struct model {
   scoring_kind scoring;
 
   char *unit_table, *unit_id, *unit_weight;   /* unit_weight NULL: weight 1 */
+  /* Survey design (docs/inference.md), each NULL when not given: strata and
+  ** primary sampling unit columns, and the round and year of a pooled survey. */
+  char *unit_strata, *unit_psu, *unit_round, *unit_year;
   char **groups;
   int ngroups;
   int unit_line;                              /* line of `unit =` */

@@ -15,6 +15,7 @@
 #include "score.h"
 #include "measure.h"
 #include "source.h"
+#include "infer.h"
 
 /* Called when the data source starts again from the first unit (the tables
 ** were not stored in key order, see SOURCE_RESTART): forget every batch
@@ -41,6 +42,10 @@ typedef struct run {
   int *weight_col;          /* per methodology: unit column index or -1 */
   int **group_col;          /* per methodology, per group */
   const column **groups;    /* score_batch's scratch: the most groups of any methodology */
+  int (*design_col)[4];     /* per methodology: strata, psu, round, year column or -1 */
+  infer **infers;           /* per methodology: NULL without strata, psu or round */
+  infer_result *inference;  /* per methodology, after run_execute */
+  double level;             /* of the intervals; 0: 0.95 */
   source_stats stats;
   void **results_md;        /* per methodology: SHA-256 of every unit's result, in order */
   char (*results_sha256)[65];/* final hex, after run_execute */
@@ -55,6 +60,10 @@ typedef int (*run_batch_fn)(void *ctx, const run *rn, const batch *b,
 
 /* Open db and compile every model against its schema (errors to d). */
 int run_open(run *rn, const char *db, const model **models, int n, diag_list *d, af_err *e);
+/* After run_open, before run_execute: standard errors (infer.h) for each
+** methodology that declares a survey design or rounds, in rn->inference.
+** Off by default: compare and explain have no use for them. */
+void run_infer(run *rn);
 int run_execute(run *rn, run_batch_fn fn, void *ctx, af_err *e);
 void run_close(run *rn);
 

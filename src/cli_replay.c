@@ -226,6 +226,13 @@ static int replay_verify(cli_opts *o, store *st, const run_record *rec, model *m
     run_close(&rn);
     return 1;
   }
+  /* The intervals at the level the run was scored with (score --level):
+  ** the summary's "inference": {"level": ...}. */
+  const char *inf = rec->summary_json ? strstr(rec->summary_json, "\"inference\": {") : NULL;
+  double level;
+  if (inf && json_find_number(strchr(inf, '{'), "level", &level) == 0 && level > 0 && level < 1)
+    rn.level = level;
+  run_infer(&rn);
   int rc = 1;
   rn.on_restart = replay_restart;
   if (rec->unit_order && strcmp(rec->unit_order, "none") == 0) {

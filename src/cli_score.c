@@ -129,6 +129,8 @@ int cmd_score(cli_opts *o) {
   int rc = 1;
   const model *ms[1] = {m};
   if (cli_open_run(&rn, o->db, ms, 1)) goto done;
+  rn.level = o->level;
+  run_infer(&rn);
   sc.rn = &rn;
   sc.db = o->db;
   if (o->out && (cli_store_open(o->out, &sc.st, &e) < 0 || record_run(&sc, &run_id, &e) < 0)) {

@@ -133,6 +133,10 @@ int cmd_sweep(cli_opts *o) {
   int rc = 1;
   af_err e = {{0}};
   if (cli_open_run(&rn, o->db, ms, 1) == 0) {
+    /* With a survey design: standard errors at every k, and group rankings. */
+    rn.level = o->level;
+    run_infer(&rn);
+    if (rn.infers[0]) infer_by_score(rn.infers[0]);
     if (cli_execute(&rn, NULL, NULL, &e) < 0) {
       cli_fail("%s", e.msg);
     } else {
@@ -154,6 +158,8 @@ int cmd_sweep(cli_opts *o) {
       }
       if (m->scoring == SCORING_AF) sweep_af(&rn, d, nd, o->json, &t, &j);
       else sweep_points(&rn, d, nd, o->json, &t, &j);
+      if (rn.infers[0] && o->json) infer_json(&j, &rn.inference[0], rn.pool, m);
+      if (rn.infers[0] && !o->json) infer_text(&t, &rn.inference[0], rn.pool, m);
       if (o->json) {
         json_obj_end(&j);
         printf("%s\n", j.out.s);

@@ -27,14 +27,16 @@ static const command commands[] = {
    "and exits 1 when there is any. Warnings (FILE:LINE: warning: ...) flag what is\n"
    "legal but probably a mistake; --strict counts them as errors. --json always\n"
    "prints one JSON document: ok, errors and warnings as {file, line, message}."},
-  {"score", cmd_score, "--db --method --out --json --require-signed --trust --sign-with",
-   "score --db DATA.db --method METHOD.lua [--out RESULTS.db] [--json]\n"
+  {"score", cmd_score, "--db --method --out --json --level --require-signed --trust --sign-with",
+   "score --db DATA.db --method METHOD.lua [--out RESULTS.db] [--json] [--level 0.95]\n"
    "        [--require-signed --trust KEYS] [--sign-with KEY.pem]",
    "Score every unit of DATA.db and print the measure. With --out, record the run\n"
    "(methodology sources, data fingerprint, summary, one row per unit) in RESULTS.db\n"
    "in one transaction. --json prints the summary as one JSON document.\n"
    "--require-signed refuses a methodology file not signed by a key in --trust;\n"
-   "--sign-with signs the recorded run (afscore verify --trust checks it)."},
+   "--sign-with signs the recorded run (afscore verify --trust checks it). A survey\n"
+   "design (unit.strata, psu, round) adds standard errors, intervals at --level and\n"
+   "changes between rounds (docs/inference.md)."},
   {"compare", cmd_compare,
    "--db --method --changes --out --run --run --json --force --require-signed --trust",
    "compare --db DATA.db --method BASE.lua --method VARIANT.lua [...] [--changes FILE.csv]\n"
@@ -62,9 +64,13 @@ static const command commands[] = {
    "nearest change of category would take; the measures the unit may claim.\n"
    "With --method instead of --out and --run, a draft is explained without a\n"
    "recorded run."},
-  {"sweep", cmd_sweep, "--db --method --json", "sweep --db DATA.db --method METHOD.lua [--json]",
+  {"sweep", cmd_sweep, "--db --method --json --level",
+   "sweep --db DATA.db --method METHOD.lua [--json] [--level 0.95]",
    "AF: H, A, M0 for every achievable k (each distinct score), from one pass.\n"
-   "Points: category shares as each band bound moves over the achievable totals."},
+   "Points: category shares as each band bound moves over the achievable totals.\n"
+   "With a survey design (docs/inference.md): standard errors and intervals at\n"
+   "every k, and each group column's values ranked by M0 with the pairs whose\n"
+   "order is significant at --level."},
   {"describe", cmd_describe, "--format --json", "describe METHOD.lua [--format text|markdown|json]",
    "The methodology as it will be applied, after imports and variant edits:\n"
    "dimensions, indicators with their rules, resolved weights (exact fraction and\n"
@@ -111,7 +117,7 @@ static const command commands[] = {
 #define NCOMMANDS ((int)(sizeof commands / sizeof commands[0]))
 
 /* Every option of any command: how its value is read and where it goes. */
-typedef enum { OPT_FLAG, OPT_TEXT, OPT_METHOD, OPT_NUM, OPT_RUN } opt_kind;
+typedef enum { OPT_FLAG, OPT_TEXT, OPT_METHOD, OPT_NUM, OPT_RUN, OPT_LEVEL } opt_kind;
 
 typedef struct option {
   const char *name;
@@ -143,6 +149,7 @@ static const option options[] = {
   {"--trust", OPT_TEXT, offsetof(cli_opts, trust), 0},
   {"--sign-with", OPT_TEXT, offsetof(cli_opts, sign_with), 0},
   {"--extract", OPT_TEXT, offsetof(cli_opts, extract), 0},
+  {"--level", OPT_LEVEL, offsetof(cli_opts, level), 0},
 };
 #define NOPTIONS ((int)(sizeof options / sizeof options[0]))
 
@@ -193,6 +200,13 @@ static int parse_value(const option *op, const char *v, cli_opts *o) {
     if (o->nmethods == CLI_MAX_METHODS)
       return cli_usage_error(o, "too many --method options (at most %d)", CLI_MAX_METHODS);
     o->methods[o->nmethods++] = v;
+  } else if (op->kind == OPT_LEVEL) {
+    char *end;
+    double x = strtod(v, &end);
+    if (end == v || *end || !(x > 0 && x < 1))
+      return cli_usage_error(o, "%s needs a confidence level between 0 and 1, such as 0.95, "
+                                "got '%s'", op->name, v);
+    *(double *)(void *)field = x;
   } else {
     long long n;
     int rc = cli_number(o, op->name, v, op->min, &n);
@@ -212,6 +226,7 @@ static int parse(int argc, char **argv, int from, const command *c, cli_opts *o)
   o->synopsis = c->synopsis;
   o->families = 20000;
   o->seed = 1;
+  o->level = 0.95;
   for (int i = from; i < argc; i++) {
     const char *a = argv[i];
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {

@@ -354,8 +354,23 @@ static const char *const policy_names[] = {"exclude", "deprived", "not_deprived"
 
 /* ---- unit, members, params, define ---- */
 
+/* The survey design columns of unit (docs/inference.md). Design-based
+** estimates are of the AF measure over units: the population of members
+** would need a weight per person, which a household design does not give. */
+static void conv_design(conv *c, int u, loc l) {
+  model *m = c->m;
+  int sl = fline(c, l, "strata"), pl = fline(c, l, "psu"), yl = fline(c, l, "year");
+  get_string(c, u, "strata", sl, "unit: ", NULL, &m->unit_strata);
+  get_string(c, u, "psu", pl, "unit: ", NULL, &m->unit_psu);
+  get_string(c, u, "round", fline(c, l, "round"), "unit: ", NULL, &m->unit_round);
+  get_string(c, u, "year", yl, "unit: ", NULL, &m->unit_year);
+  if (m->unit_year && !m->unit_round)
+    err(c, yl, "unit: year needs round (the column that tells the rounds of a pooled survey apart)");
+}
+
 static void conv_unit(conv *c, int t, loc top) {
-  static const char *const f[] = {"table", "id", "weight", "groups"};
+  static const char *const f[] = {"table", "id", "weight", "groups",
+                                  "strata", "psu", "round", "year"};
   lua_State *L = c->L;
   model *m = c->m;
   char db[96];
@@ -373,12 +388,13 @@ static void conv_unit(conv *c, int t, loc top) {
   }
   int u = lua_gettop(L);
   loc l = {srcmap_field_node(c->sm, top.node, "unit"), m->unit_line};
-  check_fields(c, u, f, 4, NULL, 0, l, "unit: ");
+  check_fields(c, u, f, 8, NULL, 0, l, "unit: ");
   get_string(c, u, "table", fline(c, l, "table"), "unit: ",
              "the table with one row per unit", &m->unit_table);
   get_string(c, u, "id", fline(c, l, "id"), "unit: ", "the column that identifies a unit",
              &m->unit_id);
   get_string(c, u, "weight", fline(c, l, "weight"), "unit: ", NULL, &m->unit_weight);
+  conv_design(c, u, l);
   int gl = fline(c, l, "groups");
   int n = get_list(c, u, "groups", gl, "unit: ", "of column names { \"region\", ... }");
   if (n > 0) {
@@ -1164,6 +1180,12 @@ static void convert(conv *c, int t) {
   if (m->population_members && !has_members)
     err(c, pl, "population = \"members\" needs a members table (members = { table = ..., "
                "unit = ... })");
+  if (m->population_members && (m->unit_strata || m->unit_psu))
+    err(c, pl, "unit: strata and psu describe a sample of units; they cannot be used with "
+               "population = \"members\"");
+  if (m->scoring == SCORING_POINTS && (m->unit_strata || m->unit_psu || m->unit_round))
+    err(c, m->unit_line, "unit: strata, psu and round give estimates of the AF measure; "
+                         "a points methodology has none");
   int def_policy = m->scoring == SCORING_POINTS ? MISSING_NOT_DEPRIVED : MISSING_EXCLUDE;
   m->missing = (missing_policy)get_enum(c, t, "missing", policy_names, 3, def_policy,
                                         top_fline(c, top, "missing"), "");

@@ -14,6 +14,10 @@ void model_free(model *m) {
   free(m->unit_table);
   free(m->unit_id);
   free(m->unit_weight);
+  free(m->unit_strata);
+  free(m->unit_psu);
+  free(m->unit_round);
+  free(m->unit_year);
   for (int i = 0; i < m->ngroups; i++) free(m->groups[i]);
   free(m->groups);
   free(m->member_table);

@@ -197,6 +197,7 @@ void report_summary_json(json *j, const run *rn, int k, const report_meta *meta)
   report_json_groups(j, rn, k, f);
   json_key(j, "measures");
   report_json_benefits(j, m, &ms->all);
+  if (rn->infers && rn->infers[k]) infer_json(j, &rn->inference[k], rn->pool, m);
   json_obj_end(j);
 }
 
@@ -298,4 +299,5 @@ void report_summary_text(strbuf *o, const run *rn, int k, const report_meta *met
                 (long long)a->benefit_people[i]);
     }
   }
+  if (rn->infers && rn->infers[k]) infer_text(o, &rn->inference[k], rn->pool, m);
 }

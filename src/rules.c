@@ -66,6 +66,11 @@ static int check_schema(rules *r, source *src, diag_list *d) {
                 m->unit_line, d);
     for (int g = 0; g < m->ngroups; g++)
       check_col(m, r->ucols, r->nucols, m->unit_table, m->groups[g], "group", m->unit_line, d);
+    const char *design[] = {m->unit_strata, m->unit_psu, m->unit_round, m->unit_year};
+    const char *what[] = {"strata", "psu", "round", "year"};
+    for (int i = 0; i < 4; i++)
+      if (design[i]) check_col(m, r->ucols, r->nucols, m->unit_table, design[i], what[i],
+                               m->unit_line, d);
   }
   if (m->member_table &&
       load_table(m, src, m->member_table, m->members_line, &r->mcols, &r->nmcols, d) == 0)

@@ -81,6 +81,7 @@ static void make_plan(run *rn) {
   rn->weight_col = af_calloc((size_t)rn->n, sizeof *rn->weight_col);
   rn->group_col = af_calloc((size_t)rn->n, sizeof *rn->group_col);
   int maxgroups = 0;
+  rn->design_col = af_calloc((size_t)rn->n, sizeof *rn->design_col);
   for (int k = 0; k < rn->n; k++) {
     const model *m = rn->models[k];
     if (m->ngroups > maxgroups) maxgroups = m->ngroups;
@@ -98,6 +99,15 @@ static void make_plan(run *rn) {
       rn->group_col[k][g] = plan_unit(rn, m->groups[g], VT_TEXT, b);
       free(b);
     }
+    /* Strata and PSUs are labels (text), rounds and years numbers. */
+    const char *dcol[4] = {m->unit_strata, m->unit_psu, m->unit_round, m->unit_year};
+    for (int i = 0; i < 4; i++) {
+      rn->design_col[k][i] = -1;
+      if (!dcol[i]) continue;
+      char *b = af_sprintf("\x01" "design%d:%s", i, dcol[i]);
+      rn->design_col[k][i] = plan_unit(rn, dcol[i], i < 2 ? VT_TEXT : VT_NUM, b);
+      free(b);
+    }
   }
   rn->groups = af_calloc((size_t)maxgroups + 1, sizeof *rn->groups);
   source_plan *p = &rn->plan;
@@ -113,8 +123,27 @@ static void make_plan(run *rn) {
   p->nmember_cols = rn->nm;
 }
 
+/* Inference is for methodologies that declare a design or rounds. */
+static infer *run_infer_new(const model *m) {
+  if (!m->unit_strata && !m->unit_psu && !m->unit_round) return NULL;
+  double *w = af_calloc((size_t)m->ninds + 1, sizeof *w);
+  for (int i = 0; i < m->ninds; i++) w[i] = m->inds[i].weight;
+  infer_spec sp = {m->ninds, w, m->ngroups, m->unit_strata != NULL, m->unit_psu != NULL,
+                   m->unit_round != NULL, m->unit_year != NULL, m->k};
+  infer *in = infer_new(&sp);
+  free(w);
+  return in;
+}
+
 static void reset_digests(run *rn) {
   for (int k = 0; k < rn->n; k++) EVP_DigestInit_ex(rn->results_md[k], EVP_sha256(), NULL);
+}
+
+void run_infer(run *rn) {
+  for (int k = 0; k < rn->n; k++) {
+    assert(!rn->infers[k]);
+    rn->infers[k] = run_infer_new(rn->models[k]);
+  }
 }
 
 int run_open(run *rn, const char *db, const model **models, int n, diag_list *d, af_err *e) {
@@ -142,6 +171,8 @@ int run_open(run *rn, const char *db, const model **models, int n, diag_list *d,
   reset_digests(rn);
   rn->scorers = af_calloc((size_t)n, sizeof *rn->scorers);
   rn->measures = af_calloc((size_t)n, sizeof *rn->measures);
+  rn->infers = af_calloc((size_t)n, sizeof *rn->infers);
+  rn->inference = af_calloc((size_t)n, sizeof *rn->inference);
   for (int k = 0; k < n; k++) {
     rn->scorers[k] = scorer_new(rn->rules[k]);
     rn->measures[k] = measure_new(rn->rules[k]);
@@ -170,6 +201,18 @@ static void digest_results(run *rn, int k, const batch *b, const char *const *id
   sb_free(&buf);
 }
 
+static int add_inference(run *rn, int k, const batch *b, const char *const *ids, af_err *e) {
+  const model *m = rn->models[k];
+  const column **cols = af_calloc((size_t)m->ngroups + 5, sizeof *cols);
+  cols[0] = rn->weight_col[k] >= 0 ? &b->ucols[rn->weight_col[k]] : NULL;
+  for (int i = 0; i < 4; i++)
+    cols[1 + i] = rn->design_col[k][i] >= 0 ? &b->ucols[rn->design_col[k][i]] : NULL;
+  for (int g = 0; g < m->ngroups; g++) cols[5 + g] = &b->ucols[rn->group_col[k][g]];
+  int rc = infer_add_batch(rn->infers[k], rn->scorers[k], b, cols, ids, e);
+  free(cols);
+  return rc;
+}
+
 static int score_batch(run *rn, const batch *b, const char *const *ids, af_err *e) {
   for (int k = 0; k < rn->n; k++) {
     const model *m = rn->models[k];
@@ -183,6 +226,7 @@ static int score_batch(run *rn, const batch *b, const char *const *ids, af_err *
     }
     if (measure_add_batch(rn->measures[k], rn->scorers[k], b, w, rn->groups, ids, e) < 0)
       return -1;
+    if (rn->infers[k] && add_inference(rn, k, b, ids, e) < 0) return -1;
   }
   return 0;
 }
@@ -192,6 +236,7 @@ static int restart(run *rn, void *ctx, af_err *e) {
   for (int k = 0; k < rn->n; k++) {
     measure_free(rn->measures[k]);
     rn->measures[k] = measure_new(rn->rules[k]);
+    if (rn->infers[k]) infer_reset(rn->infers[k]);
   }
   reset_digests(rn);
   return rn->on_restart ? rn->on_restart(ctx, e) : 0;
@@ -396,6 +441,11 @@ int run_execute(run *rn, run_batch_fn fn, void *ctx, af_err *e) {
                         : execute_serial(rn, rd, fn, ctx, e);
   source_read_end(rd, &rn->stats);
   for (int k = 0; k < rn->n; k++) measure_sort_groups(rn->measures[k], rn->pool);
+  for (int k = 0; rc >= 0 && k < rn->n; k++)
+    if (rn->infers[k] &&
+        infer_finish(rn->infers[k], rn->pool, rn->level > 0 ? rn->level : 0.95,
+                     &rn->inference[k], e) < 0)
+      rc = -1;
   for (int k = 0; k < rn->n; k++) {
     unsigned char md[32];
     unsigned int len = 0;
@@ -411,6 +461,8 @@ void run_close(run *rn) {
     if (rn->measures) measure_free(rn->measures[k]);
     if (rn->rules) rules_free(rn->rules[k]);
     if (rn->group_col) free(rn->group_col[k]);
+    if (rn->infers) infer_free(rn->infers[k]);
+    if (rn->inference) infer_result_free(&rn->inference[k]);
     if (rn->results_md) EVP_MD_CTX_free(rn->results_md[k]);
   }
   free(rn->results_md);
@@ -419,6 +471,9 @@ void run_close(run *rn) {
   free(rn->measures);
   free(rn->rules);
   free(rn->group_col);
+  free(rn->design_col);
+  free(rn->infers);
+  free(rn->inference);
   free(rn->weight_col);
   for (int i = 0; i < rn->nu; i++) {
     free(rn->ucol[i]);
