@@ -63,10 +63,10 @@ model *cli_load_method_diags(const char *path, diag_list *d);
 /* Rebuild a recorded methodology from its stored sources (no disk access),
 ** printing its errors; NULL on failure. */
 model *cli_load_recorded(const run_record *rec);
-/* Open the results database out and load run id into rec (0 or 1). */
 /* store_open, waiting AFSCORE_BUSY_TIMEOUT ms (if set; default
 ** STORE_BUSY_TIMEOUT_MS) for another writer. */
 int cli_store_open(const char *path, store **st, af_err *e);
+/* Open the results database out and load run id into rec (0 or 1). */
 int cli_open_record(const char *out, long long id, store **st, run_record *rec);
 /* The same for the run named by the one positional argument (show, replay):
 ** 0 opened, 1 failed, 2 usage error (printed). */
@@ -79,8 +79,6 @@ int cli_open_run(run *rn, const char *db, const model **ms, int n);
 ** the total, rate, time left); fn may be NULL. */
 int cli_execute(run *rn, run_batch_fn fn, void *ctx, af_err *e);
 double cli_now(void);
-/* store_open, waiting AFSCORE_BUSY_TIMEOUT ms (if set) for another writer. */
-int cli_store_open(const char *path, store **st, af_err *e);
 
 /* Score ms[0..n) over o->db in one pass and print each against ms[0]
 ** (cli_compare.c; compare and replay --method), with o's --changes and
