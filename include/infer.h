@@ -104,11 +104,13 @@ void infer_by_score(infer *in);
 /* Add one unit (id names it in errors). */
 int infer_add(infer *in, const infer_unit *u, const char *id, af_err *e);
 /* Add a scored batch. cols: weight, strata, psu, round, year (each NULL when
-** not declared), then the group columns. */
+** not declared), then the group columns. A unit with a null design column is
+** counted and named by infer_finish, not added. */
 int infer_add_batch(infer *in, const scorer *s, const batch *b, const column *const *cols,
                     const char *const *ids, af_err *e);
 /* After the pass: every figure at confidence level (0 < level < 1). Fails on
-** a stratum with a single PSU, naming it. Group rows follow the text of their
+** null design columns (the first units and how many) and on a stratum with a
+** single PSU, naming it. Group rows follow the text of their
 ** values (null first). */
 int infer_finish(infer *in, const strpool *pool, double level, infer_result *out, af_err *e);
 void infer_result_free(infer_result *r);

@@ -17,6 +17,7 @@ enum { C_N, C_POOR, C_POORC, C_UNC0 };
 #define MAXROUNDS 255
 #define MAXDOMAINS (1 << 24)
 #define MAXTERMS 8
+#define NULL_IDS 10         /* units named per design column with nulls */
 
 /* ---- a map from 64-bit keys to indexes (open addressing) ---- */
 
@@ -104,6 +105,11 @@ struct infer {
   int ncells, capcells;
   long double *data;
   size_t capdata;
+  /* Units whose stratum, psu, round or year is null: counted through the
+  ** whole pass so that infer_finish names the first few and the total. */
+  int64_t nnull[4];
+  strbuf null_ids[4];
+  const char *null_col[4];  /* the column's name (the model outlives in) */
   int last_owner;           /* cache of the previous unit's owner */
   uint64_t last_key;
   /* scratch: a unit's nonzero components; infer_add_batch's unit */
@@ -163,6 +169,7 @@ static void infer_free_parts(infer *in) {
   free(in->dep);
   free(in->nzi);
   free(in->nzv);
+  for (int c = 0; c < 4; c++) sb_free(&in->null_ids[c]);
 }
 
 void infer_free(infer *in) {
@@ -358,6 +365,30 @@ int infer_add(infer *in, const infer_unit *u, const char *id, af_err *e) {
   return 0;
 }
 
+/* A unit whose design column c (stratum, psu, round, year) is null. */
+static void infer_note_null(infer *in, int c, const char *name, const char *id) {
+  in->null_col[c] = name;
+  if (in->nnull[c]++ < NULL_IDS)
+    sb_printf(&in->null_ids[c], "%s'%s'", in->null_ids[c].len ? ", " : "", id);
+}
+
+/* Fails naming, per design column with nulls, the first units and how many. */
+static int check_nulls(const infer *in, af_err *e) {
+  static const char *const what[] = {"stratum", "psu", "round", "year"};
+  strbuf m = {0};
+  for (int c = 0; c < 4; c++) {
+    if (!in->nnull[c]) continue;
+    sb_printf(&m, "%s%s (column %s) is null for %lld unit%s: %s", m.len ? "; " : "", what[c],
+              in->null_col[c], (long long)in->nnull[c], in->nnull[c] > 1 ? "s" : "",
+              in->null_ids[c].s);
+    if (in->nnull[c] > NULL_IDS) sb_printf(&m, " and %lld more", (long long)in->nnull[c] - NULL_IDS);
+  }
+  if (!m.len) return 0;
+  af_fail(e, "%s; every unit of a survey design needs one", m.s);
+  sb_free(&m);
+  return -1;
+}
+
 int infer_add_batch(infer *in, const scorer *s, const batch *b, const column *const *cols,
                     const char *const *ids, af_err *e) {
   const model *m = s->r->m;
@@ -366,11 +397,10 @@ int infer_add_batch(infer *in, const scorer *s, const batch *b, const column *co
   int ni = m->ninds;
   for (int u = 0; u < b->nunits; u++) {
     const char *id = ids ? ids[u] : "?";
+    int null = 0;
     for (int c = 1; c < 5; c++)
-      if (cols[c] && cols[c]->null[u])
-        return af_fail(e, "unit '%s': %s (column %s) is null; every unit of a survey design "
-                       "needs one", id, c == 1 ? "stratum" : c == 2 ? "psu" : c == 3 ? "round"
-                       : "year", names[c]);
+      if (cols[c] && cols[c]->null[u]) null = 1, infer_note_null(in, c - 1, names[c], id);
+    if (null) continue;      /* infer_finish fails; the pass goes on to count them all */
     infer_unit x = {.weight = cols[0] ? cols[0]->v[u] : 1,
                     .stratum = cols[1] ? (int32_t)cols[1]->v[u] : 0,
                     .psu = cols[2] ? (int32_t)cols[2]->v[u] : 0,
@@ -877,7 +907,7 @@ static void rank_pairs(fin *f, infer_result *res, int r, double k, double zq, ca
 int infer_finish(infer *in, const strpool *pool, double level, infer_result *res, af_err *e) {
   memset(res, 0, sizeof *res);
   assert(level > 0 && level < 1);
-  if (check_strata(in, pool, e) < 0) return -1;
+  if (check_nulls(in, e) < 0 || check_strata(in, pool, e) < 0) return -1;
   int64_t npsu = in->sp.has_psu ? in->npsu : 0;
   for (int h = 0; !in->sp.has_psu && h < in->nstrata; h++) npsu += in->stratum_n[h];
   if (npsu - in->nstrata < 1 || npsu > INT32_MAX)

@@ -371,8 +371,16 @@ static void test_bad_design(void **state) {
   /* One PSU left in stratum 101: fails, naming it (the documented policy). */
   expect_error(DESIGN, "UPDATE syn SET psu = 101000 WHERE stratum = 101",
                "stratum '101' has a single PSU");
+  /* Nulls are named: the first 10 units in data order and how many there are. */
   expect_error("strata = 'stratum', psu = 'psu'", "UPDATE syn SET psu = NULL WHERE id = 17",
-               "unit '17': psu (column psu) is null");
+               "psu (column psu) is null for 1 unit: '17'; every unit of a survey design "
+               "needs one");
+  expect_error("strata = 'stratum', psu = 'psu'",
+               "UPDATE syn SET psu = NULL WHERE id % 1000 = 17; "
+               "UPDATE syn SET stratum = NULL WHERE id IN (5, 6)",
+               "stratum (column stratum) is null for 2 units: '5', '6'; psu (column psu) is "
+               "null for 15 units: '17', '1017', '2017', '3017', '4017', '5017', '6017', "
+               "'7017', '8017', '9017' and 5 more; every unit of a survey design needs one");
   load();
   expect_error("psu = 'psu'", "UPDATE syn SET weight = 0 WHERE id = 5",
                "unit '5': sampling weight 0; a survey design needs weights > 0");
