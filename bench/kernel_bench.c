@@ -57,8 +57,9 @@ static void free_copies(copy_ctx *x) {
   x->units = 0;
 }
 
-static int restart(void *ctx, af_err *e) {
-  (void)e;
+/* Each pass starts with no copies (the source may start over in key order). */
+static int begin(void *ctx, const run *rn, af_err *e) {
+  (void)rn, (void)e;
   free_copies(ctx);
   return 0;
 }
@@ -77,31 +78,33 @@ int main(int argc, char **argv) {
   long long limit = argc > 3 ? atoll(argv[3]) : 1000000;
   int repeat = argc > 4 ? atoi(argv[4]) : 5;
   const char *dirs[] = {"methodology"};
-  method_opts mo = {dirs, 1, NULL, NULL, 0, 0};
+  method_opts mo = {.search_path = dirs, .nsearch = 1};
   model *m = NULL;
   diag_list d = {0};
   if (method_load(argv[2], &mo, &m, &d) < 0) {
     for (int i = 0; i < d.n; i++) fprintf(stderr, "%s:%d: %s\n", d.v[i].file, d.v[i].line, d.v[i].msg);
     return 1;
   }
-  run rn;
+  run *rn;
   af_err e = {{0}};
   const model *ms[1] = {m};
   copy_ctx x = {0};
   x.limit = limit;
-  if (run_open(&rn, argv[1], ms, 1, &d, &e) < 0) {
+  run_options ro = {.begin_pass = begin, .batch = keep, .ctx = &x};
+  if (run_open(&rn, argv[1], ms, 1, &ro, &d, &e) < 0) {
     fprintf(stderr, "%s\n", e.msg);
     return 1;
   }
-  rn.on_restart = restart;
-  if (run_execute(&rn, keep, &x, &e) < 0) {
+  if (run_execute(rn, &e) < 0) {
     fprintf(stderr, "%s\n", e.msg);
     return 1;
   }
   double best = 1e30;
   for (int r = 0; r < repeat; r++) {
     double t0 = now();
-    for (int i = 0; i < x.n; i++) scorer_eval_batch(rn.scorers[0], &x.v[i]);
+    /* The run's own scorer, bound to the layout of the copied batches. */
+    scorer *s = (scorer *)run_scorer(rn, 0);
+    for (int i = 0; i < x.n; i++) scorer_eval_batch(s, &x.v[i]);
     double t = now() - t0;
     if (t < best) best = t;
   }
@@ -111,7 +114,7 @@ int main(int argc, char **argv) {
          x.units, m->ninds, best, x.units / best, evals / best);
   free_copies(&x);
   free(x.v);
-  run_close(&rn);
+  run_close(rn);
   diag_free(&d);
   model_free(m);
   return 0;

@@ -64,20 +64,31 @@ model *cli_load_method_diags(const char *path, diag_list *d);
 ** printing its errors; NULL on failure. */
 model *cli_load_recorded(const run_record *rec);
 /* store_open, waiting AFSCORE_BUSY_TIMEOUT ms (if set; default
-** STORE_BUSY_TIMEOUT_MS) for another writer. */
-int cli_store_open(const char *path, store **st, af_err *e);
+** STORE_BUSY_TIMEOUT_MS) for another writer: 0, or 1 after printing why. */
+int cli_store_open(const char *path, store **st);
 /* Open the results database out and load run id into rec (0 or 1). */
 int cli_open_record(const char *out, long long id, store **st, run_record *rec);
 /* The same for the run named by the one positional argument (show, replay):
 ** 0 opened, 1 failed, 2 usage error (printed). */
 int cli_open_run_arg(const cli_opts *o, store **st, run_record *rec);
-/* Open a run of ms[0..n) over db, printing schema errors (0 or 1). *rn is
+/* A run as the commands drive it: the run, the command's options and hooks,
+** and the progress line that cli_execute draws on a terminal. It must stay
+** where cli_open_run put it until the run is closed (the hooks point at it). */
+typedef struct cli_run {
+  run *rn;                   /* close with run_close */
+  run_options hooks;         /* the command's */
+  long long done, total;     /* units of this pass, and in the unit table */
+  double started, last;
+  int open;                  /* a progress line is drawn and not yet ended */
+} cli_run;
+/* Open a run of ms[0..n) over db with the options ro (may be NULL; threads
+** unset there are o->threads), printing schema errors: 0 or 1. cr->rn is
 ** set either way and must be closed with run_close. */
-int cli_open_run(run *rn, const char *db, const model **ms, int n);
-
+int cli_open_run(const cli_opts *o, cli_run *cr, const char *db, const model **ms, int n,
+                 const run_options *ro);
 /* run_execute with one updating progress line on a terminal (units done of
-** the total, rate, time left); fn may be NULL. */
-int cli_execute(run *rn, run_batch_fn fn, void *ctx, af_err *e);
+** the total, rate, time left): 0, or -1 with e filled. */
+int cli_execute(cli_run *cr, af_err *e);
 double cli_now(void);
 
 /* Score ms[0..n) over o->db in one pass and print each against ms[0]

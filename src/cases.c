@@ -445,8 +445,8 @@ typedef struct cases_ctx {
 static int cases_batch(void *ctx, const run *rn, const batch *b, const char *const *ids,
                        af_err *e) {
   cases_ctx *cx = ctx;
-  const scorer *s = rn->scorers[0];
-  const model *m = rn->models[0];
+  const scorer *s = run_scorer(rn, 0);
+  const model *m = run_model(rn, 0);
   for (int u = 0; u < b->nunits; u++) {
     int i = atoi(ids[u] + 4) - 1;
     assert(i >= 0 && i < cx->cf->n);
@@ -509,7 +509,6 @@ static void cases_judge(const model *m, const test_case *c, case_result *r) {
   sb_free(&why);
 }
 
-static int cases_no_restart(void *ctx, af_err *e) { return 0; }
 
 int cases_run(const model *m, const case_file *cf, case_result **out, diag_list *d, af_err *e) {
   *out = NULL;
@@ -529,19 +528,21 @@ int cases_run(const model *m, const case_file *cf, case_result **out, diag_list 
   }
   close(fd);
   if (cases_build(path, m, cf, &uc, &mc, e) < 0) goto done;
-  run rn;
+  run *rn;
   const model *ms[1] = {m};
-  if (run_open(&rn, path, ms, 1, d, e) < 0) {
-    run_close(&rn);
+  cases_ctx cx = {cf, af_calloc((size_t)cf->n + 1, sizeof(case_result))};
+  for (int i = 0; i < cf->n; i++) cx.res[i].excluded = 1, cx.res[i].poor = -1;
+  /* One thread: a handful of cases need no reader thread. No begin_pass
+  ** hook: results are keyed by case, so a restart rewrites them. */
+  run_options ro = {.threads = 1, .batch = cases_batch, .ctx = &cx};
+  if (run_open(&rn, path, ms, 1, &ro, d, e) < 0) {
+    run_close(rn);
+    cases_free_results(cx.res, cf->n);
     if (!e->msg[0]) af_fail(e, "the cases do not fit the methodology");
     goto done;
   }
-  rn.threads = 1;
-  rn.on_restart = cases_no_restart;   /* results are keyed by case: a restart rewrites them */
-  cases_ctx cx = {cf, af_calloc((size_t)cf->n + 1, sizeof(case_result))};
-  for (int i = 0; i < cf->n; i++) cx.res[i].excluded = 1, cx.res[i].poor = -1;
-  rc = run_execute(&rn, cases_batch, &cx, e);
-  run_close(&rn);
+  rc = run_execute(rn, e);
+  run_close(rn);
   for (int i = 0; rc == 0 && i < cf->n; i++) {
     if (!cx.res[i].measures) cx.res[i].measures = af_strdup("");
     cases_judge(m, &cf->v[i], &cx.res[i]);

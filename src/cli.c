@@ -184,10 +184,14 @@ model *cli_load_recorded(const run_record *rec) {
   return m;
 }
 
-int cli_store_open(const char *path, store **st, af_err *e) {
+int cli_store_open(const char *path, store **st) {
   double ms = STORE_BUSY_TIMEOUT_MS;
-  if (env_number("AFSCORE_BUSY_TIMEOUT", 0, 600000, &ms, e) < 0) return -1;
-  return store_open_wait(path, (int)ms, st, e);
+  af_err e;
+  *st = NULL;
+  if (env_number("AFSCORE_BUSY_TIMEOUT", 0, 600000, &ms, &e) < 0 ||
+      store_open_wait(path, (int)ms, st, &e) < 0)
+    return cli_fail("%s", e.msg);
+  return 0;
 }
 
 /* Read-only: the commands on recorded runs never write the results database
@@ -215,10 +219,36 @@ int cli_open_run_arg(const cli_opts *o, store **st, run_record *rec) {
 
 /* ---- runs ---- */
 
-int cli_open_run(run *rn, const char *db, const model **ms, int n) {
+/* The run's hooks: the command's, with the progress line's count. */
+static int cli_run_begin(void *ctx, const run *rn, af_err *e) {
+  cli_run *cr = ctx;
+  cr->done = 0;
+  return cr->hooks.begin_pass ? cr->hooks.begin_pass(cr->hooks.ctx, rn, e) : 0;
+}
+
+static void cli_progress(cli_run *cr);
+
+static int cli_run_batch(void *ctx, const run *rn, const batch *b, const char *const *ids,
+                         af_err *e) {
+  cli_run *cr = ctx;
+  if (cr->hooks.batch && cr->hooks.batch(cr->hooks.ctx, rn, b, ids, e) < 0) return -1;
+  cr->done += b->nunits;
+  if (cr->total > 0) cli_progress(cr);
+  return 0;
+}
+
+int cli_open_run(const cli_opts *o, cli_run *cr, const char *db, const model **ms, int n,
+                 const run_options *ro) {
+  memset(cr, 0, sizeof *cr);
+  if (ro) cr->hooks = *ro;
+  run_options opt = cr->hooks;
+  if (!opt.threads) opt.threads = o->threads;   /* a command that needs one thread says so */
+  opt.begin_pass = cli_run_begin;
+  opt.batch = cli_run_batch;
+  opt.ctx = cr;
   diag_list d = {0};
   af_err e = {{0}};
-  int rc = run_open(rn, db, ms, n, &d, &e);
+  int rc = run_open(&cr->rn, db, ms, n, &opt, &d, &e);
   if (rc < 0) {
     diag_sort(&d);
     cli_print_diags(&d);
@@ -236,22 +266,11 @@ double cli_now(void) {
   return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* ---- progress ---- */
-
 /* One line on a terminal, redrawn at most five times a second: units done
 ** of the total, rate and time left; ended when the pass ends. Nothing when
 ** stderr is not a terminal (the total is only counted for a watched line:
 ** counting costs a scan). */
-typedef struct cli_pass {
-  run_batch_fn fn;
-  void *ctx;
-  run_reset_fn restart;
-  long long done, total;
-  double started, last;
-  int open;                  /* a line is drawn and not yet ended */
-} cli_pass;
-
-static void cli_progress(cli_pass *p) {
+static void cli_progress(cli_run *p) {
   double now = cli_now();
   if (p->done < p->total && now - p->last < 0.2) return;
   p->last = now;
@@ -263,28 +282,11 @@ static void cli_progress(cli_pass *p) {
   if (!p->open) fprintf(stderr, "\n");
 }
 
-static int cli_pass_batch(void *ctx, const run *rn, const batch *b, const char *const *ids,
-                          af_err *e) {
-  cli_pass *p = ctx;
-  if (p->fn && p->fn(p->ctx, rn, b, ids, e) < 0) return -1;
-  p->done += b->nunits;
-  if (p->total > 0) cli_progress(p);
-  return 0;
-}
-
-static int cli_pass_restart(void *ctx, af_err *e) {
-  cli_pass *p = ctx;
-  p->done = 0;
-  return p->restart ? p->restart(p->ctx, e) : 0;
-}
-
-int cli_execute(run *rn, run_batch_fn fn, void *ctx, af_err *e) {
-  cli_pass p = {fn, ctx, rn->on_restart, 0, 0, cli_now(), 0, 0};
-  if (isatty(2)) p.total = source_count_rows(rn->src, rn->models[0]->unit_table);
-  rn->on_restart = cli_pass_restart;
-  int rc = run_execute(rn, cli_pass_batch, &p, e);
-  rn->on_restart = p.restart;
-  if (p.open) fprintf(stderr, "\n");
+int cli_execute(cli_run *cr, af_err *e) {
+  cr->total = isatty(2) ? run_count_units(cr->rn) : 0;
+  cr->started = cli_now();
+  int rc = run_execute(cr->rn, e);
+  if (cr->open) fprintf(stderr, "\n");
+  cr->open = 0;
   return rc;
 }
-

@@ -24,21 +24,22 @@ static void check_json_facts(json *j, const model *m, const rules *r, const run 
   json_kv_int(j, "indicators", m->ninds);
   json_kv_bool(j, "exact", r->exact);
   if (!rn) return;
-  json_kv_str(j, "unit_table", rn->plan.unit_table);
-  json_kv_str(j, "unit_id", rn->plan.unit_id);
+  const source_plan *p = run_plan(rn);
+  json_kv_str(j, "unit_table", p->unit_table);
+  json_kv_str(j, "unit_id", p->unit_id);
   json_key(j, "unit_columns");
   json_arr(j);
-  for (int i = 0; i < rn->plan.nunit_cols; i++) {
+  for (int i = 0; i < p->nunit_cols; i++) {
     int seen = 0;
-    for (int k = 0; k < i; k++) seen |= strcmp(rn->plan.unit_cols[k], rn->plan.unit_cols[i]) == 0;
-    if (!seen) json_str(j, rn->plan.unit_cols[i]);
+    for (int k = 0; k < i; k++) seen |= strcmp(p->unit_cols[k], p->unit_cols[i]) == 0;
+    if (!seen) json_str(j, p->unit_cols[i]);
   }
   json_arr_end(j);
-  json_kv_str(j, "member_table", rn->plan.member_table);
-  json_kv_str(j, "member_unit", rn->plan.member_unit);
+  json_kv_str(j, "member_table", p->member_table);
+  json_kv_str(j, "member_unit", p->member_unit);
   json_key(j, "member_columns");
   json_arr(j);
-  for (int i = 0; i < rn->plan.nmember_cols; i++) json_str(j, rn->plan.member_cols[i]);
+  for (int i = 0; i < p->nmember_cols; i++) json_str(j, p->member_cols[i]);
   json_arr_end(j);
 }
 
@@ -79,10 +80,10 @@ static void check_print_ok(const char *file, const model *m, const rules *r, con
 /* What check found, and what it compiled (both NULL when loading failed). */
 typedef struct check_result {
   model *m;
-  run rn;
-  int have_run;
+  run *rn;                 /* with --db */
   strpool *pool;
-  rules *r;                /* without --db; with it, rn.rules[0] */
+  const rules *r;          /* the run's with --db, else own */
+  rules *own;
   diag_list errs, warns;
 } check_result;
 
@@ -92,22 +93,21 @@ static void check_compile(check_result *c, const char *path, const char *db) {
   af_err e = {{0}};
   const model *ms[1] = {c->m};
   if (db) {
-    c->have_run = 1;
-    if (run_open(&c->rn, db, ms, 1, &c->errs, &e) < 0) {
+    if (run_open(&c->rn, db, ms, 1, NULL, &c->errs, &e) < 0) {
       if (c->errs.n == 0) diag_add(&c->errs, db, 0, "%s", af_msg_after(e.msg, db));
       return;
     }
-    c->r = c->rn.rules[0];
+    c->r = run_rules(c->rn, 0);
   } else {
     c->pool = strpool_new();
-    if (rules_compile(c->m, NULL, c->pool, &c->r, &c->errs) < 0) c->r = NULL;
+    if (rules_compile(c->m, NULL, c->pool, &c->own, &c->errs) == 0) c->r = c->own;
   }
   if (c->r) lint_model(c->m, c->r, &c->warns);
 }
 
 static void check_free(check_result *c) {
-  if (c->have_run) run_close(&c->rn);
-  else rules_free(c->r);
+  run_close(c->rn);
+  rules_free(c->own);
   strpool_free(c->pool);
   model_free(c->m);
   diag_free(&c->errs);
@@ -134,7 +134,7 @@ int cmd_check(cli_opts *o) {
     json_obj(&j);
     json_kv_bool(&j, "ok", ok);
     json_kv_str(&j, "file", o->pos[0]);
-    if (c.r) check_json_facts(&j, c.m, c.r, c.have_run ? &c.rn : NULL);
+    if (c.r) check_json_facts(&j, c.m, c.r, c.rn);
     check_json_diags(&j, "errors", &c.errs);
     check_json_diags(&j, "warnings", &c.warns);
     json_kv_bool(&j, "strict", o->strict);

@@ -21,27 +21,28 @@
 /* ---- compare ---- */
 
 typedef struct cmp_ctx {
-  compare *c;
+  compare *c;                /* n comparisons: variant k + 1 against the base */
   int n;
-  const run *rn;
+  const model **ms;
+  int passes;                /* passes begun */
   FILE *changes;
 } cmp_ctx;
 
-/* The source starts again in key order: empty the comparisons and the file. */
-static int compare_restart(void *ctx, af_err *e) {
+/* Each pass: fresh comparisons and an empty changes file. */
+static int compare_begin(void *ctx, const run *rn, af_err *e) {
   cmp_ctx *x = ctx;
   for (int k = 0; k < x->n; k++) {
-    const char *label = x->c[k].label;
-    compare_free(&x->c[k]);
-    compare_init(&x->c[k], x->rn, 0, k + 1, x->changes);
-    x->c[k].label = label;
+    if (x->passes) compare_free(&x->c[k]);
+    compare_init(&x->c[k], rn, 0, k + 1, x->changes);
+    if (x->n > 1) x->c[k].label = x->ms[k + 1]->file;
   }
   if (x->changes) {
-    if (fflush(x->changes) != 0 || ftruncate(fileno(x->changes), 0) != 0)
+    if (x->passes && (fflush(x->changes) != 0 || ftruncate(fileno(x->changes), 0) != 0))
       return af_fail(e, "cannot rewrite the changes file");
     rewind(x->changes);
-    compare_changes_header(x->changes, x->n > 1, x->rn->models[0]);
+    compare_changes_header(x->changes, x->n > 1, x->ms[0]);
   }
+  x->passes++;
   return 0;
 }
 
@@ -63,11 +64,11 @@ int cli_check_output(const cli_opts *o, const char *path) {
 
 /* The data of a recorded base changed since its run: say so (1), or 0. */
 static int base_data_changed(const cli_base *base, const run *rn) {
-  if (!base || !base->expect_sha256 || strcmp(base->expect_sha256, rn->stats.sha256) == 0)
-    return 0;
+  const char *now = run_stats(rn)->sha256;
+  if (!base || !base->expect_sha256 || strcmp(base->expect_sha256, now) == 0) return 0;
   fprintf(stderr, "data changed since run %s: it was recorded from %s with fingerprint %.16s; "
                   "the data now has fingerprint %.16s\n", base->label,
-          base->data_path ? base->data_path : "(unknown)", base->expect_sha256, rn->stats.sha256);
+          base->data_path ? base->data_path : "(unknown)", base->expect_sha256, now);
   return 1;
 }
 
@@ -75,35 +76,31 @@ static int base_data_changed(const cli_base *base, const run *rn) {
 ** is written to a temporary file, renamed over the target only when the
 ** comparison is whole and not refused. */
 int cli_compare_base(const model **ms, int n, const cli_opts *o, const cli_base *base) {
-  const char *db = o->db, *changes = o->changes, *base_label = base ? base->label : NULL;
-  int as_json = o->json;
-  run rn;
-  if (cli_open_run(&rn, db, ms, n)) {
-    run_close(&rn);
-    return 1;
-  }
-  FILE *cf = NULL;
+  const char *base_label = base ? base->label : NULL;
+  cmp_ctx x = {af_calloc((size_t)n, sizeof(compare)), n - 1, ms, 0, NULL};
   outfile *of = NULL;
   af_err oe;
-  if (changes && outfile_open(changes, &of, &oe) < 0) {
-    run_close(&rn);
+  if (o->changes && outfile_open(o->changes, &of, &oe) < 0) {
+    free(x.c);
     return cli_fail("%s", oe.msg);
   }
-  if (of) cf = outfile_fp(of);
-  if (cf) compare_changes_header(cf, n > 2, ms[0]);
+  if (of) x.changes = outfile_fp(of);
   /* The changes file names each unit's groups, read from the string pool as
   ** each batch is scored: the reader thread must not intern meanwhile. */
-  if (cf && ms[0]->ngroups) rn.threads = 1;
-  cmp_ctx x = {af_calloc((size_t)n, sizeof(compare)), n - 1, &rn, cf};
-  rn.on_restart = compare_restart;
-  for (int k = 1; k < n; k++) {
-    compare_init(&x.c[k - 1], &rn, 0, k, cf);
-    if (n > 2) x.c[k - 1].label = ms[k]->file;
+  run_options ro = {.threads = o->changes && ms[0]->ngroups ? 1 : 0,
+                    .begin_pass = compare_begin, .batch = compare_each, .ctx = &x};
+  cli_run cr;
+  if (cli_open_run(o, &cr, o->db, ms, n, &ro)) {
+    run_close(cr.rn);
+    if (of) outfile_abort(of);
+    free(x.c);
+    return 1;
   }
   af_err e = {{0}};
-  int rc = cli_execute(&rn, compare_each, &x, &e);
-  for (int k = 1; k < n; k++) compare_sort_groups(&x.c[k - 1], rn.pool);
-  int changed = rc == 0 ? base_data_changed(base, &rn) : 0;
+  int rc = cli_execute(&cr, &e);
+  const run *rn = cr.rn;
+  for (int k = 1; k < n && x.passes; k++) compare_sort_groups(&x.c[k - 1], run_pool(rn));
+  int changed = rc == 0 ? base_data_changed(base, rn) : 0;
   if (changed && !base->recompute) {
     fprintf(stderr, "afscore: the base would be recomputed on the current data, not the recorded "
                     "run %s; --recompute-base compares on the current data anyway\n", base_label);
@@ -118,7 +115,7 @@ int cli_compare_base(const model **ms, int n, const cli_opts *o, const cli_base 
     /* refused: said above */
   } else if (rc < 0) {
     cli_fail("%s", e.msg);
-  } else if (as_json) {
+  } else if (o->json) {
     json j = {0};
     report_meta meta = {0, AFSCORE_VERSION};
     json_obj(&j);
@@ -127,9 +124,9 @@ int cli_compare_base(const model **ms, int n, const cli_opts *o, const cli_base 
       json_kv_bool(&j, "data_changed", changed);
     }
     json_key(&j, "base");
-    report_summary_json(&j, &rn, 0, &meta);
+    report_summary_json(&j, rn, 0, &meta);
     json_key(&j, "variant");
-    report_summary_json(&j, &rn, 1, &meta);
+    report_summary_json(&j, rn, 1, &meta);
     compare_json(&x.c[0], &j);
     if (n > 2) {
       json_key(&j, "comparisons");
@@ -137,7 +134,7 @@ int cli_compare_base(const model **ms, int n, const cli_opts *o, const cli_base 
       for (int k = 1; k < n; k++) {
         json_obj(&j);
         json_key(&j, "variant");
-        report_summary_json(&j, &rn, k, &meta);
+        report_summary_json(&j, rn, k, &meta);
         compare_json(&x.c[k - 1], &j);
         json_obj_end(&j);
       }
@@ -158,9 +155,9 @@ int cli_compare_base(const model **ms, int n, const cli_opts *o, const cli_base 
     af_print_text(stdout, t.s);
     sb_free(&t);
   }
-  for (int k = 1; k < n; k++) compare_free(&x.c[k - 1]);
+  for (int k = 1; k < n && x.passes; k++) compare_free(&x.c[k - 1]);
   free(x.c);
-  run_close(&rn);
+  run_close(cr.rn);
   return rc < 0 ? 1 : 0;
 }
 
@@ -204,7 +201,7 @@ static int split_collect(void *ctx, const char *unit, const runcmp_result *a,
 static int split_batch(void *ctx, const run *rn, const batch *bt, const char *const *ids,
                        af_err *e) {
   split_ctx *x = ctx;
-  const scorer *s = rn->scorers[0];
+  const scorer *s = run_scorer(rn, 0);
   (void)e;
   for (int u = 0; u < bt->nunits; u++) {
     int i = strmap_get(&x->movers, ids[u], strlen(ids[u]));
@@ -245,11 +242,12 @@ static int compare_recorded(cli_opts *o) {
   }
   if (o->db) {
     /* Reads every unit of the newer data once; only movers are looked at. */
-    run rn;
+    cli_run cr;
     const model *ms[1] = {ma};
-    int bad = cli_open_run(&rn, o->db, ms, 1);
-    if (!bad) bad = cli_execute(&rn, split_batch, &x, &e) < 0;
-    run_close(&rn);
+    run_options ro = {.batch = split_batch, .ctx = &x};
+    int bad = cli_open_run(o, &cr, o->db, ms, 1, &ro);
+    if (!bad) bad = cli_execute(&cr, &e) < 0;
+    run_close(cr.rn);
     if (bad) {
       if (e.msg[0]) cli_fail("%s", e.msg);
       runcmp_free(&r);

@@ -26,7 +26,8 @@ typedef struct explain_ctx {
   strbuf t;           /* and as text */
 } explain_ctx;
 
-static int explain_restart(void *ctx, af_err *e) {
+/* Each pass starts with nothing found. */
+static int explain_begin(void *ctx, const run *rn, af_err *e) {
   explain_ctx *x = ctx;
   (void)e;
   x->found = 0;
@@ -45,13 +46,13 @@ static void part_value(const run *rn, const kernel *k, int o, int p, int u, json
   /* A column of unknown type (VT_ANY, e.g. no declared type in SQLite) is
   ** read as text and carried as its interned id: show the text, not the id. */
   int as_text = ty == VT_TEXT ||
-                (ty == VT_ANY && v >= 0 && v < strpool_count(rn->pool) && v == (int32_t)v);
+                (ty == VT_ANY && v >= 0 && v < strpool_count(run_pool(rn)) && v == (int32_t)v);
   if (isnull) {
     json_null(j);
     sb_puts(t, "null");
   } else if (as_text) {
-    json_str(j, strpool_get(rn->pool, (int32_t)v));
-    sb_printf(t, "'%s'", strpool_get(rn->pool, (int32_t)v));
+    json_str(j, strpool_get(run_pool(rn), (int32_t)v));
+    sb_printf(t, "'%s'", strpool_get(run_pool(rn), (int32_t)v));
   } else if (ty == VT_BOOL) {
     json_bool(j, v != 0);
     sb_puts(t, v != 0 ? "true" : "false");
@@ -81,8 +82,8 @@ static void rule_inputs(const run *rn, const program *p, const kernel *k, int o,
 }
 
 static void explain_indicator(const run *rn, int i, int u, json *j, strbuf *t) {
-  const scorer *s = rn->scorers[0];
-  const model *m = rn->models[0];
+  const scorer *s = run_scorer(rn, 0);
+  const model *m = run_model(rn, 0);
   const model_indicator *x = &m->inds[i];
   int hit = scorer_case(s, u, i);
   int nul = scorer_isnull(s, u, i);
@@ -128,8 +129,8 @@ static void explain_indicator(const run *rn, int i, int u, json *j, strbuf *t) {
 
 /* What the nearest change of category would take. */
 static void explain_nearest(const run *rn, int u, json *j, strbuf *t) {
-  const scorer *s = rn->scorers[0];
-  const model *m = rn->models[0];
+  const scorer *s = run_scorer(rn, 0);
+  const model *m = run_model(rn, 0);
   int b = s->band[u];
   json_key(j, "nearest");
   json_obj(j);
@@ -161,8 +162,8 @@ static void explain_nearest(const run *rn, int u, json *j, strbuf *t) {
 }
 
 static void explain_benefits(const run *rn, int u, json *j, strbuf *t) {
-  const scorer *s = rn->scorers[0];
-  const model *m = rn->models[0];
+  const scorer *s = run_scorer(rn, 0);
+  const model *m = run_model(rn, 0);
   json_key(j, "measures");
   json_arr(j);
   if (m->nbenefits) sb_puts(t, "\nmeasures:\n");
@@ -182,8 +183,8 @@ static void explain_benefits(const run *rn, int u, json *j, strbuf *t) {
 }
 
 static void explain_unit(explain_ctx *x, const run *rn, int u) {
-  const scorer *s = rn->scorers[0];
-  const model *m = rn->models[0];
+  const scorer *s = run_scorer(rn, 0);
+  const model *m = run_model(rn, 0);
   json *j = &x->j;
   strbuf *t = &x->t;
   json_obj(j);
@@ -305,8 +306,7 @@ static void explain_recorded(explain_ctx *x, store *st, const run_record *rec) {
 
 /* Explain the unit under m on db; with a record, compare with its result. */
 static int explain_with(cli_opts *o, model *m, store *st, const run_record *rec) {
-  run rn;
-  memset(&rn, 0, sizeof rn);
+  cli_run cr = {0};
   explain_ctx x;
   memset(&x, 0, sizeof x);
   x.unit = o->pos[0];
@@ -314,11 +314,14 @@ static int explain_with(cli_opts *o, model *m, store *st, const run_record *rec)
   const model *ms[1] = {m};
   af_err e = {{0}};
   int rc = 1;
-  if (m && cli_open_run(&rn, o->db, ms, 1) == 0) {
-    rn.on_restart = explain_restart;
-    rn.threads = 1;   /* explain reads the strpool while the pass runs */
-    rn.plan.only_unit = x.unit;   /* one unit: an index lookup, not a scan */
-    if (run_execute(&rn, explain_find, &x, &e) < 0) {
+  run_options ro = {
+      .threads = 1,          /* explain reads the strpool while the pass runs */
+      .only_unit = x.unit,   /* one unit: an index lookup, not a scan */
+      .begin_pass = explain_begin, .batch = explain_find, .ctx = &x};
+  /* run_execute, not cli_execute: one unit needs no progress line (nor the
+  ** scan that counts the units for it). */
+  if (m && cli_open_run(o, &cr, o->db, ms, 1, &ro) == 0) {
+    if (run_execute(cr.rn, &e) < 0) {
       cli_fail("%s", e.msg);
     } else if (!x.found) {
       cli_fail("no unit '%s' in %s", x.unit, o->db);
@@ -333,7 +336,7 @@ static int explain_with(cli_opts *o, model *m, store *st, const run_record *rec)
   }
   sb_free(&x.j.out);
   sb_free(&x.t);
-  run_close(&rn);
+  run_close(cr.rn);
   return rc;
 }
 

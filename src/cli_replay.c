@@ -99,8 +99,10 @@ static int replay_skip_extra(replay_ctx *x, const char *id, af_err *e) {
   return 0;
 }
 
-static int replay_restart(void *ctx, af_err *e) {
+/* Each pass (and a restart in key order) checks from the first row again. */
+static int replay_begin(void *ctx, const run *rn, af_err *e) {
   replay_ctx *x = ctx;
+  (void)rn;
   x->checked = x->differ = x->missing = x->extra = 0;
   x->shown = 0;
   x->first.len = 0;
@@ -113,8 +115,8 @@ static int replay_restart(void *ctx, af_err *e) {
 
 /* One unit against the recorded row of the same id (if any). */
 static int replay_unit(replay_ctx *x, const run *rn, int u, const char *id, af_err *e) {
-  const scorer *s = rn->scorers[0];
-  const model *m = rn->models[0];
+  const scorer *s = run_scorer(rn, 0);
+  const model *m = run_model(rn, 0);
   if (x->prev.len && store_unit_cmp(x->rec->unit_order, x->prev.s, id) >= 0)
     return af_fail(e, "unit '%s' comes after '%s' in the data, against the order run %lld "
                       "recorded its rows in", id, x->prev.s, (long long)x->rec->id);
@@ -185,7 +187,8 @@ static void replay_ctx_free(replay_ctx *x) {
 /* Print the outcome; 1 when anything differs. */
 static int replay_report(const cli_opts *o, const run_record *rec, const run *rn, int summary_ok,
                          const replay_ctx *x) {
-  int data_changed = strcmp(rn->stats.sha256, rec->data_sha256 ? rec->data_sha256 : "") != 0;
+  const char *now = run_stats(rn)->sha256;
+  int data_changed = strcmp(now, rec->data_sha256 ? rec->data_sha256 : "") != 0;
   int engine_changed = strcmp(rec->engine_version, AFSCORE_VERSION) != 0;
   int rows_ok = x->differ == 0 && x->missing == 0 && x->extra == 0;
   int ok = summary_ok && rows_ok;
@@ -196,7 +199,7 @@ static int replay_report(const cli_opts *o, const run_record *rec, const run *rn
     fprintf(stderr, "data changed since run %lld: it was recorded from %s with fingerprint "
                     "%.16s; the data now has fingerprint %.16s\n", (long long)rec->id,
             rec->data_path ? rec->data_path : "(unknown)", rec->data_sha256 ? rec->data_sha256 : "",
-            rn->stats.sha256);
+            now);
   if (ok && !o->json)
     printf("reproduced: run %lld, %lld units, every recorded row checked: score, poor, category "
            "and eligibility identical\n", (long long)rec->id, (long long)x->checked);
@@ -208,51 +211,50 @@ static int replay_report(const cli_opts *o, const run_record *rec, const run *rn
             rows_ok ? " (the summary differs)" : "");
     if (x->first.len) fprintf(stderr, "first differences:\n%s", x->first.s);
   }
-  if (o->json) replay_json(rec, ok, data_changed, engine_changed, rn->stats.sha256, x);
+  if (o->json) replay_json(rec, ok, data_changed, engine_changed, now, x);
   return ok ? 0 : 1;
 }
 
 /* Re-run the recorded methodology on db, checking every recorded row in
 ** the same pass, then the summary. */
 static int replay_verify(cli_opts *o, store *st, const run_record *rec, model *m) {
-  run rn;
+  if (rec->unit_order && strcmp(rec->unit_order, "none") == 0)
+    return cli_fail("the rows of this run were not recorded in a key order; replay cannot "
+                    "check them row by row");
+  cli_run cr;
   const model *ms[1] = {m};
   af_err e = {{0}};
   replay_ctx x;
   memset(&x, 0, sizeof x);
   x.st = st;
   x.rec = rec;
-  if (cli_open_run(&rn, o->db, ms, 1) < 0) {
-    run_close(&rn);
-    return 1;
-  }
   /* The intervals at the level the run was scored with (score --level):
   ** the summary's "inference": {"level": ...}. */
+  run_options ro = {.begin_pass = replay_begin, .batch = replay_check, .ctx = &x,
+                    .infer = RUN_INFER_ON};
   const char *inf = rec->summary_json ? strstr(rec->summary_json, "\"inference\": {") : NULL;
   double level;
   if (inf && json_find_number(strchr(inf, '{'), "level", &level) == 0 && level > 0 && level < 1)
-    rn.level = level;
-  run_infer(&rn);
-  int rc = 1;
-  rn.on_restart = replay_restart;
-  if (rec->unit_order && strcmp(rec->unit_order, "none") == 0) {
-    run_close(&rn);
-    return cli_fail("the rows of this run were not recorded in a key order; replay cannot "
-                    "check them row by row");
+    ro.level = level;
+  if (cli_open_run(o, &cr, o->db, ms, 1, &ro)) {
+    run_close(cr.rn);
+    replay_ctx_free(&x);
+    return 1;
   }
-  if (replay_restart(&x, &e) < 0 || cli_execute(&rn, replay_check, &x, &e) < 0 ||
-      replay_skip_extra(&x, NULL, &e) < 0) {
+  const run *rn = cr.rn;
+  int rc = 1;
+  if (cli_execute(&cr, &e) < 0 || replay_skip_extra(&x, NULL, &e) < 0) {
     cli_fail("%s", e.msg);
   } else {
     report_meta meta = {rec->id, rec->engine_version};
     json j = {0};
-    report_summary_json(&j, &rn, 0, &meta);
+    report_summary_json(&j, rn, 0, &meta);
     int summary_ok = rec->summary_json && strcmp(j.out.s, rec->summary_json) == 0;
     sb_free(&j.out);
-    rc = replay_report(o, rec, &rn, summary_ok, &x);
+    rc = replay_report(o, rec, rn, summary_ok, &x);
   }
   replay_ctx_free(&x);
-  run_close(&rn);
+  run_close(cr.rn);
   return rc;
 }
 

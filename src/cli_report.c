@@ -162,7 +162,8 @@ static int rep_open(const char *out, store **st) {
     fprintf(stderr, "afscore: %s: no such results database\n", out);
     return 1;
   }
-  if (cli_store_open(out, st, &e) < 0 || store_list_runs(*st, &v, &n, &e) < 0) {
+  /* read-only: a report never writes the results database */
+  if (store_open_readonly(out, st, &e) < 0 || store_list_runs(*st, &v, &n, &e) < 0) {
     store_close(*st);
     *st = NULL;
     return cli_fail("%s", e.msg);

@@ -15,29 +15,29 @@
 #include "store.h"
 
 typedef struct score_ctx {
-  store *st;
-  const run *rn;
+  store *st;                /* --out, or NULL */
   const char *db;
-  const store_sig *sigs;      /* per methodology file */
-  int64_t *run_id;
+  const store_sig *sigs;    /* per methodology file */
+  int64_t run_id;
 } score_ctx;
 
-static int record_run(score_ctx *sc, int64_t *run_id, af_err *e);
+static int record_run(score_ctx *sc, const run *rn, af_err *e);
 
-/* The source starts again in key order: drop the run's rows and begin anew. */
-static int score_restart(void *ctx, af_err *e) {
+/* Each pass begins the run in the results store; when the source starts
+** again in key order, the rows written so far are dropped first. */
+static int score_begin(void *ctx, const run *rn, af_err *e) {
   score_ctx *sc = ctx;
   if (!sc->st) return 0;
   store_run_abort(sc->st);
-  return record_run(sc, sc->run_id, e);
+  return record_run(sc, rn, e);
 }
 
 /* Record the unit results of a scored batch. */
 static int store_batch(void *ctx, const run *rn, const batch *b, const char *const *ids,
                        af_err *e) {
   score_ctx *sc = ctx;
-  const scorer *s = rn->scorers[0];
-  const model *m = rn->models[0];
+  const scorer *s = run_scorer(rn, 0);
+  const model *m = run_model(rn, 0);
   for (int u = 0; sc->st && u < b->nunits; u++) {
     int ex = s->excluded[u];
     int poor = ex || m->scoring != SCORING_AF ? -1 : s->poor[u];
@@ -64,8 +64,8 @@ static char *params_json(const model *m) {
 
 /* Begin the run in the results store with everything needed to replay it:
 ** the methodology's sources, params and the engine version. */
-static int record_run(score_ctx *sc, int64_t *run_id, af_err *e) {
-  const model *m = sc->rn->models[0];
+static int record_run(score_ctx *sc, const run *rn, af_err *e) {
+  const model *m = run_model(rn, 0);
   char *pj = params_json(m);
   run_info ri;
   memset(&ri, 0, sizeof ri);
@@ -80,7 +80,7 @@ static int record_run(score_ctx *sc, int64_t *run_id, af_err *e) {
   ri.files = m->files;
   ri.nfiles = m->nfiles;
   ri.file_sigs = sc->sigs;
-  int rc = store_run_begin(sc->st, &ri, run_id, e);
+  int rc = store_run_begin(sc->st, &ri, &sc->run_id, e);
   free(pj);
   return rc;
 }
@@ -121,34 +121,28 @@ int cmd_score(cli_opts *o) {
     sign_key_free(key);
     return 1;
   }
-  run rn;
+  cli_run cr;
   af_err e = {{0}};
   score_ctx sc = {0};
   sc.sigs = sigs;
-  int64_t run_id = 0;
+  sc.db = o->db;
   int rc = 1;
   const model *ms[1] = {m};
-  if (cli_open_run(&rn, o->db, ms, 1)) goto done;
-  rn.level = o->level;
-  run_infer(&rn);
-  sc.rn = &rn;
-  sc.db = o->db;
-  if (o->out && (cli_store_open(o->out, &sc.st, &e) < 0 || record_run(&sc, &run_id, &e) < 0)) {
-    cli_fail("%s", e.msg);
-    goto done;
-  }
+  run_options ro = {.begin_pass = score_begin, .batch = store_batch, .ctx = &sc,
+                    .infer = RUN_INFER_ON, .level = o->level};
+  if (cli_open_run(o, &cr, o->db, ms, 1, &ro)) goto done;
+  if (o->out && cli_store_open(o->out, &sc.st)) goto done;
   if (key) store_run_set_signer(sc.st, score_sign, key);
-  sc.run_id = &run_id;
-  rn.on_restart = score_restart;
-  if (cli_execute(&rn, store_batch, &sc, &e) < 0) {
+  if (cli_execute(&cr, &e) < 0) {
     cli_fail("%s", e.msg);
     if (sc.st) store_run_abort(sc.st);
     goto done;
   }
-  report_meta meta = {run_id, AFSCORE_VERSION};
+  const run *rn = cr.rn;
+  report_meta meta = {sc.run_id, AFSCORE_VERSION};
   json j = {0};
-  report_summary_json(&j, &rn, 0, &meta);
-  if (sc.st && (store_run_set_data(sc.st, rn.stats.sha256, &e) < 0 ||
+  report_summary_json(&j, rn, 0, &meta);
+  if (sc.st && (store_run_set_data(sc.st, run_stats(rn)->sha256, &e) < 0 ||
                 store_run_commit(sc.st, j.out.s, &e) < 0)) {
     cli_fail("%s", e.msg);
     sb_free(&j.out);
@@ -158,7 +152,7 @@ int cmd_score(cli_opts *o) {
     printf("%s\n", j.out.s);
   } else {
     strbuf t = {0};
-    report_summary_text(&t, &rn, 0, &meta);
+    report_summary_text(&t, rn, 0, &meta);
     af_print_text(stdout, t.s);
     sb_free(&t);
   }
@@ -166,7 +160,7 @@ int cmd_score(cli_opts *o) {
   rc = 0;
 done:
   store_close(sc.st);
-  run_close(&rn);
+  run_close(cr.rn);
   model_free(m);
   free(sigs);
   sign_key_free(key);

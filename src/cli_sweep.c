@@ -12,7 +12,7 @@
 #include "run.h"
 
 static void sweep_af(const run *rn, const dist_entry *d, int nd, int as_json, strbuf *o, json *j) {
-  const measure *ms = rn->measures[0];
+  const measure *ms = run_measure(rn, 0);
   long double n = ms->all.n, w = 0, wc = 0;
   /* From the highest score down, so the poor at k = d[i].score accumulate. */
   double *H = af_malloc(sizeof(double) * (size_t)(nd + 1));
@@ -33,7 +33,7 @@ static void sweep_af(const run *rn, const dist_entry *d, int nd, int as_json, st
   for (int i = nd - 1; i >= 0; i--) units += d[i].count;
   /* The row with the same poor as the methodology's k: the lowest
   ** achievable score at or above it (k itself need not be achievable). */
-  const double k = rn->models[0]->k;
+  const double k = run_model(rn, 0)->k;
   int now = -1;
   for (int i = 0; i < nd && now < 0; i++)
     if (d[i].score > 0 && d[i].score >= k * (1 - 1e-9)) now = i;
@@ -69,8 +69,8 @@ static void sweep_af(const run *rn, const dist_entry *d, int nd, int as_json, st
 /* Points: move bound b over each achievable total between its neighbours. */
 static void sweep_points(const run *rn, const dist_entry *d, int nd, int as_json, strbuf *o,
                          json *j) {
-  const model *m = rn->models[0];
-  long double n = rn->measures[0]->all.n;
+  const model *m = run_model(rn, 0);
+  long double n = run_measure(rn, 0)->all.n;
   if (as_json) {
     json_key(j, "bounds");
     json_arr(j);
@@ -128,38 +128,38 @@ int cmd_sweep(cli_opts *o) {
     return cli_usage_error(o, "needs --db DATA.db and one --method METHOD.lua");
   model *m = cli_load_method(o->methods[0]);
   if (!m) return 1;
-  run rn;
+  cli_run cr;
   const model *ms[1] = {m};
   int rc = 1;
   af_err e = {{0}};
-  if (cli_open_run(&rn, o->db, ms, 1) == 0) {
-    /* With a survey design: standard errors at every k, and group rankings. */
-    rn.level = o->level;
-    run_infer(&rn);
-    if (rn.infers[0]) infer_by_score(rn.infers[0]);
-    if (cli_execute(&rn, NULL, NULL, &e) < 0) {
+  /* With a survey design: standard errors at every k, and group rankings. */
+  run_options ro = {.infer = RUN_INFER_BY_SCORE, .level = o->level};
+  if (cli_open_run(o, &cr, o->db, ms, 1, &ro) == 0) {
+    const run *rn = cr.rn;
+    const infer_result *inf = run_inference(rn, 0);
+    if (cli_execute(&cr, &e) < 0) {
       cli_fail("%s", e.msg);
     } else {
       int nd;
-      dist_entry *d = measure_sorted_dist(rn.measures[0], &nd);
+      dist_entry *d = measure_sorted_dist(run_measure(rn, 0), &nd);
       json j = {0};
       strbuf t = {0};
       if (o->json) {
         json_obj(&j);
         json_kv_str(&j, "methodology", m->name);
         json_kv_str(&j, "scoring", m->scoring == SCORING_AF ? "af" : "points");
-        json_kv_num(&j, "n", (double)rn.measures[0]->all.n);
+        json_kv_num(&j, "n", (double)run_measure(rn, 0)->all.n);
         if (m->scoring == SCORING_AF) {
           json_kv_num(&j, "k", m->k);
         }
       } else {
         sb_printf(&t, "%s: %d distinct scores over %lld units\n", m->name, nd,
-                  (long long)rn.measures[0]->all.units);
+                  (long long)run_measure(rn, 0)->all.units);
       }
-      if (m->scoring == SCORING_AF) sweep_af(&rn, d, nd, o->json, &t, &j);
-      else sweep_points(&rn, d, nd, o->json, &t, &j);
-      if (rn.infers[0] && o->json) infer_json(&j, &rn.inference[0], rn.pool, m);
-      if (rn.infers[0] && !o->json) infer_text(&t, &rn.inference[0], rn.pool, m);
+      if (m->scoring == SCORING_AF) sweep_af(rn, d, nd, o->json, &t, &j);
+      else sweep_points(rn, d, nd, o->json, &t, &j);
+      if (inf && o->json) infer_json(&j, inf, run_pool(rn), m);
+      if (inf && !o->json) infer_text(&t, inf, run_pool(rn), m);
       if (o->json) {
         json_obj_end(&j);
         printf("%s\n", j.out.s);
@@ -172,7 +172,7 @@ int cmd_sweep(cli_opts *o) {
       rc = 0;
     }
   }
-  run_close(&rn);
+  run_close(cr.rn);
   model_free(m);
   return rc;
 }

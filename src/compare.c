@@ -22,7 +22,7 @@ static int band_rank(const model *m, int b) {
 void compare_init(compare *c, const run *rn, int base, int var, FILE *changes) {
   assert(base >= 0 && var >= 0 && base != var);
   memset(c, 0, sizeof *c);
-  const model *mb = rn->models[base], *mv = rn->models[var];
+  const model *mb = run_model(rn, base), *mv = run_model(rn, var);
   c->rn = rn;
   c->base = base;
   c->var = var;
@@ -67,7 +67,7 @@ void compare_init(compare *c, const run *rn, int base, int var, FILE *changes) {
 }
 
 void compare_free(compare *c) {
-  const model *mb = c->rn->models[c->base];
+  const model *mb = run_model(c->rn, c->base);
   for (int g = 0; g < mb->ngroups; g++) {
     for (int r = 0; r < c->ngroups_rows[g]; r++) {
       free(c->groups[g][r].gained);
@@ -91,7 +91,7 @@ void compare_free(compare *c) {
 }
 
 static compare_group *cmp_group_row(compare *c, int g, int32_t value) {
-  assert(g >= 0 && g < c->rn->models[c->base]->ngroups && value >= -1);
+  assert(g >= 0 && g < run_model(c->rn, c->base)->ngroups && value >= -1);
   int key = value + 1;
   if (key >= c->nslot[g]) {
     int n = c->nslot[g] ? c->nslot[g] : 64;
@@ -105,7 +105,7 @@ static compare_group *cmp_group_row(compare *c, int g, int32_t value) {
     compare_group *row = &c->groups[g][c->ngroups_rows[g]];
     memset(row, 0, sizeof *row);
     row->value = value;
-    int nm = c->rn->models[c->base]->nbenefits;
+    int nm = run_model(c->rn, c->base)->nbenefits;
     row->gained = af_calloc((size_t)nm + 1, sizeof(int64_t));
     row->lost = af_calloc((size_t)nm + 1, sizeof(int64_t));
     c->group_slot[g][key] = c->ngroups_rows[g]++;
@@ -115,7 +115,7 @@ static compare_group *cmp_group_row(compare *c, int g, int32_t value) {
 
 /* Did indicator i of the base and its namesake in the variant differ for u? */
 static int flipped(const compare *c, int u, int i) {
-  const scorer *sb = c->rn->scorers[c->base], *sv = c->rn->scorers[c->var];
+  const scorer *sb = run_scorer(c->rn, c->base), *sv = run_scorer(c->rn, c->var);
   int j = c->ind_map[i];
   if (j < 0) return 0;
   const model *mb = sb->r->m;
@@ -154,7 +154,7 @@ static void cmp_lone_indicator(strbuf *o, const scorer *s, int u, int i, const c
 
 /* What changed for indicator i of the base and its namesake j. */
 static void cmp_indicator_reason(strbuf *o, const compare *c, int u, int i, int j) {
-  const scorer *sb = c->rn->scorers[c->base], *sv = c->rn->scorers[c->var];
+  const scorer *sb = run_scorer(c->rn, c->base), *sv = run_scorer(c->rn, c->var);
   const model *mb = sb->r->m, *mv = sv->r->m;
   char a[80], b[80];
   if (mb->scoring != mv->scoring) return;
@@ -180,7 +180,7 @@ static void cmp_indicator_reason(strbuf *o, const compare *c, int u, int i, int 
 ** on one side only. */
 static void cmp_band_reasons(strbuf *o, const compare *c, int u, const char *from,
                              const char *to) {
-  const scorer *sb = c->rn->scorers[c->base], *sv = c->rn->scorers[c->var];
+  const scorer *sb = run_scorer(c->rn, c->base), *sv = run_scorer(c->rn, c->var);
   const model *mb = sb->r->m, *mv = sv->r->m;
   double s1 = sb->score[u], s2 = sv->score[u];
   for (int b = 0; b < mb->nbands; b++) {
@@ -208,7 +208,7 @@ static void cmp_band_reasons(strbuf *o, const compare *c, int u, const char *fro
 ** weights of indicators it is deprived in, k when its poor status changed,
 ** band bounds that moved across its score, exclusion, measure rules. */
 static void cmp_reasons(strbuf *o, const compare *c, int u, const char *from, const char *to) {
-  const scorer *sb = c->rn->scorers[c->base], *sv = c->rn->scorers[c->var];
+  const scorer *sb = run_scorer(c->rn, c->base), *sv = run_scorer(c->rn, c->var);
   const model *mb = sb->r->m, *mv = sv->r->m;
   if (sb->excluded[u] != sv->excluded[u]) {
     sb_printf(o, "%s", sv->excluded[u] ? "excluded by the variant (a rule is unknown)"
@@ -244,7 +244,7 @@ static void cmp_reasons(strbuf *o, const compare *c, int u, const char *from, co
 
 /* Measures the unit gains (variant eligible, base not or absent) and loses. */
 static void cmp_benefit_moves(const compare *c, int u, strbuf *gained, strbuf *lost) {
-  const scorer *sb = c->rn->scorers[c->base], *sv = c->rn->scorers[c->var];
+  const scorer *sb = run_scorer(c->rn, c->base), *sv = run_scorer(c->rn, c->var);
   const model *mb = sb->r->m, *mv = sv->r->m;
   for (int k = 0; k < mb->nbenefits; k++) {
     int j = c->benefit_map[k];
@@ -269,7 +269,7 @@ static const char *cmp_poor_text(const scorer *s, int u) {
 ** items separated by ';'. */
 static void write_change(const compare *c, const batch *bt, int u, const char *id,
                          const char *from, const char *to) {
-  const scorer *sb = c->rn->scorers[c->base], *sv = c->rn->scorers[c->var];
+  const scorer *sb = run_scorer(c->rn, c->base), *sv = run_scorer(c->rn, c->var);
   const model *mb = sb->r->m;
   char s1[32], s2[32];
   json_fmt_double(sb->score[u], s1);
@@ -294,7 +294,7 @@ static void write_change(const compare *c, const batch *bt, int u, const char *i
   csv_text(&csv, gained.s);
   csv_text(&csv, lost.s);
   for (int g = 0; g < mb->ngroups; g++) {
-    const column *gc = &bt->ucols[c->rn->group_col[c->base][g]];
+    const column *gc = run_group_column(c->rn, c->base, g, bt);
     csv_text(&csv, gc->null[u] ? NULL : report_group_label(c->rn, (int32_t)gc->v[u]));
   }
   csv_end(&csv);
@@ -318,8 +318,8 @@ void compare_changes_header(FILE *f, int labelled, const model *m) {
 
 int compare_batch(compare *c, const batch *b, const char *const *ids, af_err *e) {
   const run *rn = c->rn;
-  const scorer *sb = rn->scorers[c->base], *sv = rn->scorers[c->var];
-  const model *mb = rn->models[c->base], *mv = rn->models[c->var];
+  const scorer *sb = run_scorer(rn, c->base), *sv = run_scorer(rn, c->var);
+  const model *mb = run_model(rn, c->base), *mv = run_model(rn, c->var);
   for (int u = 0; u < b->nunits; u++) {
     int fb = sb->band[u] < 0 ? mb->nbands : sb->band[u];
     int tv = sv->band[u] < 0 ? mv->nbands : sv->band[u];
@@ -340,7 +340,7 @@ int compare_batch(compare *c, const batch *b, const char *const *ids, af_err *e)
                      !sb->excluded[u] && !sv->excluded[u] && sb->poor[u] != sv->poor[u];
     int benefits_moved = 0;
     for (int g = 0; g < mb->ngroups; g++) {
-      const column *gc = &b->ucols[rn->group_col[c->base][g]];
+      const column *gc = run_group_column(rn, c->base, g, b);
       compare_group *row = cmp_group_row(c, g, gc->null[u] ? -1 : (int32_t)gc->v[u]);
       row->changed += changed;
       row->better += better;
@@ -380,17 +380,17 @@ int compare_batch(compare *c, const batch *b, const char *const *ids, af_err *e)
 ** of model m is its band band_at(m, i). band_rank is its own inverse. */
 static int band_at(const model *m, int i) { return i < m->nbands ? band_rank(m, i) : i; }
 
-static int from_at(const compare *c, int i) { return band_at(c->rn->models[c->base], i); }
-static int to_at(const compare *c, int j) { return band_at(c->rn->models[c->var], j); }
+static int from_at(const compare *c, int i) { return band_at(run_model(c->rn, c->base), i); }
+static int to_at(const compare *c, int j) { return band_at(run_model(c->rn, c->var), j); }
 
 static const char *from_label(const compare *c, int i) {
-  const model *m = c->rn->models[c->base];
+  const model *m = run_model(c->rn, c->base);
   int b = from_at(c, i);
   return b < m->nbands ? m->bands[b].id : "(excluded)";
 }
 
 static const char *to_label(const compare *c, int j) {
-  const model *m = c->rn->models[c->var];
+  const model *m = run_model(c->rn, c->var);
   int b = to_at(c, j);
   return b < m->nbands ? m->bands[b].id : "(excluded)";
 }
@@ -398,7 +398,7 @@ static const char *to_label(const compare *c, int j) {
 /* What makes the comparison unlike with like (describe_caveats), and the
 ** units excluded on one side only, which count as changed. */
 static void compare_notes(const compare *c, strbuf *o) {
-  describe_caveats(c->rn->models[c->base], c->rn->models[c->var], "the base", "the variant", o);
+  describe_caveats(run_model(c->rn, c->base), run_model(c->rn, c->var), "the base", "the variant", o);
   int64_t one_side = 0;
   for (int i = 0; i < c->nfrom; i++)
     for (int k = 0; k < c->nto; k++)
@@ -421,8 +421,8 @@ static int used_rows(const compare *c, int *nf, int *nt) {
 static double share(long double a, long double b) { return b > 0 ? (double)(a / b) : 0; }
 
 static void compare_json_deltas(const compare *c, json *j) {
-  const measure *mb = c->rn->measures[c->base], *mv = c->rn->measures[c->var];
-  const model *b = c->rn->models[c->base], *v = c->rn->models[c->var];
+  const measure *mb = run_measure(c->rn, c->base), *mv = run_measure(c->rn, c->var);
+  const model *b = run_model(c->rn, c->base), *v = run_model(c->rn, c->var);
   figures fb = measure_figures(&mb->all), fv = measure_figures(&mv->all);
   json_key(j, "delta");
   json_obj(j);
@@ -443,8 +443,8 @@ static void compare_json_deltas(const compare *c, json *j) {
 }
 
 static void compare_json_indicator_deltas(const compare *c, json *j) {
-  const measure *mb = c->rn->measures[c->base], *mv = c->rn->measures[c->var];
-  const model *b = c->rn->models[c->base];
+  const measure *mb = run_measure(c->rn, c->base), *mv = run_measure(c->rn, c->var);
+  const model *b = run_model(c->rn, c->base);
   json_key(j, "indicators");
   json_arr(j);
   for (int i = 0; i < b->ninds; i++) {
@@ -459,7 +459,7 @@ static void compare_json_indicator_deltas(const compare *c, json *j) {
     json_obj_end(j);
   }
   /* Indicators only the variant has: their headcounts, marked as added. */
-  const model *v = c->rn->models[c->var];
+  const model *v = run_model(c->rn, c->var);
   for (int k = 0; b->scoring == v->scoring && k < v->ninds; k++) {
     if (model_find_indicator(b, v->inds[k].id) >= 0) continue;
     json_obj(j);
@@ -475,8 +475,8 @@ static void compare_json_indicator_deltas(const compare *c, json *j) {
 
 /* The variant's group row for the same column and value, or NULL. */
 static const acc *var_group(const compare *c, int g, int32_t value) {
-  const measure *mv = c->rn->measures[c->var];
-  const char *col = c->rn->models[c->base]->groups[g];
+  const measure *mv = run_measure(c->rn, c->var);
+  const char *col = run_model(c->rn, c->base)->groups[g];
   for (int h = 0; h < mv->ngroups; h++) {
     if (strcmp(mv->groups[h].column, col) != 0) continue;
     for (int r = 0; r < mv->groups[h].nrows; r++)
@@ -486,15 +486,15 @@ static const acc *var_group(const compare *c, int g, int32_t value) {
 }
 
 static const acc *base_group(const compare *c, int g, int32_t value) {
-  const group_set *gs = &c->rn->measures[c->base]->groups[g];
+  const group_set *gs = &run_measure(c->rn, c->base)->groups[g];
   for (int r = 0; r < gs->nrows; r++)
     if (gs->rows[r].value == value) return &gs->rows[r].a;
   return NULL;
 }
 
 static void compare_json_group_deltas(const compare *c, json *j) {
-  const model *b = c->rn->models[c->base];
-  int both_af = b->scoring == SCORING_AF && c->rn->models[c->var]->scoring == SCORING_AF;
+  const model *b = run_model(c->rn, c->base);
+  int both_af = b->scoring == SCORING_AF && run_model(c->rn, c->var)->scoring == SCORING_AF;
   json_key(j, "groups");
   json_obj(j);
   for (int g = 0; g < b->ngroups; g++) {
@@ -537,7 +537,7 @@ static void compare_json_group_deltas(const compare *c, json *j) {
 }
 
 void compare_json(const compare *c, json *j) {
-  const model *b = c->rn->models[c->base];
+  const model *b = run_model(c->rn, c->base);
   int nf, nt;
   used_rows(c, &nf, &nt);
   json_key(j, "transitions");
@@ -592,8 +592,8 @@ void compare_json(const compare *c, json *j) {
 
 void compare_text(const compare *c, strbuf *o) {
   const run *rn = c->rn;
-  const model *b = rn->models[c->base], *v = rn->models[c->var];
-  const measure *mb = rn->measures[c->base], *mv = rn->measures[c->var];
+  const model *b = run_model(rn, c->base), *v = run_model(rn, c->var);
+  const measure *mb = run_measure(rn, c->base), *mv = run_measure(rn, c->var);
   figures fb = measure_figures(&mb->all), fv = measure_figures(&mv->all);
   sb_printf(o, "base:    %s (%s)\nvariant: %s (%s)\n\n", b->name, b->file, v->name, v->file);
   if (c->nrule_changes) {
@@ -681,7 +681,7 @@ void compare_text(const compare *c, strbuf *o) {
 }
 
 void compare_sort_groups(compare *c, const strpool *pool) {
-  const model *mb = c->rn->models[c->base];
+  const model *mb = run_model(c->rn, c->base);
   for (int g = 0; g < mb->ngroups; g++) {
     compare_group *rows = c->groups[g];
     for (int i = 1; i < c->ngroups_rows[g]; i++) {

@@ -15,7 +15,7 @@
 #include <string.h>
 
 const char *report_group_label(const run *rn, int32_t value) {
-  return value < 0 ? "(null)" : strpool_get(rn->pool, value);
+  return value < 0 ? "(null)" : strpool_get(run_pool(rn), value);
 }
 
 static double share(long double part, long double whole) {
@@ -39,17 +39,17 @@ static void report_json_methodology(json *j, const model *m) {
 static void report_json_data(json *j, const run *rn) {
   json_key(j, "data");
   json_obj(j);
-  json_kv_str(j, "sha256", rn->stats.sha256);
-  json_kv_int(j, "units", rn->stats.units);
-  json_kv_int(j, "members", rn->stats.members);
-  json_kv_int(j, "orphan_members", rn->stats.orphans);
-  json_kv_int(j, "units_without_members", rn->stats.units_without_members);
-  json_kv_str(j, "read_order", rn->stats.sorted ? "sorted" : "stored");
+  json_kv_str(j, "sha256", run_stats(rn)->sha256);
+  json_kv_int(j, "units", run_stats(rn)->units);
+  json_kv_int(j, "members", run_stats(rn)->members);
+  json_kv_int(j, "orphan_members", run_stats(rn)->orphans);
+  json_kv_int(j, "units_without_members", run_stats(rn)->units_without_members);
+  json_kv_str(j, "read_order", run_stats(rn)->sorted ? "sorted" : "stored");
   json_obj_end(j);
 }
 
 static void report_json_results_digest(json *j, const run *rn, int k) {
-  json_kv_str(j, "results_sha256", rn->results_sha256 ? rn->results_sha256[k] : NULL);
+  json_kv_str(j, "results_sha256", run_results_sha256(rn, k));
 }
 
 static void report_json_categories(json *j, const model *m, const acc *a) {
@@ -105,8 +105,8 @@ static void report_json_benefits(json *j, const model *m, const acc *a) {
 }
 
 static void report_json_groups(json *j, const run *rn, int k, figures all) {
-  const model *m = rn->models[k];
-  const measure *ms = rn->measures[k];
+  const model *m = run_model(rn, k);
+  const measure *ms = run_measure(rn, k);
   json_key(j, "groups");
   json_obj(j);
   for (int g = 0; g < ms->ngroups; g++) {
@@ -164,9 +164,8 @@ static void report_json_score_stats(json *j, const measure *ms) {
 }
 
 void report_summary_json(json *j, const run *rn, int k, const report_meta *meta) {
-  assert(k >= 0 && k < rn->n);
-  const model *m = rn->models[k];
-  const measure *ms = rn->measures[k];
+  const model *m = run_model(rn, k);
+  const measure *ms = run_measure(rn, k);
   figures f = measure_figures(&ms->all);
   json_obj(j);
   report_json_methodology(j, m);
@@ -178,7 +177,7 @@ void report_summary_json(json *j, const run *rn, int k, const report_meta *meta)
   json_kv_str(j, "engine_version", meta ? meta->engine_version : NULL);
   json_kv_str(j, "scoring", m->scoring == SCORING_AF ? "af" : "points");
   json_kv_str(j, "population", m->population_members ? "members" : "units");
-  json_kv_bool(j, "exact", rn->rules[k]->exact);
+  json_kv_bool(j, "exact", run_rules(rn, k)->exact);
   if (m->scoring == SCORING_AF) {
     json_kv_num(j, "k", m->k);
   }
@@ -197,7 +196,7 @@ void report_summary_json(json *j, const run *rn, int k, const report_meta *meta)
   report_json_groups(j, rn, k, f);
   json_key(j, "measures");
   report_json_benefits(j, m, &ms->all);
-  if (rn->infers && rn->infers[k]) infer_json(j, &rn->inference[k], rn->pool, m);
+  if (run_inference(rn, k)) infer_json(j, run_inference(rn, k), run_pool(rn), m);
   json_obj_end(j);
 }
 
@@ -209,19 +208,18 @@ static void fmt(char *buf, double v) {
 }
 
 void report_summary_text(strbuf *o, const run *rn, int k, const report_meta *meta) {
-  assert(k >= 0 && k < rn->n);
-  const model *m = rn->models[k];
-  const measure *ms = rn->measures[k];
+  const model *m = run_model(rn, k);
+  const measure *ms = run_measure(rn, k);
   const acc *a = &ms->all;
   figures f = measure_figures(a);
   char b1[32], b2[32], b3[32], b4[32];
   sb_printf(o, "%s (version %s), %s scoring\n", m->name, m->version,
             m->scoring == SCORING_AF ? "Alkire-Foster" : "points");
-  sb_printf(o, "data: %lld units, %lld members, fingerprint %.16s…\n", (long long)rn->stats.units,
-            (long long)rn->stats.members, rn->stats.sha256);
-  if (rn->stats.orphans)
+  sb_printf(o, "data: %lld units, %lld members, fingerprint %.16s…\n", (long long)run_stats(rn)->units,
+            (long long)run_stats(rn)->members, run_stats(rn)->sha256);
+  if (run_stats(rn)->orphans)
     sb_printf(o, "warning: %lld member rows belong to no unit and were skipped\n",
-              (long long)rn->stats.orphans);
+              (long long)run_stats(rn)->orphans);
   if (meta && meta->run_id > 0) sb_printf(o, "recorded as run %lld\n", (long long)meta->run_id);
   sb_printf(o, "population n = %.6g (%s), excluded units: %lld\n\n", f.n,
             m->population_members ? "people" : "units", (long long)a->excluded);
@@ -299,5 +297,5 @@ void report_summary_text(strbuf *o, const run *rn, int k, const report_meta *met
                 (long long)a->benefit_people[i]);
     }
   }
-  if (rn->infers && rn->infers[k]) infer_text(o, &rn->inference[k], rn->pool, m);
+  if (run_inference(rn, k)) infer_text(o, run_inference(rn, k), run_pool(rn), m);
 }

@@ -9,6 +9,35 @@
 #include <openssl/evp.h>
 #include <pthread.h>
 
+struct run {
+  run_options opt;
+  source *src;
+  strpool *pool;
+  int n;                    /* methodologies */
+  const model **models;
+  rules **rules;
+  scorer **scorers;
+  measure **measures;
+  /* the read plan: unit columns, then the weight and group columns of each
+  ** methodology (aliased in bind names so that their types never clash) */
+  source_plan plan;
+  char **ucol, **bname;     /* plan column / name bound by programs */
+  vtype *utype;
+  int nu;
+  char **mcol;
+  vtype *mtype;
+  int nm;
+  int *weight_col;          /* per methodology: unit column index or -1 */
+  int **group_col;          /* per methodology, per group */
+  const column **groups;    /* scratch for score_batch: the largest ngroups */
+  int (*design_col)[4];     /* per methodology: strata, psu, round, year column or -1 */
+  infer **infers;           /* per methodology: NULL without strata, psu or round */
+  infer_result *inference;  /* per methodology, after run_execute */
+  source_stats stats;
+  void **results_md;        /* per methodology: SHA-256 of every unit's result, in order */
+  char (*results_sha256)[65];/* final hex, after run_execute */
+};
+
 static int find_name(char **v, vtype *t, int n, const char *name, vtype type) {
   for (int i = 0; i < n; i++)
     if (strcmp(v[i], name) == 0 && (!t || t[i] == type)) return i;
@@ -139,16 +168,11 @@ static void reset_digests(run *rn) {
   for (int k = 0; k < rn->n; k++) EVP_DigestInit_ex(rn->results_md[k], EVP_sha256(), NULL);
 }
 
-void run_infer(run *rn) {
-  for (int k = 0; k < rn->n; k++) {
-    assert(!rn->infers[k]);
-    rn->infers[k] = run_infer_new(rn->models[k]);
-  }
-}
-
-int run_open(run *rn, const char *db, const model **models, int n, diag_list *d, af_err *e) {
+int run_open(run **out, const char *db, const model **models, int n, const run_options *opt,
+             diag_list *d, af_err *e) {
   assert(n >= 1);
-  memset(rn, 0, sizeof *rn);
+  run *rn = *out = af_calloc(1, sizeof *rn);
+  if (opt) rn->opt = *opt;
   rn->n = n;
   rn->models = af_calloc((size_t)n, sizeof *rn->models);
   memcpy(rn->models, models, sizeof *models * (size_t)n);
@@ -163,6 +187,7 @@ int run_open(run *rn, const char *db, const model **models, int n, diag_list *d,
     if (rules_compile(models[k], rn->src, rn->pool, &rn->rules[k], d) < 0) bad = 1;
   if (bad) return af_fail(e, "the methodology does not match the database %s", db);
   make_plan(rn);
+  rn->plan.only_unit = rn->opt.only_unit;
   rn->results_md = af_calloc((size_t)n, sizeof *rn->results_md);
   rn->results_sha256 = af_calloc((size_t)n, sizeof *rn->results_sha256);
   for (int k = 0; k < n; k++) {
@@ -174,6 +199,8 @@ int run_open(run *rn, const char *db, const model **models, int n, diag_list *d,
   rn->infers = af_calloc((size_t)n, sizeof *rn->infers);
   rn->inference = af_calloc((size_t)n, sizeof *rn->inference);
   for (int k = 0; k < n; k++) {
+    if (rn->opt.infer) rn->infers[k] = run_infer_new(rn->models[k]);
+    if (rn->infers[k] && rn->opt.infer == RUN_INFER_BY_SCORE) infer_by_score(rn->infers[k]);
     rn->scorers[k] = scorer_new(rn->rules[k]);
     rn->measures[k] = measure_new(rn->rules[k]);
     if (scorer_bind(rn->scorers[k], (const char *const *)rn->bname, rn->nu,
@@ -220,10 +247,7 @@ static int score_batch(run *rn, const batch *b, const char *const *ids, af_err *
     if (scorer_check(rn->scorers[k], ids, e) < 0) return -1;
     digest_results(rn, k, b, ids);
     const column *w = rn->weight_col[k] >= 0 ? &b->ucols[rn->weight_col[k]] : NULL;
-    for (int g = 0; g < m->ngroups; g++) {
-      assert(rn->group_col[k][g] >= 0 && rn->group_col[k][g] < b->nucols);
-      rn->groups[g] = &b->ucols[rn->group_col[k][g]];
-    }
+    for (int g = 0; g < m->ngroups; g++) rn->groups[g] = run_group_column(rn, k, g, b);
     if (measure_add_batch(rn->measures[k], rn->scorers[k], b, w, rn->groups, ids, e) < 0)
       return -1;
     if (rn->infers[k] && add_inference(rn, k, b, ids, e) < 0) return -1;
@@ -231,15 +255,16 @@ static int score_batch(run *rn, const batch *b, const char *const *ids, af_err *
   return 0;
 }
 
-/* Start the pass again from the first unit: fresh measures and digests. */
-static int restart(run *rn, void *ctx, af_err *e) {
+/* Begin a pass (again) from the first unit: fresh measures and digests,
+** then the caller's begin_pass hook. */
+static int begin_pass(run *rn, af_err *e) {
   for (int k = 0; k < rn->n; k++) {
     measure_free(rn->measures[k]);
     rn->measures[k] = measure_new(rn->rules[k]);
     if (rn->infers[k]) infer_reset(rn->infers[k]);
   }
   reset_digests(rn);
-  return rn->on_restart ? rn->on_restart(ctx, e) : 0;
+  return rn->opt.begin_pass ? rn->opt.begin_pass(rn->opt.ctx, rn, e) : 0;
 }
 
 /* ---- the pass ----
@@ -249,7 +274,7 @@ static int restart(run *rn, void *ctx, af_err *e) {
 ** scores, accumulates and hands them to the callback. The reader copies each
 ** batch into one of NSLOTS slots; memory stays flat. The strpool is written
 ** by the reader only: consumers must not read it during the pass
-** (rn->threads = 1 for those that do, such as explain). */
+** (threads = 1 for those that do, such as explain). */
 
 #define NSLOTS 3
 
@@ -345,9 +370,9 @@ static void *reader_main(void *arg) {
     while (p->count == NSLOTS && !p->stop) pthread_cond_wait(&p->cv, &p->mu);
     int stop = p->stop;
     /* The free slot after the filled ones, read under the lock: the consumer
-    ** moves head. It stays this thread's until count is raised below. */
-    assert(stop || p->count < NSLOTS);
+    ** moves head. It stays free until count is raised below. */
     slot *sl = &p->slots[(p->head + p->count) % NSLOTS];
+    assert(p->count < NSLOTS || stop);
     pthread_mutex_unlock(&p->mu);
     if (stop) return NULL;
     const char *const *ids = NULL;
@@ -369,18 +394,19 @@ static void *reader_main(void *arg) {
 /* Consume what one read of the source gives: -1 error, 0 done. rd is set
 ** when the numbers' fingerprint is this thread's job (source_defer_hash). */
 static int consume(run *rn, source_reader *rd, int kind, const batch *b,
-                   const char *const *ids, run_batch_fn fn, void *ctx, af_err *e) {
+                   const char *const *ids, af_err *e) {
   if (kind == SLOT_RESTART) {
     if (rd) source_hash_restart(rd);
-    return restart(rn, ctx, e) < 0 ? -1 : 1;
+    return begin_pass(rn, e) < 0 ? -1 : 1;
   }
   if (kind != SLOT_BATCH) return kind == SLOT_END ? 0 : -1;
   if (rd) source_hash_batch(rd, b);
-  if (score_batch(rn, b, ids, e) < 0 || (fn && fn(ctx, rn, b, ids, e) < 0)) return -1;
+  run_batch_fn fn = rn->opt.batch;
+  if (score_batch(rn, b, ids, e) < 0 || (fn && fn(rn->opt.ctx, rn, b, ids, e) < 0)) return -1;
   return 1;
 }
 
-static int execute_threaded(run *rn, source_reader *rd, run_batch_fn fn, void *ctx, af_err *e) {
+static int execute_threaded(run *rn, source_reader *rd, af_err *e) {
   pipe_ *p = af_calloc(1, sizeof *p);
   p->rn = rn;
   p->rd = rd;
@@ -401,7 +427,7 @@ static int execute_threaded(run *rn, source_reader *rd, run_batch_fn fn, void *c
     assert(p->count <= NSLOTS);
     slot *sl = &p->slots[p->head];
     pthread_mutex_unlock(&p->mu);
-    rc = consume(rn, rd, sl->kind, &sl->b, sl->ids, fn, ctx, e);
+    rc = consume(rn, rd, sl->kind, &sl->b, sl->ids, e);
     if (sl->kind == SLOT_ERROR) *e = p->err;
     pthread_mutex_lock(&p->mu);
     p->head = (p->head + 1) % NSLOTS;
@@ -419,7 +445,7 @@ static int execute_threaded(run *rn, source_reader *rd, run_batch_fn fn, void *c
   return rc;
 }
 
-static int execute_serial(run *rn, source_reader *rd, run_batch_fn fn, void *ctx, af_err *e) {
+static int execute_serial(run *rn, source_reader *rd, af_err *e) {
   batch b;
   memset(&b, 0, sizeof b);
   for (;;) {
@@ -427,23 +453,22 @@ static int execute_serial(run *rn, source_reader *rd, run_batch_fn fn, void *ctx
     int got = source_read_batch(rd, &b, &ids, KERNEL_BATCH, e);
     int kind = got > 0 ? SLOT_BATCH : got == SOURCE_RESTART ? SLOT_RESTART
              : got == 0 ? SLOT_END : SLOT_ERROR;
-    int rc = consume(rn, NULL, kind, &b, ids, fn, ctx, e);
+    int rc = consume(rn, NULL, kind, &b, ids, e);
     if (rc <= 0) return rc;
   }
 }
 
-int run_execute(run *rn, run_batch_fn fn, void *ctx, af_err *e) {
+int run_execute(run *rn, af_err *e) {
   source_reader *rd;
   if (source_read_begin(rn->src, &rn->plan, rn->pool, &rd, e) < 0) return -1;
-  const char *env = getenv("AFSCORE_THREADS");
-  int threads = rn->threads ? rn->threads : env && *env ? atoi(env) : 2;
-  int rc = threads >= 2 ? execute_threaded(rn, rd, fn, ctx, e)
-                        : execute_serial(rn, rd, fn, ctx, e);
+  int rc = begin_pass(rn, e) < 0 ? -1
+         : rn->opt.threads == 1 ? execute_serial(rn, rd, e)
+                                : execute_threaded(rn, rd, e);
   source_read_end(rd, &rn->stats);
   for (int k = 0; k < rn->n; k++) measure_sort_groups(rn->measures[k], rn->pool);
   for (int k = 0; rc >= 0 && k < rn->n; k++)
     if (rn->infers[k] &&
-        infer_finish(rn->infers[k], rn->pool, rn->level > 0 ? rn->level : 0.95,
+        infer_finish(rn->infers[k], rn->pool, rn->opt.level > 0 ? rn->opt.level : 0.95,
                      &rn->inference[k], e) < 0)
       rc = -1;
   for (int k = 0; k < rn->n; k++) {
@@ -456,6 +481,7 @@ int run_execute(run *rn, run_batch_fn fn, void *ctx, af_err *e) {
 }
 
 void run_close(run *rn) {
+  if (!rn) return;
   for (int k = 0; k < rn->n; k++) {
     if (rn->scorers) scorer_free(rn->scorers[k]);
     if (rn->measures) measure_free(rn->measures[k]);
@@ -489,5 +515,52 @@ void run_close(run *rn) {
   free(rn->groups);
   if (rn->pool) strpool_free(rn->pool);
   if (rn->src) source_close(rn->src);
-  memset(rn, 0, sizeof *rn);
+  free(rn);
 }
+
+/* ---- accessors ---- */
+
+int run_count(const run *rn) { return rn->n; }
+
+const model *run_model(const run *rn, int k) {
+  assert(k >= 0 && k < rn->n);
+  return rn->models[k];
+}
+
+const rules *run_rules(const run *rn, int k) {
+  assert(k >= 0 && k < rn->n);
+  return rn->rules[k];
+}
+
+const scorer *run_scorer(const run *rn, int k) {
+  assert(k >= 0 && k < rn->n);
+  return rn->scorers[k];
+}
+
+const measure *run_measure(const run *rn, int k) {
+  assert(k >= 0 && k < rn->n);
+  return rn->measures[k];
+}
+
+const column *run_group_column(const run *rn, int k, int g, const batch *b) {
+  assert(k >= 0 && k < rn->n && g >= 0 && g < rn->models[k]->ngroups);
+  int c = rn->group_col[k][g];
+  assert(c >= 0 && c < b->nucols);
+  return &b->ucols[c];
+}
+
+const strpool *run_pool(const run *rn) { return rn->pool; }
+const source_plan *run_plan(const run *rn) { return &rn->plan; }
+const source_stats *run_stats(const run *rn) { return &rn->stats; }
+
+const infer_result *run_inference(const run *rn, int k) {
+  assert(k >= 0 && k < rn->n);
+  return rn->infers[k] ? &rn->inference[k] : NULL;
+}
+
+const char *run_results_sha256(const run *rn, int k) {
+  assert(k >= 0 && k < rn->n);
+  return rn->results_sha256[k];
+}
+
+int64_t run_count_units(const run *rn) { return source_count_rows(rn->src, rn->plan.unit_table); }

@@ -577,9 +577,17 @@ static void test_bad_input(void **state) {
   expect_refused(no_run, "no run 99 in", out);
   const char *second[] = {"report", "--out", RES, "--run", "1", "--run", "42", "--html", out, NULL};
   expect_refused(second, "no run 42 in", out);
-  h_write(EMPTY_RES, "");
+  /* a results database whose only run was deleted, and an empty file */
+  unlink(EMPTY_RES);
+  const char *rec[] = {"score", "--db", DATA, "--method", h_root("methodology/kz_family_2023.lua"),
+                       "--out", EMPTY_RES, NULL};
+  h_result sr = run_status(rec, 0);
+  h_result_free(&sr);
+  h_sql(EMPTY_RES, "DELETE FROM unit_scores; DELETE FROM run_files; DELETE FROM runs;");
   const char *empty[] = {"report", "--out", EMPTY_RES, "--run", "1", "--html", out, NULL};
   expect_refused(empty, "holds no recorded runs", out);
+  h_write(EMPTY_RES, "");
+  expect_refused(empty, "is not an afscore results database (it is empty)", out);
   const char *missing[] = {"report", "--out", h_path("report-none.db"), "--run", "1",
                            "--html", out, NULL};
   expect_refused(missing, "no such results database", out);
