@@ -16,6 +16,7 @@
 #include "model.h"
 #include "run.h"
 #include "store.h"
+#include "json.h"
 
 #define AFSCORE_VERSION "afscore 0.1.0"
 
@@ -93,25 +94,61 @@ double cli_now(void);
 
 /* Score ms[0..n) over o->db in one pass and print each against ms[0]
 ** (cli_compare.c; compare and replay --method), with o's --changes and
-** --json. base: the recorded run the base comes from, or NULL. */
+** --json (sigs: the files' signature status, for the JSON). base: the
+** recorded run the base comes from, or NULL. */
 typedef struct cli_base {
   const char *label, *expect_sha256, *data_path;
   int recompute;     /* compare even if the data changed since the run */
 } cli_base;
-int cli_compare_base(const model **ms, int n, const cli_opts *o, const cli_base *base);
+typedef struct cli_sigs cli_sigs;
+int cli_compare_base(const model **ms, int n, const cli_opts *o, const cli_base *base,
+                     const cli_sigs *sigs);
 /* Refuse an output file that would replace an input of the command (data,
 ** results database, a methodology, a key), a SQLite database, or (without
 ** --force) any file: 0, or 1 after saying why. */
 int cli_check_output(const cli_opts *o, const char *path);
 
-/* Signatures (cli_sign.c). cli_signatures finds each file's detached
-** signature (FILE.sig beside it; or recorded, for recorded files), checks it
-** against --trust, prints each file's status on stderr when anything is
-** signed or --trust was given, and with --require-signed refuses (1) a file
-** not signed by a trusted key. On success *out (may be NULL) receives the
-** per-file signatures to record (the caller frees it). */
+/* Signatures (cli_sign.c). The status of one methodology file's signature,
+** as check, score, compare, replay and show give it. */
+typedef enum cli_sig_state {
+  CLI_SIG_UNSIGNED,     /* no FILE.sig (or none recorded) */
+  CLI_SIG_UNCHECKED,    /* signed; no --trust to check it against */
+  CLI_SIG_TRUSTED,      /* verifies under a key of --trust (signer) */
+  CLI_SIG_UNTRUSTED     /* --trust given and no key verifies it: changed or another key */
+} cli_sig_state;
+typedef struct cli_sig_file {
+  char *file, *sha256;  /* where it was read from (or its name), its sha256 */
+  int method;           /* which methodology of the command: 0, 1, ... */
+  cli_sig_state state;
+  char signer[65];      /* CLI_SIG_TRUSTED: the key's fingerprint */
+  int from_record;      /* 1: a file recorded with a run (replay, show) */
+  char recorded[65];    /* a recorded file: the signer the run recorded, or "" */
+} cli_sig_file;
+/* The files of every methodology a command read, in order. */
+struct cli_sigs {
+  cli_sig_file *v;
+  int n, cap;
+  int nmethods;         /* cli_signatures calls so far */
+};
+
+/* cli_signatures finds each file's detached signature (FILE.sig beside it;
+** or recorded, for recorded files), checks it against --trust, appends each
+** file's status to list (may be NULL), and with --require-signed refuses
+** (1, said on stderr) a file not signed by a trusted key. On success *out
+** (may be NULL) receives the per-file signatures to record (the caller
+** frees it). The command gives the status with its output, signed or not:
+** cli_sigs_print in text, cli_sigs_json in --json. */
 int cli_signatures(const cli_opts *o, const model_file *files, int nfiles,
-                   const store_sig *recorded, store_sig **out);
+                   const store_sig *recorded, store_sig **out, cli_sigs *list);
+/* The status in words: "unsigned", "signed by trusted key FP", ... */
+void cli_sig_words(strbuf *b, const cli_sig_file *f);
+/* One line per file: "signature: FILE: STATUS". */
+void cli_sigs_print(FILE *f, const cli_sigs *list);
+/* "signatures": [{"methodology", "file", "sha256", "status", "signer",
+** "recorded"[, "recorded_signer"]}, ...] (status: unsigned, not_checked,
+** trusted or not_trusted; signer: the trusted key, else null). */
+void cli_sigs_json(json *j, const cli_sigs *list);
+void cli_sigs_free(cli_sigs *list);
 
 /* The commands. */
 int cmd_check(cli_opts *o);

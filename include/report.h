@@ -14,6 +14,9 @@ typedef struct report_meta {
 
 /* The score summary of methodology k of rn as a JSON object into j. */
 void report_summary_json(json *j, const run *rn, int k, const report_meta *meta);
+/* The same, the object left open for keys of the command's own (what the
+** command printed, beyond the summary it records). */
+void report_summary_json_open(json *j, const run *rn, int k, const report_meta *meta);
 /* The same, human readable. */
 void report_summary_text(strbuf *out, const run *rn, int k, const report_meta *meta);
 /* Group value label (text of a strpool id, "(null)" for -1). */

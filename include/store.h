@@ -107,15 +107,16 @@ typedef struct run_record {
 ** path, sha256 and signature, length-prefixed. */
 char *store_record_message(const run_record *r, size_t *len);
 
-/* Check a run's rows without the data: each row's check, the links between
-** rows, the count and the rows digest. 0 checked (res says what was found),
-** -1 error. */
+/* Check a run's rows without the data: each row's check (its bytes and its
+** position), the positions no row holds, the count and the rows digest. 0
+** checked (v says what was found), -1 error. */
 typedef struct store_verdict {
   int64_t rows;                 /* rows read */
   int64_t changed;              /* rows whose own check fails (edited or forged) */
-  int64_t gaps;                 /* places where recorded rows are missing */
+  int64_t missing;              /* recorded rows missing (positions no row holds) */
+  int64_t gaps;                 /* places where they are missing */
   int digest_ok;                /* rows hash to rows_sha256 */
-  char first[512];              /* the first bad unit, in words */
+  char first[512];              /* the first bad unit or place, in words */
 } store_verdict;
 int store_verify_rows(store *st, const run_record *r, store_verdict *v, af_err *e);
 
@@ -132,6 +133,10 @@ int store_unit_result(store *st, int64_t run_id, const char *unit, double *score
 /* Iterate a run's unit_scores in the run's unit order (store_unit_cmp). */
 typedef struct store_iter store_iter;
 int store_iter_begin(store *st, int64_t run_id, store_iter **it, af_err *e);
+/* The same in the given order ("text" or "integer"): for a run that
+** recorded none (schema 1), read in the order of its data. */
+int store_iter_begin_order(store *st, int64_t run_id, const char *order, store_iter **it,
+                           af_err *e);
 /* 1: a row (pointers valid until the next call), 0: end, -1: error */
 int store_iter_next(store_iter *it, const char **unit, double *score, int *poor,
                     const char **category, int64_t *eligible, af_err *e);

@@ -620,10 +620,12 @@ static void bl_dl_item(bulletin *b, const char *term, const char *value, int cod
   sb_puts(&b->html, "</dd>\n");
 }
 
-/* The signature status of a recorded methodology file. */
-static const char *bl_signature(bulletin *b, const model_file *f) {
-  (void)f;
-  return bl_l(b, LB_UNSIGNED);
+/* The signature status of a recorded methodology file, as the run recorded
+** it: the signer is the key of --trust it verified under when scored
+** (`afscore verify --trust` checks it again). */
+static const char *bl_signature(bulletin *b, const store_sig *g) {
+  if (!g->present) return bl_l(b, LB_UNSIGNED);
+  return bl_l(b, g->signer[0] ? LB_SIGNED : LB_SIGNED_UNCHECKED);
 }
 
 static void bl_record_of(bulletin *b, const bulletin_run *r, const char *slug) {
@@ -641,15 +643,21 @@ static void bl_record_of(bulletin *b, const bulletin_run *r, const char *slug) {
   bl_dl_item(b, bl_l(b, LB_DATA_PATH), rec->data_path, 0);
   bl_dl_item(b, bl_l(b, LB_DATA_FP), rec->data_sha256, 1);
   bl_dl_item(b, bl_l(b, LB_RESULTS_DIGEST), jdoc_str(jdoc_get(r->sum, "results_sha256")), 1);
+  bl_dl_item(b, bl_l(b, LB_RUN_SIGNER),
+             rec->sig.present ? rec->sig.signer : bl_l(b, LB_UNSIGNED), rec->sig.present);
   sb_puts(&b->html, "</dl>\n");
-  const char *cols[] = {bl_l(b, LB_FILE), bl_l(b, LB_SHA256), bl_l(b, LB_SIGNATURE)};
+  const char *cols[] = {bl_l(b, LB_FILE), bl_l(b, LB_SHA256), bl_l(b, LB_SIGNATURE),
+                        bl_l(b, LB_SIGNER)};
   char title[200];
   snprintf(title, sizeof title, "%s %s: %s", bl_l(b, LB_RUN), id, bl_l(b, LB_METHODOLOGY));
-  rtable *t = bl_table(b, slug, title, 3, cols);
+  rtable *t = bl_table(b, slug, title, 4, cols);
   for (int i = 0; i < rec->nfiles; i++) {
+    const store_sig *g = &rec->file_sigs[i];
     rtable_text(t, rec->files[i].name);
     rtable_code(t, rec->files[i].sha256);
-    rtable_text(t, bl_signature(b, &rec->files[i]));
+    rtable_text(t, bl_signature(b, g));
+    if (g->present && g->signer[0]) rtable_code(t, g->signer);
+    else rtable_text(t, "\xE2\x80\x93");
   }
   rtable_html(&b->html, t, b->lang);
   sb_puts(&b->html, "</div>\n");

@@ -123,7 +123,8 @@ int cmd_check(cli_opts *o) {
   diag_sort(&c.errs);
   diag_sort(&c.warns);
   /* --require-signed: an unsigned or untrusted file fails the check. */
-  int sig = c.m ? cli_signatures(o, c.m->files, c.m->nfiles, NULL, NULL) : 0;
+  cli_sigs sigs = {0};
+  int sig = c.m ? cli_signatures(o, c.m->files, c.m->nfiles, NULL, NULL, &sigs) : 0;
   if (sig == 2) {
     check_free(&c);
     return 2;
@@ -138,10 +139,12 @@ int cmd_check(cli_opts *o) {
     check_json_diags(&j, "errors", &c.errs);
     check_json_diags(&j, "warnings", &c.warns);
     json_kv_bool(&j, "strict", o->strict);
+    if (c.m) cli_sigs_json(&j, &sigs);
     json_obj_end(&j);
     printf("%s\n", j.out.s);
     sb_free(&j.out);
   } else {
+    cli_sigs_print(stdout, &sigs);
     cli_print_diags(&c.errs);
     if (c.errs.n == 0 && !c.r) fprintf(stderr, "%s: could not be loaded\n", o->pos[0]);
     check_print_warnings(&c.warns);
@@ -151,6 +154,7 @@ int cmd_check(cli_opts *o) {
                    c.warns.n, c.warns.n == 1 ? "" : "s");
     }
   }
+  cli_sigs_free(&sigs);
   check_free(&c);
   return ok ? 0 : 1;
 }

@@ -75,7 +75,8 @@ static int base_data_changed(const cli_base *base, const run *rn) {
 /* Score ms[0..n) in one pass and print each against ms[0]. The changes file
 ** is written to a temporary file, renamed over the target only when the
 ** comparison is whole and not refused. */
-int cli_compare_base(const model **ms, int n, const cli_opts *o, const cli_base *base) {
+int cli_compare_base(const model **ms, int n, const cli_opts *o, const cli_base *base,
+                     const cli_sigs *sigs) {
   const char *base_label = base ? base->label : NULL;
   cmp_ctx x = {af_calloc((size_t)n, sizeof(compare)), n - 1, ms, 0, NULL};
   outfile *of = NULL;
@@ -140,10 +141,12 @@ int cli_compare_base(const model **ms, int n, const cli_opts *o, const cli_base 
       }
       json_arr_end(&j);
     }
+    cli_sigs_json(&j, sigs);
     json_obj_end(&j);
     printf("%s\n", j.out.s);
     sb_free(&j.out);
   } else {
+    cli_sigs_print(stdout, sigs);
     strbuf t = {0};
     if (base_label)
       sb_printf(&t, "base: the methodology recorded with run %s, recomputed on %s data\n",
@@ -317,11 +320,13 @@ int cmd_compare(cli_opts *o) {
   int rc = 0;
   for (int k = 0; k < o->nmethods; k++)
     if (!(ms[k] = cli_load_method(o->methods[k]))) rc = 1;
+  cli_sigs sigs = {0};
   for (int k = 0; k < o->nmethods && rc == 0; k++)
-    rc = cli_signatures(o, ms[k]->files, ms[k]->nfiles, NULL, NULL);
+    rc = cli_signatures(o, ms[k]->files, ms[k]->nfiles, NULL, NULL, &sigs);
   if (rc == 0 && o->changes) rc = cli_check_output(o, o->changes);
-  if (rc == 0) rc = cli_compare_base((const model **)ms, o->nmethods, o, NULL);
+  if (rc == 0) rc = cli_compare_base((const model **)ms, o->nmethods, o, NULL, &sigs);
   for (int k = 0; k < o->nmethods; k++) model_free(ms[k]);
+  cli_sigs_free(&sigs);
   return rc;
 }
 

@@ -33,6 +33,8 @@ typedef struct replay_row {
 typedef struct replay_ctx {
   store *st;
   const run_record *rec;
+  const char *order;         /* the order rows and units come in: "text" or "integer" */
+  int out_of_order;          /* the data broke that order */
   store_iter *it;
   replay_row row;
   int have_row, at_end;      /* row holds the next unread recorded row / none left */
@@ -88,7 +90,7 @@ static void replay_fmt(char *out, size_t n, const char *cat, double score, int p
 /* Recorded rows before unit id: extra (no such unit in the data). */
 static int replay_skip_extra(replay_ctx *x, const char *id, af_err *e) {
   while (x->have_row &&
-         (!id || store_unit_cmp(x->rec->unit_order, x->row.unit.s, id) < 0)) {
+         (!id || store_unit_cmp(x->order, x->row.unit.s, id) < 0)) {
     char was[160];
     replay_fmt(was, sizeof was, x->row.has_cat ? x->row.cat.s : NULL, x->row.score, x->row.poor,
                x->row.elig);
@@ -109,7 +111,7 @@ static int replay_begin(void *ctx, const run *rn, af_err *e) {
   x->prev.len = 0;
   store_iter_end(x->it);
   x->it = NULL;
-  if (store_iter_begin(x->st, x->rec->id, &x->it, e) < 0) return -1;
+  if (store_iter_begin_order(x->st, x->rec->id, x->order, &x->it, e) < 0) return -1;
   return replay_next_row(x, e);
 }
 
@@ -117,9 +119,11 @@ static int replay_begin(void *ctx, const run *rn, af_err *e) {
 static int replay_unit(replay_ctx *x, const run *rn, int u, const char *id, af_err *e) {
   const scorer *s = run_scorer(rn, 0);
   const model *m = run_model(rn, 0);
-  if (x->prev.len && store_unit_cmp(x->rec->unit_order, x->prev.s, id) >= 0)
+  if (x->prev.len && store_unit_cmp(x->order, x->prev.s, id) >= 0) {
+    x->out_of_order = 1;
     return af_fail(e, "unit '%s' comes after '%s' in the data, against the order run %lld "
                       "recorded its rows in", id, x->prev.s, (long long)x->rec->id);
+  }
   x->prev.len = 0;
   sb_puts(&x->prev, id);
   if (replay_skip_extra(x, id, e) < 0) return -1;
@@ -155,7 +159,7 @@ static int replay_check(void *ctx, const run *rn, const batch *b, const char *co
 }
 
 static void replay_json(const run_record *rec, int ok, int data_changed, int engine_changed,
-                        const char *now_sha256, const replay_ctx *x) {
+                        const char *now_sha256, const replay_ctx *x, const cli_sigs *sigs) {
   json r = {0};
   json_obj(&r);
   json_kv_int(&r, "run_id", rec->id);
@@ -171,6 +175,7 @@ static void replay_json(const run_record *rec, int ok, int data_changed, int eng
   json_kv_int(&r, "units_differ", x->differ);
   json_kv_int(&r, "units_not_recorded", x->missing);
   json_kv_int(&r, "recorded_not_in_data", x->extra);
+  cli_sigs_json(&r, sigs);
   json_obj_end(&r);
   printf("%s\n", r.out.s);
   sb_free(&r.out);
@@ -186,7 +191,7 @@ static void replay_ctx_free(replay_ctx *x) {
 
 /* Print the outcome; 1 when anything differs. */
 static int replay_report(const cli_opts *o, const run_record *rec, const run *rn, int summary_ok,
-                         const replay_ctx *x) {
+                         const replay_ctx *x, const cli_sigs *sigs) {
   const char *now = run_stats(rn)->sha256;
   int data_changed = strcmp(now, rec->data_sha256 ? rec->data_sha256 : "") != 0;
   int engine_changed = strcmp(rec->engine_version, AFSCORE_VERSION) != 0;
@@ -200,6 +205,7 @@ static int replay_report(const cli_opts *o, const run_record *rec, const run *rn
                     "%.16s; the data now has fingerprint %.16s\n", (long long)rec->id,
             rec->data_path ? rec->data_path : "(unknown)", rec->data_sha256 ? rec->data_sha256 : "",
             now);
+  if (!o->json) cli_sigs_print(stdout, sigs);
   if (ok && !o->json)
     printf("reproduced: run %lld, %lld units, every recorded row checked: score, poor, category "
            "and eligibility identical\n", (long long)rec->id, (long long)x->checked);
@@ -211,16 +217,15 @@ static int replay_report(const cli_opts *o, const run_record *rec, const run *rn
             rows_ok ? " (the summary differs)" : "");
     if (x->first.len) fprintf(stderr, "first differences:\n%s", x->first.s);
   }
-  if (o->json) replay_json(rec, ok, data_changed, engine_changed, now, x);
+  if (o->json) replay_json(rec, ok, data_changed, engine_changed, now, x, sigs);
   return ok ? 0 : 1;
 }
 
 /* Re-run the recorded methodology on db, checking every recorded row in
-** the same pass, then the summary. */
-static int replay_verify(cli_opts *o, store *st, const run_record *rec, model *m) {
-  if (rec->unit_order && strcmp(rec->unit_order, "none") == 0)
-    return cli_fail("the rows of this run were not recorded in a key order; replay cannot "
-                    "check them row by row");
+** the same pass (read in order), then the summary. With `broke`, a pass
+** the data's order contradicts sets it and says nothing. */
+static int replay_pass(cli_opts *o, store *st, const run_record *rec, model *m,
+                       const cli_sigs *sigs, const char *order, int *broke) {
   cli_run cr;
   const model *ms[1] = {m};
   af_err e = {{0}};
@@ -228,6 +233,7 @@ static int replay_verify(cli_opts *o, store *st, const run_record *rec, model *m
   memset(&x, 0, sizeof x);
   x.st = st;
   x.rec = rec;
+  x.order = order;
   /* The intervals at the level the run was scored with (score --level):
   ** the summary's "inference": {"level": ...}. */
   run_options ro = {.begin_pass = replay_begin, .batch = replay_check, .ctx = &x,
@@ -244,33 +250,52 @@ static int replay_verify(cli_opts *o, store *st, const run_record *rec, model *m
   const run *rn = cr.rn;
   int rc = 1;
   if (cli_execute(&cr, &e) < 0 || replay_skip_extra(&x, NULL, &e) < 0) {
-    cli_fail("%s", e.msg);
+    if (broke && x.out_of_order) *broke = 1;
+    else cli_fail("%s", e.msg);
   } else {
     report_meta meta = {rec->id, rec->engine_version};
     json j = {0};
     report_summary_json(&j, rn, 0, &meta);
     int summary_ok = rec->summary_json && strcmp(j.out.s, rec->summary_json) == 0;
     sb_free(&j.out);
-    rc = replay_report(o, rec, rn, summary_ok, &x);
+    rc = replay_report(o, rec, rn, summary_ok, &x, sigs);
   }
   replay_ctx_free(&x);
   run_close(cr.rn);
   return rc;
 }
 
+/* A run of schema 1 recorded no unit order. Its rows were written in the
+** data's key order, SQLite's: an INTEGER key by value, a TEXT key bytewise.
+** Read them by value first (the same as bytewise when no id is an integer)
+** and, if the data's ids do not come in that order, again bytewise. */
+static int replay_verify(cli_opts *o, store *st, const run_record *rec, model *m,
+                         const cli_sigs *sigs) {
+  if (rec->unit_order && strcmp(rec->unit_order, "none") == 0)
+    return cli_fail("the rows of this run were not recorded in a key order; replay cannot "
+                    "check them row by row");
+  if (rec->unit_order) return replay_pass(o, st, rec, m, sigs, rec->unit_order, NULL);
+  fprintf(stderr, "note: run %lld was recorded by an older afscore (results schema 1), which did "
+                  "not record the order of its rows: they are read in the order of the data's "
+                  "ids\n", (long long)rec->id);
+  int broke = 0;
+  int rc = replay_pass(o, st, rec, m, sigs, "integer", &broke);
+  return broke ? replay_pass(o, st, rec, m, sigs, "text", NULL) : rc;
+}
+
 /* Proposed rules against the recorded ones, on the recorded run's data. */
-static int replay_method(cli_opts *o, const run_record *rec, model *m) {
+static int replay_method(cli_opts *o, const run_record *rec, model *m, cli_sigs *sigs) {
   model *ms[CLI_MAX_METHODS + 1] = {m};
   int n = 1, rc = 0;
   for (int k = 0; k < o->nmethods; k++, n++)
     if (!(ms[n] = cli_load_method(o->methods[k]))) rc = 1;
   for (int k = 1; k < n && rc == 0; k++)
-    rc = cli_signatures(o, ms[k]->files, ms[k]->nfiles, NULL, NULL);
+    rc = cli_signatures(o, ms[k]->files, ms[k]->nfiles, NULL, NULL, sigs);
   if (rc == 0 && o->changes) rc = cli_check_output(o, o->changes);
   char label[64];
   snprintf(label, sizeof label, "%lld", (long long)rec->id);
   cli_base base = {label, rec->data_sha256, rec->data_path, o->recompute_base};
-  if (rc == 0) rc = cli_compare_base((const model **)ms, n, o, &base);
+  if (rc == 0) rc = cli_compare_base((const model **)ms, n, o, &base, sigs);
   for (int k = 1; k < n; k++) model_free(ms[k]);
   return rc;
 }
@@ -281,10 +306,12 @@ int cmd_replay(cli_opts *o) {
   run_record rec;
   int orc = cli_open_run_arg(o, &st, &rec);
   if (orc) return orc;
-  int rc = cli_signatures(o, rec.files, rec.nfiles, rec.file_sigs, NULL);
+  cli_sigs sigs = {0};
+  int rc = cli_signatures(o, rec.files, rec.nfiles, rec.file_sigs, NULL, &sigs);
   model *m = rc == 0 ? cli_load_recorded(&rec) : NULL;
-  if (rc == 0) rc = !m ? 1 : o->nmethods == 0 ? replay_verify(o, st, &rec, m)
-                                               : replay_method(o, &rec, m);
+  if (rc == 0) rc = !m ? 1 : o->nmethods == 0 ? replay_verify(o, st, &rec, m, &sigs)
+                                               : replay_method(o, &rec, m, &sigs);
+  cli_sigs_free(&sigs);
   model_free(m);
   store_record_free(&rec);
   store_close(st);

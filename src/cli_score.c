@@ -116,7 +116,9 @@ int cmd_score(cli_opts *o) {
   if (pre) return pre;
   model *m = cli_load_method(o->methods[0]);
   store_sig *sigs = NULL;
-  if (!m || cli_signatures(o, m->files, m->nfiles, NULL, &sigs) != 0) {
+  cli_sigs status = {0};
+  if (!m || cli_signatures(o, m->files, m->nfiles, NULL, &sigs, &status) != 0) {
+    cli_sigs_free(&status);
     model_free(m);
     sign_key_free(key);
     return 1;
@@ -149,8 +151,14 @@ int cmd_score(cli_opts *o) {
     goto done;
   }
   if (o->json) {
-    printf("%s\n", j.out.s);
+    json p = {0};
+    report_summary_json_open(&p, &rn, 0, &meta);
+    cli_sigs_json(&p, &status);
+    json_obj_end(&p);
+    printf("%s\n", p.out.s);
+    sb_free(&p.out);
   } else {
+    cli_sigs_print(stdout, &status);
     strbuf t = {0};
     report_summary_text(&t, rn, 0, &meta);
     af_print_text(stdout, t.s);
@@ -163,6 +171,7 @@ done:
   run_close(cr.rn);
   model_free(m);
   free(sigs);
+  cli_sigs_free(&status);
   sign_key_free(key);
   return rc;
 }

@@ -68,23 +68,33 @@ int cmd_show(cli_opts *o) {
   run_record r;
   int orc = cli_open_run_arg(o, &st, &r);
   if (orc) return orc;
+  /* each file's signature status, checked against --trust if given */
+  cli_sigs sigs = {0};
+  int rc = cli_signatures(o, r.files, r.nfiles, r.file_sigs, NULL, &sigs);
+  if (rc == 2 || sigs.n != r.nfiles) {
+    cli_sigs_free(&sigs);
+    store_record_free(&r);
+    store_close(st);
+    return rc ? rc : 1;
+  }
   printf("run %lld, recorded %s by %s\n", (long long)r.id, r.time, r.engine_version);
   printf("methodology: %s, version %s (%s scoring), sha256 %s\n", r.methodology_name,
          r.methodology_version, r.scoring, r.methodology_sha256);
+  strbuf words = {0};
   for (int i = 0; i < r.nfiles; i++) {
-    const store_sig *g = &r.file_sigs[i];
-    printf("  file %d: %s (read from %s), %zu bytes, sha256 %s, %s%s\n", i, r.files[i].name,
+    words.len = 0;
+    cli_sig_words(&words, &sigs.v[i]);
+    printf("  file %d: %s (read from %s), %zu bytes, sha256 %s, %s\n", i, r.files[i].name,
            r.files[i].path && *r.files[i].path ? r.files[i].path : "-", r.files[i].len,
-           r.files[i].sha256, !g->present ? "unsigned" : g->signer[0] ? "signed by key "
-                                                                     : "signed, signer not checked",
-           g->present ? g->signer : "");
+           r.files[i].sha256, words.s);
   }
+  sb_free(&words);
+  cli_sigs_free(&sigs);
   printf("data: %s, fingerprint %s\n", r.data_path, r.data_sha256);
   printf("parameters: %s\n", r.params_json ? r.params_json : "{}");
   printf("units: %lld, results digest %s\n", (long long)r.units,
          r.rows_sha256 ? r.rows_sha256 : "(none: recorded by an older afscore)");
   printf("run signature: %s%s\n", !r.sig.present ? "none" : "by key ", r.sig.present ? r.sig.signer : "");
-  int rc = o->trust || o->require_signed ? cli_signatures(o, r.files, r.nfiles, r.file_sigs, NULL) : 0;
   if (rc == 0 && o->extract) rc = show_extract(&r, o);
   store_record_free(&r);
   store_close(st);

@@ -80,10 +80,10 @@ static int verify_run(store *st, int64_t id, const sign_trust *t) {
   } else if (store_verify_rows(st, &r, &v, &e) < 0) {
     cli_fail("%s", e.msg);
     rc = -1;
-  } else if (v.changed || v.gaps || v.rows != r.units || !v.digest_ok) {
-    snprintf(why, sizeof why, "%lld rows, %lld recorded; %lld changed or added, %lld missing "
-                              "places%s%s%s", (long long)v.rows, (long long)r.units,
-             (long long)v.changed, (long long)v.gaps,
+  } else if (v.changed || v.missing || v.rows != r.units || !v.digest_ok) {
+    snprintf(why, sizeof why, "%lld rows, %lld recorded; %lld changed or added, %lld "
+                              "missing%s%s%s", (long long)v.rows, (long long)r.units,
+             (long long)v.changed, (long long)v.missing,
              v.digest_ok ? "" : "; the rows do not hash to the recorded results digest",
              v.first[0] ? "; first: " : "", v.first);
     rc = 1;
@@ -93,7 +93,7 @@ static int verify_run(store *st, int64_t id, const sign_trust *t) {
   }
   if (rc == 0)
     printf("run %lld: verified: %lld rows match their checks and the results digest; %d "
-           "methodology %s; %s%.16s\n", (long long)r.id, (long long)v.rows, r.nfiles,
+           "methodology %s; %s%s\n", (long long)r.id, (long long)v.rows, r.nfiles,
            r.nfiles == 1 ? "file matches its sha256" : "files match their sha256",
            !t ? (r.sig.present ? "signed, signature not checked (no --trust)" : "not signed")
               : "signed by trusted key ",

@@ -164,6 +164,11 @@ static void report_json_score_stats(json *j, const measure *ms) {
 }
 
 void report_summary_json(json *j, const run *rn, int k, const report_meta *meta) {
+  report_summary_json_open(j, rn, k, meta);
+  json_obj_end(j);
+}
+
+void report_summary_json_open(json *j, const run *rn, int k, const report_meta *meta) {
   const model *m = run_model(rn, k);
   const measure *ms = run_measure(rn, k);
   figures f = measure_figures(&ms->all);
@@ -197,7 +202,6 @@ void report_summary_json(json *j, const run *rn, int k, const report_meta *meta)
   json_key(j, "measures");
   report_json_benefits(j, m, &ms->all);
   if (run_inference(rn, k)) infer_json(j, run_inference(rn, k), run_pool(rn), m);
-  json_obj_end(j);
 }
 
 /* ---- text ---- */

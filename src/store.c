@@ -16,17 +16,21 @@
 ** make them: a file with no -wal beside it then holds every commit and no one
 ** can be writing there, so it is read as immutable.
 **
-** Every row carries a check (chk): a 64-bit hash of its own contents in the
-** high half and of the unit before it in the low half, in the order the
-** rows were written (the data's key order, recorded as unit_order). With
-** the ordered digest of all rows (rows_sha256) a reader can tell, without
-** the data, an edited or forged row (its own half is wrong) from a missing
-** one (the next row's link is wrong), and where.
+** Every row carries a check (chk): its position p (1, 2, ... in the order
+** the rows were written: the data's key order, recorded as unit_order) in
+** the low half, and a hash of its own contents and of p in the high half.
+** With the ordered digest of all rows (rows_sha256) a reader can tell,
+** without the data, an edited or forged row (its hash is wrong) from a
+** missing one (a position no row holds), and where: a deleted row is named
+** by its position and the units on either side. Its own unit id is nowhere
+** in the results database (keeping it twice would double the table); replay,
+** which reads the data, names it.
 */
 #include "store.h"
 
 #include <assert.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -467,10 +471,11 @@ static uint32_t store_fnv32(const char *p, size_t n) {
   return h;
 }
 
-/* High half: the row's own bytes; low half: the unit written before it. */
-static int64_t row_check(const strbuf *row, const char *prev, size_t prevlen) {
-  uint64_t c = ((uint64_t)store_fnv32(row->s, row->len) << 32) | store_fnv32(prev, prevlen);
-  return (int64_t)c;
+/* High half: the row's own bytes and its position; low half: the position. */
+static int64_t row_check(const strbuf *row, uint32_t pos) {
+  uint32_t h = store_fnv32(row->s, row->len);
+  for (int i = 0; i < 4; i++) h = (h ^ ((pos >> (8 * i)) & 0xff)) * 16777619u;
+  return (int64_t)(((uint64_t)h << 32) | pos);
 }
 
 /* 1: a is an integer written canonically ("-12", "0"; not "012" or "1e3"). */
@@ -501,6 +506,12 @@ int store_run_unit(store *st, const char *unit, double score, int poor,
                    const char *category, int64_t eligible, af_err *e) {
   assert(unit);
   if (!st->in_run) return af_fail(e, "results database %s: no run is open", st->path);
+  if (st->units >= (int64_t)UINT32_MAX) {
+    af_fail(e, "results database %s: more than %lu units in one run", st->path,
+            (unsigned long)UINT32_MAX);
+    store_run_abort(st);
+    return -1;
+  }
   if (st->units > 0) {
     st->asc_text &= store_unit_cmp("text", st->prev.s, unit) < 0;
     st->asc_int &= store_unit_cmp("integer", st->prev.s, unit) < 0;
@@ -517,7 +528,7 @@ int store_run_unit(store *st, const char *unit, double score, int poor,
     sqlite3_bind_int(s, 4, poor ? 1 : 0);
   bind_text(s, 5, category);
   sqlite3_bind_int64(s, 6, eligible);
-  sqlite3_bind_int64(s, 7, row_check(&st->row, st->prev.s ? st->prev.s : "", st->prev.len));
+  sqlite3_bind_int64(s, 7, row_check(&st->row, (uint32_t)(st->units + 1)));
   int rc = sqlite3_step(s);
   sqlite3_reset(s);
   if (rc != SQLITE_DONE) {
@@ -841,6 +852,13 @@ int store_iter_begin(store *st, int64_t run_id, store_iter **it, af_err *e) {
   *it = NULL;
   int integer;
   if (run_order(st, run_id, &integer, e) < 0) return -1;
+  return store_iter_begin_order(st, run_id, integer ? "integer" : "text", it, e);
+}
+
+int store_iter_begin_order(store *st, int64_t run_id, const char *order, store_iter **it,
+                           af_err *e) {
+  *it = NULL;
+  int integer = strcmp(order, "integer") == 0;
   sqlite3_stmt *s;
   char *sql = af_sprintf("SELECT unit, score, poor, category, eligible, %s FROM unit_scores"
                          " WHERE run_id = ?%s", st->schema >= 2 ? "chk" : "NULL",
@@ -874,9 +892,73 @@ void store_iter_end(store_iter *it) {
 
 /* ---- verifying a run's rows without the data ---- */
 
-static void verdict_first(store_verdict *v, const char *fmt, const char *a, const char *b) {
+/* The walk over a run's rows in order. A row whose check holds is "good"
+** and vouches for its position; positions between two good rows that no
+** changed row claims (an edit keeps the row's check, so its position) are
+** missing rows. */
+typedef struct verify_walk {
+  store_verdict *v;
+  int64_t units;            /* rows the run recorded */
+  int64_t next;             /* the position after the last good row */
+  strbuf good;              /* that row's unit; empty before the first */
+  int64_t *claimed;         /* positions claimed by changed rows since it */
+  int nclaimed, cap;
+} verify_walk;
+
+static void verdict_first(store_verdict *v, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void verdict_first(store_verdict *v, const char *fmt, ...) {
   if (v->first[0]) return;
-  snprintf(v->first, sizeof v->first, fmt, a, b);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(v->first, sizeof v->first, fmt, ap);
+  va_end(ap);
+}
+
+/* Positions next .. to-1 end before unit `to` (NULL: at the end). */
+static void verify_gap(verify_walk *w, int64_t to, const char *unit) {
+  int64_t span = to - w->next, held = 0;
+  for (int i = 0; i < w->nclaimed; i++)
+    held += w->claimed[i] >= w->next && w->claimed[i] < to;
+  int64_t lost = span - (held < span ? held : span);
+  if (lost <= 0) return;
+  w->v->gaps++;
+  w->v->missing += lost;
+  char where[300];
+  const char *g = w->good.s;
+  if (w->good.len && unit) snprintf(where, sizeof where, "between unit '%s' and unit '%s'", g, unit);
+  else if (unit) snprintf(where, sizeof where, "before unit '%s', the first", unit);
+  else if (w->good.len) snprintf(where, sizeof where, "after unit '%s', the last", g);
+  else snprintf(where, sizeof where, "no row is left");
+  if (span == 1)
+    verdict_first(w->v, "the row at position %lld of %lld (%s) is missing; its unit id is "
+                  "recorded nowhere else: replay with the data names it", (long long)w->next,
+                  (long long)w->units, where);
+  else
+    verdict_first(w->v, "%lld of the rows at positions %lld to %lld of %lld (%s) are missing; "
+                  "their unit ids are recorded nowhere else: replay with the data names them",
+                  (long long)lost, (long long)w->next, (long long)to - 1, (long long)w->units,
+                  where);
+}
+
+/* One row read back: its check against its bytes. */
+static void verify_row(verify_walk *w, const strbuf *row, const char *unit, int has, int64_t chk,
+                       int linked) {
+  uint32_t pos = (uint32_t)((uint64_t)chk & 0xffffffffu);
+  int good = has && pos >= 1 && row_check(row, pos) == chk;
+  if (good && linked && (int64_t)pos < w->next) good = 0;   /* out of its place */
+  if (!good) {
+    w->v->changed++;
+    verdict_first(w->v, "unit '%s': the row was changed or added after the run", unit);
+    af_grow(&w->claimed, &w->cap, w->nclaimed + 1, sizeof *w->claimed);
+    w->claimed[w->nclaimed++] = has ? (int64_t)pos : 0;
+    return;
+  }
+  if (linked) verify_gap(w, pos, unit);
+  w->next = (int64_t)pos + 1;
+  w->nclaimed = 0;
+  w->good.len = 0;
+  sb_puts(&w->good, unit);
 }
 
 int store_verify_rows(store *st, const run_record *r, store_verdict *v, af_err *e) {
@@ -885,13 +967,12 @@ int store_verify_rows(store *st, const run_record *r, store_verdict *v, af_err *
   if (store_iter_begin(st, r->id, &it, e) < 0) return -1;
   EVP_MD_CTX *md = EVP_MD_CTX_new();
   EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-  /* prev: the last row whose own check held; last: the row just read. A
-  ** row links to the unit before it: prev, or last when that row was only
-  ** edited (an edit keeps the unit id, an added row is not a link). */
+  /* Rows written in no key order are read back in another: their
+  ** positions are checked with each row, not against the reading order. */
   int linked = !r->unit_order || strcmp(r->unit_order, "none") != 0;
-  strbuf row = {0}, prev = {0}, last = {0};
-  sb_puts(&prev, "");
-  sb_puts(&last, "");
+  verify_walk w = {.v = v, .units = r->units, .next = 1};
+  sb_puts(&w.good, "");
+  strbuf row = {0};
   const char *unit, *cat;
   double score;
   int poor, rc;
@@ -900,28 +981,12 @@ int store_verify_rows(store *st, const run_record *r, store_verdict *v, af_err *
     v->rows++;
     row_encode(&row, unit, score, poor, cat, elig);
     EVP_DigestUpdate(md, row.s, row.len);
-    int has = sqlite3_column_type(it->s, 5) == SQLITE_INTEGER;
-    uint64_t chk = (uint64_t)sqlite3_column_int64(it->s, 5);
-    uint64_t want = (uint64_t)row_check(&row, prev.s, prev.len);
-    uint32_t after_last = store_fnv32(last.s, last.len);
-    if (!has || chk >> 32 != want >> 32) {
-      v->changed++;
-      verdict_first(v, "unit '%s': the row was changed or added after the run%s", unit, "");
-    } else {
-      if (linked && (uint32_t)chk != (uint32_t)want && (uint32_t)chk != after_last) {
-        v->gaps++;
-        if (prev.len)
-          verdict_first(v, "a recorded row between unit '%s' and unit '%s' is missing", prev.s,
-                        unit);
-        else
-          verdict_first(v, "a recorded row before unit '%s' (the first) is missing%s", unit, "");
-      }
-      prev.len = 0;
-      sb_puts(&prev, unit);
-    }
-    last.len = 0;
-    sb_puts(&last, unit);
+    verify_row(&w, &row, unit, sqlite3_column_type(it->s, 5) == SQLITE_INTEGER,
+               sqlite3_column_int64(it->s, 5), linked);
   }
+  if (rc == 0 && linked) verify_gap(&w, r->units + 1, NULL);
+  if (rc == 0 && !linked && v->rows - v->changed < r->units)
+    v->missing = r->units - (v->rows - v->changed);
   unsigned char d[32];
   unsigned int dn = 0;
   char hex[65];
@@ -929,12 +994,9 @@ int store_verify_rows(store *st, const run_record *r, store_verdict *v, af_err *
   af_hex(d, 32, hex);
   EVP_MD_CTX_free(md);
   store_iter_end(it);
-  if (rc == 0 && v->rows < r->units && v->gaps == 0 && v->changed == 0)
-    verdict_first(v, "the last recorded rows (after unit '%s') are missing%s",
-                  prev.len ? prev.s : "(none)", "");
   sb_free(&row);
-  sb_free(&prev);
-  sb_free(&last);
+  sb_free(&w.good);
+  free(w.claimed);
   v->digest_ok = r->rows_sha256 && strcmp(hex, r->rows_sha256) == 0;
   return rc < 0 ? -1 : 0;
 }

@@ -3,8 +3,10 @@
 ** populations generated here and keys made here with the openssl command
 ** line (no private key is committed):
 **  - an edited, a deleted and an inserted unit_scores row each make replay
-**    and verify fail, naming the unit (verify, without the data, names the
-**    rows on either side of a deleted one);
+**    and verify fail, naming the unit (verify, without the data, names a
+**    deleted row by its position and the rows on either side);
+**  - check, score, compare and replay give each file's signature status,
+**    signed or not, in text and in --json;
 **  - changed data is reported by replay, with and without --method, and
 **    replay --method refuses to pass a recomputed base off as the run;
 **  - afscore's signatures verify with openssl and openssl's with afscore;
@@ -121,6 +123,19 @@ static int setup(void **state) {
   return ok ? 0 : -1;
 }
 
+/* The fingerprint of a PEM public key as docs/audit.md defines it: the
+** SHA-256 of its DER SubjectPublicKeyInfo, by the openssl command line. */
+static void key_fp(const char *pubpath, char out[65]) {
+  pathbuf fpfile = P("rec_key.fp");
+  assert_int_equal(sh("openssl pkey -pubin -in '%s' -outform DER | sha256sum | cut -c1-64 > '%s'",
+                      pubpath, fpfile.s), 0);
+  char *t = slurp(fpfile.s, NULL);
+  assert_non_null(t);
+  assert_int_equal(strlen(t), 65);
+  snprintf(out, 65, "%.64s", t);
+  free(t);
+}
+
 /* A copy of the recorded results to tamper with. */
 static pathbuf tamper_copy(const char *name) {
   pathbuf p = P(name);
@@ -130,11 +145,38 @@ static pathbuf tamper_copy(const char *name) {
 
 /* ---- replay and verify: every row ---- */
 
+/* verify --out r exits 1 with exactly this verdict. */
+static void expect_not_verified(const char *r, int rows, int changed, int missing,
+                                const char *first) {
+  const char *ver[] = {"verify", "--out", r, NULL};
+  h_result x = run_expect(1, ver);
+  char want[2048];
+  snprintf(want, sizeof want, "run 1: NOT verified: %d rows, %d recorded; %d changed or added, %d "
+           "missing; the rows do not hash to the recorded results digest; first: %s\n",
+           rows, FAMILIES, changed, missing, first);
+  assert_string_equal(x.err, want);
+  h_result_free(&x);
+}
+
+/* The unit of the row at 0-based offset i in the unit order. */
+static char *unit_at(const char *r, int i) {
+  char sql[128];
+  snprintf(sql, sizeof sql, "SELECT unit FROM unit_scores ORDER BY unit LIMIT 1 OFFSET %d", i);
+  return h_sql_text(r, sql);
+}
+
+static void delete_unit(const char *r, const char *unit) {
+  char sql[256];
+  snprintf(sql, sizeof sql, "DELETE FROM unit_scores WHERE unit = '%s'", unit);
+  h_sql(r, sql);
+}
+
 /* Replay and verify of a tampered copy r: both exit 1; replay gives the
 ** counts and names the unit (needles a and b, b may be NULL); verify's
 ** verdict is exactly as given. */
 static void expect_caught(const char *r, int differ, int missing, int extra, const char *a,
-                          const char *b, int rows, int changed, int gaps, const char *first) {
+                          const char *b, int rows, int changed, int missing_rows,
+                          const char *first) {
   const char *rep[] = {"replay", "1", "--out", r, "--db", data_db.s, NULL};
   h_result x = run_expect(1, rep);
   char want[2048];
@@ -145,13 +187,7 @@ static void expect_caught(const char *r, int differ, int missing, int extra, con
   assert_has(x.err, a);
   if (b) assert_has(x.err, b);
   h_result_free(&x);
-  const char *ver[] = {"verify", "--out", r, NULL};
-  x = run_expect(1, ver);
-  snprintf(want, sizeof want, "run 1: NOT verified: %d rows, %d recorded; %d changed or added, %d "
-           "missing places; the rows do not hash to the recorded results digest; first: %s\n",
-           rows, FAMILIES, changed, gaps, first);
-  assert_string_equal(x.err, want);
-  h_result_free(&x);
+  expect_not_verified(r, rows, changed, missing_rows, first);
 }
 
 static void test_edited_row(void **state) {
@@ -179,8 +215,10 @@ static void test_deleted_row(void **state) {
   snprintf(sql, sizeof sql, "DELETE FROM unit_scores WHERE unit = '%s'", unit);
   h_sql(r.s, sql);
   snprintf(line, sizeof line, "  unit '%s': not recorded; recomputed (category %s,", unit, cat);
-  snprintf(first, sizeof first, "a recorded row between unit '%s' and unit '%s' is missing",
-           before, after);
+  /* OFFSET 100: the 101st row of 2000 in the unit order */
+  snprintf(first, sizeof first, "the row at position 101 of %d (between unit '%s' and unit '%s') "
+           "is missing; its unit id is recorded nowhere else: replay with the data names it",
+           FAMILIES, before, after);
   expect_caught(r.s, 0, 1, 0, line, NULL, FAMILIES - 1, 0, 1, first);
   free(before);
   free(unit);
@@ -198,13 +236,73 @@ static void test_inserted_row(void **state) {
                 "unit '0000fake': the row was changed or added after the run");
 }
 
+/* Where rows go missing, verify names their positions (1-based in the unit
+** order, counted here by SQL) and the units on either side. */
+static void test_deleted_places(void **state) {
+  (void)state;
+  char first[512];
+  /* the first row */
+  pathbuf r = tamper_copy("rec_del_first.db");
+  char *u0 = unit_at(r.s, 0), *u1 = unit_at(r.s, 1);
+  delete_unit(r.s, u0);
+  snprintf(first, sizeof first, "the row at position 1 of %d (before unit '%s', the first) is "
+           "missing; its unit id is recorded nowhere else: replay with the data names it",
+           FAMILIES, u1);
+  expect_not_verified(r.s, FAMILIES - 1, 0, 1, first);
+  free(u0);
+  free(u1);
+  /* the last two rows */
+  r = tamper_copy("rec_del_last.db");
+  char *ua = unit_at(r.s, FAMILIES - 3), *ub = unit_at(r.s, FAMILIES - 2),
+       *uc = unit_at(r.s, FAMILIES - 1);
+  delete_unit(r.s, ub);
+  delete_unit(r.s, uc);
+  snprintf(first, sizeof first, "2 of the rows at positions %d to %d of %d (after unit '%s', the "
+           "last) are missing; their unit ids are recorded nowhere else: replay with the data "
+           "names them", FAMILIES - 1, FAMILIES, FAMILIES, ua);
+  expect_not_verified(r.s, FAMILIES - 2, 0, 2, first);
+  free(ua);
+  free(ub);
+  free(uc);
+  /* two rows together, then one more further on: two places, three rows */
+  r = tamper_copy("rec_del_two.db");
+  char *v49 = unit_at(r.s, 49), *v50 = unit_at(r.s, 50), *v51 = unit_at(r.s, 51),
+       *v52 = unit_at(r.s, 52), *v900 = unit_at(r.s, 900);
+  delete_unit(r.s, v50);
+  delete_unit(r.s, v51);
+  delete_unit(r.s, v900);
+  snprintf(first, sizeof first, "2 of the rows at positions 51 to 52 of %d (between unit '%s' and "
+           "unit '%s') are missing; their unit ids are recorded nowhere else: replay with the "
+           "data names them", FAMILIES, v49, v52);
+  expect_not_verified(r.s, FAMILIES - 3, 0, 3, first);
+  free(v49);
+  free(v50);
+  free(v51);
+  free(v52);
+  free(v900);
+  /* an edited row keeps its place: edited at offset 10 and deleted at 11
+  ** is one changed and one missing, not two missing */
+  r = tamper_copy("rec_edit_del.db");
+  char *e10 = unit_at(r.s, 10), *e11 = unit_at(r.s, 11);
+  char sql[256];
+  snprintf(sql, sizeof sql, "UPDATE unit_scores SET score = score + 1 WHERE unit = '%s'", e10);
+  h_sql(r.s, sql);
+  delete_unit(r.s, e11);
+  snprintf(first, sizeof first, "unit '%s': the row was changed or added after the run", e10);
+  expect_not_verified(r.s, FAMILIES - 1, 1, 1, first);
+  free(e10);
+  free(e11);
+}
+
 static void test_untouched_run_verifies(void **state) {
   (void)state;
   const char *rep[] = {"replay", "1", "--out", results_db.s, "--db", data_db.s, NULL};
   h_result x = run_expect(0, rep);
-  char want[512];
-  snprintf(want, sizeof want, "reproduced: run 1, %d units, every recorded row checked: score, "
-           "poor, category and eligibility identical\n", FAMILIES);
+  char want[4096];
+  pathbuf notices = R("methodology/kz_notices_2023.lua");
+  snprintf(want, sizeof want, "signature: %s (recorded): unsigned\nsignature: %s (recorded): "
+           "unsigned\nreproduced: run 1, %d units, every recorded row checked: score, poor, "
+           "category and eligibility identical\n", method.s, notices.s, FAMILIES);
   assert_string_equal(x.out, want);
   h_result_free(&x);
   const char *ver[] = {"verify", "--out", results_db.s, NULL};
@@ -249,8 +347,10 @@ static void test_integer_ids(void **state) {
   free(order);
   const char *rep[] = {"replay", "1", "--out", r.s, "--db", d.s, NULL};
   x = run_expect(0, rep);
-  assert_string_equal(x.out, "reproduced: run 1, 12 units, every recorded row checked: score, "
-                             "poor, category and eligibility identical\n");
+  char want[1400];
+  snprintf(want, sizeof want, "signature: %s (recorded): unsigned\nreproduced: run 1, 12 units, "
+           "every recorded row checked: score, poor, category and eligibility identical\n", m.s);
+  assert_string_equal(x.out, want);
   h_result_free(&x);
   const char *ver[] = {"verify", "--out", r.s, NULL};
   x = run_expect(0, ver);
@@ -265,9 +365,10 @@ static void test_integer_ids(void **state) {
   h_result_free(&x);
   x = run_expect(1, ver);
   assert_string_equal(x.err, "run 1: NOT verified: 11 rows, 12 recorded; 0 changed or added, 1 "
-                             "missing places; the rows do not hash to the recorded results "
-                             "digest; first: a recorded row between unit '1' and unit '3' is "
-                             "missing\n");
+                             "missing; the rows do not hash to the recorded results digest; "
+                             "first: the row at position 2 of 12 (between unit '1' and unit '3') "
+                             "is missing; its unit id is recorded nowhere else: replay with the "
+                             "data names it\n");
   h_result_free(&x);
 }
 
@@ -373,11 +474,12 @@ static void test_sign_interop(void **state) {
                       v), 0);
   const char *c[] = {"check", v, "--require-signed", "--trust", pub.s, NULL};
   x = run_expect(0, c);
-  char want[2600];
-  snprintf(want, sizeof want, "signature: %s: signed by a trusted key ", v);
-  assert_has(x.err, want);
-  snprintf(want, sizeof want, "signature: %s: signed by a trusted key ", f);
-  assert_has(x.err, want);
+  char want[2600], fpr[65];
+  key_fp(pub.s, fpr);
+  snprintf(want, sizeof want, "signature: %s: signed by trusted key %s\n", v, fpr);
+  assert_has(x.out, want);
+  snprintf(want, sizeof want, "signature: %s: signed by trusted key %s\n", f, fpr);
+  assert_has(x.out, want);
   h_result_free(&x);
   /* a signed score records each file's signature and signer */
   pathbuf out = P("rec_signed_files.db");
@@ -386,14 +488,6 @@ static void test_sign_interop(void **state) {
                       "--require-signed", "--trust", pub.s, NULL};
   x = run_expect(0, sc);
   h_result_free(&x);
-  char fpr[80];
-  assert_int_equal(sh("openssl pkey -pubin -in '%s' -outform DER | sha256sum | cut -c1-64 > '%s.fp'",
-                      pub.s, pub.s), 0);
-  char fpfile[1200];
-  snprintf(fpfile, sizeof fpfile, "%s.fp", pub.s);
-  char *fptext = slurp(fpfile, NULL);
-  snprintf(fpr, sizeof fpr, "%.64s", fptext);
-  free(fptext);
   char *signers = h_sql_text(out.s, "SELECT group_concat(signer, ',') FROM (SELECT signer FROM "
                                     "run_files WHERE run_id = 1 ORDER BY seq)");
   /* the variant, the methodology it imports and the notice texts that imports */
@@ -402,6 +496,108 @@ static void test_sign_interop(void **state) {
   assert_string_equal(signers, all);
   free(signers);
   assert_double_equal(h_sql_double(out.s, "SELECT sum(length(signature)) FROM run_files"), 192, 0);
+}
+
+/* ---- each file's signature status, signed or not ---- */
+
+/* text begins with the lines of want (each "signature: ..." line exact). */
+static void expect_lines(const char *text, const char *want) {
+  if (strncmp(text, want, strlen(want)) != 0)
+    fail_msg("expected the output to begin with:\n%s\ngot:\n%s", want, text);
+}
+
+static void test_signature_status(void **state) {
+  (void)state;
+  char f[1200], v[1200], n[1200], fpr[65];
+  methods_at("rec_status", f, v);           /* n, imported by f, signed with key */
+  snprintf(n, sizeof n, "%.1180s", f);
+  snprintf(strrchr(n, '/'), 40, "/kz_notices_2023.lua");
+  sign_ok(f, key.s);                        /* v, importing f, stays unsigned */
+  key_fp(pub.s, fpr);
+  const char *unchecked = "signed, not checked (no --trust)";
+  char trusted[200], want[8192];
+  snprintf(trusted, sizeof trusted, "signed by trusted key %s", fpr);
+  /* check: without --trust, with the key, with another key */
+  const char *c1[] = {"check", v, NULL};
+  h_result x = run_expect(0, c1);
+  snprintf(want, sizeof want, "signature: %s: unsigned\nsignature: %s: %s\nsignature: %s: %s\n",
+           v, f, unchecked, n, unchecked);
+  expect_lines(x.out, want);
+  h_result_free(&x);
+  const char *c2[] = {"check", v, "--trust", pub.s, NULL};
+  x = run_expect(0, c2);
+  snprintf(want, sizeof want, "signature: %s: unsigned\nsignature: %s: %s\nsignature: %s: %s\n",
+           v, f, trusted, n, trusted);
+  expect_lines(x.out, want);
+  h_result_free(&x);
+  const char *c3[] = {"check", v, "--trust", pub2.s, NULL};
+  x = run_expect(0, c3);
+  snprintf(want, sizeof want, "signature: %s: signed, NOT TRUSTED: the signature does not verify "
+           "with any trusted key (the file changed after signing, or a key not in --trust signed "
+           "it)\n", f);
+  assert_has(x.out, want);
+  h_result_free(&x);
+  const char *c4[] = {"check", v, "--trust", pub.s, "--json", NULL};
+  x = run_expect(0, c4);
+  assert_string_equal(jp_str(x.out, "signatures[0].file"), v);
+  assert_string_equal(jp_str(x.out, "signatures[0].status"), "unsigned");
+  assert_true(jp_is_null(x.out, "signatures[0].signer"));
+  assert_string_equal(jp_str(x.out, "signatures[1].file"), f);
+  assert_string_equal(jp_str(x.out, "signatures[1].status"), "trusted");
+  assert_string_equal(jp_str(x.out, "signatures[1].signer"), fpr);
+  assert_string_equal(jp_str(x.out, "signatures[2].file"), n);
+  h_result_free(&x);
+  /* score: the same lines before the summary, and in --json */
+  pathbuf out = P("rec_status.db");
+  unlink(out.s);
+  const char *s1[] = {"score", "--db", data_db.s, "--method", v, "--out", out.s, "--trust", pub.s,
+                      NULL};
+  x = run_expect(0, s1);
+  snprintf(want, sizeof want, "signature: %s: unsigned\nsignature: %s: %s\nsignature: %s: %s\n",
+           v, f, trusted, n, trusted);
+  expect_lines(x.out, want);
+  h_result_free(&x);
+  const char *s2[] = {"score", "--db", data_db.s, "--method", v, "--json", NULL};
+  x = run_expect(0, s2);
+  assert_int_equal(jp_len(x.out, "signatures"), 3);
+  assert_string_equal(jp_str(x.out, "signatures[1].status"), "not_checked");
+  assert_true(jp_is_null(x.out, "signatures[1].signer"));
+  h_result_free(&x);
+  /* compare: each methodology's files in turn */
+  const char *k1[] = {"compare", "--db", data_db.s, "--method", f, "--method", v, NULL};
+  x = run_expect(0, k1);
+  snprintf(want, sizeof want, "signature: %s: %s\nsignature: %s: %s\nsignature: %s: unsigned\n"
+           "signature: %s: %s\nsignature: %s: %s\n", f, unchecked, n, unchecked, v, f, unchecked,
+           n, unchecked);
+  expect_lines(x.out, want);
+  h_result_free(&x);
+  const char *k2[] = {"compare", "--db", data_db.s, "--method", f, "--method", v, "--json", NULL};
+  x = run_expect(0, k2);
+  assert_int_equal(jp_len(x.out, "signatures"), 5);
+  assert_double_equal(jp_num(x.out, "signatures[2].methodology"), 1, 0);
+  assert_string_equal(jp_str(x.out, "signatures[2].file"), v);
+  h_result_free(&x);
+  /* replay: the recorded files, with the signer the run recorded */
+  const char *r1[] = {"replay", "1", "--out", out.s, "--db", data_db.s, NULL};
+  x = run_expect(0, r1);
+  snprintf(want, sizeof want, "signature: %s (recorded): unsigned\nsignature: %s (recorded): %s; "
+           "the run recorded it as signed by key %s\nsignature: %s (recorded): %s; the run "
+           "recorded it as signed by key %s\nreproduced: run 1, ", v, f, unchecked, fpr, n,
+           unchecked, fpr);
+  expect_lines(x.out, want);
+  h_result_free(&x);
+  const char *r2[] = {"replay", "1", "--out", out.s, "--db", data_db.s, "--trust", pub.s, NULL};
+  x = run_expect(0, r2);
+  snprintf(want, sizeof want, "signature: %s (recorded): unsigned\nsignature: %s (recorded): %s\n"
+           "signature: %s (recorded): %s\nreproduced: run 1, ", v, f, trusted, n, trusted);
+  expect_lines(x.out, want);
+  h_result_free(&x);
+  const char *r3[] = {"replay", "1", "--out", out.s, "--db", data_db.s, "--json", NULL};
+  x = run_expect(0, r3);
+  assert_string_equal(jp_str(x.out, "signatures[1].status"), "not_checked");
+  assert_true(jp_bool(x.out, "signatures[1].recorded"));
+  assert_string_equal(jp_str(x.out, "signatures[1].recorded_signer"), fpr);
+  h_result_free(&x);
 }
 
 /* score --require-signed refuses; the results database is not created. */
@@ -715,24 +911,28 @@ static void test_readonly_storage(void **state) {
 
 /* ---- an older results database ---- */
 
+/* The tables of a results database of schema 1, as afscore 0.1 wrote them. */
+static const char *SCHEMA1 =
+    "CREATE TABLE runs(id INTEGER PRIMARY KEY, time TEXT NOT NULL, methodology_name TEXT,"
+    " methodology_version TEXT, methodology_sha256 TEXT, scoring TEXT, data_path TEXT,"
+    " data_sha256 TEXT, engine_version TEXT, params_json TEXT, summary_json TEXT,"
+    " units INTEGER);"
+    "CREATE TABLE run_files(run_id INTEGER NOT NULL REFERENCES runs(id), seq INTEGER NOT NULL,"
+    " name TEXT, path TEXT, sha256 TEXT, text TEXT, PRIMARY KEY(run_id, seq)) WITHOUT ROWID;"
+    "CREATE TABLE unit_scores(run_id INTEGER NOT NULL, unit TEXT NOT NULL, score REAL,"
+    " poor INTEGER, category TEXT, eligible INTEGER, PRIMARY KEY(run_id, unit)) WITHOUT ROWID;"
+    "PRAGMA application_id = 1095127890; PRAGMA user_version = 1;";
+
 static void test_older_schema(void **state) {
   (void)state;
   pathbuf old = P("rec_v1.db");
   unlink(old.s);
   /* schema 1 as afscore 0.1 wrote it, with one run of two units */
+  h_sql(old.s, SCHEMA1);
   h_sql(old.s,
-        "CREATE TABLE runs(id INTEGER PRIMARY KEY, time TEXT NOT NULL, methodology_name TEXT,"
-        " methodology_version TEXT, methodology_sha256 TEXT, scoring TEXT, data_path TEXT,"
-        " data_sha256 TEXT, engine_version TEXT, params_json TEXT, summary_json TEXT,"
-        " units INTEGER);"
-        "CREATE TABLE run_files(run_id INTEGER NOT NULL REFERENCES runs(id), seq INTEGER NOT NULL,"
-        " name TEXT, path TEXT, sha256 TEXT, text TEXT, PRIMARY KEY(run_id, seq)) WITHOUT ROWID;"
-        "CREATE TABLE unit_scores(run_id INTEGER NOT NULL, unit TEXT NOT NULL, score REAL,"
-        " poor INTEGER, category TEXT, eligible INTEGER, PRIMARY KEY(run_id, unit)) WITHOUT ROWID;"
         "INSERT INTO runs VALUES(1, '2026-01-01T00:00:00Z', 'old', '1', 'ab', 'af', 'd.db', 'cd',"
         " 'afscore 0.1.0', '{}', '{\"H\": 0.5}', 2);"
-        "INSERT INTO unit_scores VALUES(1, 'a', 0.5, 1, 'D', 0), (1, 'b', 0, 0, 'A', 0);"
-        "PRAGMA application_id = 1095127890; PRAGMA user_version = 1;");
+        "INSERT INTO unit_scores VALUES(1, 'a', 0.5, 1, 'D', 0), (1, 'b', 0, 0, 'A', 0);");
   char sha[65];
   h_file_sha256(old.s, sha);
   const char *runs[] = {"runs", "--out", old.s, NULL};
@@ -754,6 +954,81 @@ static void test_older_schema(void **state) {
   const char *v2[] = {"verify", "--out", old.s, "--run", "2", NULL};
   x = run_expect(0, v2);
   h_result_free(&x);
+}
+
+/* Families 1..12 with incomes 20, 40, ..., 240 under ids of the given SQL
+** type, and a methodology over them; run 1 of a schema 1 results database
+** holding exactly what this afscore records for them. */
+static void schema1_run(const char *idtype, const char *tag, pathbuf *d, pathbuf *old) {
+  char name[64];
+  snprintf(name, sizeof name, "rec_v1_%s_data.db", tag);
+  *d = P(name);
+  snprintf(name, sizeof name, "rec_v1_%s.db", tag);
+  *old = P(name);
+  pathbuf m = P("rec_v1.lua"), now = P("rec_v1_now.db");
+  unlink(d->s);
+  unlink(old->s);
+  unlink(now.s);
+  strbuf sql = {0};
+  sb_printf(&sql, "CREATE TABLE families(id %s PRIMARY KEY, income REAL);"
+                  "CREATE TABLE persons(fid %s, age INTEGER);"
+                  "INSERT INTO persons VALUES (1, 10);", idtype, idtype);
+  for (int i = 1; i <= 12; i++) sb_printf(&sql, "INSERT INTO families VALUES (%d, %d);", i, i * 20);
+  h_sql(d->s, sql.s);
+  h_write(m.s, "return {\n"
+               "  name = 'schema 1', version = '1',\n"
+               "  unit = { table = 'families', id = 'id' },\n"
+               "  members = { table = 'persons', unit = 'fid' },\n"
+               "  dimensions = { { id = 'd', indicators = {\n"
+               "    { id = 'i1', deprived = 'income < 150' },\n"
+               "    { id = 'i2', deprived = 'any(age < 18)' } } } },\n"
+               "  k = 1/2,\n"
+               "}\n");
+  const char *sc[] = {"score", "--db", d->s, "--method", m.s, "--out", now.s, NULL};
+  h_result x = run_expect(0, sc);
+  h_result_free(&x);
+  sql.len = 0;
+  sb_printf(&sql, "%s ATTACH '%s' AS now;"
+            "INSERT INTO runs SELECT id, time, methodology_name, methodology_version,"
+            " methodology_sha256, scoring, data_path, data_sha256, engine_version, params_json,"
+            " summary_json, units FROM now.runs;"
+            "INSERT INTO run_files SELECT run_id, seq, name, path, sha256, text FROM now.run_files;"
+            "INSERT INTO unit_scores SELECT run_id, unit, score, poor, category, eligible"
+            " FROM now.unit_scores;", SCHEMA1, now.s);
+  h_sql(old->s, sql.s);
+  sb_free(&sql);
+}
+
+/* Schema 1 recorded no unit order: replay reads the rows in the data's key
+** order, integer ids by value (1, 2, ..., 10, not 1, 10, 11, 12, 2) and text
+** ids bytewise; a deleted row is still found. */
+static void test_older_schema_replay(void **state) {
+  (void)state;
+  const char *kinds[][2] = {{"INTEGER", "int"}, {"TEXT", "text"}};
+  for (int k = 0; k < 2; k++) {
+    pathbuf d, old;
+    schema1_run(kinds[k][0], kinds[k][1], &d, &old);
+    char *types = h_sql_text(d.s, "SELECT group_concat(DISTINCT typeof(id)) FROM families");
+    assert_string_equal(types, k == 0 ? "integer" : "text");
+    free(types);
+    assert_double_equal(h_sql_double(old.s, "PRAGMA user_version"), 1, 0);
+    const char *rep[] = {"replay", "1", "--out", old.s, "--db", d.s, NULL};
+    h_result x = run_expect(0, rep);
+    assert_has(x.out, "reproduced: run 1, 12 units, every recorded row checked: score, poor, "
+                      "category and eligibility identical\n");
+    assert_has(x.err, "note: run 1 was recorded by an older afscore (results schema 1), which did "
+                      "not record the order of its rows: they are read in the order of the "
+                      "data's ids\n");
+    h_result_free(&x);
+    h_sql(old.s, "DELETE FROM unit_scores WHERE unit = '10'");
+    x = run_expect(1, rep);
+    assert_has(x.err, "not reproduced: run 1: 12 units recomputed, 12 rows recorded: 0 differ, 1 "
+                      "not recorded, 0 recorded but not in the data\n");
+    /* income 200 >= 150, no child: score 0 */
+    assert_has(x.err, "  unit '10': not recorded; recomputed (category ");
+    assert_has(x.err, ", score 0, poor 0, eligible 0x0)\n");
+    h_result_free(&x);
+  }
 }
 
 /* ---- show ---- */
@@ -780,7 +1055,7 @@ static void test_show_extract(void **state) {
   assert_has(x.out, want);
   snprintf(want, sizeof want, "sha256 %s, unsigned\n", vsha);
   assert_has(x.out, want);
-  snprintf(want, sizeof want, "sha256 %s, signed, signer not checked\n", fsha);
+  snprintf(want, sizeof want, "sha256 %s, signed, not checked (no --trust)\n", fsha);
   assert_has(x.out, want);
   snprintf(want, sizeof want, "data: %s, fingerprint ", data_db.s);
   assert_has(x.out, want);
@@ -810,15 +1085,18 @@ int main(void) {
       cmocka_unit_test(test_edited_row),
       cmocka_unit_test(test_deleted_row),
       cmocka_unit_test(test_inserted_row),
+      cmocka_unit_test(test_deleted_places),
       cmocka_unit_test(test_integer_ids),
       cmocka_unit_test(test_data_changed),
       cmocka_unit_test(test_sign_interop),
+      cmocka_unit_test(test_signature_status),
       cmocka_unit_test(test_require_signed_refuses),
       cmocka_unit_test(test_signed_run),
       cmocka_unit_test(test_bad_keys_and_runs),
       cmocka_unit_test(test_nothing_overwritten),
       cmocka_unit_test(test_readonly_storage),
       cmocka_unit_test(test_older_schema),
+      cmocka_unit_test(test_older_schema_replay),
       cmocka_unit_test(test_show_extract),
   };
   return cmocka_run_group_tests(tests, setup, NULL);

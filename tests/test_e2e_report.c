@@ -9,6 +9,7 @@
 **     same run, and the transitions equal counts made in SQL on unit_scores;
 **   - a screenshot of each report is written to the test directory and is
 **     not blank (much larger than the screenshot of an empty page).
+** The record names each file's signature and signer key, and the run's.
 ** Bad input exits 1 and writes nothing. The Chromium tests are compiled in
 ** the normal build only (they are slow under the sanitizer build's load and
 ** Chromium is not what the sanitizers check); without Chromium they fail.
@@ -527,6 +528,86 @@ static void test_csv(void **state) {
   free(t);
 }
 
+/* A shell command; its exit status. */
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...) {
+  char cmd[4096];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(cmd, sizeof cmd, fmt, ap);
+  va_end(ap);
+  int st = system(cmd);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* The record section names each file's recorded signature and the key it
+** verified under, and the key the run was signed with. The key is made
+** here; its fingerprint (SHA-256 of the DER public key, docs/audit.md) is
+** computed by the openssl command line, not by afscore. */
+static void test_signed_record(void **state) {
+  (void)state;
+  char dir[1100], key[1200], pub[1200], fpfile[1200], method[1200], out[1200];
+  snprintf(dir, sizeof dir, "%s", h_path("report-signed"));
+  snprintf(key, sizeof key, "%s/key.pem", dir);
+  snprintf(pub, sizeof pub, "%s/pub.pem", dir);
+  snprintf(fpfile, sizeof fpfile, "%s/pub.fp", dir);
+  snprintf(method, sizeof method, "%s/kz_family_2023.lua", dir);
+  snprintf(out, sizeof out, "%s/results.db", dir);
+  assert_int_equal(sh("rm -rf '%s' && mkdir '%s' && cp '%s' '%s' '%s/' && "
+                      "openssl genpkey -algorithm ed25519 -out '%s' 2>/dev/null && "
+                      "openssl pkey -in '%s' -pubout -out '%s' && "
+                      "openssl pkey -pubin -in '%s' -outform DER | sha256sum | cut -c1-64 > '%s'",
+                      dir, dir, h_root("methodology/kz_family_2023.lua"),
+                      h_root("methodology/kz_notices_2023.lua"), dir, key, key, pub, pub, fpfile),
+                   0);
+  char *fp = slurp(fpfile);
+  assert_int_equal(strlen(fp), 65);
+  fp[64] = '\0';
+  /* the methodology signed with the openssl command line; its import not */
+  assert_int_equal(sh("openssl pkeyutl -sign -rawin -inkey '%s' -in '%s' -out '%s.sig'", key,
+                      method, method), 0);
+  const char *sc1[] = {"score", "--db", DATA, "--method", method, "--out", out, "--trust", pub,
+                       "--sign-with", key, NULL};
+  h_result r = run_status(sc1, 0);
+  h_result_free(&r);
+  const char *sc2[] = {"score", "--db", DATA, "--method", method, "--out", out, NULL};
+  r = run_status(sc2, 0);
+  h_result_free(&r);
+  char html[1200];
+  snprintf(html, sizeof html, "%s/one.html", dir);
+  const char *rep[] = {"report", "--out", out, "--run", "1", "--html", html, NULL};
+  r = run_status(rep, 0);
+  h_result_free(&r);
+  char *page = slurp(html);
+  char *c = cell(page, "record", method, 2);
+  assert_string_equal(c, "signed");
+  free(c);
+  c = cell(page, "record", method, 3);
+  assert_string_equal(c, fp);
+  free(c);
+  c = cell(page, "record", "kz_notices_2023", 2);
+  assert_string_equal(c, "unsigned");
+  free(c);
+  c = cell(page, "record", "kz_notices_2023", 3);
+  assert_string_equal(c, "\xE2\x80\x93");
+  free(c);
+  char run_signer[300];
+  snprintf(run_signer, sizeof run_signer, "<dd class=\"hash\">%s</dd>", fp);
+  assert_true(h_has(page, run_signer));
+  free(page);
+  /* run 2, scored without --trust: the signature recorded, its key not checked */
+  const char *rep2[] = {"report", "--out", out, "--run", "2", "--html", html, "--force", NULL};
+  r = run_status(rep2, 0);
+  h_result_free(&r);
+  page = slurp(html);
+  c = cell(page, "record", method, 2);
+  assert_string_equal(c, "signed; the key was not checked when the run was recorded");
+  free(c);
+  assert_false(h_has(page, fp));
+  free(page);
+  free(fp);
+}
+
 static void test_intervals_drawn_when_recorded(void **state) {
   (void)state;
   const char *html = h_path("report-ci.html");
@@ -707,6 +788,7 @@ int main(void) {
 #endif
       cmocka_unit_test(test_self_contained),
       cmocka_unit_test(test_csv),
+      cmocka_unit_test(test_signed_record),
       cmocka_unit_test(test_intervals_drawn_when_recorded),
       cmocka_unit_test(test_bad_input),
       cmocka_unit_test(test_different_populations),
