@@ -152,7 +152,7 @@ int cmd_score(cli_opts *o) {
   }
   if (o->json) {
     json p = {0};
-    report_summary_json_open(&p, &rn, 0, &meta);
+    report_summary_json_open(&p, rn, 0, &meta);
     cli_sigs_json(&p, &status);
     json_obj_end(&p);
     printf("%s\n", p.out.s);

@@ -528,18 +528,6 @@ static void test_csv(void **state) {
   free(t);
 }
 
-/* A shell command; its exit status. */
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...) {
-  char cmd[4096];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(cmd, sizeof cmd, fmt, ap);
-  va_end(ap);
-  int st = system(cmd);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
 /* The record section names each file's recorded signature and the key it
 ** verified under, and the key the run was signed with. The key is made
 ** here; its fingerprint (SHA-256 of the DER public key, docs/audit.md) is
@@ -553,7 +541,7 @@ static void test_signed_record(void **state) {
   snprintf(fpfile, sizeof fpfile, "%s/pub.fp", dir);
   snprintf(method, sizeof method, "%s/kz_family_2023.lua", dir);
   snprintf(out, sizeof out, "%s/results.db", dir);
-  assert_int_equal(sh("rm -rf '%s' && mkdir '%s' && cp '%s' '%s' '%s/' && "
+  assert_int_equal(h_sh("rm -rf '%s' && mkdir '%s' && cp '%s' '%s' '%s/' && "
                       "openssl genpkey -algorithm ed25519 -out '%s' 2>/dev/null && "
                       "openssl pkey -in '%s' -pubout -out '%s' && "
                       "openssl pkey -pubin -in '%s' -outform DER | sha256sum | cut -c1-64 > '%s'",
@@ -564,7 +552,7 @@ static void test_signed_record(void **state) {
   assert_int_equal(strlen(fp), 65);
   fp[64] = '\0';
   /* the methodology signed with the openssl command line; its import not */
-  assert_int_equal(sh("openssl pkeyutl -sign -rawin -inkey '%s' -in '%s' -out '%s.sig'", key,
+  assert_int_equal(h_sh("openssl pkeyutl -sign -rawin -inkey '%s' -in '%s' -out '%s.sig'", key,
                       method, method), 0);
   const char *sc1[] = {"score", "--db", DATA, "--method", method, "--out", out, "--trust", pub,
                        "--sign-with", key, NULL};

@@ -22,6 +22,16 @@
 
 #include "util.h"
 
+int h_sh(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char *cmd = af_vsprintf(fmt, ap);
+  va_end(ap);
+  int st = system(cmd);
+  free(cmd);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
 char *h_slurp(const char *path) {
   char *text = NULL;
   size_t len;

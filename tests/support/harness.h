@@ -44,6 +44,9 @@ const char *h_new_file(const char *name, const char *text);
 const char *h_new_db(const char *name, const char *sql);
 /* A file's whole text (owned), or "" when it cannot be read. */
 char *h_slurp(const char *path);
+/* Run a shell command (printf-style: quote paths in it); its exit status,
+** or 128 + the signal that ended it. For tools such as openssl and cp. */
+int h_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Run SQL on a database file (created if absent); fails the test on error. */
 void h_sql(const char *db, const char *sql);
 /* The first column of the first row of a query as a double / as text (owned). */
