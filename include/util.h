@@ -81,6 +81,9 @@ void sb_put_lines(strbuf *b, const char *prefix, const char *text);
 /* Columns UTF-8 text takes on a terminal: one per character (Cyrillic
 ** included), none for combining marks, two for East Asian wide ones. */
 int af_text_width(const char *s);
+/* A share (0..1) for people, in percent with 2 decimals: "28.29 %"; "-"
+** when not finite. JSON keeps the fraction. */
+void af_fmt_pct(char out[32], double share);
 /* Append s as a left-aligned table cell of exactly width columns: escaped
 ** as one line (af_escape_ctl), padded with spaces, or cut between characters
 ** and ended with an ellipsis. */

@@ -27,7 +27,7 @@ static void sweep_af(const run *rn, const dist_entry *d, int nd, int as_json, st
     json_key(j, "sweep");
     json_arr(j);
   } else {
-    sb_printf(o, "%12s %10s %10s %10s %10s\n", "k", "H", "A", "M0", "units");
+    sb_printf(o, "%-12s %10s %10s %10s %10s\n", "k", "H", "A", "M0", "units");
   }
   long long units = 0;
   for (int i = nd - 1; i >= 0; i--) units += d[i].count;
@@ -51,10 +51,12 @@ static void sweep_af(const run *rn, const dist_entry *d, int nd, int as_json, st
       json_kv_bool(j, "current", i == now);
       json_obj_end(j);
     } else {
-      sb_printf(o, "%12.6f %10.4f %10.4f %10.4f %10lld", d[i].score, H[i], A[i], H[i] * A[i],
-                poor_units);
+      /* Shares in percent, M0 as a decimal; k as the fraction it is. */
+      char kt[64], h[32], a[32];
+      describe_fraction(d[i].score, kt);
+      af_fmt_pct(h, H[i]), af_fmt_pct(a, A[i]);
+      sb_printf(o, "%-12s %10s %10s %10.4f %10lld", kt, h, a, H[i] * A[i], poor_units);
       if (i == now) {
-        char kt[64];
         describe_fraction(k, kt);
         sb_printf(o, "  <- k now (%s)", kt);
       }
@@ -112,7 +114,9 @@ static void sweep_points(const run *rn, const dist_entry *d, int nd, int as_json
         json_kv_bool(j, "current", i == now);
         json_obj_end(j);
       } else {
-        sb_printf(o, "%12g %10.4f %10.4f%s\n", t, sbelow, sabove, i == now ? "  <- now" : "");
+        char pb[32], pa[32];
+        af_fmt_pct(pb, sbelow), af_fmt_pct(pa, sabove);
+        sb_printf(o, "%12g %10s %10s%s\n", t, pb, pa, i == now ? "  <- now" : "");
       }
     }
     if (as_json) {

@@ -5,6 +5,8 @@
 */
 #include "infer.h"
 
+#include "describe.h"
+
 #include <assert.h>
 #include <math.h>
 #include <stdio.h>
@@ -1062,10 +1064,42 @@ static void text_label(char *out, size_t cap, const infer_est *x, const strpool 
              x->value >= 0 ? strpool_get(pool, x->value) : "(null)");
 }
 
-static void text_num(char *out, double v, const char *fmt) {
-  if (isnan(v)) snprintf(out, 16, "-");
-  else snprintf(out, 16, fmt, v);
+/* Shares (H, A, headcounts, pctb) are shown in percent, M0 and actb as
+** decimals; scale 100 and unit " pp" for a change of a share. */
+static int text_is_share(infer_measure m) { return m != INFER_M0 && m != INFER_ACTB; }
+
+/* A figure's value, standard error and interval as cells: value (with its
+** unit), se and "ll to ul" (or "-": no interval), times scale, dec decimals. */
+static void text_cells(strbuf *o, const infer_est *x, double scale, int dec, const char *unit) {
+  char b[48], se[32];
+  if (isnan(x->b)) snprintf(b, sizeof b, "-");
+  else snprintf(b, sizeof b, "%.*f%s", dec, scale * x->b, unit);
+  if (isnan(x->se)) snprintf(se, sizeof se, "-");
+  else snprintf(se, sizeof se, "%.*f", dec, scale * x->se);
+  sb_printf(o, " %12s %9s   ", b, se);
+  if (isnan(x->ll) || isnan(x->ul)) sb_puts(o, "-\n");
+  else sb_printf(o, "%.*f to %.*f\n", dec, scale * x->ll, dec, scale * x->ul);
 }
+
+/* An estimate's cells: shares in percent. */
+static void text_est_cells(strbuf *o, const infer_est *x) {
+  int sh = text_is_share(x->measure);
+  text_cells(o, x, sh ? 100 : 1, sh ? 2 : 4, sh ? " %" : "");
+}
+
+/* A change's cells: relative kinds are percent already; absolute changes of
+** shares in percentage points. */
+static void text_change_cells(strbuf *o, const infer_change *c) {
+  if (c->kind == INFER_RELATIVE || c->kind == INFER_RELATIVE_ANNUAL)
+    text_cells(o, &c->est, 1, 2, " %");
+  else if (text_is_share(c->est.measure))
+    text_cells(o, &c->est, 100, 2, " pp");
+  else
+    text_cells(o, &c->est, 1, 4, "");
+}
+
+static const char *const figure_names[] = {"H", "A", "M0", "uncensored (hd)", "censored (hdk)",
+                                           "contribution (actb)", "contribution (pctb)"};
 
 /* The M0 of value v of group column g at k in round r, or NaN. */
 static double m0_of(const infer_result *r, int g, int32_t v, int round, double k) {
@@ -1127,7 +1161,9 @@ static void rank_text(strbuf *o, const infer_result *r, const strpool *pool, con
           }
           ord[q] = vals[j], b[q] = x;
         }
-        sb_printf(o, "  k %-8.4f", p->k);
+        char kt[64];
+        describe_fraction(p->k, kt);
+        sb_printf(o, "  k %-8s", kt);
         for (int j = 0; j < nv; j++) {
           if (j > 0) {
             const infer_pair *q = pair_of(r, g, ord[j - 1], ord[j], rd, p->k);
@@ -1140,39 +1176,96 @@ static void rank_text(strbuf *o, const infer_result *r, const strpool *pool, con
     }
 }
 
-void infer_text(strbuf *o, const infer_result *r, const strpool *pool, const model *m) {
-  char lab[128], b[16], se[16], ll[16], ul[16];
-  int rounds = r->nrounds > 1 || r->round[0] != 0;
-  sb_printf(o, "\nestimates with standard errors: %d PSUs in %d strata, df %d; intervals at "
-               "%g%% (logit, t)\n", r->npsu, r->nstrata, r->df, 100 * r->level);
-  sb_printf(o, "%s%-6s %-28s %6s %9s %9s %9s %9s\n", r->sweep ? "k        " : "", "",
-            "indicator / group", rounds ? "round" : "", "b", "se", "ll", "ul");
+/* The estimate of measure ms (indicator i) in round rd of the domain whose
+** figures start at est[blk] (infer_finish writes them domain by domain,
+** measure, indicator, round). */
+static const infer_est *text_est_at(const infer_result *r, int blk, infer_measure ms, int i,
+                                    int rd, int ninds) {
+  int row = ms < INFER_HD ? (int)ms : (int)INFER_HD + ((int)ms - (int)INFER_HD) * ninds + i;
+  const infer_est *x = &r->est[blk + row * r->nrounds + rd];
+  assert(x->measure == ms && x->indicator == (ms < INFER_HD ? -1 : i) && x->round == rd);
+  return x;
+}
+
+static void text_row(strbuf *o, const infer_est *x, const strpool *pool, const model *m) {
+  char lab[128];
+  text_label(lab, sizeof lab, x, pool, m);
+  sb_cell(o, lab, 28);
+  sb_putc(o, ' ');
+  sb_cell(o, figure_names[x->measure], 20);
+  text_est_cells(o, x);
+}
+
+/* Round rd's figures beside their standard errors and intervals, nationally
+** then per group value: H, A and M0, then each indicator's headcounts and
+** contributions. */
+static void text_round(strbuf *o, const infer_result *r, int rd, const strpool *pool,
+                       const model *m) {
+  static const infer_measure per_ind[] = {INFER_HD, INFER_HDK, INFER_PCTB, INFER_ACTB};
+  int ni = m->ninds, blk = (INFER_HD + 4 * ni) * r->nrounds;
+  sb_putc(o, '\n');
+  if (has_rounds(r)) {
+    sb_printf(o, "round %g", r->round[rd]);
+    if (r->year[rd] != 0) sb_printf(o, ", year %g", r->year[rd]);
+    sb_putc(o, '\n');
+  }
+  sb_printf(o, "%-28s %-20s %12s %9s   %g%% interval\n", "indicator / group", "figure", "value",
+            "se", 100 * r->level);
+  for (int d = 0; d < r->nest; d += blk) {
+    if (d > 0) sb_putc(o, '\n');
+    for (int ms = INFER_H; ms < INFER_HD; ms++)
+      text_row(o, text_est_at(r, d, (infer_measure)ms, -1, rd, ni), pool, m);
+    for (int i = 0; i < ni; i++)
+      for (int q = 0; q < 4; q++) text_row(o, text_est_at(r, d, per_ind[q], i, rd, ni), pool, m);
+  }
+}
+
+/* Sweep: H, A and M0 at every k, nationally and by group, per round. */
+static void text_sweep(strbuf *o, const infer_result *r, const strpool *pool, const model *m) {
+  char lab[128], kt[64];
+  int rounds = has_rounds(r);
+  sb_printf(o, "%-8s %-6s %-28s %6s %12s %9s   %g%% interval\n", "k", "figure", "group",
+            rounds ? "round" : "", "value", "se", 100 * r->level);
   for (int i = 0; i < r->nest; i++) {
     const infer_est *x = &r->est[i];
-    if (r->sweep) sb_printf(o, "%-8.4f ", x->k);
+    describe_fraction(x->k, kt);
     text_label(lab, sizeof lab, x, pool, m);
-    text_num(b, x->b, "%.4f"), text_num(se, x->se, "%.4f");
-    text_num(ll, x->ll, "%.4f"), text_num(ul, x->ul, "%.4f");
     char rd[16] = "";
     if (rounds) snprintf(rd, sizeof rd, "%g", r->round[x->round]);
-    sb_printf(o, "%-6s %-28.28s %6s %9s %9s %9s %9s\n", measure_names[x->measure], lab, rd, b,
-              se, ll, ul);
+    sb_printf(o, "%-8s %-6s ", kt, measure_names[x->measure]);
+    sb_cell(o, lab, 28);
+    sb_printf(o, " %6s", rd);
+    text_est_cells(o, x);
   }
-  if (r->sweep) rank_text(o, r, pool, m);
-  if (r->nchg == 0) return;
-  sb_printf(o, "\nchanges between rounds (delta method; intervals at %g%%, normal)\n",
+  rank_text(o, r, pool, m);
+}
+
+void infer_text(strbuf *o, const infer_result *r, const strpool *pool, const model *m) {
+  char lab[128];
+  sb_printf(o, "\nestimates with standard errors: %d PSUs in %d strata, df %d; intervals at "
+               "%g%% (logit, t); shares in percent\n", r->npsu, r->nstrata, r->df,
             100 * r->level);
-  sb_printf(o, "%s%-6s %-28s %-9s %-16s %9s %9s %9s %9s\n", r->sweep ? "k        " : "", "",
-            "indicator / group", "rounds", "kind", "b", "se", "ll", "ul");
+  if (r->sweep) text_sweep(o, r, pool, m);
+  else
+    for (int rd = 0; rd < r->nrounds; rd++) text_round(o, r, rd, pool, m);
+  if (r->nchg == 0) return;
+  sb_printf(o, "\nchanges between rounds (delta method; intervals at %g%%, normal; absolute "
+               "changes of shares in percentage points)\n", 100 * r->level);
+  sb_printf(o, "%s%-6s %-28s %-9s %-16s %12s %9s   %g%% interval\n", r->sweep ? "k        " : "",
+            "", "indicator / group", "rounds", "kind", "change", "se", 100 * r->level);
   for (int i = 0; i < r->nchg; i++) {
     const infer_change *c = &r->chg[i];
-    if (r->sweep) sb_printf(o, "%-8.4f ", c->est.k);
+    if (r->sweep) {
+      char kt[64];
+      describe_fraction(c->est.k, kt);
+      sb_printf(o, "%-8s ", kt);
+    }
     text_label(lab, sizeof lab, &c->est, pool, m);
-    text_num(b, c->est.b, "%.4f"), text_num(se, c->est.se, "%.4f");
-    text_num(ll, c->est.ll, "%.4f"), text_num(ul, c->est.ul, "%.4f");
     char rd[40];
     snprintf(rd, sizeof rd, "%g-%g", r->round[c->from], r->round[c->est.round]);
-    sb_printf(o, "%-6s %-28.28s %-9s %-16s %9s %9s %9s %9s\n", measure_names[c->est.measure],
-              lab, rd, kind_names[c->kind], b, se, ll, ul);
+    sb_printf(o, "%-6s ", measure_names[c->est.measure]);
+    sb_cell(o, lab, 28);
+    sb_printf(o, " %-9s %-16s", rd, kind_names[c->kind]);
+    text_change_cells(o, c);
   }
 }

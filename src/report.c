@@ -7,6 +7,8 @@
 */
 #include "report.h"
 
+#include "describe.h"
+
 #include <assert.h>
 
 #include <math.h>
@@ -206,9 +208,101 @@ void report_summary_json_open(json *j, const run *rn, int k, const report_meta *
 
 /* ---- text ---- */
 
+/* Shares are shown in percent (af_fmt_pct), M0, weights and points as
+** decimals or fractions; JSON keeps fractions of 1 throughout. */
 static void fmt(char *buf, double v) {
   if (!isfinite(v)) snprintf(buf, 32, "-");
   else snprintf(buf, 32, "%.4f", v);
+}
+
+/* An indicator's id, then its name when it has one of its own. */
+static void report_text_id_name(strbuf *o, const model_indicator *x) {
+  sb_cell(o, x->id, 22);
+  sb_putc(o, ' ');
+  sb_cell(o, strcmp(x->name, x->id) != 0 ? x->name : "", 28);
+}
+
+/* AF indicators: with figs, the pooled headcounts and contribution (without
+** figs they come with standard errors, in infer_text). */
+static void report_text_af_indicators(strbuf *o, const model *m, const acc *a, figures f,
+                                      int figs) {
+  char w[64], b1[32], b2[32], b3[32];
+  sb_printf(o, "%-22s %-28s %-12s %6s", "indicator", "name", "dimension", "weight");
+  if (figs) sb_printf(o, " %10s %10s %12s", "uncensored", "censored", "contribution");
+  sb_printf(o, " %8s\n", "missing");
+  for (int i = 0; i < m->ninds; i++) {
+    const model_indicator *x = &m->inds[i];
+    report_text_id_name(o, x);
+    sb_putc(o, ' ');
+    sb_cell(o, m->dims[x->dim].id, 12);
+    describe_fraction(x->weight, w);
+    sb_printf(o, " %6s", w);
+    if (figs) {
+      double cen = share(a->cen[i], a->n);
+      af_fmt_pct(b1, share(a->unc[i], a->n)), af_fmt_pct(b2, cen);
+      af_fmt_pct(b3, f.M0 > 0 ? x->weight * cen / f.M0 : 0);
+      sb_printf(o, " %10s %10s %12s", b1, b2, b3);
+    }
+    sb_printf(o, " %8lld\n", (long long)a->missing[i]);
+  }
+}
+
+static void report_text_points_indicators(strbuf *o, const model *m, const acc *a) {
+  char b1[32];
+  sb_printf(o, "%-22s %-28s %-12s %12s %8s\n", "indicator", "name", "area", "mean points",
+            "missing");
+  for (int i = 0; i < m->ninds; i++) {
+    const model_indicator *x = &m->inds[i];
+    report_text_id_name(o, x);
+    sb_putc(o, ' ');
+    sb_cell(o, x->dim >= 0 ? m->dims[x->dim].id : "-", 12);
+    fmt(b1, share(a->unc[i], a->n));
+    sb_printf(o, " %12s %8lld\n", b1, (long long)a->missing[i]);
+  }
+}
+
+static void report_text_categories(strbuf *o, const model *m, const acc *a) {
+  char b1[32];
+  sb_printf(o, "\n%-10s %-24s %10s %9s\n", "category", "name", "units", "share");
+  for (int b = m->nbands - 1; b >= 0; b--) {
+    int idx = m->scoring == SCORING_AF ? m->nbands - 1 - b : b;  /* best first */
+    af_fmt_pct(b1, share(a->cat_w[idx], a->n));
+    /* Names and labels may be Kazakh or Russian: cells by display width. */
+    sb_cell(o, m->bands[idx].id, 10);
+    sb_putc(o, ' ');
+    sb_cell(o, m->bands[idx].name, 24);
+    sb_printf(o, " %10lld %9s\n", (long long)a->cat_count[idx], b1);
+  }
+}
+
+static void report_text_groups(strbuf *o, const run *rn, int k, figures f) {
+  const model *m = run_model(rn, k);
+  const measure *ms = run_measure(rn, k);
+  const acc *a = &ms->all;
+  char b1[32], b2[32], b3[32], b4[32];
+  for (int g = 0; g < ms->ngroups; g++) {
+    const group_set *gs = &ms->groups[g];
+    sb_printf(o, "\nby %s:\n", gs->column);
+    if (m->scoring == SCORING_AF)
+      sb_printf(o, "  %-20s %10s %9s %9s %8s %9s\n", "value", "n", "H", "A", "M0", "contrib");
+    else
+      sb_printf(o, "  %-20s %10s %9s %10s\n", "value", "n", "share", "mean");
+    for (int r = 0; r < gs->nrows; r++) {
+      const acc *ga = &gs->rows[r].a;
+      figures gf = measure_figures(ga);
+      sb_puts(o, "  ");
+      sb_cell(o, report_group_label(rn, gs->rows[r].value), 20);
+      if (m->scoring == SCORING_AF) {
+        af_fmt_pct(b1, gf.H), af_fmt_pct(b2, gf.A), fmt(b3, gf.M0);
+        af_fmt_pct(b4, f.M0 > 0 ? share(ga->n, a->n) * gf.M0 / f.M0 : 0);
+        sb_printf(o, " %10.6g %9s %9s %8s %9s\n", gf.n, b1, b2, b3, b4);
+      } else {
+        af_fmt_pct(b1, share(ga->n, a->n));
+        sb_printf(o, " %10.6g %9s %10.1f\n", gf.n, b1,
+                  ga->n > 0 ? (double)(ga->score_w / ga->n) : NAN);
+      }
+    }
+  }
 }
 
 void report_summary_text(strbuf *o, const run *rn, int k, const report_meta *meta) {
@@ -216,7 +310,10 @@ void report_summary_text(strbuf *o, const run *rn, int k, const report_meta *met
   const measure *ms = run_measure(rn, k);
   const acc *a = &ms->all;
   figures f = measure_figures(a);
-  char b1[32], b2[32], b3[32], b4[32];
+  /* With a survey design the figures come with standard errors, per round,
+  ** from the estimates; the pooled ones stay in JSON. */
+  const infer_result *est = run_inference(rn, k);
+  char b1[32], b2[32], b3[32], kt[64];
   sb_printf(o, "%s (version %s), %s scoring\n", m->name, m->version,
             m->scoring == SCORING_AF ? "Alkire-Foster" : "points");
   sb_printf(o, "data: %lld units, %lld members, fingerprint %.16s…\n", (long long)run_stats(rn)->units,
@@ -228,18 +325,14 @@ void report_summary_text(strbuf *o, const run *rn, int k, const report_meta *met
   sb_printf(o, "population n = %.6g (%s), excluded units: %lld\n\n", f.n,
             m->population_members ? "people" : "units", (long long)a->excluded);
   if (m->scoring == SCORING_AF) {
-    fmt(b1, f.H), fmt(b2, f.A), fmt(b3, f.M0);
-    sb_printf(o, "k = %.6g   H = %s   A = %s   M0 = %s\n\n", m->k, b1, b2, b3);
-    sb_printf(o, "%-24s %-14s %8s %10s %10s %12s %8s\n", "indicator", "dimension", "weight",
-              "uncensored", "censored", "contribution", "missing");
-    for (int i = 0; i < m->ninds; i++) {
-      const model_indicator *x = &m->inds[i];
-      double cen = share(a->cen[i], a->n);
-      fmt(b1, x->weight), fmt(b2, share(a->unc[i], a->n)), fmt(b3, cen);
-      fmt(b4, f.M0 > 0 ? x->weight * cen / f.M0 : 0);
-      sb_printf(o, "%-24s %-14s %8s %10s %10s %12s %8lld\n", x->id, m->dims[x->dim].id, b1, b2,
-                b3, b4, (long long)a->missing[i]);
+    describe_number(m->k, kt);
+    if (est) {
+      sb_printf(o, "k = %s\n\n", kt);
+    } else {
+      af_fmt_pct(b1, f.H), af_fmt_pct(b2, f.A), fmt(b3, f.M0);
+      sb_printf(o, "k = %s   H = %s   A = %s   M0 = %s\n\n", kt, b1, b2, b3);
     }
+    report_text_af_indicators(o, m, a, f, !est);
   } else {
     int nd;
     dist_entry *d = measure_sorted_dist(ms, &nd);
@@ -247,50 +340,10 @@ void report_summary_text(strbuf *o, const run *rn, int k, const report_meta *met
               a->n > 0 ? (double)(a->score_w / a->n) : NAN, measure_quantile(d, nd, .1),
               measure_quantile(d, nd, .5), measure_quantile(d, nd, .9));
     free(d);
-    sb_printf(o, "%-24s %-20s %12s %8s\n", "indicator", "area", "mean points", "missing");
-    for (int i = 0; i < m->ninds; i++) {
-      const model_indicator *x = &m->inds[i];
-      fmt(b1, share(a->unc[i], a->n));
-      sb_printf(o, "%-24s %-20s %12s %8lld\n", x->id, x->dim >= 0 ? m->dims[x->dim].id : "-", b1,
-                (long long)a->missing[i]);
-    }
+    report_text_points_indicators(o, m, a);
   }
-  sb_printf(o, "\n%-10s %-24s %10s %8s\n", "category", "name", "units", "share");
-  for (int b = m->nbands - 1; b >= 0; b--) {
-    int idx = m->scoring == SCORING_AF ? m->nbands - 1 - b : b;  /* best first */
-    fmt(b1, share(a->cat_w[idx], a->n));
-    /* Names and labels may be Kazakh or Russian: cells by display width. */
-    sb_cell(o, m->bands[idx].id, 10);
-    sb_putc(o, ' ');
-    sb_cell(o, m->bands[idx].name, 24);
-    sb_printf(o, " %10lld %8s\n", (long long)a->cat_count[idx], b1);
-  }
-  for (int g = 0; g < ms->ngroups; g++) {
-    const group_set *gs = &ms->groups[g];
-    sb_printf(o, "\nby %s:\n", gs->column);
-    if (m->scoring == SCORING_AF)
-      sb_printf(o, "  %-20s %10s %8s %8s %8s %8s\n", "value", "n", "H", "A", "M0", "contrib");
-    else
-      sb_printf(o, "  %-20s %10s %8s %10s\n", "value", "n", "share", "mean");
-    for (int r = 0; r < gs->nrows; r++) {
-      const acc *ga = &gs->rows[r].a;
-      figures gf = measure_figures(ga);
-      const char *label = report_group_label(rn, gs->rows[r].value);
-      if (m->scoring == SCORING_AF) {
-        fmt(b1, gf.H), fmt(b2, gf.A), fmt(b3, gf.M0);
-        fmt(b4, f.M0 > 0 ? share(ga->n, a->n) * gf.M0 / f.M0 : 0);
-        sb_puts(o, "  ");
-        sb_cell(o, label, 20);
-        sb_printf(o, " %10.6g %8s %8s %8s %8s\n", gf.n, b1, b2, b3, b4);
-      } else {
-        fmt(b1, share(ga->n, a->n));
-        sb_puts(o, "  ");
-        sb_cell(o, label, 20);
-        sb_printf(o, " %10.6g %8s %10.1f\n", gf.n, b1,
-                  ga->n > 0 ? (double)(ga->score_w / ga->n) : NAN);
-      }
-    }
-  }
+  report_text_categories(o, m, a);
+  if (!est) report_text_groups(o, rn, k, f);
   if (m->nbenefits > 0) {
     sb_printf(o, "\n%-20s %-44s %10s %10s\n", "measure", "name", "units", "people");
     for (int i = 0; i < m->nbenefits; i++) {
@@ -301,5 +354,5 @@ void report_summary_text(strbuf *o, const run *rn, int k, const report_meta *met
                 (long long)a->benefit_people[i]);
     }
   }
-  if (run_inference(rn, k)) infer_text(o, run_inference(rn, k), run_pool(rn), m);
+  if (est) infer_text(o, est, run_pool(rn), m);
 }

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -404,6 +405,11 @@ int af_text_width(const char *s) {
     w += util_cp_width(c);
   }
   return w;
+}
+
+void af_fmt_pct(char out[32], double share) {
+  if (!isfinite(share)) snprintf(out, 32, "-");
+  else snprintf(out, 32, "%.2f %%", 100 * share);
 }
 
 void sb_cell(strbuf *b, const char *text, int width) {

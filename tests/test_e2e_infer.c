@@ -343,16 +343,82 @@ static void test_explain_and_compare_ignore_design(void **state) {
   h_result_free(&r);
 }
 
-/* Human output: the estimate table with se and interval, and the change table. */
+/* The line score prints for a row of reference.csv, rounded as displayed:
+** shares (H, A, hd, hdk, pctb) in percent with 2 decimals, M0 and actb with
+** 4; absolute changes of shares in percentage points, relative changes in
+** percent; "-" where R gives no interval. */
+static void expected_line(char **c, char *out, size_t cap) {
+  static const char *const names[][2] = {{"H", "H"}, {"A", "A"}, {"M0", "M0"},
+      {"hd", "uncensored (hd)"}, {"hdk", "censored (hdk)"}, {"actb", "contribution (actb)"},
+      {"pctb", "contribution (pctb)"}};
+  const char *figure = NULL;
+  for (int i = 0; i < 7; i++)
+    if (strcmp(c[1], names[i][0]) == 0) figure = names[i][1];
+  assert_non_null(figure);
+  int change = strcmp(c[0], "change") == 0;
+  int share = strcmp(c[1], "M0") != 0 && strcmp(c[1], "actb") != 0;
+  double scale = 100;
+  int dec = 2;
+  const char *unit = change ? " pp" : " %";
+  if (change && strncmp(c[9], "relative", 8) == 0) scale = 1, unit = " %";
+  else if (!share) scale = 1, dec = 4, unit = "";
+  char label[64], value[48], se[32], iv[64];
+  if (*c[3]) snprintf(label, sizeof label, "%s%s%s=%s", c[2], *c[2] ? " " : "", c[3], c[4]);
+  else snprintf(label, sizeof label, "%s", c[2]);
+  snprintf(value, sizeof value, "%.*f%s", dec, scale * atof(c[10]), unit);
+  snprintf(se, sizeof se, "%.*f", dec, scale * atof(c[11]));
+  if (*c[12]) snprintf(iv, sizeof iv, "%.*f to %.*f", dec, scale * atof(c[12]), dec,
+                       scale * atof(c[13]));
+  else snprintf(iv, sizeof iv, "-");
+  if (change)
+    snprintf(out, cap, "\n%-6s %-28s %s-%-7s %-16s %12s %9s   %s\n", c[1], label, c[7], c[8],
+             c[9], value, se, iv);
+  else
+    snprintf(out, cap, "\n%-28s %-20s %12s %9s   %s\n", label, figure, value, se, iv);
+}
+
+/* Human output: every figure at k = 1/3 beside its standard error and
+** interval, in its round's section, and every change, each line exactly as
+** R's figures (reference.csv) round. */
 static void test_text_tables(void **state) {
   (void)state;
   const char *args[] = {"score", "--db", db(), "--method", method("1/3", DESIGN), NULL};
   h_result r = h_run(args);
   assert_int_equal(r.status, 0);
-  assert_true(h_has(r.out, "717 PSUs in 120 strata, df 597"));
-  /* H round 1: 0.3352 (0.0055), interval 0.3244 to 0.3462 (reference.csv). */
-  assert_true(h_has(r.out, "0.3352    0.0055    0.3244    0.3462"));
-  assert_true(h_has(r.out, "changes between rounds"));
+  assert_true(h_has(r.out, "\nestimates with standard errors: 717 PSUs in 120 strata, df 597; "
+                           "intervals at 95% (logit, t); shares in percent\n"));
+  /* The sections: round 1, round 2, the changes. */
+  const char *sec[4];
+  sec[0] = strstr(r.out, "\nround 1, year 2010\n");
+  sec[1] = strstr(r.out, "\nround 2, year 2018.5\n");
+  sec[2] = strstr(r.out, "\nchanges between rounds (delta method; intervals at 95%, normal; "
+                         "absolute changes of shares in percentage points)\n");
+  sec[3] = r.out + strlen(r.out);
+  assert_true(sec[0] && sec[1] && sec[2] && sec[0] < sec[1] && sec[1] < sec[2]);
+  /* The pooled figures of both rounds are not shown beside them. */
+  assert_false(h_has(r.out, "H = "));
+  FILE *f = fopen(h_root("tests/fixtures/inference/reference.csv"), "r");
+  assert_non_null(f);
+  char line[1024], want[512];
+  assert_non_null(fgets(line, sizeof line, f));
+  int seen[3] = {0, 0, 0};
+  while (fgets(line, sizeof line, f)) {
+    char *c[16];
+    assert_int_equal(split(line, c, 16), 14);
+    if (fabs(atof(c[5]) - 1.0 / 3) > 1e-12) continue;
+    int s = strcmp(c[0], "change") == 0 ? 2 : atoi(c[6]) - 1;
+    expected_line(c, want, sizeof want);
+    const char *at = strstr(sec[s], want);
+    if (!at || at >= sec[s + 1]) fail_msg("not in section %d:%s", s, want);
+    seen[s]++;
+  }
+  fclose(f);
+  assert_int_equal(seen[0], 129);
+  assert_int_equal(seen[1], 129);
+  assert_int_equal(seen[2], 516);
+  /* Spelled out: H in round 1, 33.52 % (se 0.55), 32.44 to 34.62. */
+  assert_true(h_has(sec[0], "\n                             H                         33.52 %      0.55"
+                            "   32.44 to 34.62\n"));
   h_result_free(&r);
 }
 
