@@ -37,7 +37,23 @@ static int explain_begin(void *ctx, const run *rn, af_err *e) {
   return 0;
 }
 
-/* The value of part p of rule o (kernel k) for unit u, into JSON and text. */
+/* A number for people: exact when an integer, a short decimal ("38461.5")
+** or a simple fraction ("1/6 (0.1667)"); else rounded, 4 decimals or 6
+** significant digits below 1, and an ellipsis ("0.756357…"). JSON keeps
+** every digit. */
+static void explain_number(strbuf *t, double v) {
+  char buf[64];
+  json_fmt_double(v, buf);
+  if (strlen(buf) <= 10 || v == floor(v)) {
+    sb_puts(t, buf);
+    return;
+  }
+  describe_number(v, buf);
+  if (!strchr(buf, '/'))
+    snprintf(buf, sizeof buf, fabs(v) >= 1 ? "%.4f\xE2\x80\xA6" : "%.6g\xE2\x80\xA6", v);
+  sb_puts(t, buf);
+}
+
 static void part_value(const run *rn, const kernel *k, int o, int p, int u, json *j, strbuf *t) {
   double v;
   int isnull;
@@ -57,10 +73,8 @@ static void part_value(const run *rn, const kernel *k, int o, int p, int u, json
     json_bool(j, v != 0);
     sb_puts(t, v != 0 ? "true" : "false");
   } else {
-    char buf[32];
-    json_fmt_double(v, buf);
     json_num(j, v);
-    sb_puts(t, buf);
+    explain_number(t, v);
   }
 }
 
@@ -144,8 +158,9 @@ static void explain_nearest(const run *rn, int u, json *j, strbuf *t) {
     json_obj(j);
     json_kv_str(j, "category", m->bands[nb].id);
     json_kv_num(j, "distance", dist);
-    sb_printf(t, "  to %s (%s): the score must %s by %s%g", m->bands[nb].id, worse,
-              dir > 0 ? "rise" : "fall", dir > 0 ? "" : "more than ", dist);
+    sb_printf(t, "  to %s (%s): the score must %s by %s", m->bands[nb].id, worse,
+              dir > 0 ? "rise" : "fall", dir > 0 ? "" : "more than ");
+    explain_number(t, dist);
     if (m->scoring == SCORING_AF) {
       int best = scorer_lightest_flip(s, u, dir);
       json_kv_str(j, "flip", best >= 0 ? m->inds[best].id : NULL);
@@ -292,8 +307,9 @@ static void explain_recorded(explain_ctx *x, store *st, const run_record *rec) {
     json_obj_end(&x->j);
     json_kv_bool(&x->j, "data_changed", !same);
     json_kv_str(&x->j, "recorded_data_path", rec->data_path);
-    sb_printf(&x->t, "\nrecorded in run %lld: score %g, category %s\n", (long long)rec->id,
-              score, cat ? cat : "(excluded)");
+    sb_printf(&x->t, "\nrecorded in run %lld: score ", (long long)rec->id);
+    explain_number(&x->t, score);
+    sb_printf(&x->t, ", category %s\n", cat ? cat : "(excluded)");
   }
   if (got == 1 && !same)
     sb_printf(&x->t, "note: this unit scores differently now than in run %lld: its data "

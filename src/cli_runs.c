@@ -24,7 +24,7 @@ int cmd_runs(cli_opts *o) {
   }
   json j = {0};
   if (o->json) json_arr(&j);
-  else printf("%4s  %-20s  %-40s %-18s %-12s %10s %8s %8s\n", "id", "time", "methodology",
+  else printf("%4s  %-20s  %-40s %-18s %-12s %10s %9s %8s\n", "id", "time", "methodology",
               "version", "sha256", "units", "H", "M0");
   for (int i = 0; i < n; i++) {
     struct { double units, H, M0; } s = {0, NAN, NAN};
@@ -45,8 +45,8 @@ int cmd_runs(cli_opts *o) {
       json_kv_num(&j, "M0", s.M0);
       json_obj_end(&j);
     } else {
-      char h[16] = "-", m0[16] = "-";
-      if (!isnan(s.H)) snprintf(h, sizeof h, "%.4f", s.H);
+      char h[32] = "-", m0[16] = "-";
+      if (!isnan(s.H)) af_fmt_pct(h, s.H);   /* a share, in percent */
       if (!isnan(s.M0)) snprintf(m0, sizeof m0, "%.4f", s.M0);
       /* Names may be Kazakh or Russian: cut and padded by display width. */
       strbuf row = {0};
@@ -54,7 +54,7 @@ int cmd_runs(cli_opts *o) {
       sb_cell(&row, v[i].methodology_name, 40);
       sb_putc(&row, ' ');
       sb_cell(&row, v[i].methodology_version, 18);
-      sb_printf(&row, " %-12.12s %10lld %8s %8s\n", v[i].methodology_sha256, (long long)s.units,
+      sb_printf(&row, " %-12.12s %10lld %9s %8s\n", v[i].methodology_sha256, (long long)s.units,
                 h, m0);
       af_print_text(stdout, row.s);
       sb_free(&row);

@@ -590,6 +590,30 @@ void compare_json(const compare *c, json *j) {
   json_arr_end(j);
 }
 
+/* Base, variant and delta cells: shares in percent with the delta in
+** percentage points (pct), else decimals; the variant "(absent)" when isnan. */
+static void cmp_cells(strbuf *o, double b, double v, int pct) {
+  char cb[32], cv[32], cd[32];
+  if (pct) {
+    af_fmt_pct(cb, b), af_fmt_pct(cv, v);
+    snprintf(cd, sizeof cd, "%+.2f pp", 100 * (v - b));
+  } else {
+    snprintf(cb, sizeof cb, "%.4f", b), snprintf(cv, sizeof cv, "%.4f", v);
+    snprintf(cd, sizeof cd, "%+.4f", v - b);
+  }
+  if (isnan(b)) snprintf(cb, sizeof cb, "-"), snprintf(cd, sizeof cd, "(added)");
+  if (isnan(v)) snprintf(cv, sizeof cv, "(absent)"), snprintf(cd, sizeof cd, "%s", "");
+  sb_printf(o, " %10s %10s %11s\n", cb, cv, cd);
+}
+
+/* An indicator's id and, when it has one of its own, its name. */
+static void cmp_indicator(strbuf *o, const model_indicator *x) {
+  sb_puts(o, "  ");
+  sb_cell(o, x->id, 22);
+  sb_putc(o, ' ');
+  sb_cell(o, strcmp(x->name, x->id) != 0 ? x->name : "", 28);
+}
+
 void compare_text(const compare *c, strbuf *o) {
   const run *rn = c->rn;
   const model *b = run_model(rn, c->base), *v = run_model(rn, c->var);
@@ -606,18 +630,20 @@ void compare_text(const compare *c, strbuf *o) {
   sb_put_lines(o, "note: ", notes.s);
   if (notes.len) sb_puts(o, "\n");
   sb_free(&notes);
+  /* Shares in percent, M0 and mean points as decimals (JSON: fractions). */
   if (b->scoring == SCORING_AF && v->scoring == SCORING_AF) {
-    sb_printf(o, "%-8s %10s %10s %10s\n", "", "base", "variant", "delta");
-    sb_printf(o, "%-8s %10.4f %10.4f %+10.4f\n", "H", fb.H, fv.H, fv.H - fb.H);
-    sb_printf(o, "%-8s %10.4f %10.4f %+10.4f\n", "A", fb.A, fv.A, fv.A - fb.A);
-    sb_printf(o, "%-8s %10.4f %10.4f %+10.4f\n\n", "M0", fb.M0, fv.M0, fv.M0 - fb.M0);
+    sb_printf(o, "%-10s %10s %10s %11s\n", "", "base", "variant", "delta");
+    sb_printf(o, "%-10s", "H"), cmp_cells(o, fb.H, fv.H, 1);
+    sb_printf(o, "%-10s", "A"), cmp_cells(o, fb.A, fv.A, 1);
+    sb_printf(o, "%-10s", "M0"), cmp_cells(o, fb.M0, fv.M0, 0);
+    sb_puts(o, "\n");
   }
   sb_printf(o, "category shares:\n");
   for (int i = 0; i < b->nbands; i++) {
     int k = model_find_band(v, b->bands[i].id);
     double sb_ = share(mb->all.cat_w[i], mb->all.n);
     double sv_ = k >= 0 ? share(mv->all.cat_w[k], mv->all.n) : 0;
-    sb_printf(o, "  %-8s %10.4f %10.4f %+10.4f\n", b->bands[i].id, sb_, sv_, sv_ - sb_);
+    sb_printf(o, "  %-8s", b->bands[i].id), cmp_cells(o, sb_, sv_, 1);
   }
   int nf, nt;
   used_rows(c, &nf, &nt);
@@ -639,7 +665,7 @@ void compare_text(const compare *c, strbuf *o) {
     sb_printf(o, "\nby %s:\n  %-20s %8s %8s %8s", b->groups[g], "value", "changed", "better",
               "worse");
     int both_af = b->scoring == SCORING_AF && v->scoring == SCORING_AF;
-    if (both_af) sb_printf(o, " %9s %9s", "dH", "dM0");
+    if (both_af) sb_printf(o, " %10s %9s", "dH", "dM0");
     sb_printf(o, "\n");
     for (int r = 0; r < c->ngroups_rows[g]; r++) {
       const compare_group *row = &c->groups[g][r];
@@ -650,27 +676,28 @@ void compare_text(const compare *c, strbuf *o) {
       const acc *ab = base_group(c, g, row->value), *av = var_group(c, g, row->value);
       if (both_af && ab && av) {
         figures gb = measure_figures(ab), gv = measure_figures(av);
-        sb_printf(o, " %+9.4f %+9.4f", gv.H - gb.H, gv.M0 - gb.M0);
+        char dh[32];
+        snprintf(dh, sizeof dh, "%+.2f pp", 100 * (gv.H - gb.H));
+        sb_printf(o, " %10s %+9.4f", dh, gv.M0 - gb.M0);
       }
       sb_printf(o, "\n");
     }
   }
   if (b->ninds) {
-    sb_printf(o, "\nindicator headcounts (uncensored):\n");
+    /* AF: the share deprived; points: the mean points. */
+    int pct = b->scoring == SCORING_AF;
+    sb_printf(o, "\nindicator %s:\n", pct ? "headcounts (uncensored)" : "mean points");
     for (int i = 0; i < b->ninds; i++) {
       int k = c->ind_map[i];
-      double ub = share(mb->all.unc[i], mb->all.n);
-      if (k < 0) {
-        sb_printf(o, "  %-24s %10.4f %10s\n", b->inds[i].id, ub, "(absent)");
-        continue;
-      }
-      double uv = share(mv->all.unc[k], mv->all.n);
-      sb_printf(o, "  %-24s %10.4f %10.4f %+10.4f\n", b->inds[i].id, ub, uv, uv - ub);
+      cmp_indicator(o, &b->inds[i]);
+      cmp_cells(o, share(mb->all.unc[i], mb->all.n), k < 0 ? NAN : share(mv->all.unc[k], mv->all.n),
+                pct);
     }
     for (int k = 0; b->scoring == v->scoring && k < v->ninds; k++)
-      if (model_find_indicator(b, v->inds[k].id) < 0)
-        sb_printf(o, "  %-24s %10s %10.4f  (added)\n", v->inds[k].id, "-",
-                  share(mv->all.unc[k], mv->all.n));
+      if (model_find_indicator(b, v->inds[k].id) < 0) {
+        cmp_indicator(o, &v->inds[k]);
+        cmp_cells(o, NAN, share(mv->all.unc[k], mv->all.n), pct);
+      }
   }
   if (b->nbenefits) {
     sb_printf(o, "\n%-30s %10s %10s %10s\n", "measures", "gained", "lost", "net");

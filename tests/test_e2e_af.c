@@ -254,7 +254,7 @@ static void test_text_output_and_exit_codes(void **state) {
                         NULL};
   h_result r = h_run(args);
   assert_int_equal(r.status, 0);
-  assert_has(r.out, "H = 0.5000");
+  assert_has(r.out, "H = 50.00 %");
   assert_has(r.out, "M0 = 0.3750");
   h_result_free(&r);
   const char *bad[] = {"score", "--db", h_path("af2011.db"), NULL};

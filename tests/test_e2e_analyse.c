@@ -322,8 +322,13 @@ static void test_compare_text(void **state) {
            sqlf(OUT, "SELECT count(*) FROM unit_scores WHERE run_id = 1 AND category = 'A'"), 0, 0,
            0, 0, 0);
   assert_has(r.out, want);
-  snprintf(want, sizeof want, "H        %10.4f %10.4f %+10.4f", jp_num(SCORED[1], "H"),
-           jp_num(SCORED[2], "H"), jp_num(SCORED[2], "H") - jp_num(SCORED[1], "H"));
+  /* H in percent, its change in percentage points. */
+  double hb = jp_num(SCORED[1], "H"), hv = jp_num(SCORED[2], "H");
+  char pb[32], pv[32], pd[32];
+  snprintf(pb, sizeof pb, "%.2f %%", 100 * hb);
+  snprintf(pv, sizeof pv, "%.2f %%", 100 * hv);
+  snprintf(pd, sizeof pd, "%+.2f pp", 100 * (hv - hb));
+  snprintf(want, sizeof want, "H          %10s %10s %11s\n", pb, pv, pd);
   assert_has(r.out, want);
   assert_has(r.out, "by region:");
   h_result_free(&r);
@@ -883,6 +888,11 @@ static void test_runs(void **state) {
   assert_has(r.out, " 2023.1-k40-pm70 ");
   assert_lacks(r.out, "nan");
   assert_has(r.out, " 2023.267 ");
+  /* Run 1's H in percent, its M0 as a decimal, ending its row. */
+  char h1[32], row[64];
+  snprintf(h1, sizeof h1, "%.2f %%", 100 * jp_num(SCORED[1], "H"));
+  snprintf(row, sizeof row, " %9s %8.4f\n", h1, jp_num(SCORED[1], "M0"));
+  assert_has(r.out, row);
   char sha[65], want[64];
   h_file_sha256(BASE, sha);
   snprintf(want, sizeof want, "%.12s", sha);

@@ -131,7 +131,7 @@ static void test_threads_checked(void **state) {
     r = h_run(args);
     unsetenv("AFSCORE_THREADS");
     assert_int_equal(r.status, 0);
-    assert_has(r.out, "H = 0.5000");
+    assert_has(r.out, "H = 50.00 %");
     h_result_free(&r);
   }
 }

@@ -486,7 +486,9 @@ static void test_compare_reasons(void **state) {
   expect_has(r.out, "rule changes:\n  ~ version: 1 -> fuel\n"
                     "  ~ poverty cutoff k: 1/3 (0.3333) -> 2/5 (0.4)\n");
   expect_has(r.out, "  + indicator dirty_fuel deprived when: fuel = 1\n");
-  expect_has(r.out, "  dirty_fuel                        -     0.5000  (added)\n");
+  /* Added: no base figure; half the families are deprived (in percent). */
+  expect_has(r.out, "  dirty_fuel                                                   -    50"
+                    ".00 %     (added)\n");
   /* f1 and f7 stay poor at 2/5 (3/5 and 2/5); f10 and f2 move category */
   expect_has(r.out, "4 of 8 units change category");
   h_result_free(&r);
@@ -814,7 +816,8 @@ static void test_compare_notes(void **state) {
   h_result_free(&r);
 }
 
-/* sweep marks the row of the current k. On the reasons data Tiny scores
+/* sweep marks the row of the current k; k as a fraction, H and A in
+** percent, M0 as a decimal. On the reasons data Tiny scores
 ** 0 (f3), 1/3 (f1 f2 f7 f10) and 2/3 (f4 f6 f9): at k = 1/3 seven of eight
 ** are poor, H = 7/8, A = (4/3 + 3 * 2/3) / 7 = 10/21, M0 = 5/12. The
 ** explanation shows the same fractions: f9 = 1/3 + 1/3 = 2/3. */
@@ -825,8 +828,8 @@ static void test_sweep_k_and_fractions(void **state) {
   h_sql(db, REASONS_DATA);
   const char *args[] = {"sweep", "--db", db, "--method", TINYP, NULL};
   h_result r = run_ok(args, 0);
-  expect_has(r.out, "    0.333333     0.8750     0.4762     0.4167          7  <- k now (1/3)\n"
-                    "    0.666667     0.3750     0.6667     0.2500          3\n");
+  expect_has(r.out, "1/3             87.50 %    47.62 %     0.4167          7  <- k now (1/3)\n"
+                    "2/3             37.50 %    66.67 %     0.2500          3\n");
   h_result_free(&r);
   const char *ex[] = {"explain", "--db", db, "--method", TINYP, "f9", NULL};
   r = run_ok(ex, 0);
@@ -835,6 +838,32 @@ static void test_sweep_k_and_fractions(void **state) {
   expect_has(r.out, "score = 1/3 + 1/3 = 2/3 (0.6667)\n");
   expect_has(r.out, "category C (poor): scores from 2/3 (0.6667) up\n");
   expect_has(r.out, "poor: the score is at or above k = 1/3 (0.3333)\n");
+  h_result_free(&r);
+}
+
+/* explain writes numbers as exact fractions or rounded decimals: a family
+** whose one member earns 0.7563568071424357 (below pm = 100: deprived in
+** low_income only) scores 1/3, category B; C begins at 2/3, so the score
+** must rise by 1/3. The run records 1/3 too. */
+static void test_explain_numbers(void **state) {
+  (void)state;
+  const char *db = h_path("numbers.db"), *out = h_path("numbers-out.db");
+  unlink(db);
+  unlink(out);
+  h_sql(db, "CREATE TABLE families (family_id TEXT, region TEXT, fuel INTEGER);"
+            "CREATE TABLE persons (family_id TEXT, income REAL, disability_group INTEGER,"
+            " clinic_attached INTEGER);"
+            "INSERT INTO families VALUES ('g1', 'north', 0);"
+            "INSERT INTO persons VALUES ('g1', 0.7563568071424357, 0, 1);");
+  const char *sc[] = {"score", "--db", db, "--method", TINYP, "--out", out, NULL};
+  h_result r = run_ok(sc, 0);
+  h_result_free(&r);
+  const char *ex[] = {"explain", "--db", db, "--out", out, "--run", "1", "g1", NULL};
+  r = run_ok(ex, 0);
+  expect_has(r.out, "      where mean(income) = 0.756357\xE2\x80\xA6, pm = 100\n");
+  expect_has(r.out, "  to C (worse): the score must rise by 1/3 (0.3333): ");
+  expect_has(r.out, "recorded in run 1: score 1/3 (0.3333), category B\n");
+  assert_false(h_has(r.out, "0.3333333"));
   h_result_free(&r);
 }
 
@@ -848,6 +877,7 @@ int main(void) {
       cmocka_unit_test(test_cases_report_failures),
       cmocka_unit_test(test_cases_shipped),
       cmocka_unit_test(test_cases_errors),
+      cmocka_unit_test(test_explain_numbers),
       cmocka_unit_test(test_compare_reasons),
       cmocka_unit_test(test_order267_notice_true_for_all),
       cmocka_unit_test(test_cyrillic_cells),

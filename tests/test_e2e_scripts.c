@@ -227,7 +227,7 @@ static void test_pairs_order_score_and_replay(void **state) {
   const char *score[] = {"score", "--db", db, "--method", m, "--out", out, NULL};
   h_result r = run_bounded(score);
   if (r.status != 0) fail_msg("score: status %d: %s", r.status, r.err);
-  assert_true(h_has(r.out, "H = 0.7500"));
+  assert_true(h_has(r.out, "H = 75.00 %"));
   h_result_free(&r);
   const char *replay[] = {"replay", "1", "--out", out, "--db", db, NULL};
   r = run_bounded(replay);
