@@ -116,8 +116,9 @@ int infer_finish(infer *in, const strpool *pool, double level, infer_result *out
 void infer_result_free(infer_result *r);
 
 /* Rendering: "inference", "estimates" and "changes" keys of the score JSON
-** (cli.md), and "rankings" for a sweep; the text tables. m names indicators
-** and group columns. */
+** (cli.md), and "rankings" for a sweep; the text tables: per round, each
+** figure beside its standard error and interval (shares in percent), then
+** the changes. m names indicators and group columns. */
 void infer_json(json *j, const infer_result *r, const strpool *pool, const model *m);
 void infer_text(strbuf *o, const infer_result *r, const strpool *pool, const model *m);
 

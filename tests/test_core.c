@@ -225,6 +225,16 @@ static void test_text_cells(void **state) {
   sb_cell(&b, NULL, 3);
   assert_string_equal(b.s, "   ");
   sb_free(&b);
+  /* Shares in percent, two decimals: 1/6 is 16.67 %, 1 is 100.00 %. */
+  char pct[32];
+  af_fmt_pct(pct, 1.0 / 6);
+  assert_string_equal(pct, "16.67 %");
+  af_fmt_pct(pct, 1);
+  assert_string_equal(pct, "100.00 %");
+  af_fmt_pct(pct, 0);
+  assert_string_equal(pct, "0.00 %");
+  af_fmt_pct(pct, NAN);
+  assert_string_equal(pct, "-");
 }
 
 int main(void) {

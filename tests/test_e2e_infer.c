@@ -346,8 +346,9 @@ static void test_explain_and_compare_ignore_design(void **state) {
 /* The line score prints for a row of reference.csv, rounded as displayed:
 ** shares (H, A, hd, hdk, pctb) in percent with 2 decimals, M0 and actb with
 ** 4; absolute changes of shares in percentage points, relative changes in
-** percent; "-" where R gives no interval. */
-static void expected_line(char **c, char *out, size_t cap) {
+** percent; "-" where R gives no interval. sweep_k: the line of sweep's
+** table at that k (written as a fraction). */
+static void expected_line(char **c, const char *sweep_k, char *out, size_t cap) {
   static const char *const names[][2] = {{"H", "H"}, {"A", "A"}, {"M0", "M0"},
       {"hd", "uncensored (hd)"}, {"hdk", "censored (hdk)"}, {"actb", "contribution (actb)"},
       {"pctb", "contribution (pctb)"}};
@@ -373,6 +374,9 @@ static void expected_line(char **c, char *out, size_t cap) {
   if (change)
     snprintf(out, cap, "\n%-6s %-28s %s-%-7s %-16s %12s %9s   %s\n", c[1], label, c[7], c[8],
              c[9], value, se, iv);
+  else if (sweep_k)   /* sweep: k, measure, group, round first */
+    snprintf(out, cap, "\n%-8s %-6s %-28s %6s %12s %9s   %s\n", sweep_k, c[1], label, c[6], value,
+             se, iv);
   else
     snprintf(out, cap, "\n%-28s %-20s %12s %9s   %s\n", label, figure, value, se, iv);
 }
@@ -407,7 +411,7 @@ static void test_text_tables(void **state) {
     assert_int_equal(split(line, c, 16), 14);
     if (fabs(atof(c[5]) - 1.0 / 3) > 1e-12) continue;
     int s = strcmp(c[0], "change") == 0 ? 2 : atoi(c[6]) - 1;
-    expected_line(c, want, sizeof want);
+    expected_line(c, NULL, want, sizeof want);
     const char *at = strstr(sec[s], want);
     if (!at || at >= sec[s + 1]) fail_msg("not in section %d:%s", s, want);
     seen[s]++;
@@ -419,6 +423,33 @@ static void test_text_tables(void **state) {
   /* Spelled out: H in round 1, 33.52 % (se 0.55), 32.44 to 34.62. */
   assert_true(h_has(sec[0], "\n                             H                         33.52 %      0.55"
                             "   32.44 to 34.62\n"));
+  h_result_free(&r);
+}
+
+/* sweep's text: H, A and M0 at k = 6/18 (R's k = 1/3) beside their
+** standard errors and intervals, nationally and by area, each round. */
+static void test_sweep_text(void **state) {
+  (void)state;
+  const char *args[] = {"sweep", "--db", db(), "--method", method("1/3", DESIGN), NULL};
+  h_result r = h_run(args);
+  assert_int_equal(r.status, 0);
+  FILE *f = fopen(h_root("tests/fixtures/inference/reference.csv"), "r");
+  assert_non_null(f);
+  char line[1024], want[512];
+  assert_non_null(fgets(line, sizeof line, f));
+  int seen = 0;
+  while (fgets(line, sizeof line, f)) {
+    char *c[16];
+    assert_int_equal(split(line, c, 16), 14);
+    if (fabs(atof(c[5]) - 1.0 / 3) > 1e-12 || strcmp(c[0], "estimate") != 0 ||
+        (strcmp(c[1], "H") != 0 && strcmp(c[1], "A") != 0 && strcmp(c[1], "M0") != 0))
+      continue;
+    expected_line(c, "1/3", want, sizeof want);
+    if (!h_has(r.out, want)) fail_msg("not in the sweep:%s", want);
+    seen++;
+  }
+  fclose(f);
+  assert_int_equal(seen, 3 * 3 * 2);
   h_result_free(&r);
 }
 
@@ -483,6 +514,7 @@ int main(void) {
       cmocka_unit_test(test_explain_and_compare_ignore_design),
       cmocka_unit_test(test_replay_keeps_level),
       cmocka_unit_test(test_text_tables),
+      cmocka_unit_test(test_sweep_text),
       cmocka_unit_test(test_bad_design),
       cmocka_unit_test(test_design_on_members),
   };
