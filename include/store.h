@@ -1,14 +1,19 @@
 /*
 ** store.h: the results database.
 **
-** Tables (created if absent; schema 2):
+** Tables (created if absent; schema 3):
 **   runs(id, time, methodology_name, methodology_version, methodology_sha256,
 **        scoring, data_path, data_sha256, engine_version, params_json,
 **        summary_json, units, unit_order, rows_sha256, signature, signer)
 **   run_files(run_id, seq, name, path, sha256, text, signature, signer) --
 **        the methodology and every file it imported, so any run can be
 **        replayed without them, with each file's detached signature
-**   unit_scores(run_id, unit, score, poor, category, eligible, chk)
+**   unit_scores(run_id, unit, score, poor, category, eligible, chk, grp)
+**   run_groups(run_id, seq, name) -- the run's group columns (schema 3)
+**   run_values(run_id, code, value) -- the text of each group value code
+** unit_scores.grp is the unit's group values as codes, comma-separated, one
+** per group column in seq order ("2,1"; 0: NULL in the data); runs has
+** group_columns, their number (NULL: recorded before schema 3, no values).
 ** A run is written in one transaction: store_run_begin opens it,
 ** store_run_commit closes it; until then nothing of the run is visible and a
 ** crash leaves no trace of it.
@@ -52,6 +57,10 @@ void store_set_max_pages(store *st, int64_t pages);
 ** that tests can record a methodology source over the limit. */
 void store_set_max_length(store *st, int bytes);
 
+/* The text of a group value id given to store_run_unit (called at commit,
+** once the caller's pass is over). */
+typedef const char *(*store_group_text_fn)(void *ctx, int32_t id);
+
 typedef struct run_info {
   const char *methodology_name, *methodology_version, *methodology_sha256;
   const char *scoring;          /* "af" or "points" */
@@ -61,6 +70,10 @@ typedef struct run_info {
   const model_file *files;      /* files[0] is the methodology itself */
   int nfiles;
   const store_sig *file_sigs;   /* per file, or NULL: none signed */
+  char *const *groups;          /* the group columns whose values each row keeps */
+  int ngroups;
+  store_group_text_fn group_text; /* text of a value id (required with groups) */
+  void *group_ctx;
 } run_info;
 
 /* Signs the canonical record of a run being committed (store_record_message):
@@ -74,9 +87,10 @@ typedef int (*store_sign_fn)(void *ctx, const char *msg, size_t len, unsigned ch
 int store_run_begin(store *st, const run_info *ri, int64_t *run_id, af_err *e);
 /* One unit's result. poor < 0 stores NULL (points methodologies); eligible
 ** is a bit set of the benefits (support measures) the unit is eligible for (bit i =
-** benefit i). */
+** benefit i); groups: ri->ngroups value ids of the caller's (-1: NULL), whose
+** text ri->group_text gives at commit (NULL without group columns). */
 int store_run_unit(store *st, const char *unit, double score, int poor,
-                   const char *category, int64_t eligible, af_err *e);
+                   const char *category, int64_t eligible, const int32_t *groups, af_err *e);
 /* The data fingerprint, known only once the pass is over. */
 int store_run_set_data(store *st, const char *data_sha256, af_err *e);
 /* Have store_run_commit sign the run with fn (before it is committed). */
@@ -100,6 +114,10 @@ typedef struct run_record {
   char *unit_order;             /* "text" or "integer"; NULL: schema 1 run */
   char *rows_sha256;            /* NULL: schema 1 run */
   store_sig sig;                /* the run's own signature */
+  int group_columns;            /* -1: recorded before schema 3 (no group values) */
+  char **groups;                /* store_load_run: the group column names */
+  char **group_values;          /* store_load_run: the text of code c is [c - 1] */
+  int ngroup_values;
 } run_record;
 
 /* The canonical bytes a run's signature covers (owned by the caller): every
@@ -140,6 +158,12 @@ int store_iter_begin_order(store *st, int64_t run_id, const char *order, store_i
 /* 1: a row (pointers valid until the next call), 0: end, -1: error */
 int store_iter_next(store_iter *it, const char **unit, double *score, int *poor,
                     const char **category, int64_t *eligible, af_err *e);
+/* The current row's group codes, n of them (the run's group_columns), each
+** 0 (NULL) .. nvalues: 1, 0 when the row has none (recorded before schema 3),
+** -1 when they are damaged. */
+int store_iter_groups(store_iter *it, int32_t *codes, int n, int nvalues);
+/* The current row's grp text as stored (NULL: none). */
+const char *store_iter_grp(store_iter *it);
 void store_iter_end(store_iter *it);
 /* Compare two unit ids in a run's unit order ("text": bytewise; "integer":
 ** ids that are integers first, by value, then the others bytewise). */

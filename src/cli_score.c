@@ -19,6 +19,7 @@ typedef struct score_ctx {
   const char *db;
   const store_sig *sigs;    /* per methodology file */
   int64_t run_id;
+  int32_t *gids;            /* one unit's group value ids (pool ids, -1 NULL) */
 } score_ctx;
 
 static int record_run(score_ctx *sc, const run *rn, af_err *e);
@@ -42,7 +43,14 @@ static int store_batch(void *ctx, const run *rn, const batch *b, const char *con
     int ex = s->excluded[u];
     int poor = ex || m->scoring != SCORING_AF ? -1 : s->poor[u];
     const char *cat = ex ? NULL : m->bands[s->band[u]].id;
-    if (store_run_unit(sc->st, ids[u], s->score[u], poor, cat, (int64_t)s->eligible[u], e) < 0)
+    /* The values' pool ids only: the text is read at commit (store.h), as
+    ** the reader thread may be interning meanwhile. */
+    for (int g = 0; g < m->ngroups; g++) {
+      const column *gc = run_group_column(rn, 0, g, b);
+      sc->gids[g] = gc->null[u] ? -1 : (int32_t)gc->v[u];
+    }
+    if (store_run_unit(sc->st, ids[u], s->score[u], poor, cat, (int64_t)s->eligible[u],
+                       m->ngroups ? sc->gids : NULL, e) < 0)
       return -1;
   }
   return 0;
@@ -60,6 +68,11 @@ static char *params_json(const model *m) {
   }
   json_obj_end(&j);
   return sb_take(&j.out);
+}
+
+/* store_group_text_fn over the run's string pool. */
+static const char *score_group_text(void *ctx, int32_t id) {
+  return strpool_get(run_pool(ctx), id);
 }
 
 /* Begin the run in the results store with everything needed to replay it:
@@ -80,6 +93,10 @@ static int record_run(score_ctx *sc, const run *rn, af_err *e) {
   ri.files = m->files;
   ri.nfiles = m->nfiles;
   ri.file_sigs = sc->sigs;
+  ri.groups = m->groups;
+  ri.ngroups = m->ngroups;
+  ri.group_text = score_group_text;
+  ri.group_ctx = (void *)rn;
   int rc = store_run_begin(sc->st, &ri, &sc->run_id, e);
   free(pj);
   return rc;
@@ -128,6 +145,7 @@ int cmd_score(cli_opts *o) {
   score_ctx sc = {0};
   sc.sigs = sigs;
   sc.db = o->db;
+  sc.gids = af_calloc((size_t)m->ngroups + 1, sizeof *sc.gids);
   int rc = 1;
   const model *ms[1] = {m};
   run_options ro = {.begin_pass = score_begin, .batch = store_batch, .ctx = &sc,
@@ -168,6 +186,7 @@ int cmd_score(cli_opts *o) {
   rc = 0;
 done:
   store_close(sc.st);
+  free(sc.gids);
   run_close(cr.rn);
   model_free(m);
   free(sigs);

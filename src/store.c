@@ -42,7 +42,7 @@
 #include <sqlite3.h>
 
 #define STORE_APP_ID 0x41465352   /* "AFSR" */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* Schema 2 (the decision record) adds these columns; a schema 1 database is
 ** upgraded in place the first time a writing command opens it. */
@@ -59,6 +59,29 @@ static const char *UPGRADE_1_2 =
     "ALTER TABLE unit_scores ADD COLUMN chk INTEGER;"
     "PRAGMA user_version=2;";
 
+/* Schema 3 records each unit's group values. unit_scores.grp holds them in
+** the row itself, as the codes of the values ("3,1": region 3, urban 1; 0:
+** the value was NULL in the data), and run_values maps a run's codes to
+** their text. One ordered read of unit_scores thus gives every unit's groups
+** without a join or a second index walk, and the codes index arrays directly
+** (the by-group tallies of compare and report); text per row would repeat
+** the same few region names millions of times. The codes are assigned as the
+** rows are written and the texts are written at commit, so that the writer
+** never reads the data's string pool while the reader thread fills it.
+** runs.group_columns is the number of group columns (NULL: a run recorded
+** before schema 3, whose group values are unknown), run_groups their names. */
+#define SCHEMA3_RUNS ", group_columns INTEGER"
+#define SCHEMA3_UNITS ", grp TEXT"
+#define SCHEMA3_TABLES                                                                  \
+  "CREATE TABLE run_groups(run_id INTEGER NOT NULL REFERENCES runs(id),"               \
+  " seq INTEGER NOT NULL, name TEXT NOT NULL, PRIMARY KEY(run_id, seq)) WITHOUT ROWID;" \
+  "CREATE TABLE run_values(run_id INTEGER NOT NULL REFERENCES runs(id),"               \
+  " code INTEGER NOT NULL, value TEXT NOT NULL, PRIMARY KEY(run_id, code)) WITHOUT ROWID;"
+static const char *UPGRADE_2_3 =
+    "ALTER TABLE runs ADD COLUMN group_columns INTEGER;"
+    "ALTER TABLE unit_scores ADD COLUMN grp TEXT;" SCHEMA3_TABLES
+    "PRAGMA user_version=3;";
+
 /* unit_scores is WITHOUT ROWID keyed by (run_id, unit): the lookups of
 ** explain/replay use the key directly and the table is stored once, not as
 ** a table plus an index (docs/design.md, section 5). */
@@ -68,15 +91,15 @@ static const char *SCHEMA =
     " time TEXT NOT NULL,"
     " methodology_name TEXT, methodology_version TEXT, methodology_sha256 TEXT,"
     " scoring TEXT, data_path TEXT, data_sha256 TEXT, engine_version TEXT,"
-    " params_json TEXT, summary_json TEXT, units INTEGER" SCHEMA2_RUNS ");"
+    " params_json TEXT, summary_json TEXT, units INTEGER" SCHEMA2_RUNS SCHEMA3_RUNS ");"
     "CREATE TABLE run_files("
     " run_id INTEGER NOT NULL REFERENCES runs(id), seq INTEGER NOT NULL,"
     " name TEXT, path TEXT, sha256 TEXT, text TEXT" SCHEMA2_FILES ","
     " PRIMARY KEY(run_id, seq)) WITHOUT ROWID;"
     "CREATE TABLE unit_scores("
     " run_id INTEGER NOT NULL, unit TEXT NOT NULL, score REAL, poor INTEGER,"
-    " category TEXT, eligible INTEGER" SCHEMA2_UNITS ","
-    " PRIMARY KEY(run_id, unit)) WITHOUT ROWID;";
+    " category TEXT, eligible INTEGER" SCHEMA2_UNITS SCHEMA3_UNITS ","
+    " PRIMARY KEY(run_id, unit)) WITHOUT ROWID;" SCHEMA3_TABLES;
 
 
 
@@ -87,7 +110,7 @@ struct store {
   sqlite3_stmt *get;        /* one unit's result, reused by lookups (replay/explain) */
   int in_run;
   int readonly;
-  int schema;               /* user_version: 1 or 2 */
+  int schema;               /* user_version: 1, 2 or 3 */
   int64_t run_id, units;
   /* the run being written: rows digest, previous unit, id order seen */
   EVP_MD_CTX *rows_md;
@@ -95,7 +118,19 @@ struct store {
   int asc_text, asc_int;
   store_sign_fn sign;
   void *sign_ctx;
+  /* the run's group values: the caller's value ids -> codes (store_grp_*) */
+  int ngroups;
+  char **gnames;
+  int32_t *code_of;         /* by caller's id: code, 0 unseen */
+  int ncode_of;
+  int32_t *id_of;           /* by code - 1: the caller's id */
+  int ncodes, id_cap;
+  strbuf grp;
+  store_group_text_fn group_text;
+  void *group_ctx;
 };
+
+static void store_grp_reset(store *st);
 
 /* ---- errors ---- */
 
@@ -169,13 +204,15 @@ fail:
   return -1;
 }
 
-/* Schema 1 -> 2, in one transaction: the old runs keep their rows and read
-** as unsigned runs without row checks (verify says so). */
+/* Schema 1 -> 2 -> 3, in one transaction: the old runs keep their rows and
+** read as unsigned runs without row checks (verify says so) and without
+** group values (compare and report say so). */
 static int upgrade_schema(store *st, af_err *e) {
   if (exec(st, "BEGIN IMMEDIATE", e) != 0) return -1;
   int64_t version;
   if (query_int(st, "PRAGMA user_version", &version, e) != 0) goto fail;
   if (version < 2 && exec(st, UPGRADE_1_2, e) != 0) goto fail;
+  if (version < 3 && exec(st, UPGRADE_2_3, e) != 0) goto fail;
   if (exec(st, "COMMIT", e) != 0) goto fail;
   st->schema = STORE_SCHEMA_VERSION;
   return 0;
@@ -311,6 +348,10 @@ void store_close(store *st) {
   sqlite3_finalize(st->ins);
   sqlite3_finalize(st->get);
   sqlite3_close(st->db);
+  store_grp_reset(st);
+  free(st->code_of);
+  free(st->id_of);
+  sb_free(&st->grp);
   if (st->rows_md) EVP_MD_CTX_free(st->rows_md);
   sb_free(&st->prev);
   sb_free(&st->row);
@@ -418,11 +459,123 @@ static int insert_files(store *st, const run_info *ri, af_err *e) {
   return 0;
 }
 
+/* ---- group values ---- */
+
+static void store_grp_reset(store *st) {
+  for (int g = 0; g < st->ngroups; g++) free(st->gnames[g]);
+  free(st->gnames);
+  st->gnames = NULL;
+  st->ngroups = 0;
+  if (st->code_of) memset(st->code_of, 0, (size_t)st->ncode_of * sizeof *st->code_of);
+  st->ncodes = 0;
+}
+
+/* The run's group columns: the count on the runs row, the names in run_groups. */
+static int store_grp_begin(store *st, const run_info *ri, af_err *e) {
+  store_grp_reset(st);
+  assert(ri->ngroups >= 0 && (ri->ngroups == 0 || (ri->groups && ri->group_text)));
+  st->group_text = ri->group_text;
+  st->group_ctx = ri->group_ctx;
+  st->ngroups = ri->ngroups;
+  st->gnames = af_calloc((size_t)ri->ngroups + 1, sizeof *st->gnames);
+  for (int g = 0; g < ri->ngroups; g++) st->gnames[g] = af_strdup(ri->groups[g]);
+  sqlite3_stmt *s;
+  if (prepare(st, "UPDATE runs SET group_columns = ? WHERE id = ?", &s, e) != 0) return -1;
+  sqlite3_bind_int(s, 1, ri->ngroups);
+  sqlite3_bind_int64(s, 2, st->run_id);
+  int rc = sqlite3_step(s);
+  sqlite3_finalize(s);
+  if (rc != SQLITE_DONE) return fail_rc(st, rc, e);
+  if (prepare(st, "INSERT INTO run_groups(run_id, seq, name) VALUES (?,?,?)", &s, e) != 0)
+    return -1;
+  for (int g = 0; g < ri->ngroups && rc == SQLITE_DONE; g++) {
+    sqlite3_bind_int64(s, 1, st->run_id);
+    sqlite3_bind_int(s, 2, g);
+    sqlite3_bind_text(s, 3, ri->groups[g], -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    sqlite3_reset(s);
+  }
+  sqlite3_finalize(s);
+  return rc == SQLITE_DONE ? 0 : fail_rc(st, rc, e);
+}
+
+/* The code of the caller's value id (-1: NULL, code 0), assigned in the
+** order values are first met. */
+static int32_t store_grp_code(store *st, int32_t id) {
+  if (id < 0) return 0;
+  if (id >= st->ncode_of) {
+    int old = st->ncode_of;
+    af_grow(&st->code_of, &st->ncode_of, id + 1, sizeof *st->code_of);
+    memset(st->code_of + old, 0, (size_t)(st->ncode_of - old) * sizeof *st->code_of);
+  }
+  if (!st->code_of[id]) {
+    assert(st->ncodes < INT32_MAX);
+    af_grow(&st->id_of, &st->id_cap, st->ncodes + 1, sizeof *st->id_of);
+    st->id_of[st->ncodes++] = id;
+    st->code_of[id] = st->ncodes;
+  }
+  return st->code_of[id];
+}
+
+/* The grp text of a row: its values' codes, comma-separated. */
+static void store_grp_encode(store *st, const int32_t *ids) {
+  st->grp.len = 0;
+  for (int g = 0; g < st->ngroups; g++)
+    sb_printf(&st->grp, g ? ",%d" : "%d", (int)store_grp_code(st, ids[g]));
+}
+
+/* What the rows digest covers after the rows of a run with group columns:
+** their names and the text of each code, length-prefixed. */
+static void store_grp_digest(EVP_MD_CTX *md, char *const *names, int n, char *const *values,
+                             int nvalues) {
+  strbuf b = {0};
+  sb_printf(&b, "groups %d\n", n);
+  for (int g = 0; g < n; g++) sb_printf(&b, "%zu:%s\n", strlen(names[g]), names[g]);
+  sb_printf(&b, "values %d\n", nvalues);
+  for (int c = 0; c < nvalues; c++) sb_printf(&b, "%zu:%s\n", strlen(values[c]), values[c]);
+  EVP_DigestUpdate(md, b.s, b.len);
+  sb_free(&b);
+}
+
+/* The text of each code of the open run (the caller's pass is over). */
+static char **store_grp_values(store *st) {
+  char **vals = af_calloc((size_t)st->ncodes + 1, sizeof *vals);
+  for (int c = 0; c < st->ncodes; c++) {
+    const char *t = st->group_text(st->group_ctx, st->id_of[c]);
+    vals[c] = (char *)(t ? t : "");
+  }
+  return vals;
+}
+
+/* At commit: the texts of the codes used, in run_values and in md (the rows
+** digest). */
+static int store_grp_commit(store *st, EVP_MD_CTX *md, af_err *e) {
+  if (!st->ngroups) return 0;
+  char **vals = store_grp_values(st);
+  sqlite3_stmt *s;
+  int rc = SQLITE_DONE;
+  if (prepare(st, "INSERT INTO run_values(run_id, code, value) VALUES (?,?,?)", &s, e) != 0) {
+    free(vals);
+    return -1;
+  }
+  for (int c = 0; c < st->ncodes && rc == SQLITE_DONE; c++) {
+    sqlite3_bind_int64(s, 1, st->run_id);
+    sqlite3_bind_int(s, 2, c + 1);
+    int brc = sqlite3_bind_text(s, 3, vals[c], -1, SQLITE_STATIC);
+    rc = brc == SQLITE_OK ? sqlite3_step(s) : brc;
+    sqlite3_reset(s);
+  }
+  sqlite3_finalize(s);
+  store_grp_digest(md, st->gnames, st->ngroups, vals, st->ncodes);
+  free(vals);
+  return rc == SQLITE_DONE ? 0 : fail_rc(st, rc, e);
+}
+
 int store_run_begin(store *st, const run_info *ri, int64_t *run_id, af_err *e) {
   if (st->readonly) return af_fail(e, "results database %s is open read-only", st->path);
   if (st->in_run) return af_fail(e, "results database %s: a run is already open", st->path);
   if (!st->ins && prepare(st, "INSERT INTO unit_scores(run_id, unit, score, poor, category,"
-                              " eligible, chk) VALUES (?,?,?,?,?,?,?)", &st->ins, e) != 0)
+                              " eligible, chk, grp) VALUES (?,?,?,?,?,?,?,?)", &st->ins, e) != 0)
     return -1;
   if (exec(st, "BEGIN IMMEDIATE", e) != 0) return -1;
   st->in_run = 1;
@@ -431,7 +584,9 @@ int store_run_begin(store *st, const run_info *ri, int64_t *run_id, af_err *e) {
   EVP_DigestInit_ex(st->rows_md, EVP_sha256(), NULL);
   st->prev.len = 0;
   st->asc_text = st->asc_int = 1;
-  if (insert_run(st, ri, e) != 0 || insert_files(st, ri, e) != 0) return -1;
+  if (insert_run(st, ri, e) != 0 || insert_files(st, ri, e) != 0 ||
+      store_grp_begin(st, ri, e) != 0)
+    return -1;
   if (run_id) *run_id = st->run_id;
   return 0;
 }
@@ -441,7 +596,7 @@ int store_run_begin(store *st, const run_info *ri, int64_t *run_id, af_err *e) {
 /* The canonical bytes of a row: unit, NUL, then tagged score, poor,
 ** category and eligibility. The rows digest and each row's check hash these. */
 static void row_encode(strbuf *b, const char *unit, double score, int poor, const char *cat,
-                       int64_t eligible) {
+                       int64_t eligible, const char *grp) {
   b->len = 0;
   sb_puts(b, unit);
   sb_putc(b, '\0');
@@ -461,6 +616,14 @@ static void row_encode(strbuf *b, const char *unit, double score, int poor, cons
     sb_putc(b, 0);
   }
   sb_putn(b, (const char *)&eligible, sizeof eligible);
+  /* Schema 3: the group codes. A row without them (an older run, or a run
+  ** without group columns) encodes as before, so older checks still hold. */
+  if (grp) {
+    uint32_t n = (uint32_t)strlen(grp);
+    sb_putc(b, 'g');
+    sb_putn(b, (const char *)&n, sizeof n);
+    sb_puts(b, grp);
+  }
 }
 
 /* FNV-1a, 32 bits: the check locates damage; the rows digest and the run's
@@ -503,8 +666,8 @@ int store_unit_cmp(const char *order, const char *a, const char *b) {
 }
 
 int store_run_unit(store *st, const char *unit, double score, int poor,
-                   const char *category, int64_t eligible, af_err *e) {
-  assert(unit);
+                   const char *category, int64_t eligible, const int32_t *groups, af_err *e) {
+  assert(unit && (groups || !st->ngroups));
   if (!st->in_run) return af_fail(e, "results database %s: no run is open", st->path);
   if (st->units >= (int64_t)UINT32_MAX) {
     af_fail(e, "results database %s: more than %lu units in one run", st->path,
@@ -516,7 +679,12 @@ int store_run_unit(store *st, const char *unit, double score, int poor,
     st->asc_text &= store_unit_cmp("text", st->prev.s, unit) < 0;
     st->asc_int &= store_unit_cmp("integer", st->prev.s, unit) < 0;
   }
-  row_encode(&st->row, unit, score, poor, category, eligible);
+  const char *grp = NULL;
+  if (st->ngroups) {
+    store_grp_encode(st, groups);
+    grp = st->grp.s;
+  }
+  row_encode(&st->row, unit, score, poor, category, eligible, grp);
   EVP_DigestUpdate(st->rows_md, st->row.s, st->row.len);
   sqlite3_stmt *s = st->ins;
   sqlite3_bind_int64(s, 1, st->run_id);
@@ -529,6 +697,7 @@ int store_run_unit(store *st, const char *unit, double score, int poor,
   bind_text(s, 5, category);
   sqlite3_bind_int64(s, 6, eligible);
   sqlite3_bind_int64(s, 7, row_check(&st->row, (uint32_t)(st->units + 1)));
+  bind_text(s, 8, grp);
   int rc = sqlite3_step(s);
   sqlite3_reset(s);
   if (rc != SQLITE_DONE) {
@@ -591,6 +760,7 @@ int store_run_commit(store *st, const char *summary_json, af_err *e) {
   unsigned char md[32];
   unsigned int mdlen = 0;
   char rows_hex[65];
+  if (store_grp_commit(st, st->rows_md, e) != 0) return -1;
   EVP_DigestFinal_ex(st->rows_md, md, &mdlen);
   af_hex(md, 32, rows_hex);
   /* Units that came in no key order (not from a data source): the digest is
@@ -641,8 +811,14 @@ static char *col_dup(sqlite3_stmt *s, int i) {
 #define RUN_COLS2 ", unit_order, rows_sha256, signature, signer"
 #define RUN_COLS2_V1 ", NULL, NULL, NULL, NULL"
 
-static const char *run_cols2(const store *st) {
-  return st->schema >= 2 ? RUN_COLS2 : RUN_COLS2_V1;
+/* And of schema 3. */
+#define RUN_COLS3 ", group_columns"
+#define RUN_COLS3_V2 ", NULL"
+
+static char *run_cols_sql(const store *st, const char *tail) {
+  return af_sprintf("SELECT " RUN_COLS "%s%s FROM runs %s",
+                    st->schema >= 2 ? RUN_COLS2 : RUN_COLS2_V1,
+                    st->schema >= 3 ? RUN_COLS3 : RUN_COLS3_V2, tail);
 }
 
 static void read_sig(sqlite3_stmt *s, int c, store_sig *g) {
@@ -665,6 +841,44 @@ static void read_record(sqlite3_stmt *s, run_record *r) {
   r->unit_order = col_dup(s, 12);
   r->rows_sha256 = col_dup(s, 13);
   read_sig(s, 14, &r->sig);
+  r->group_columns = sqlite3_column_type(s, 16) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 16);
+}
+
+/* A column of texts by a position column (run_groups, run_values), which
+** must run 0.. (or 1..) without a gap. */
+static int load_texts(store *st, const char *sql, int64_t run_id, int first, char ***out,
+                      int *n, af_err *e) {
+  sqlite3_stmt *s;
+  if (prepare(st, sql, &s, e) != 0) return -1;
+  sqlite3_bind_int64(s, 1, run_id);
+  int cap = 0, rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    if (sqlite3_column_int64(s, 0) != first + *n) {
+      sqlite3_finalize(s);
+      return af_fail(e, "results database %s: run %lld: the group values are damaged "
+                        "(%s)", st->path, (long long)run_id, sql);
+    }
+    af_grow(out, &cap, *n + 2, sizeof **out);
+    (*out)[(*n)++] = col_dup(s, 1);
+    (*out)[*n] = NULL;    /* NULL-terminated: freed so even when cut short */
+  }
+  sqlite3_finalize(s);
+  return rc == SQLITE_DONE ? 0 : fail_rc(st, rc, e);
+}
+
+/* A run's group column names and value texts (none before schema 3). */
+static int load_groups(store *st, run_record *r, af_err *e) {
+  if (r->group_columns <= 0) return 0;
+  int n = 0;
+  if (load_texts(st, "SELECT seq, name FROM run_groups WHERE run_id = ? ORDER BY seq", r->id, 0,
+                 &r->groups, &n, e) != 0 ||
+      load_texts(st, "SELECT code, value FROM run_values WHERE run_id = ? ORDER BY code", r->id,
+                 1, &r->group_values, &r->ngroup_values, e) != 0)
+    return -1;
+  if (n != r->group_columns)
+    return af_fail(e, "results database %s: run %lld records %d group columns but names %d",
+                   st->path, (long long)r->id, r->group_columns, n);
+  return 0;
 }
 
 static int load_files(store *st, run_record *r, af_err *e) {
@@ -697,7 +911,7 @@ static int load_files(store *st, run_record *r, af_err *e) {
 int store_load_run(store *st, int64_t run_id, run_record *out, af_err *e) {
   memset(out, 0, sizeof *out);
   sqlite3_stmt *s;
-  char *sql = af_sprintf("SELECT " RUN_COLS "%s FROM runs WHERE id = ?", run_cols2(st));
+  char *sql = run_cols_sql(st, "WHERE id = ?");
   int prc = prepare(st, sql, &s, e);
   free(sql);
   if (prc != 0) return -1;
@@ -707,7 +921,7 @@ int store_load_run(store *st, int64_t run_id, run_record *out, af_err *e) {
   sqlite3_finalize(s);
   if (rc == SQLITE_DONE) return af_fail(e, "no run %lld in %s", (long long)run_id, st->path);
   if (rc != SQLITE_ROW) return fail_rc(st, rc, e);
-  if (load_files(st, out, e) != 0) {
+  if (load_files(st, out, e) != 0 || load_groups(st, out, e) != 0) {
     store_record_free(out);
     return -1;
   }
@@ -720,6 +934,10 @@ void store_record_free(run_record *r) {
                r->scoring, r->data_path, r->data_sha256, r->engine_version, r->params_json,
                r->summary_json, r->unit_order, r->rows_sha256};
   for (int i = 0; i < 12; i++) free(f[i]);
+  for (char **p = r->groups; p && *p; p++) free(*p);
+  for (char **p = r->group_values; p && *p; p++) free(*p);
+  free(r->groups);
+  free(r->group_values);
   for (int i = 0; i < r->nfiles; i++) {
     free(r->files[i].name);
     free(r->files[i].path);
@@ -770,7 +988,7 @@ int store_list_runs(store *st, run_record **out, int *n, af_err *e) {
   *out = NULL;
   *n = 0;
   sqlite3_stmt *s;
-  char *sql = af_sprintf("SELECT " RUN_COLS "%s FROM runs ORDER BY id", run_cols2(st));
+  char *sql = run_cols_sql(st, "ORDER BY id");
   int prc = prepare(st, sql, &s, e);
   free(sql);
   if (prc != 0) return -1;
@@ -860,8 +1078,9 @@ int store_iter_begin_order(store *st, int64_t run_id, const char *order, store_i
   *it = NULL;
   int integer = strcmp(order, "integer") == 0;
   sqlite3_stmt *s;
-  char *sql = af_sprintf("SELECT unit, score, poor, category, eligible, %s FROM unit_scores"
+  char *sql = af_sprintf("SELECT unit, score, poor, category, eligible, %s, %s FROM unit_scores"
                          " WHERE run_id = ?%s", st->schema >= 2 ? "chk" : "NULL",
+                         st->schema >= 3 ? "grp" : "NULL",
                          integer ? ORDER_INTEGER : " ORDER BY unit");
   int rc = prepare(st, sql, &s, e);
   free(sql);
@@ -882,6 +1101,24 @@ int store_iter_next(store_iter *it, const char **unit, double *score, int *poor,
   read_unit_row(it->s, 1, score, poor, eligible);
   if (category) *category = (const char *)sqlite3_column_text(it->s, 3);
   return 1;
+}
+
+const char *store_iter_grp(store_iter *it) {
+  return (const char *)sqlite3_column_text(it->s, 6);
+}
+
+int store_iter_groups(store_iter *it, int32_t *codes, int n, int nvalues) {
+  const char *p = store_iter_grp(it);
+  if (!p) return 0;
+  for (int g = 0; g < n; g++) {
+    if (g && *p++ != ',') return -1;
+    if (*p < '0' || *p > '9') return -1;
+    int64_t c = 0;
+    while (*p >= '0' && *p <= '9' && c <= nvalues) c = c * 10 + (*p++ - '0');
+    if (c > nvalues) return -1;
+    codes[g] = (int32_t)c;
+  }
+  return *p ? -1 : 1;
 }
 
 void store_iter_end(store_iter *it) {
@@ -979,7 +1216,7 @@ int store_verify_rows(store *st, const run_record *r, store_verdict *v, af_err *
   int64_t elig;
   while ((rc = store_iter_next(it, &unit, &score, &poor, &cat, &elig, e)) == 1) {
     v->rows++;
-    row_encode(&row, unit, score, poor, cat, elig);
+    row_encode(&row, unit, score, poor, cat, elig, store_iter_grp(it));
     EVP_DigestUpdate(md, row.s, row.len);
     verify_row(&w, &row, unit, sqlite3_column_type(it->s, 5) == SQLITE_INTEGER,
                sqlite3_column_int64(it->s, 5), linked);
@@ -987,6 +1224,8 @@ int store_verify_rows(store *st, const run_record *r, store_verdict *v, af_err *
   if (rc == 0 && linked) verify_gap(&w, r->units + 1, NULL);
   if (rc == 0 && !linked && v->rows - v->changed < r->units)
     v->missing = r->units - (v->rows - v->changed);
+  if (rc == 0 && r->group_columns > 0)
+    store_grp_digest(md, r->groups, r->group_columns, r->group_values, r->ngroup_values);
   unsigned char d[32];
   unsigned int dn = 0;
   char hex[65];
@@ -1012,8 +1251,13 @@ static int rows_digest_text(store *st, char *hex, af_err *e) {
   int poor, rc;
   int64_t elig;
   while ((rc = store_iter_next(it, &unit, &score, &poor, &cat, &elig, e)) == 1) {
-    row_encode(&st->row, unit, score, poor, cat, elig);
+    row_encode(&st->row, unit, score, poor, cat, elig, store_iter_grp(it));
     EVP_DigestUpdate(md, st->row.s, st->row.len);
+  }
+  if (rc == 0 && st->ngroups) {
+    char **vals = store_grp_values(st);
+    store_grp_digest(md, st->gnames, st->ngroups, vals, st->ncodes);
+    free(vals);
   }
   unsigned char d[32];
   unsigned int dn = 0;

@@ -950,8 +950,14 @@ static void test_older_schema(void **state) {
   const char *sc[] = {"score", "--db", data_db.s, "--method", method.s, "--out", old.s, NULL};
   x = run_expect(0, sc);
   h_result_free(&x);
-  assert_double_equal(h_sql_double(old.s, "PRAGMA user_version"), 2, 0);
+  assert_double_equal(h_sql_double(old.s, "PRAGMA user_version"), 3, 0);
   assert_double_equal(h_sql_double(old.s, "SELECT count(*) FROM unit_scores WHERE run_id = 1"), 2, 0);
+  /* the old run has no group values; the new one has both columns' */
+  assert_double_equal(h_sql_double(old.s, "SELECT group_columns IS NULL FROM runs WHERE id = 1"),
+                      1, 0);
+  assert_double_equal(h_sql_double(old.s, "SELECT count(*) FROM unit_scores WHERE run_id = 1"
+                                          " AND grp IS NULL"), 2, 0);
+  assert_double_equal(h_sql_double(old.s, "SELECT group_columns FROM runs WHERE id = 2"), 2, 0);
   const char *v2[] = {"verify", "--out", old.s, "--run", "2", NULL};
   x = run_expect(0, v2);
   h_result_free(&x);
@@ -1009,6 +1015,60 @@ static void test_older_schema_replay(void **state) {
     h_sql(old.s, "DELETE FROM unit_scores WHERE unit = '10'");
     expect_replay_missing(old.s, d.s, "10", "score 0, poor 0, eligible 0x0");
   }
+}
+
+/* ---- group values ---- */
+
+/* Families of a region as the results database records them (code of the
+** first group column, region, looked up in run_values). */
+static double region_count(const char *results, const char *region) {
+  char sql[512];
+  snprintf(sql, sizeof sql, "SELECT count(*) FROM unit_scores u JOIN run_values v"
+           " ON v.run_id = u.run_id AND v.code = CAST(u.grp AS INTEGER)"
+           " WHERE u.run_id = 1 AND v.value = '%s'", region);
+  return h_sql_double(results, sql);
+}
+
+static void test_group_values(void **state) {
+  (void)state;
+  pathbuf out = P("rec_groups.db");
+  unlink(out.s);
+  const char *sc[] = {"score", "--db", data_db.s, "--method", method.s, "--out", out.s, NULL};
+  h_result x = run_expect(0, sc);
+  h_result_free(&x);
+  /* each unit's region, as in the data */
+  const char *regions[] = {"Almaty", "Abai", "Ulytau"};
+  for (int i = 0; i < 3; i++) {
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM families WHERE region = '%s'", regions[i]);
+    double want = h_sql_double(data_db.s, sql);
+    assert_true(want > 0);
+    assert_double_equal(region_count(out.s, regions[i]), want, 0);
+  }
+  char *names = h_sql_text(out.s, "SELECT group_concat(name, ',') FROM"
+                                  " (SELECT name FROM run_groups ORDER BY seq)");
+  assert_string_equal(names, "region,urban");
+  free(names);
+  /* the values are covered: a unit moved to another region is a changed
+  ** row; a value's text edited breaks the results digest */
+  h_sql(out.s, "UPDATE unit_scores SET grp = (CASE WHEN CAST(grp AS INTEGER) = 2 THEN '1'"
+               " ELSE '2' END) || substr(grp, instr(grp, ','))"
+               " WHERE run_id = 1 AND unit = (SELECT min(unit) FROM unit_scores)");
+  const char *v[] = {"verify", "--out", out.s, NULL};
+  x = run_expect(1, v);
+  assert_has(x.err, "1 changed or added, 0 missing places");
+  h_result_free(&x);
+  pathbuf out2 = P("rec_groups2.db");
+  unlink(out2.s);
+  const char *sc2[] = {"score", "--db", data_db.s, "--method", method.s, "--out", out2.s, NULL};
+  x = run_expect(0, sc2);
+  h_result_free(&x);
+  h_sql(out2.s, "UPDATE run_values SET value = 'Nowhere' WHERE run_id = 1 AND code = 1");
+  const char *v2[] = {"verify", "--out", out2.s, NULL};
+  x = run_expect(1, v2);
+  assert_has(x.err, "0 changed or added, 0 missing places; the rows do not hash to the recorded"
+                    " results digest");
+  h_result_free(&x);
 }
 
 /* ---- show ---- */
@@ -1077,6 +1137,7 @@ int main(void) {
       cmocka_unit_test(test_readonly_storage),
       cmocka_unit_test(test_older_schema),
       cmocka_unit_test(test_older_schema_replay),
+      cmocka_unit_test(test_group_values),
       cmocka_unit_test(test_show_extract),
   };
   return cmocka_run_group_tests(tests, setup, NULL);

@@ -47,7 +47,7 @@ static model_file g_files[2] = {
 
 static run_info info(const char *name) {
   run_info ri = {name, "1.0", "abc123", "af", "data.db", "d00d", "afscore 0.1",
-                 "{\"k\":0.33}", g_files, 2, NULL};
+                 "{\"k\":0.33}", g_files, 2, NULL, NULL, 0, NULL, NULL};
   return ri;
 }
 
@@ -72,7 +72,7 @@ static int64_t write_run(store *st, const char *name, int nunits) {
   for (int i = 0; i < nunits; i++) {
     char u[32];
     snprintf(u, sizeof u, "u%d", i);
-    assert_int_equal(store_run_unit(st, u, i * 0.5, i % 2, "B", i, &e), 0);
+    assert_int_equal(store_run_unit(st, u, i * 0.5, i % 2, "B", i, NULL, &e), 0);
   }
   assert_int_equal(store_run_commit(st, "{\"H\":0.5}", &e), 0);
   return id;
@@ -87,9 +87,9 @@ static void test_round_trip(void **state) {
   int64_t id = 0;
   assert_int_equal(store_run_begin(st, &ri, &id, &e), 0);
   assert_int_equal(id, 1);
-  assert_int_equal(store_run_unit(st, "f2", 0.75, 1, "E", 5, &e), 0);
-  assert_int_equal(store_run_unit(st, "f10", 0.0, -1, NULL, 0, &e), 0);
-  assert_int_equal(store_run_unit(st, "f1", 1.0 / 3, 0, "C", 3, &e), 0);
+  assert_int_equal(store_run_unit(st, "f2", 0.75, 1, "E", 5, NULL, &e), 0);
+  assert_int_equal(store_run_unit(st, "f10", 0.0, -1, NULL, 0, NULL, &e), 0);
+  assert_int_equal(store_run_unit(st, "f1", 1.0 / 3, 0, "C", 3, NULL, &e), 0);
   assert_int_equal(store_run_commit(st, "{\"H\":0.25}", &e), 0);
   store_close(st);
 
@@ -192,11 +192,11 @@ static void test_abort_leaves_nothing(void **state) {
   run_info ri = info("dropped");
   int64_t id;
   assert_int_equal(store_run_begin(st, &ri, &id, &e), 0);
-  assert_int_equal(store_run_unit(st, "a", 1, 1, "A", 0, &e), 0);
+  assert_int_equal(store_run_unit(st, "a", 1, 1, "A", 0, NULL, &e), 0);
   store_run_abort(st);
   /* Closing with a run open drops it too. */
   assert_int_equal(store_run_begin(st, &ri, &id, &e), 0);
-  assert_int_equal(store_run_unit(st, "b", 1, 1, "A", 0, &e), 0);
+  assert_int_equal(store_run_unit(st, "b", 1, 1, "A", 0, NULL, &e), 0);
   store_close(st);
   assert_int_equal(raw_count(p, "SELECT count(*) FROM runs"), 1);
   assert_int_equal(raw_count(p, "SELECT count(*) FROM unit_scores"), 2);
@@ -204,12 +204,12 @@ static void test_abort_leaves_nothing(void **state) {
   /* A unit stored twice fails the run and rolls it back. */
   assert_int_equal(store_open(p, &st, &e), 0);
   assert_int_equal(store_run_begin(st, &ri, &id, &e), 0);
-  assert_int_equal(store_run_unit(st, "x", 1, 1, "A", 0, &e), 0);
-  assert_int_equal(store_run_unit(st, "x", 1, 1, "A", 0, &e), -1);
+  assert_int_equal(store_run_unit(st, "x", 1, 1, "A", 0, NULL, &e), 0);
+  assert_int_equal(store_run_unit(st, "x", 1, 1, "A", 0, NULL, &e), -1);
   char *want = af_sprintf("results database %s: unit 'x' stored twice in one run", p);
   assert_string_equal(e.msg, want);
   free(want);
-  assert_int_equal(store_run_unit(st, "y", 1, 1, "A", 0, &e), -1);
+  assert_int_equal(store_run_unit(st, "y", 1, 1, "A", 0, NULL, &e), -1);
   want = af_sprintf("results database %s: no run is open", p);
   assert_string_equal(e.msg, want);
   free(want);
@@ -269,7 +269,7 @@ static void test_killed_run(void **state) {
     for (int i = 0; i < 200000; i++) {
       char u[32];
       snprintf(u, sizeof u, "k%07d", i);
-      if (store_run_unit(cs, u, 1, 1, "A", 0, &ce) != 0) _exit(5);
+      if (store_run_unit(cs, u, 1, 1, "A", 0, NULL, &ce) != 0) _exit(5);
     }
     raise(SIGKILL);
     _exit(6);
@@ -385,7 +385,7 @@ static void test_disk_full(void **state) {
   for (int i = 0; rc == 0 && i < 100000; i++) {
     char u[32];
     snprintf(u, sizeof u, "unit-%08d", i);
-    rc = store_run_unit(st, u, 1, 1, "category", 0, &e);
+    rc = store_run_unit(st, u, 1, 1, "category", 0, NULL, &e);
   }
   if (rc == 0) rc = store_run_commit(st, "{}", &e);
   assert_int_equal(rc, -1);
