@@ -717,17 +717,17 @@ static void bl_two_headline(bulletin *b, const bulletin_run *ra, const bulletin_
                             const runcmp *t) {
   const jdoc *sa = ra->sum, *sb = rb->sum;
   char v[120], d[400], x[48], y[48], ids[64];
-  int64_t moved = t->changed, base = t->both > 0 ? t->both : 1;
+  int64_t moved = t->all.changed, base = t->all.units > 0 ? t->all.units : 1;
   bl_section(b, "headline", bl_l(b, LB_HEADLINE));
   sb_puts(&b->html, "<div class=\"cards\">\n");
   labels_count(b->lang, 0, moved, v);
   bl_pct(b, (double)moved / (double)base, 1, x);
-  labels_count(b->lang, 0, t->both, y);
+  labels_count(b->lang, 0, t->all.units, y);
   snprintf(d, sizeof d, "%s (%s / %s)", x, v, y);
   bl_card(b, "moved", v, bl_l(b, LB_MOVED), d, 1);
-  labels_count(b->lang, 0, t->better, v);
+  labels_count(b->lang, 0, t->all.better, v);
   bl_card(b, "better", v, bl_l(b, LB_BETTER), NULL, 0);
-  labels_count(b->lang, 0, t->worse, v);
+  labels_count(b->lang, 0, t->all.worse, v);
   bl_card(b, "worse", v, bl_l(b, LB_WORSE), NULL, 0);
   bl_worst_ids(rb->m, ids, sizeof ids);
   bl_pct(b, bl_worst_share(ra->m, jdoc_get(sa, "categories")), 1, x);
@@ -948,16 +948,16 @@ static void bl_two_benefits(bulletin *b, const bulletin_run *ra, const bulletin_
     int64_t before = bl_benefit_units(ra->sum, t->measure_ids[k]);
     int64_t after = bl_benefit_units(rb->sum, t->measure_ids[k]);
     char tg[48], tl[48];
-    labels_count(b->lang, 0, t->gained[k], tg);
-    labels_count(b->lang, 0, t->lost[k], tl);
-    bars[k] = bl_bar(name, (double)t->gained[k], tg, -1);
-    bars[k].v[1] = (double)t->lost[k];
+    labels_count(b->lang, 0, t->all.gained[k], tg);
+    labels_count(b->lang, 0, t->all.lost[k], tl);
+    bars[k] = bl_bar(name, (double)t->all.gained[k], tg, -1);
+    bars[k].v[1] = (double)t->all.lost[k];
     snprintf(bars[k].text[1], sizeof bars[k].text[1], "%s", tl);
     rtable_text(tb, name);
     rtable_count(tb, before);
     rtable_count(tb, after);
-    rtable_count(tb, t->gained[k]);
-    rtable_count(tb, t->lost[k]);
+    rtable_count(tb, t->all.gained[k]);
+    rtable_count(tb, t->all.lost[k]);
     rtable_dcount(tb, after - before);
   }
   svg_chart ch = bl_chart(b, bl_l(b, LB_MEAS_CHANGE), bl_l(b, LB_MEAS_CHANGE), bl_axis_count);

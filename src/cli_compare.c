@@ -239,7 +239,7 @@ static int compare_recorded(cli_opts *o) {
   memset(&x, 0, sizeof x);
   x.ma = ma;
   x.mb = mb;
-  if (runcmp_runs(st, ra.id, rb.id, ma, mb, o->db ? split_collect : NULL, &x, &r, &e) < 0) {
+  if (runcmp_runs(st, &ra, &rb, ma, mb, o->db ? split_collect : NULL, &x, &r, &e) < 0) {
     rc = cli_fail("%s", e.msg);
     goto split_done;
   }

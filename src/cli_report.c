@@ -199,7 +199,7 @@ int cmd_report(cli_opts *o) {
   if (!rc && o->nruns == 2) rc = rep_same_population(&r[0], &r[1]);
   if (!rc && o->nruns == 2) {
     af_err e;
-    if (runcmp_runs(st, r[0].rec.id, r[1].rec.id, r[0].m, r[1].m, NULL, NULL, &t, &e) < 0)
+    if (runcmp_runs(st, &r[0].rec, &r[1].rec, r[0].m, r[1].m, NULL, NULL, &t, &e) < 0)
       rc = cli_fail("%s", e.msg);
   }
   if (!rc) {

@@ -12,6 +12,7 @@
 
 #include "csv.h"
 #include "describe.h"
+#include "runcmp.h"
 
 /* Rank of band b from best (0): AF bands ascend from the best category,
 ** points bands ascend towards it. */
@@ -395,6 +396,14 @@ static const char *to_label(const compare *c, int j) {
   return b < m->nbands ? m->bands[b].id : "(excluded)";
 }
 
+/* The matrix as runcmp_json_matrix reads it: the used rows and columns. */
+static const char *compare_from_cb(const void *c, int i) { return from_label(c, i); }
+static const char *compare_to_cb(const void *c, int k) { return to_label(c, k); }
+static int64_t compare_count_cb(const void *ctx, int i, int k) {
+  const compare *c = ctx;
+  return c->counts[from_at(c, i) * c->nto + to_at(c, k)];
+}
+
 /* What makes the comparison unlike with like (describe_caveats), and the
 ** units excluded on one side only, which count as changed. */
 static void compare_notes(const compare *c, strbuf *o) {
@@ -540,28 +549,8 @@ void compare_json(const compare *c, json *j) {
   const model *b = run_model(c->rn, c->base);
   int nf, nt;
   used_rows(c, &nf, &nt);
-  json_key(j, "transitions");
-  json_obj(j);
-  json_key(j, "from");
-  json_arr(j);
-  for (int i = 0; i < nf; i++) json_str(j, from_label(c, i));
-  json_arr_end(j);
-  json_key(j, "to");
-  json_arr(j);
-  for (int k = 0; k < nt; k++) json_str(j, to_label(c, k));
-  json_arr_end(j);
-  json_key(j, "counts");
-  json_arr(j);
-  for (int i = 0; i < nf; i++) {
-    int compact = j->compact;
-    json_arr(j);
-    j->compact = 1;
-    for (int k = 0; k < nt; k++) json_int(j, c->counts[from_at(c, i) * c->nto + to_at(c, k)]);
-    json_arr_end(j);
-    j->compact = compact;
-  }
-  json_arr_end(j);
-  json_obj_end(j);
+  runcmp_matrix mx = {nf, nt, compare_from_cb, compare_to_cb, compare_count_cb, c};
+  runcmp_json_matrix(j, &mx);
   json_kv_int(j, "units", c->units);
   json_kv_int(j, "changed", c->changed);
   json_kv_int(j, "better", c->better);

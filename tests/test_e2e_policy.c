@@ -697,6 +697,63 @@ static void test_explain_draft(void **state) {
   h_result_free(&r);
 }
 
+/* By region (recorded with run 2), from the categories below: Abai f1 B-B,
+** f2 B-A, f6 C-B, f9 C-B; Turkestan f3 A-A, f4 C-C, f7 B-B, f10 B-A. In
+** B+C (the two worst) before: Abai 4, Turkestan 3; after: Abai 3 (f1 f6
+** f9), Turkestan 2 (f4 f7). Poor lost: f2 (Abai), f10 (Turkestan). The
+** visit (C) lost: f6 and f9, both Abai. */
+static void expect_by_region(const char *js) {
+  assert_string_equal(jp_str(js, "group_values_from"), "run_b");
+  assert_string_equal(jp_str(js, "worst_b"), "B+C");
+  assert_double_equal(jp_num(js, "worst_before"), 7, 0);
+  assert_double_equal(jp_num(js, "worst_after"), 5, 0);
+  assert_int_equal(jp_len(js, "groups.region"), 2);
+  const char *names[] = {"Abai", "Turkestan"};
+  const double want[2][9] = {{4, 3, 3, 0, 4, 3, 1, 0, 2}, {4, 1, 1, 0, 3, 2, 1, 0, 0}};
+  const char *keys[] = {"units", "changed", "better", "worse", "worst_before", "worst_after",
+                        "poor_lost", "poor_gained"};
+  for (int v = 0; v < 2; v++) {
+    assert_string_equal(jp_str(js, "groups.region[%d].value", v), names[v]);
+    for (int k = 0; k < 8; k++)
+      assert_double_equal(jp_num(js, "groups.region[%d].%s", v, keys[k]), want[v][k], 0);
+    assert_string_equal(jp_str(js, "groups.region[%d].measures[0].id", v), "visit");
+    assert_double_equal(jp_num(js, "groups.region[%d].measures[0].gained", v), 0, 0);
+    assert_double_equal(jp_num(js, "groups.region[%d].measures[0].lost", v), want[v][8], 0);
+  }
+}
+
+/* Runs recorded before group values were kept (an upgraded schema 2
+** database has NULL group_columns and no grp): compare says so. */
+static void expect_older_runs(const char *out) {
+  h_sql(out, "UPDATE runs SET group_columns = NULL WHERE id = 2;"
+             "UPDATE unit_scores SET grp = NULL WHERE run_id = 2;"
+             "DELETE FROM run_groups WHERE run_id = 2; DELETE FROM run_values WHERE run_id = 2;");
+  const char *js[] = {"compare", "--out", out, "--run", "1", "--run", "2", "--json", NULL};
+  h_result r = run_ok(js, 0);
+  /* run 1's regions are the same: the same figures */
+  assert_string_equal(jp_str(r.out, "group_values_from"), "run_a");
+  assert_double_equal(jp_num(r.out, "groups.region[0].changed"), 3, 0);
+  assert_double_equal(jp_num(r.out, "groups.region[1].worst_after"), 2, 0);
+  h_result_free(&r);
+  const char *tx[] = {"compare", "--out", out, "--run", "1", "--run", "2", NULL};
+  r = run_ok(tx, 0);
+  expect_has(r.out, "note: run B was recorded before afscore kept group values: units are split "
+                    "by run A's\n");
+  h_result_free(&r);
+  h_sql(out, "UPDATE runs SET group_columns = NULL WHERE id = 1;"
+             "UPDATE unit_scores SET grp = NULL WHERE run_id = 1;");
+  r = run_ok(js, 0);
+  assert_true(jp_is_null(r.out, "group_values_from"));
+  assert_true(jp_is_null(r.out, "groups"));
+  assert_double_equal(jp_num(r.out, "changed"), 4, 0);
+  h_result_free(&r);
+  r = run_ok(tx, 0);
+  expect_has(r.out, "\nno split by group: both runs were recorded before afscore kept each "
+                    "unit's group values (results schema 3); score them again with --out to "
+                    "split by group\n");
+  h_result_free(&r);
+}
+
 /* compare --out --run A --run B from the recorded rows. Run 1: Tiny, run 2:
 ** the fuel variant, on the reasons data; categories worked out by hand
 ** above (test_compare_reasons): Tiny A f3; B f1 f2 f7 f10; C f4 f6 f9. The
@@ -735,7 +792,22 @@ static void test_compare_recorded_runs(void **state) {
   assert_double_equal(jp_num(r.out, "poor_lost"), 2, 0);
   assert_double_equal(jp_num(r.out, "poor_gained"), 0, 0);
   expect_has(r.out, "\"id\": \"visit\",\n      \"gained\": 0,\n      \"lost\": 2,\n      \"net\": -2");
+  expect_by_region(r.out);
   h_result_free(&r);
+  const char *tg[] = {"compare", "--out", out, "--run", "1", "--run", "2", NULL};
+  r = run_ok(tg, 0);
+  expect_has(r.out, "in B+C before: 7; in B+C after: 5\n");
+  expect_has(r.out,
+             "by region (units in both runs):\n"
+             "  region                      units  changed   better    worse  B+C before   B+C after\n"
+             "  Abai                            4        3        3        0           4           3\n"
+             "  Turkestan                       4        1        1        0           3           2\n"
+             "\nmeasures gained and lost by region:\n"
+             "  region                   measure                gained     lost      net\n"
+             "  Abai                     visit                       0        2       -2\n"
+             "  Turkestan                visit                       0        0       +0\n");
+  h_result_free(&r);
+  expect_older_runs(out);
   const char *tx[] = {"compare", "--out", out, "--run", "1", "--run", "3", NULL};
   r = run_ok(tx, 0);
   expect_has(r.out, "0 of 8 units change category");
