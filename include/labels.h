@@ -27,8 +27,8 @@ typedef enum labels_key {
   LB_BETTER, LB_WORSE, LB_SAME, LB_NOT_SCORED, LB_WHO_MOVES, LB_DE_BEFORE, LB_DE_AFTER,
   LB_GAINED, LB_LOST, LB_NET, LB_MEAS_CHANGE, LB_RULES_CHANGED, LB_RULES_SAME, LB_WHAT,
   LB_ADDED, LB_REMOVED, LB_RULE, LB_BAND, LB_PARAM, LB_DIM_WEIGHT, LB_PP, LB_MOVED,
-  LB_MEAS_BY_GROUP, LB_ELIG_BEFORE, LB_ELIG_AFTER, LB_GROUP_MOVES_NOTE, LB_PAGE_NOTE, LB_ONLY_BEFORE, LB_ONLY_AFTER, LB_SCORE,
-  LB_TOTAL, LB_NONE,
+  LB_ELIG_BEFORE, LB_ELIG_AFTER, LB_GROUP_MOVES_NOTE, LB_PAGE_NOTE, LB_ONLY_BEFORE, LB_ONLY_AFTER, LB_SCORE,
+  LB_TOTAL, LB_NONE, LB_NO_GROUP_VALUES, LB_GROUPS_FROM_BEFORE, LB_MEAS_UNCHANGED,
   LB_NKEYS
 } labels_key;
 
@@ -36,7 +36,8 @@ typedef enum labels_key {
 int labels_parse(const char *name);
 const char *labels_code(labels_lang l);
 const char *labels_get(labels_lang l, labels_key k);
-/* (LB_BY_GROUP and LB_GROUP_CATS hold one "%s" for the group column.) */
+/* (LB_BY_GROUP and LB_GROUP_CATS hold one "%s" for the group column,
+** LB_DE_BEFORE and LB_DE_AFTER one for the worst categories' ids.) */
 
 /* Numbers as people read them in l: thousands separated ("20,000",
 ** "20 000"), the decimal mark of the language. `plain` (for CSV) drops the

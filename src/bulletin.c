@@ -43,15 +43,6 @@ static int bl_tone(const model *m, int i) {
   return m->nbands <= 1 ? 0 : (int)lround((double)i * (SVG_NTONES - 1) / (m->nbands - 1));
 }
 
-/* "D+E": the ids of the two worst categories. */
-static void bl_worst_ids(const model *m, char *out, size_t cap) {
-  if (m->nbands >= 2)
-    snprintf(out, cap, "%s+%s", m->bands[bl_band_at(m, m->nbands - 2)].id,
-             m->bands[bl_band_at(m, m->nbands - 1)].id);
-  else
-    snprintf(out, cap, "%s", m->nbands ? m->bands[0].id : "");
-}
-
 /* Share in the two worst categories from a {"A": share, ...} object or a
 ** [{"id", "share"}, ...] array. */
 static double bl_worst_share(const model *m, const jdoc *cats) {
@@ -301,7 +292,7 @@ static void bl_headline(bulletin *b, const bulletin_run *r) {
   bl_card(b, "excluded", v, bl_l(b, LB_EXCLUDED), NULL, 0);
   if (r->m->scoring == SCORING_AF) bl_headline_af(b, r);
   else bl_headline_points(b, r);
-  bl_worst_ids(r->m, ids, sizeof ids);
+  runcmp_worst_ids(r->m, ids, sizeof ids);
   bl_pct(b, bl_worst_share(r->m, jdoc_get(sum, "categories")), 1, v);
   snprintf(d, sizeof d, "%s (%s)", bl_l(b, LB_DE_SHARE), ids);
   bl_card(b, "worst", v, d, NULL, 1);
@@ -381,7 +372,7 @@ static void bl_group_stack(bulletin *b, const model *m, const char *col, const j
     }
   }
   char title[300], ids[64];
-  bl_worst_ids(m, ids, sizeof ids);
+  runcmp_worst_ids(m, ids, sizeof ids);
   bl_by(b, LB_GROUP_CATS, col, title, sizeof title);
   char desc[400];
   snprintf(desc, sizeof desc, "%s, %s %s", title, bl_l(b, LB_SORTED_BY), ids);
@@ -437,7 +428,7 @@ static void bl_group_table(bulletin *b, const bulletin_run *r, const char *col,
                            const jdoc *rows, const bl_key *order, int n) {
   int af = r->m->scoring == SCORING_AF;
   char worst[64], slug[300], title[300];
-  bl_worst_ids(r->m, worst, sizeof worst);
+  runcmp_worst_ids(r->m, worst, sizeof worst);
   const char *cols_af[] = {col, bl_l(b, LB_COUNT), bl_l(b, LB_POP_SHARE), "H", "A", "M0",
                            bl_l(b, LB_CONTRIB), worst};
   const char *cols_pt[] = {col, bl_l(b, LB_COUNT), bl_l(b, LB_POP_SHARE),
@@ -729,7 +720,7 @@ static void bl_two_headline(bulletin *b, const bulletin_run *ra, const bulletin_
   bl_card(b, "better", v, bl_l(b, LB_BETTER), NULL, 0);
   labels_count(b->lang, 0, t->all.worse, v);
   bl_card(b, "worse", v, bl_l(b, LB_WORSE), NULL, 0);
-  bl_worst_ids(rb->m, ids, sizeof ids);
+  runcmp_worst_ids(rb->m, ids, sizeof ids);
   bl_pct(b, bl_worst_share(ra->m, jdoc_get(sa, "categories")), 1, x);
   bl_pct(b, bl_worst_share(rb->m, jdoc_get(sb, "categories")), 1, y);
   snprintf(v, sizeof v, "%s \xE2\x86\x92 %s", x, y);
@@ -820,16 +811,6 @@ static void bl_two_matrix(bulletin *b, const runcmp *t) {
   free(texts);
 }
 
-/* The row of group column col with this value in a summary, or NULL. */
-static const jdoc *bl_group_row(const jdoc *sum, const char *col, const char *value) {
-  const jdoc *rows = jdoc_get(jdoc_get(sum, "groups"), col);
-  for (int i = 0; i < jdoc_len(rows); i++) {
-    const char *v = jdoc_str(jdoc_get(jdoc_at(rows, i), "value"));
-    if ((v == NULL) == (value == NULL) && (!v || strcmp(v, value) == 0)) return jdoc_at(rows, i);
-  }
-  return NULL;
-}
-
 /* Families eligible for measure id in a summary row (its "measures" list). */
 static int64_t bl_benefit_units(const jdoc *row, const char *id) {
   const jdoc *ms = jdoc_get(row, "measures");
@@ -840,91 +821,6 @@ static int64_t bl_benefit_units(const jdoc *row, const char *id) {
   return 0;
 }
 
-static void bl_two_group(bulletin *b, const bulletin_run *ra, const bulletin_run *rb,
-                         const runcmp *t, const char *col, const jdoc *rows) {
-  int n = jdoc_len(rows) < BL_MAXROWS ? jdoc_len(rows) : BL_MAXROWS;
-  char ids[64], slug[300], title[300];
-  bl_worst_ids(rb->m, ids, sizeof ids);
-  char by[200];
-  bl_by(b, LB_BY_GROUP, col, by, sizeof by);
-  snprintf(title, sizeof title, "%s: %s", bl_l(b, LB_WHO_MOVES), by);
-  bl_key *order = af_calloc((size_t)n + 1, sizeof *order);
-  double *before = af_calloc((size_t)n + 1, sizeof *before);
-  for (int i = 0; i < n; i++) {
-    const jdoc *row = jdoc_at(rows, i);
-    const jdoc *old = bl_group_row(ra->sum, col, jdoc_str(jdoc_get(row, "value")));
-    before[i] = old ? bl_worst_share(ra->m, jdoc_get(old, "categories")) : NAN;
-    order[i].idx = i;
-    order[i].key = bl_worst_share(rb->m, jdoc_get(row, "categories"));
-  }
-  bl_sort_desc(order, n);
-  const char *cols[] = {col, bl_l(b, LB_COUNT), bl_l(b, LB_DE_BEFORE), bl_l(b, LB_DE_AFTER),
-                        bl_l(b, LB_CHANGE)};
-  snprintf(slug, sizeof slug, "moves-%s", col);
-  rtable *tb = bl_table(b, slug, title, 5, cols);
-  svg_bar *bars = af_calloc((size_t)n + 1, sizeof *bars);
-  for (int i = 0; i < n; i++) {
-    const jdoc *row = jdoc_at(rows, order[i].idx);
-    double x = before[order[i].idx], y = order[i].key;
-    char tx[48], ty[48];
-    bl_pct(b, x, 1, tx);
-    bl_pct(b, y, 1, ty);
-    bars[i] = bl_bar(bl_group_value(row), x, tx, -1);
-    bars[i].v[1] = y;
-    snprintf(bars[i].text[1], sizeof bars[i].text[1], "%s", ty);
-    rtable_text(tb, bl_group_value(row));
-    rtable_count(tb, bl_int(row, "units"));
-    rtable_pct(tb, x, 1);
-    rtable_pct(tb, y, 1);
-    rtable_dpp(tb, y - x, 1);
-  }
-  char desc[400];
-  snprintf(desc, sizeof desc, "%s (%s)", bl_l(b, LB_DE_SHARE), ids);
-  svg_chart ch = bl_chart(b, title, desc, bl_axis_pct);
-  ch.series[0] = bl_l(b, LB_BEFORE);
-  ch.series[1] = bl_l(b, LB_AFTER);
-  bl_figure_begin(b, &ch);
-  svg_hbars(&b->html, &ch, bars, n);
-  bl_figure_end(b, bl_l(b, LB_GROUP_MOVES_NOTE));
-  rtable_html(&b->html, tb, b->lang);
-  /* Support measures by group: the change in eligible families. */
-  if (t->nmeasures > 0) {
-    const char **mc = af_calloc((size_t)t->nmeasures + 1, sizeof *mc);
-    mc[0] = col;
-    for (int k = 0; k < t->nmeasures; k++) mc[k + 1] = t->measure_ids[k];
-    snprintf(slug, sizeof slug, "measures-%s", col);
-    snprintf(title, sizeof title, "%s, %s", bl_l(b, LB_MEAS_BY_GROUP), by);
-    rtable *tm = bl_table(b, slug, title, t->nmeasures + 1, mc);
-    for (int i = 0; i < n; i++) {
-      const jdoc *row = jdoc_at(rows, order[i].idx);
-      const jdoc *old = bl_group_row(ra->sum, col, jdoc_str(jdoc_get(row, "value")));
-      rtable_text(tm, bl_group_value(row));
-      for (int k = 0; k < t->nmeasures; k++)
-        rtable_dcount(tm, bl_benefit_units(row, t->measure_ids[k]) -
-                              bl_benefit_units(old, t->measure_ids[k]));
-    }
-    rtable_html(&b->html, tm, b->lang);
-    free(mc);
-  }
-  free(bars);
-  free(order);
-  free(before);
-}
-
-static void bl_two_groups(bulletin *b, const bulletin_run *ra, const bulletin_run *rb,
-                          const runcmp *t) {
-  const jdoc *groups = jdoc_get(rb->sum, "groups");
-  if (jdoc_len(groups) == 0) return;
-  bl_section(b, "moves", bl_l(b, LB_WHO_MOVES));
-  for (int g = 0; g < jdoc_len(groups); g++) {
-    char h[300];
-    bl_by(b, LB_BY_GROUP, groups->keys[g], h, sizeof h);
-    html_elem(&b->html, "h3", NULL, h);
-    bl_two_group(b, ra, rb, t, groups->keys[g], jdoc_at(groups, g));
-  }
-  bl_section_end(b);
-}
-
 /* A support measure's name in whichever methodology has it (B first). */
 static const char *bl_benefit_name(const model *ma, const model *mb, const char *id) {
   const model *ms[2] = {mb, ma};
@@ -933,6 +829,138 @@ static const char *bl_benefit_name(const model *ma, const model *mb, const char 
       if (strcmp(ms[m]->benefits[k].id, id) == 0) return ms[m]->benefits[k].name;
   return id;
 }
+
+static const char *bl_gvalue(const runcmp_gvalue *v) { return v->value ? v->value : "(null)"; }
+
+/* The values of a group column by the families that changed category, most
+** first (then in text order). */
+static bl_key *bl_movers_order(const runcmp_group *gr, int *n) {
+  *n = gr->nvalues < BL_MAXROWS ? gr->nvalues : BL_MAXROWS;
+  bl_key *order = af_calloc((size_t)*n + 1, sizeof *order);
+  for (int i = 0; i < *n; i++) order[i] = (bl_key){(double)gr->values[i].changed, i};
+  bl_sort_desc(order, *n);
+  return order;
+}
+
+/* Who moves, by one group column: better and worse charted; in the table
+** also the two worst categories before and after (counts from the rows). */
+static void bl_two_moves(bulletin *b, const bulletin_run *ra, const bulletin_run *rb,
+                         const runcmp_group *gr) {
+  char wa[64], wb[64], ha[120], hb[120], by[200], title[300], slug[300];
+  runcmp_worst_ids(ra->m, wa, sizeof wa);
+  runcmp_worst_ids(rb->m, wb, sizeof wb);
+  bl_by(b, LB_DE_BEFORE, wa, ha, sizeof ha);
+  bl_by(b, LB_DE_AFTER, wb, hb, sizeof hb);
+  bl_by(b, LB_BY_GROUP, gr->name, by, sizeof by);
+  snprintf(title, sizeof title, "%s: %s", bl_l(b, LB_WHO_MOVES), by);
+  snprintf(slug, sizeof slug, "moves-%s", gr->name);
+  const char *cols[] = {gr->name, bl_l(b, LB_COUNT), bl_l(b, LB_BETTER), bl_l(b, LB_WORSE),
+                        ha, hb, bl_l(b, LB_CHANGE)};
+  rtable *tb = bl_table(b, slug, title, 7, cols);
+  int n;
+  bl_key *order = bl_movers_order(gr, &n);
+  svg_bar *bars = af_calloc((size_t)n + 1, sizeof *bars);
+  for (int i = 0; i < n; i++) {
+    const runcmp_gvalue *v = &gr->values[order[i].idx];
+    char tx[48], ty[48];
+    labels_count(b->lang, 0, v->better, tx);
+    labels_count(b->lang, 0, v->worse, ty);
+    bars[i] = bl_bar(bl_gvalue(v), (double)v->better, tx, -1);
+    bars[i].v[1] = (double)v->worse;
+    snprintf(bars[i].text[1], sizeof bars[i].text[1], "%s", ty);
+    rtable_text(tb, bl_gvalue(v));
+    rtable_count(tb, v->units);
+    rtable_count(tb, v->better);
+    rtable_count(tb, v->worse);
+    rtable_count(tb, v->worst_a);
+    rtable_count(tb, v->worst_b);
+    rtable_dcount(tb, v->worst_b - v->worst_a);
+  }
+  svg_chart ch = bl_chart(b, title, bl_l(b, LB_GROUP_MOVES_NOTE), bl_axis_count);
+  ch.series[0] = bl_l(b, LB_BETTER);
+  ch.series[1] = bl_l(b, LB_WORSE);
+  bl_figure_begin(b, &ch);
+  svg_hbars(&b->html, &ch, bars, n);
+  bl_figure_end(b, bl_l(b, LB_GROUP_MOVES_NOTE));
+  rtable_html(&b->html, tb, b->lang);
+  free(bars);
+  free(order);
+}
+
+/* Measure k gained and lost, by one group column: chart and table. */
+static void bl_two_measure_by(bulletin *b, const bulletin_run *ra, const bulletin_run *rb,
+                              const runcmp *t, const runcmp_group *gr, int k) {
+  const char *id = t->measure_ids[k], *name = bl_benefit_name(ra->m, rb->m, id);
+  char by[200], title[600], slug[300];
+  bl_by(b, LB_BY_GROUP, gr->name, by, sizeof by);
+  snprintf(title, sizeof title, "%s, %s: %s", bl_l(b, LB_MEAS_CHANGE), by, name);
+  snprintf(slug, sizeof slug, "measures-%s-%s", gr->name, id);
+  const char *cols[] = {gr->name, bl_l(b, LB_GAINED), bl_l(b, LB_LOST), bl_l(b, LB_NET)};
+  rtable *tb = bl_table(b, slug, title, 4, cols);
+  int n;
+  bl_key *order = bl_movers_order(gr, &n);
+  svg_bar *bars = af_calloc((size_t)n + 1, sizeof *bars);
+  for (int i = 0; i < n; i++) {
+    const runcmp_gvalue *v = &gr->values[order[i].idx];
+    char tg[48], tl[48];
+    labels_count(b->lang, 0, v->gained[k], tg);
+    labels_count(b->lang, 0, v->lost[k], tl);
+    bars[i] = bl_bar(bl_gvalue(v), (double)v->gained[k], tg, -1);
+    bars[i].v[1] = (double)v->lost[k];
+    snprintf(bars[i].text[1], sizeof bars[i].text[1], "%s", tl);
+    rtable_text(tb, bl_gvalue(v));
+    rtable_count(tb, v->gained[k]);
+    rtable_count(tb, v->lost[k]);
+    rtable_dcount(tb, v->gained[k] - v->lost[k]);
+  }
+  svg_chart ch = bl_chart(b, title, title, bl_axis_count);
+  ch.series[0] = bl_l(b, LB_GAINED);
+  ch.series[1] = bl_l(b, LB_LOST);
+  bl_figure_begin(b, &ch);
+  svg_hbars(&b->html, &ch, bars, n);
+  bl_figure_end(b, NULL);
+  rtable_html(&b->html, tb, b->lang);
+  free(bars);
+  free(order);
+}
+
+/* The measures nobody gained or lost, named once instead of charted. */
+static void bl_two_measures_unchanged(bulletin *b, const bulletin_run *ra,
+                                      const bulletin_run *rb, const runcmp *t) {
+  strbuf names = {0};
+  for (int k = 0; k < t->nmeasures; k++)
+    if (!t->all.gained[k] && !t->all.lost[k])
+      sb_printf(&names, "%s%s", names.len ? "; " : "",
+                bl_benefit_name(ra->m, rb->m, t->measure_ids[k]));
+  if (names.len) {
+    char *text = af_sprintf("%s %s.", bl_l(b, LB_MEAS_UNCHANGED), names.s);
+    bl_note(b, text);
+    free(text);
+  }
+  sb_free(&names);
+}
+
+/* Who moves and the measures gained and lost, by each group column, from
+** the group values recorded with the runs (runcmp.h). */
+static void bl_two_groups(bulletin *b, const bulletin_run *ra, const bulletin_run *rb,
+                          const runcmp *t) {
+  if (t->groups_from && t->ngroups == 0) return;   /* the methodology has no groups */
+  bl_section(b, "moves", bl_l(b, LB_WHO_MOVES));
+  if (!t->groups_from) bl_note(b, bl_l(b, LB_NO_GROUP_VALUES));
+  else if (t->groups_from == 'A') bl_note(b, bl_l(b, LB_GROUPS_FROM_BEFORE));
+  for (int g = 0; g < t->ngroups; g++) {
+    const runcmp_group *gr = &t->groups[g];
+    char h[300];
+    bl_by(b, LB_BY_GROUP, gr->name, h, sizeof h);
+    html_elem(&b->html, "h3", NULL, h);
+    bl_two_moves(b, ra, rb, gr);
+    for (int k = 0; k < t->nmeasures; k++)
+      if (t->all.gained[k] || t->all.lost[k]) bl_two_measure_by(b, ra, rb, t, gr, k);
+  }
+  if (t->ngroups) bl_two_measures_unchanged(b, ra, rb, t);
+  bl_section_end(b);
+}
+
 
 static void bl_two_benefits(bulletin *b, const bulletin_run *ra, const bulletin_run *rb,
                             const runcmp *t) {

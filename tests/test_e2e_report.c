@@ -211,6 +211,69 @@ static const jdoc *jfind(const jdoc *arr, const char *field, const char *key) {
 
 static long long sql_count(const char *sql) { return (long long)h_sql_double(RES, sql); }
 
+/* Who moves by region, worked out by hand on eight families (the Tiny
+** methodology and its fuel variant, as in test_e2e_policy): Abai f1 B-B,
+** f2 B-A, f6 C-B, f9 C-B; Turkestan f3 A-A, f4 C-C, f7 B-B, f10 B-A. */
+static const char *TINY_GROUPS =
+    "return {\n"
+    "  name = 'Tiny', version = '1',\n"
+    "  unit = { table = 'families', id = 'family_id', groups = { 'region' } },\n"
+    "  members = { table = 'persons', unit = 'family_id' },\n"
+    "  params = { pm = 100 },\n"
+    "  dimensions = {\n"
+    "    { id = 'income', weight = 1/3, indicators = {\n"
+    "        { id = 'low_income', deprived = 'mean(income) < pm' } } },\n"
+    "    { id = 'health', weight = 2/3, indicators = {\n"
+    "        { id = 'disability', deprived = 'any(disability_group in (1, 2))' },\n"
+    "        { id = 'no_clinic', deprived = 'any(clinic_attached = 0)' } } },\n"
+    "  },\n"
+    "  k = 1/3,\n"
+    "  bands = { { id = 'A', name = 'good', from = 0 }, { id = 'B', name = 'fair', from = 1/3 },\n"
+    "            { id = 'C', name = 'poor', from = 2/3 } },\n"
+    "  measures = { { id = 'visit', name = 'Visit', eligible = \"category = 'C'\" } },\n"
+    "}\n";
+
+static const char *TINY_FUEL =
+    "local m = import('tiny_groups')\n"
+    "m.version = 'fuel'\n"
+    "m.k = 2/5\n"
+    "m.dimensions[1].weight = 2/5\n"
+    "m.dimensions[2].weight = 3/5\n"
+    "local h = m.dimensions[2].indicators\n"
+    "h[#h + 1] = { id = 'dirty_fuel', deprived = 'fuel = 1' }\n"
+    "return m\n";
+
+static const char *TINY_DATA =
+    "CREATE TABLE families (family_id TEXT, region TEXT, fuel INTEGER);"
+    "CREATE TABLE persons (family_id TEXT, income REAL, disability_group INTEGER,"
+    " clinic_attached INTEGER);"
+    "INSERT INTO families VALUES ('f1','Abai',1),('f2','Abai',0),('f3','Turkestan',1),"
+    "  ('f4','Turkestan',1),('f6','Abai',1),('f7','Turkestan',0),('f9','Abai',0),"
+    "  ('f10','Turkestan',0);"
+    "INSERT INTO persons VALUES ('f1',50,0,1),('f2',500,1,1),('f3',500,0,1),('f4',50,1,1),"
+    "  ('f6',500,1,0),('f7',50,0,1),('f9',50,1,1),('f10',500,0,0);";
+
+/* The results database of the two Tiny runs (a path of h_path). */
+static const char *tiny_runs(void) {
+  const char *db = h_path("report-tiny.db"), *res = h_path("report-tiny-res.db");
+  unlink(db);
+  unlink(res);
+  h_sql(db, TINY_DATA);
+  h_write(h_path("tiny_groups.lua"), TINY_GROUPS);
+  h_write(h_path("tiny_fuel.lua"), TINY_FUEL);
+  setenv("AFSCORE_PATH", h_path(""), 1);
+  const char *s1[] = {"score", "--db", db, "--method", h_path("tiny_groups.lua"), "--out", res,
+                      NULL};
+  const char *s2[] = {"score", "--db", db, "--method", h_path("tiny_fuel.lua"), "--out", res,
+                      NULL};
+  h_result r = run_status(s1, 0);
+  h_result_free(&r);
+  r = run_status(s2, 0);
+  h_result_free(&r);
+  setenv("AFSCORE_PATH", h_root("methodology"), 1);
+  return res;
+}
+
 /* ---- Chromium ---- */
 
 #if REP_BROWSER
@@ -424,17 +487,70 @@ static void test_two_runs_in_browser(void **state) {
                    jnum(jfind(jdoc_get(JSON_AF, "measures"), "id", "tsa"), "units"));
   assert_int_equal(cell_number(page, "measures", tname, 2),
                    jnum(jfind(jdoc_get(JSON_PROP, "measures"), "id", "tsa"), "units"));
-  /* by region: D+E before and after from each run's figures */
-  const jdoc *ra = jfind(jdoc_path(JSON_AF, "groups.region"), "value", "Abai");
-  const jdoc *rb = jfind(jdoc_path(JSON_PROP, "groups.region"), "value", "Abai");
-  assert_double_equal(cell_number(page, "moves-region", "Abai", 2),
-                      pct1(jnum(ra, "categories.D") + jnum(ra, "categories.E")), 1e-9);
-  assert_double_equal(cell_number(page, "moves-region", "Abai", 3),
-                      pct1(jnum(rb, "categories.D") + jnum(rb, "categories.E")), 1e-9);
+  /* who moves by region: counted in SQL on the recorded rows and the
+  ** region recorded with run 2 (the first group column's code) */
+  const char *abai = "%s CAST(y.grp AS INTEGER) = (SELECT code FROM run_values"
+                     " WHERE run_id = 2 AND value = 'Abai') AND %s";
+  const char *conds[] = {"1", "y.category < x.category", "y.category > x.category",
+                         "x.category IN ('D', 'E')", "y.category IN ('D', 'E')"};
+  long long want[5];
+  for (int c = 0; c < 5; c++) {
+    char q[900];
+    snprintf(q, sizeof q, abai, base, conds[c]);
+    want[c] = sql_count(q);
+    assert_int_equal(cell_number(page, "moves-region", "Abai", c + 1), want[c]);
+  }
+  assert_true(want[0] > 0 && want[1] > 0 && want[2] > 0);
+  assert_int_equal(cell_number(page, "moves-region", "Abai", 6), want[4] - want[3]);
+  /* the targeted assistance gained and lost in Abai */
+  const char *tsa[] = {"(x.eligible & 2) = 0 AND (y.eligible & 2) != 0",
+                       "(x.eligible & 2) != 0 AND (y.eligible & 2) = 0"};
+  for (int c = 0; c < 2; c++) {
+    char q[900];
+    snprintf(q, sizeof q, abai, base, tsa[c]);
+    assert_int_equal(cell_number(page, "measures-region-tsa", "Abai", c + 1), sql_count(q));
+  }
   /* what changed in the rules: the income line and the D bound */
   assert_true(h_has(page, "mean(income) &lt; 1.2 * subsistence_minimum"));
   assert_true(h_has(page, "<td>category D scores</td>"));
   assert_true(h_has(page, "from 9/20 (0.45), below 1/2 (0.5)"));
+  free(page);
+}
+
+/* Who moves by region, worked out by hand: see tiny_runs. */
+static void test_who_moves_by_hand(void **state) {
+  (void)state;
+  const char *res = tiny_runs(), *html = h_path("report-tiny.html");
+  const char *args[] = {"report", "--out", res, "--run", "1", "--run", "2", "--html", html,
+                        "--force", NULL};
+  h_result r = run_status(args, 0);
+  h_result_free(&r);
+  PAGE_COMMA = 0;
+  char *page = render(html, 1);
+  /* families, better, worse, in B+C before, after, change */
+  const double abai[] = {4, 3, 0, 4, 3, -1}, turkestan[] = {4, 1, 0, 3, 2, -1};
+  for (int c = 0; c < 6; c++) {
+    assert_double_equal(cell_number(page, "moves-region", "Abai", c + 1), abai[c], 0);
+    assert_double_equal(cell_number(page, "moves-region", "Turkestan", c + 1), turkestan[c], 0);
+  }
+  /* the visit (category C) lost by f6 and f9, both in Abai */
+  const double visit_abai[] = {0, 2, -2}, visit_turkestan[] = {0, 0, 0};
+  for (int c = 0; c < 3; c++) {
+    assert_double_equal(cell_number(page, "measures-region-visit", "Abai", c + 1), visit_abai[c], 0);
+    assert_double_equal(cell_number(page, "measures-region-visit", "Turkestan", c + 1),
+                        visit_turkestan[c], 0);
+  }
+  assert_true(h_has(page, "<th class=\"n\">In B+C before</th>"));
+  free(page);
+  /* runs recorded before group values were kept: the page says so */
+  h_sql(res, "UPDATE runs SET group_columns = NULL; UPDATE unit_scores SET grp = NULL;"
+             "DELETE FROM run_groups; DELETE FROM run_values;");
+  r = run_status(args, 0);
+  h_result_free(&r);
+  page = render(html, 1);
+  assert_true(h_has(page, "These runs were recorded before afscore kept each family's group "
+                          "values (results schema 3)"));
+  assert_false(h_has(page, "t-moves-region"));
   free(page);
 }
 
@@ -525,6 +641,22 @@ static void test_csv(void **state) {
                            " AND y.category = 'A'");
   snprintf(row, sizeof row, "\r\nA,%lld,%lld,", aa, ab);
   if (!h_has(t, row)) fail_msg("no row %s in:\n%s", row, t);
+  free(t);
+  /* who moves by region, by hand on the Tiny runs (test_who_moves_by_hand) */
+  const char *tiny[] = {"report", "--out", tiny_runs(), "--run", "1", "--run", "2", "--csv", dir,
+                        "--force", NULL};
+  r = run_status(tiny, 0);
+  h_result_free(&r);
+  snprintf(path, sizeof path, "%s/moves-region.csv", dir);
+  t = slurp(path);
+  assert_string_equal(t, "\xEF\xBB\xBF" "region,Families,Better category,Worse category,"
+                         "In B+C before,In B+C after,Change\r\n"
+                         "Abai,4,3,0,4,3,-1\r\nTurkestan,4,1,0,3,2,-1\r\n");
+  free(t);
+  snprintf(path, sizeof path, "%s/measures-region-visit.csv", dir);
+  t = slurp(path);
+  assert_string_equal(t, "\xEF\xBB\xBF" "region,Gained,Lost,Net\r\nAbai,0,2,-2\r\n"
+                         "Turkestan,0,0,0\r\n");
   free(t);
 }
 
@@ -772,6 +904,7 @@ int main(void) {
       cmocka_unit_test(test_one_run_in_browser),
       cmocka_unit_test(test_points_run_in_russian),
       cmocka_unit_test(test_two_runs_in_browser),
+      cmocka_unit_test(test_who_moves_by_hand),
       cmocka_unit_test(test_screenshots),
 #endif
       cmocka_unit_test(test_self_contained),
