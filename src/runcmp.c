@@ -391,7 +391,10 @@ static void runcmp_text_group(const runcmp *rc, const runcmp_group *gr, strbuf *
               (long long)x->changed, (long long)x->better, (long long)x->worse,
               (long long)x->worst_a, (long long)x->worst_b);
   }
-  if (!rc->nmeasures) return;
+  /* the measures someone gained or lost (the others are all zeros) */
+  int nchanged = 0;
+  for (int k = 0; k < rc->nmeasures; k++) nchanged += rc->all.gained[k] || rc->all.lost[k];
+  if (!nchanged) return;
   sb_printf(o, "\nmeasures gained and lost by %s:\n  ", gr->name);
   sb_cell(o, gr->name, 24);
   sb_puts(o, " ");
@@ -400,6 +403,7 @@ static void runcmp_text_group(const runcmp *rc, const runcmp_group *gr, strbuf *
   for (int v = 0; v < gr->nvalues; v++) {
     const runcmp_gvalue *x = &gr->values[v];
     for (int k = 0; k < rc->nmeasures; k++) {
+      if (!rc->all.gained[k] && !rc->all.lost[k]) continue;
       sb_puts(o, "  ");
       sb_cell(o, x->value ? x->value : "(null)", 24);
       sb_puts(o, " ");
