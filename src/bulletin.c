@@ -200,6 +200,16 @@ static svg_bar bl_bar(const char *label, double v, const char *text, int tone) {
   return x;
 }
 
+/* A bar of two counts (two series: better and worse, gained and lost). */
+static svg_bar bl_bar_pair(const bulletin *b, const char *label, int64_t x, int64_t y) {
+  char tx[48];
+  labels_count(b->lang, 0, x, tx);
+  svg_bar bar = bl_bar(label, (double)x, tx, -1);
+  bar.v[1] = (double)y;
+  labels_count(b->lang, 0, y, bar.text[1]);
+  return bar;
+}
+
 /* Indices 0..n-1 ordered by key, descending (stable). */
 typedef struct bl_key {
   double key;
@@ -842,8 +852,46 @@ static bl_key *bl_movers_order(const runcmp_group *gr, int *n) {
   return order;
 }
 
-/* Who moves, by one group column: better and worse charted; in the table
-** also the two worst categories before and after (counts from the rows). */
+/* Chart and table by one group column: who moves (k < 0: better and worse
+** charted; in the table also the two worst categories before and after) or
+** measure k (gained and lost). */
+static void bl_two_by(bulletin *b, const runcmp_group *gr, int k, const char *title,
+                      const char *slug, const char *const *cols) {
+  rtable *tb = bl_table(b, slug, title, k < 0 ? 7 : 4, cols);
+  int n;
+  bl_key *order = bl_movers_order(gr, &n);
+  svg_bar *bars = af_calloc((size_t)n + 1, sizeof *bars);
+  for (int i = 0; i < n; i++) {
+    const runcmp_gvalue *v = &gr->values[order[i].idx];
+    rtable_text(tb, bl_gvalue(v));
+    if (k < 0) {
+      bars[i] = bl_bar_pair(b, bl_gvalue(v), v->better, v->worse);
+      rtable_count(tb, v->units);
+      rtable_count(tb, v->better);
+      rtable_count(tb, v->worse);
+      rtable_count(tb, v->worst_a);
+      rtable_count(tb, v->worst_b);
+      rtable_dcount(tb, v->worst_b - v->worst_a);
+    } else {
+      bars[i] = bl_bar_pair(b, bl_gvalue(v), v->gained[k], v->lost[k]);
+      rtable_count(tb, v->gained[k]);
+      rtable_count(tb, v->lost[k]);
+      rtable_dcount(tb, v->gained[k] - v->lost[k]);
+    }
+  }
+  const char *note = k < 0 ? bl_l(b, LB_GROUP_MOVES_NOTE) : NULL;
+  svg_chart ch = bl_chart(b, title, note ? note : title, bl_axis_count);
+  ch.series[0] = bl_l(b, k < 0 ? LB_BETTER : LB_GAINED);
+  ch.series[1] = bl_l(b, k < 0 ? LB_WORSE : LB_LOST);
+  bl_figure_begin(b, &ch);
+  svg_hbars(&b->html, &ch, bars, n);
+  bl_figure_end(b, note);
+  rtable_html(&b->html, tb, b->lang);
+  free(bars);
+  free(order);
+}
+
+/* Who moves, by one group column. */
 static void bl_two_moves(bulletin *b, const bulletin_run *ra, const bulletin_run *rb,
                          const runcmp_group *gr) {
   char wa[64], wb[64], ha[120], hb[120], by[200], title[300], slug[300];
@@ -856,38 +904,10 @@ static void bl_two_moves(bulletin *b, const bulletin_run *ra, const bulletin_run
   snprintf(slug, sizeof slug, "moves-%s", gr->name);
   const char *cols[] = {gr->name, bl_l(b, LB_COUNT), bl_l(b, LB_BETTER), bl_l(b, LB_WORSE),
                         ha, hb, bl_l(b, LB_CHANGE)};
-  rtable *tb = bl_table(b, slug, title, 7, cols);
-  int n;
-  bl_key *order = bl_movers_order(gr, &n);
-  svg_bar *bars = af_calloc((size_t)n + 1, sizeof *bars);
-  for (int i = 0; i < n; i++) {
-    const runcmp_gvalue *v = &gr->values[order[i].idx];
-    char tx[48], ty[48];
-    labels_count(b->lang, 0, v->better, tx);
-    labels_count(b->lang, 0, v->worse, ty);
-    bars[i] = bl_bar(bl_gvalue(v), (double)v->better, tx, -1);
-    bars[i].v[1] = (double)v->worse;
-    snprintf(bars[i].text[1], sizeof bars[i].text[1], "%s", ty);
-    rtable_text(tb, bl_gvalue(v));
-    rtable_count(tb, v->units);
-    rtable_count(tb, v->better);
-    rtable_count(tb, v->worse);
-    rtable_count(tb, v->worst_a);
-    rtable_count(tb, v->worst_b);
-    rtable_dcount(tb, v->worst_b - v->worst_a);
-  }
-  svg_chart ch = bl_chart(b, title, bl_l(b, LB_GROUP_MOVES_NOTE), bl_axis_count);
-  ch.series[0] = bl_l(b, LB_BETTER);
-  ch.series[1] = bl_l(b, LB_WORSE);
-  bl_figure_begin(b, &ch);
-  svg_hbars(&b->html, &ch, bars, n);
-  bl_figure_end(b, bl_l(b, LB_GROUP_MOVES_NOTE));
-  rtable_html(&b->html, tb, b->lang);
-  free(bars);
-  free(order);
+  bl_two_by(b, gr, -1, title, slug, cols);
 }
 
-/* Measure k gained and lost, by one group column: chart and table. */
+/* Measure k gained and lost, by one group column. */
 static void bl_two_measure_by(bulletin *b, const bulletin_run *ra, const bulletin_run *rb,
                               const runcmp *t, const runcmp_group *gr, int k) {
   const char *id = t->measure_ids[k], *name = bl_benefit_name(ra->m, rb->m, id);
@@ -896,32 +916,7 @@ static void bl_two_measure_by(bulletin *b, const bulletin_run *ra, const bulleti
   snprintf(title, sizeof title, "%s, %s: %s", bl_l(b, LB_MEAS_CHANGE), by, name);
   snprintf(slug, sizeof slug, "measures-%s-%s", gr->name, id);
   const char *cols[] = {gr->name, bl_l(b, LB_GAINED), bl_l(b, LB_LOST), bl_l(b, LB_NET)};
-  rtable *tb = bl_table(b, slug, title, 4, cols);
-  int n;
-  bl_key *order = bl_movers_order(gr, &n);
-  svg_bar *bars = af_calloc((size_t)n + 1, sizeof *bars);
-  for (int i = 0; i < n; i++) {
-    const runcmp_gvalue *v = &gr->values[order[i].idx];
-    char tg[48], tl[48];
-    labels_count(b->lang, 0, v->gained[k], tg);
-    labels_count(b->lang, 0, v->lost[k], tl);
-    bars[i] = bl_bar(bl_gvalue(v), (double)v->gained[k], tg, -1);
-    bars[i].v[1] = (double)v->lost[k];
-    snprintf(bars[i].text[1], sizeof bars[i].text[1], "%s", tl);
-    rtable_text(tb, bl_gvalue(v));
-    rtable_count(tb, v->gained[k]);
-    rtable_count(tb, v->lost[k]);
-    rtable_dcount(tb, v->gained[k] - v->lost[k]);
-  }
-  svg_chart ch = bl_chart(b, title, title, bl_axis_count);
-  ch.series[0] = bl_l(b, LB_GAINED);
-  ch.series[1] = bl_l(b, LB_LOST);
-  bl_figure_begin(b, &ch);
-  svg_hbars(&b->html, &ch, bars, n);
-  bl_figure_end(b, NULL);
-  rtable_html(&b->html, tb, b->lang);
-  free(bars);
-  free(order);
+  bl_two_by(b, gr, k, title, slug, cols);
 }
 
 /* The measures nobody gained or lost, named once instead of charted. */
@@ -975,12 +970,7 @@ static void bl_two_benefits(bulletin *b, const bulletin_run *ra, const bulletin_
     /* eligible families in each run, from its recorded summary */
     int64_t before = bl_benefit_units(ra->sum, t->measure_ids[k]);
     int64_t after = bl_benefit_units(rb->sum, t->measure_ids[k]);
-    char tg[48], tl[48];
-    labels_count(b->lang, 0, t->all.gained[k], tg);
-    labels_count(b->lang, 0, t->all.lost[k], tl);
-    bars[k] = bl_bar(name, (double)t->all.gained[k], tg, -1);
-    bars[k].v[1] = (double)t->all.lost[k];
-    snprintf(bars[k].text[1], sizeof bars[k].text[1], "%s", tl);
+    bars[k] = bl_bar_pair(b, name, t->all.gained[k], t->all.lost[k]);
     rtable_text(tb, name);
     rtable_count(tb, before);
     rtable_count(tb, after);
