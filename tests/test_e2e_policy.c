@@ -69,6 +69,8 @@ static const char *POINTS =
     "}\n";
 
 static char TINYP[1024], VARP[1024], POINTSP[1024];
+/* The eight families (tests/fixtures/reasons/data.sql), read in setup. */
+static char *REASONS_DATA;
 
 static int setup(void **state) {
   (void)state;
@@ -78,6 +80,13 @@ static int setup(void **state) {
   h_write(TINYP, TINY);
   h_write(VARP, TINY_VARIANT);
   h_write(POINTSP, POINTS);
+  REASONS_DATA = h_slurp(h_root("tests/fixtures/reasons/data.sql"));
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  free(REASONS_DATA);
   return 0;
 }
 
@@ -392,15 +401,6 @@ static void test_cases_errors(void **state) {
 
 /* The families by hand (pm 100, low income = income 50; fuel only read by
 ** the variant). Base Tiny: low_income, disability, no_clinic 1/3 each. */
-static const char *REASONS_DATA =
-    "CREATE TABLE families (family_id TEXT, region TEXT, fuel INTEGER);"
-    "CREATE TABLE persons (family_id TEXT, income REAL, disability_group INTEGER,"
-    "                      clinic_attached INTEGER);"
-    "INSERT INTO families VALUES ('f1','Abai',1),('f2','Abai',0),('f3','Turkestan',1),"
-    "  ('f4','Turkestan',1),('f6','Abai',1),('f7','Turkestan',0),('f9','Abai',0),"
-    "  ('f10','Turkestan',0);"
-    "INSERT INTO persons VALUES ('f1',50,0,1),('f2',500,1,1),('f3',500,0,1),('f4',50,1,1),"
-    "  ('f6',500,1,0),('f7',50,0,1),('f9',50,1,1),('f10',500,0,0);";
 
 /* income 2/5; health 3/5 over three indicators (1/5 each) with dirty_fuel
 ** added; k 2/5. */
@@ -960,5 +960,5 @@ int main(void) {
       cmocka_unit_test(test_compare_notes),
       cmocka_unit_test(test_sweep_k_and_fractions),
   };
-  return cmocka_run_group_tests_name("e2e_policy", tests, setup, NULL);
+  return cmocka_run_group_tests_name("e2e_policy", tests, setup, teardown);
 }

@@ -211,8 +211,9 @@ static const jdoc *jfind(const jdoc *arr, const char *field, const char *key) {
 
 static long long sql_count(const char *sql) { return (long long)h_sql_double(RES, sql); }
 
-/* Who moves by region, worked out by hand on eight families (the Tiny
-** methodology and its fuel variant, as in test_e2e_policy): Abai f1 B-B,
+/* Who moves by region, worked out by hand on the eight families of
+** tests/fixtures/reasons (the Tiny methodology and its fuel variant, as in
+** test_e2e_policy): Abai f1 B-B,
 ** f2 B-A, f6 C-B, f9 C-B; Turkestan f3 A-A, f4 C-C, f7 B-B, f10 B-A. */
 static const char *TINY_GROUPS =
     "return {\n"
@@ -243,22 +244,15 @@ static const char *TINY_FUEL =
     "h[#h + 1] = { id = 'dirty_fuel', deprived = 'fuel = 1' }\n"
     "return m\n";
 
-static const char *TINY_DATA =
-    "CREATE TABLE families (family_id TEXT, region TEXT, fuel INTEGER);"
-    "CREATE TABLE persons (family_id TEXT, income REAL, disability_group INTEGER,"
-    " clinic_attached INTEGER);"
-    "INSERT INTO families VALUES ('f1','Abai',1),('f2','Abai',0),('f3','Turkestan',1),"
-    "  ('f4','Turkestan',1),('f6','Abai',1),('f7','Turkestan',0),('f9','Abai',0),"
-    "  ('f10','Turkestan',0);"
-    "INSERT INTO persons VALUES ('f1',50,0,1),('f2',500,1,1),('f3',500,0,1),('f4',50,1,1),"
-    "  ('f6',500,1,0),('f7',50,0,1),('f9',50,1,1),('f10',500,0,0);";
 
 /* The results database of the two Tiny runs (a path of h_path). */
 static const char *tiny_runs(void) {
   const char *db = h_path("report-tiny.db"), *res = h_path("report-tiny-res.db");
   unlink(db);
   unlink(res);
-  h_sql(db, TINY_DATA);
+  char *data = h_slurp(h_root("tests/fixtures/reasons/data.sql"));
+  h_sql(db, data);
+  free(data);
   h_write(h_path("tiny_groups.lua"), TINY_GROUPS);
   h_write(h_path("tiny_fuel.lua"), TINY_FUEL);
   setenv("AFSCORE_PATH", h_path(""), 1);
