@@ -725,11 +725,23 @@ static void expect_by_region(const char *js) {
 /* Runs recorded before group values were kept (an upgraded schema 2
 ** database has NULL group_columns and no grp): compare says so. */
 static void expect_older_runs(const char *out) {
+  /* a unit's group codes damaged by hand: refused, naming the unit */
+  char *grp = h_sql_text(out, "SELECT grp FROM unit_scores WHERE run_id = 2 AND unit = 'f4'");
+  h_sql(out, "UPDATE unit_scores SET grp = '1,7' WHERE run_id = 2 AND unit = 'f4'");
+  const char *tg[] = {"compare", "--out", out, "--run", "1", "--run", "2", NULL};
+  h_result r = run_ok(tg, 1);
+  expect_has(r.err, "afscore: run 2, unit 'f4': the recorded group values are missing or "
+                    "damaged (afscore verify --run 2 tells more)\n");
+  h_result_free(&r);
+  char *sql = af_sprintf("UPDATE unit_scores SET grp = '%s' WHERE run_id = 2 AND unit = 'f4'", grp);
+  h_sql(out, sql);
+  free(sql);
+  free(grp);
   h_sql(out, "UPDATE runs SET group_columns = NULL WHERE id = 2;"
              "UPDATE unit_scores SET grp = NULL WHERE run_id = 2;"
              "DELETE FROM run_groups WHERE run_id = 2; DELETE FROM run_values WHERE run_id = 2;");
   const char *js[] = {"compare", "--out", out, "--run", "1", "--run", "2", "--json", NULL};
-  h_result r = run_ok(js, 0);
+  r = run_ok(js, 0);
   /* run 1's regions are the same: the same figures */
   assert_string_equal(jp_str(r.out, "group_values_from"), "run_a");
   assert_double_equal(jp_num(r.out, "groups.region[0].changed"), 3, 0);
