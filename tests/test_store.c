@@ -157,6 +157,65 @@ static void test_round_trip(void **state) {
   free(p);
 }
 
+/* The caller's value ids, as a string pool would number them. */
+static const char *group_text(void *ctx, int32_t id) {
+  (void)ctx;
+  return id == 5 ? "Abai" : id == 7 ? "Turkestan" : "urban";
+}
+
+/* Group values: codes in the order first met (5 -> 1, 7 -> 2, 9 -> 3; NULL
+** is 0), texts at commit, read back by the iterator and covered by the
+** rows digest. */
+static void test_group_values(void **state) {
+  (void)state;
+  char *p = fresh("groups.db");
+  store *st;
+  af_err e;
+  assert_int_equal(store_open(p, &st, &e), 0);
+  run_info ri = info("kz");
+  char *names[] = {"region", "urban"};
+  ri.groups = names;
+  ri.ngroups = 2;
+  ri.group_text = group_text;
+  int64_t id;
+  assert_int_equal(store_run_begin(st, &ri, &id, &e), 0);
+  const int32_t g1[] = {5, -1}, g2[] = {7, 9}, g3[] = {5, 9};
+  assert_int_equal(store_run_unit(st, "a", 0, 0, "A", 0, g1, &e), 0);
+  assert_int_equal(store_run_unit(st, "b", 0, 0, "A", 0, g2, &e), 0);
+  assert_int_equal(store_run_unit(st, "c", 0, 0, "A", 0, g3, &e), 0);
+  assert_int_equal(store_run_commit(st, "{}", &e), 0);
+  run_record r;
+  assert_int_equal(store_load_run(st, id, &r, &e), 0);
+  assert_int_equal(r.group_columns, 2);
+  assert_string_equal(r.groups[0], "region");
+  assert_string_equal(r.groups[1], "urban");
+  assert_int_equal(r.ngroup_values, 3);
+  const char *texts[] = {"Abai", "Turkestan", "urban"};
+  for (int c = 0; c < 3; c++) assert_string_equal(r.group_values[c], texts[c]);
+  store_iter *it;
+  assert_int_equal(store_iter_begin(st, id, &it, &e), 0);
+  const int32_t want[3][2] = {{1, 0}, {2, 3}, {1, 3}};
+  for (int u = 0; u < 3; u++) {
+    int32_t codes[2];
+    assert_int_equal(store_iter_next(it, NULL, NULL, NULL, NULL, NULL, &e), 1);
+    assert_int_equal(store_iter_groups(it, codes, 2, r.ngroup_values), 1);
+    assert_int_equal(codes[0], want[u][0]);
+    assert_int_equal(codes[1], want[u][1]);
+    /* more codes than written, or a code past the values: damaged */
+    assert_int_equal(store_iter_groups(it, codes, 1, r.ngroup_values), -1);
+    assert_int_equal(store_iter_groups(it, codes, 2, 1), u == 0 ? 1 : -1);
+  }
+  store_iter_end(it);
+  store_verdict v;
+  assert_int_equal(store_verify_rows(st, &r, &v, &e), 0);
+  assert_int_equal(v.rows, 3);
+  assert_int_equal(v.changed, 0);
+  assert_true(v.digest_ok);
+  store_record_free(&r);
+  store_close(st);
+  free(p);
+}
+
 static void test_list_order(void **state) {
   char *p = fresh("list.db");
   store *st;
@@ -403,6 +462,7 @@ int main(void) {
   make_dir();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_round_trip),   cmocka_unit_test(test_list_order),
+      cmocka_unit_test(test_group_values),
       cmocka_unit_test(test_abort_leaves_nothing), cmocka_unit_test(test_killed_run),
       cmocka_unit_test(test_locked),       cmocka_unit_test(test_foreign_files),
       cmocka_unit_test(test_disk_full),    cmocka_unit_test(test_source_over_limit),
