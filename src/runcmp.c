@@ -131,8 +131,9 @@ static int runcmp_gvalue_cmp(const void *x, const void *y) {
 /* Values in text order once all are counted (the slots are not used again). */
 static void runcmp_groups_sort(runcmp *rc) {
   for (int g = 0; g < rc->ngroups; g++)
-    qsort(rc->groups[g].values, (size_t)rc->groups[g].nvalues, sizeof(runcmp_gvalue),
-          runcmp_gvalue_cmp);
+    if (rc->groups[g].nvalues > 1)   /* values is NULL when no unit is in both runs */
+      qsort(rc->groups[g].values, (size_t)rc->groups[g].nvalues, sizeof(runcmp_gvalue),
+            runcmp_gvalue_cmp);
 }
 
 /* Is measure id eligible in the bit mask of model m? */
