@@ -1056,7 +1056,7 @@ static void test_group_values(void **state) {
                " WHERE run_id = 1 AND unit = (SELECT min(unit) FROM unit_scores)");
   const char *v[] = {"verify", "--out", out.s, NULL};
   x = run_expect(1, v);
-  assert_has(x.err, "1 changed or added, 0 missing places");
+  assert_has(x.err, "1 changed or added, 0 missing;");
   h_result_free(&x);
   pathbuf out2 = P("rec_groups2.db");
   unlink(out2.s);
@@ -1066,7 +1066,7 @@ static void test_group_values(void **state) {
   h_sql(out2.s, "UPDATE run_values SET value = 'Nowhere' WHERE run_id = 1 AND code = 1");
   const char *v2[] = {"verify", "--out", out2.s, NULL};
   x = run_expect(1, v2);
-  assert_has(x.err, "0 changed or added, 0 missing places; the rows do not hash to the recorded"
+  assert_has(x.err, "0 changed or added, 0 missing; the rows do not hash to the recorded"
                     " results digest");
   h_result_free(&x);
 }
