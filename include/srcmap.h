@@ -43,5 +43,11 @@ int srcmap_assign_count(const srcmap *m, const char *key, int dotted);
 int srcmap_assign_line(const srcmap *m, const char *key, int dotted);
 /* Line of the first call `fname(`, `fname "..."` or `fname {`; 0 if none. */
 int srcmap_call_line(const srcmap *m, const char *fname);
+/* Line of the last token (0 for an empty text). */
+int srcmap_last_line(const srcmap *m);
+/* The name of the last `local NAME = {` or `local NAME = import` (the table
+** a script builds and should return), copied into out; its length, 0 if
+** none (or too long for cap). */
+size_t srcmap_built_table(const srcmap *m, char *out, size_t cap);
 
 #endif

@@ -550,6 +550,31 @@ static const struct fn {
 };
 #define NFNS ((int)(sizeof fns / sizeof *fns))
 
+/* 1 if the scope has a unit column "fname:..." (a measure rule's results). */
+static int has_result_cols(const scope *sc, const char *fname) {
+  size_t n = strlen(fname);
+  for (int k = 0; k < sc->nunit_cols; k++)
+    if (strncmp(sc->unit_cols[k].name, fname, n) == 0 && sc->unit_cols[k].name[n] == ':')
+      return 1;
+  return 0;
+}
+
+/* deprived() or points() where its results do not exist: in a measure rule
+** of the other kind of methodology (which has the other function's), or
+** outside measure rules. */
+static int result_fn_misplaced(cctx *c, const expr *x, const char *fname) {
+  int pts = strcmp(fname, "points") == 0;
+  const char *other = pts ? "deprived" : "points";
+  const char *id = x->args[0]->str;
+  if (!has_result_cols(c->p->sc, other))
+    return cfail(c, x, 1, "%s() can only be used in measure rules", fname);
+  if (pts)
+    return cfail(c, x, 1, "points() needs a points methodology (scoring = \"points\"); this "
+                          "one is Alkire-Foster: use deprived('%s')", id);
+  return cfail(c, x, 1, "deprived() needs an Alkire-Foster methodology; this one gives points "
+                        "(scoring = \"points\"): use points('%s'), the points the indicator gave", id);
+}
+
 /* deprived('id') / points('id'): the unit column "deprived:id" / "points:id". */
 static int c_result_col(cctx *c, const expr *x, const char *fname, val *out) {
   const scope *sc = c->p->sc;
@@ -574,14 +599,22 @@ static int c_result_col(cctx *c, const expr *x, const char *fname, val *out) {
   char hint[300] = "";
   if (s) snprintf(hint, sizeof hint, " (did you mean '%s'?)", s);
   free(ids);
-  if (!n) return cfail(c, x, 1, "%s() can only be used in measure rules", fname);
+  if (!n) return result_fn_misplaced(c, x, fname);
   return cfail(c, x, 1, "unknown indicator '%s' in %s()%s", x->args[0]->str, fname, hint);
 }
+
+/* Names other languages give to the aggregates (SQL, spreadsheets), which
+** spelling distance alone would not suggest. */
+static const char *const fn_aliases[][2] = {
+    {"avg", "mean"}, {"average", "mean"}, {"exists", "any"}, {"every", "all"},
+    {"total", "sum"}, {"minimum", "min"}, {"maximum", "max"}};
 
 static int unknown_function(cctx *c, const expr *x) {
   const char *names[NFNS];
   for (int i = 0; i < NFNS; i++) names[i] = fns[i].name;
   const char *s = af_suggest(x->str, names, NFNS);
+  for (size_t i = 0; i < sizeof fn_aliases / sizeof *fn_aliases; i++)
+    if (strcmp(x->str, fn_aliases[i][0]) == 0) s = fn_aliases[i][1];
   char hint[64] = "";
   if (s) snprintf(hint, sizeof hint, " (did you mean '%s'?)", s);
   return cfail(c, x, 1, "unknown function '%s'%s", x->str, hint);

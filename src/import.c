@@ -5,6 +5,7 @@
 */
 #include "import.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <lauxlib.h>
 #include <lua.h>
@@ -12,6 +13,9 @@
 #include <string.h>
 
 #include "sandbox.h"
+
+/* At most this many methodologies are named when an import is not found. */
+#define IMPORT_LIST_MAX 20
 
 void import_free(import_files *f) {
   for (int i = 0; i < f->nfiles; i++) {
@@ -206,6 +210,51 @@ static int try_candidate(import_files *f, const char *dir, const char *fname, co
   return r;
 }
 
+static int import_cmp_names(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Add the module names of dir's .lua files (not test cases) to *v. */
+static void import_list_dir(const char *dir, char ***v, int *n, int *cap) {
+  DIR *dp = opendir(*dir ? dir : ".");
+  if (!dp) return;
+  struct dirent *de;
+  while ((de = readdir(dp)) != NULL) {
+    size_t len = strlen(de->d_name);
+    if (len <= 4 || strcmp(de->d_name + len - 4, ".lua") != 0 || de->d_name[0] == '.') continue;
+    if (len > 9 && strcmp(de->d_name + len - 9, ".test.lua") == 0) continue;
+    af_grow(v, cap, *n + 1, sizeof **v);
+    (*v)[(*n)++] = af_strndup(de->d_name, len - 4);
+  }
+  closedir(dp);
+}
+
+/* "cannot find" with what could be imported instead: the closest name, the
+** methodologies in the directories looked in, and where to add more. */
+static char *import_not_found(const char *name, const char *fname, const strbuf *looked,
+                              const char *const *dirs, int ndirs) {
+  char **v = NULL;
+  int n = 0, cap = 0;
+  for (int i = 0; i < ndirs; i++) import_list_dir(dirs[i], &v, &n, &cap);
+  if (n > 1) qsort(v, (size_t)n, sizeof *v, import_cmp_names);
+  strbuf b = {0};
+  sb_printf(&b, "import: cannot find '%s' (looked for %s in %s)", name, fname, looked->s);
+  const char *s = n ? af_suggest(name, (const char *const *)v, n) : NULL;
+  if (s) sb_printf(&b, "; did you mean '%s'?", s);
+  if (n) sb_puts(&b, " Methodologies there:");
+  for (int i = 0; i < n; i++) {
+    if (i == 0 || strcmp(v[i], v[i - 1]) != 0) {
+      if (i < IMPORT_LIST_MAX) sb_printf(&b, "%s %s", i ? "," : "", v[i]);
+      else if (i == IMPORT_LIST_MAX) sb_puts(&b, ", ...");
+    }
+  }
+  sb_printf(&b, "%s To import from another directory, add it to AFSCORE_PATH "
+                "(directories separated by ':')", n ? "." : "");
+  for (int i = 0; i < n; i++) free(v[i]);
+  free(v);
+  return sb_take(&b);
+}
+
 /* Find and read name for the file running now. 0, or -1 with *why set. */
 static int import_find(import_files *f, const char *name, char **text, size_t *len,
                        char **path, char **key, char **why) {
@@ -230,8 +279,13 @@ static int import_find(import_files *f, const char *name, char **text, size_t *l
     r = try_candidate(f, dir, fname, name, text, len, path, key, why);
     if (r == 0) sb_printf(&looked, "%s%s", looked.len ? ", " : "", *dir ? dir : ".");
   }
-  if (r == 0)
-    *why = af_sprintf("import: cannot find '%s' (looked for %s in %s)", name, fname, looked.s);
+  if (r == 0) {
+    const char **dirs = af_malloc(((size_t)o->nsearch + 1) * sizeof *dirs);
+    dirs[0] = here;
+    for (int i = 0; i < o->nsearch; i++) dirs[i + 1] = o->search_path[i];
+    *why = import_not_found(name, fname, &looked, dirs, o->nsearch + 1);
+    free(dirs);
+  }
   sb_free(&looked);
   free(here);
   free(fname);

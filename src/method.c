@@ -1356,6 +1356,25 @@ static lua_State *run_isolated(import_files *f, const method_opts *o, diag_list 
   return L;
 }
 
+/* The script returned something other than a table: say what, and for
+** nothing (a forgotten `return`) what to add at its last line. */
+static void not_a_table(const import_files *f, lua_State *L, diag_list *d) {
+  char db[96], name[64];
+  if (!lua_isnil(L, -1)) {
+    diag_add(d, f->main_name, 0, "the methodology must return a table, got %s",
+             describe(L, -1, db));
+    return;
+  }
+  srcmap *sm = srcmap_build(f->files[0].text, f->files[0].len);
+  if (srcmap_built_table(sm, name, sizeof name))
+    diag_add(d, f->main_name, srcmap_last_line(sm), "the methodology returns nothing: end it "
+             "with `return %s` (a methodology must return its table)", name);
+  else
+    diag_add(d, f->main_name, srcmap_last_line(sm), "the methodology returns nothing: end it "
+             "with `return { ... }` (a methodology must return its table)");
+  srcmap_free(sm);
+}
+
 int method_load(const char *path, const method_opts *opts, model **out, diag_list *d) {
   static const method_opts none = {0};
   const method_opts *o = opts ? opts : &none;
@@ -1370,7 +1389,7 @@ int method_load(const char *path, const method_opts *opts, model **out, diag_lis
   lua_State *L = o->in_process ? run_here(&f, o, &sb, d) : run_isolated(&f, o, d);
   model *m = NULL;
   if (L && lua_type(L, -1) != LUA_TTABLE) {
-    diag_add(d, path, 0, "the methodology must return a table");
+    not_a_table(&f, L, d);
   } else if (L) {
     m = af_calloc(1, sizeof *m);
     m->file = af_strdup(path);

@@ -5,7 +5,9 @@
 ** Reachable: base (without dofile, loadfile, warn; print is a no-op;
 ** collectgarbage answers "count" only; load takes text only), string (without
 ** dump), table, math (without random: scripts are deterministic) and utf8.
-** Not opened at all: io, os, debug, package/require, coroutine.
+** Not opened at all: io, os, debug, package/require, coroutine. Reading a
+** global that was never set is an error that says what to write instead
+** (sandbox_lib_undefined).
 **
 ** Limits, and how each one is enforced:
 **  - memory: a counting lua_Alloc refuses to grow past the cap; Lua then
@@ -670,6 +672,33 @@ static void locate_all(lua_State *L) {
   }
 }
 
+/* ------------------------------------------------------- strict globals */
+
+/* Reading a global nobody set is an error, not nil: in a methodology it is
+** almost always text written without quotes (scoring = points), a name
+** misspelt, or a library a methodology cannot have. Lua's own message comes
+** later and elsewhere ("missing required field", "attempt to call a nil
+** value"), so this one says what was meant. */
+static int sandbox_lib_undefined(lua_State *L) {
+  static const char *const loaders[] = {"require", "dofile", "loadfile"};
+  static const char *const machine[] = {"io", "os", "debug", "package", "coroutine"};
+  const char *name = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
+  if (!name) return 0;
+  luaL_where(L, 2);
+  for (size_t i = 0; i < sizeof loaders / sizeof *loaders; i++)
+    if (strcmp(name, loaders[i]) == 0)
+      return luaL_error(L, "%s%s() is not available in a methodology: use import(\"name\") "
+                           "to build on another methodology file (it returns a fresh copy "
+                           "of its table)", lua_tostring(L, -1), name);
+  for (size_t i = 0; i < sizeof machine / sizeof *machine; i++)
+    if (strcmp(name, machine[i]) == 0)
+      return luaL_error(L, "%s'%s' is not available in a methodology (it cannot reach "
+                           "files, the clock or the system)", lua_tostring(L, -1), name);
+  return luaL_error(L, "%s'%s' is not defined: write text in quotes (\"%s\"), or declare "
+                       "the variable first (local %s = ...)", lua_tostring(L, -1), name,
+                    name, name);
+}
+
 /* ---------------------------------------------------------------- setup */
 
 /* Replace t[name] (t at the top of the stack) by fn with the old value as
@@ -733,6 +762,12 @@ static void open_libs(lua_State *L) {
   set_nil(L, "random");
   set_nil(L, "randomseed");
   lua_pop(L, 1);
+  lua_newtable(L); /* the globals' metatable: strict reads, protected */
+  lua_pushcfunction(L, sandbox_lib_undefined);
+  lua_setfield(L, -2, "__index");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, -2);
   weak_registry_table(L, REG_IDS);
   weak_registry_table(L, REG_ORDER);
   lua_pushcfunction(L, sandbox_lib_next);

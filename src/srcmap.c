@@ -654,3 +654,24 @@ int srcmap_call_line(const srcmap *m, const char *fname) {
   }
   return 0;
 }
+
+int srcmap_last_line(const srcmap *m) {
+  assert(m->ntoks > 0);
+  return m->ntoks > 1 ? m->toks[m->ntoks - 2].line : 0;
+}
+
+size_t srcmap_built_table(const srcmap *m, char *out, size_t cap) {
+  assert(cap > 0);
+  out[0] = 0;
+  size_t n = 0;
+  for (int i = 0; i + 3 < m->ntoks; i++) {
+    const token *t = &m->toks[i];
+    if (!is_kw(t, "local") || t[1].type != T_NAME || !is_p(t + 2, "=")) continue;
+    if (!is_p(t + 3, "{") && !tok_is(t + 3, T_NAME, "import")) continue;
+    if (t[1].len >= cap) continue;
+    memcpy(out, t[1].s, t[1].len);
+    out[t[1].len] = 0;
+    n = t[1].len;
+  }
+  return n;
+}
