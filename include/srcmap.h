@@ -33,6 +33,8 @@ int srcmap_field_value_line(const srcmap *m, int node, const char *key);
 int srcmap_field_node(const srcmap *m, int node, const char *key);
 /* The constructor written as the index1-th positional item of node, or -1. */
 int srcmap_item_node(const srcmap *m, int node, int index1);
+/* Line of the index1-th positional item of node; 0 if absent. */
+int srcmap_item_line(const srcmap *m, int node, int index1);
 /* 1 if node has `id = "<id>"` written with a literal string. */
 int srcmap_node_has_id(const srcmap *m, int node, const char *id);
 /* The first constructor anywhere in the text with `id = "<id>"`, or -1. */
@@ -49,5 +51,11 @@ int srcmap_last_line(const srcmap *m);
 ** a script builds and should return), copied into out; its length, 0 if
 ** none (or too long for cap). */
 size_t srcmap_built_table(const srcmap *m, char *out, size_t cap);
+/* A number written with a decimal comma ("30,5": two numbers without a
+** space) on line: 1 and the text into out, else 0. */
+int srcmap_comma_number(const srcmap *m, int line, char *out, size_t cap);
+/* The line of the first statement `target = 30,5` outside any constructor
+** (Lua keeps 30 and drops 5), the number's text into out; 0 if none. */
+int srcmap_comma_assignment(const srcmap *m, char *out, size_t cap);
 
 #endif

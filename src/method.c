@@ -189,6 +189,22 @@ static int was_suggested(const conv *c, const char *name) {
   return 0;
 }
 
+/* A positional item (index item) of a definition written at l: when its
+** line has a number with a decimal comma, say so (1); else 0. */
+static int stray_number(conv *c, loc l, int item, const char *what) {
+  char num[64];
+  int line = l.node >= 0 && item > 0 ? srcmap_item_line(c->sm, l.node, item) : 0;
+  if (!line) line = l.line;
+  if (!srcmap_comma_number(c->sm, line, num, sizeof num)) return 0;
+  char *dot = af_strdup(num);
+  *strchr(dot, ',') = '.';
+  err(c, line, "%s'%s' has a decimal comma: write %s (a comma separates entries, so Lua "
+               "read %.*s and a stray %s)", what, num, dot, (int)(strchr(num, ',') - num), num,
+      strchr(num, ',') + 1);
+  free(dot);
+  return 1;
+}
+
 /* Report every key of table t that is not in allowed (nor in tolerated,
 ** fields of the other scoring kind that get their own message). */
 static void check_fields(conv *c, int t, const char *const *allowed, int nallowed,
@@ -197,12 +213,13 @@ static void check_fields(conv *c, int t, const char *const *allowed, int nallowe
   assert(nallowed <= CONV_MAX_FIELDS);
   lua_State *L = c->L;
   char **bad = NULL;
-  int nbad = 0, cap = 0, nonstring = 0;
+  int nbad = 0, cap = 0, nonstring = 0, item = 0;
   c->nsuggested = 0;
   lua_pushnil(L);
   while (lua_next(L, t)) {
     if (lua_type(L, -2) != LUA_TSTRING) {
-      nonstring++;
+      if (!nonstring++ && lua_isinteger(L, -2) && lua_tointeger(L, -2) < INT_MAX)
+        item = (int)lua_tointeger(L, -2);
     } else {
       const char *k = lua_tostring(L, -2);
       if (strlen(k) < lua_rawlen(L, -2)) {
@@ -234,7 +251,7 @@ static void check_fields(conv *c, int t, const char *const *allowed, int nallowe
     free(bad[i]);
   }
   free(bad);
-  if (nonstring)
+  if (nonstring && !stray_number(c, l, item, what))
     err(c, l.line, "%sunexpected list item; fields are written as name = value", what);
 }
 
@@ -485,8 +502,14 @@ static named *read_named(conv *c, int t, const char *key, loc top, int *count) {
   lua_pushnil(L);
   while (lua_next(L, -2)) {
     if (lua_type(L, -2) != LUA_TSTRING) {
-      err(c, line, "%s: every entry needs a name (name = value), got an entry at %s", key,
-          describe(L, -2, db));
+      char what[80];
+      snprintf(what, sizeof what, "%s: ", key);
+      loc l = {node, line};
+      int item = lua_isinteger(L, -2) && lua_tointeger(L, -2) < INT_MAX
+                     ? (int)lua_tointeger(L, -2) : 0;
+      if (!stray_number(c, l, item, what))
+        err(c, line, "%s: every entry needs a name (name = value), got an entry at %s", key,
+            describe(L, -2, db));
       lua_pop(L, 1);
       continue;
     }
@@ -1155,6 +1178,60 @@ static void conv_version(conv *c, int t, loc top) {
   lua_pop(L, 1);
 }
 
+/* Count the indicators of dimensions list (at the top of the stack) that
+** have field key; the id of the first one into *first (when NULL). */
+static int count_ind_field(lua_State *L, const char *key, char **first) {
+  int n = 0, dims = lua_gettop(L), inds = dims + 2;
+  lua_Unsigned nd = lua_rawlen(L, dims);
+  for (lua_Unsigned i = 1; i <= nd && i < INT_MAX; i++) {
+    lua_settop(L, dims);
+    if (lua_rawgeti(L, dims, (lua_Integer)i) != LUA_TTABLE ||
+        rawfield(L, dims + 1, "indicators") != LUA_TTABLE)
+      continue;
+    lua_Unsigned ni = lua_rawlen(L, inds);
+    for (lua_Unsigned j = 1; j <= ni && j < INT_MAX; j++) {
+      lua_settop(L, inds);
+      if (lua_rawgeti(L, inds, (lua_Integer)j) != LUA_TTABLE ||
+          rawfield(L, inds + 1, key) == LUA_TNIL)
+        continue;
+      n++;
+      if (!*first && rawfield(L, inds + 1, "id") == LUA_TSTRING)
+        *first = af_strdup(lua_tostring(L, -1));
+      else if (!*first)
+        *first = af_sprintf("indicator %d of dimension %d", (int)j, (int)i);
+    }
+  }
+  lua_settop(L, dims);
+  return n;
+}
+
+/* No `scoring` written, but the indicators give points and none says when
+** it is deprived: `scoring = "points"` was forgotten. Said once, and the
+** rest is then checked as the points methodology it was meant to be. */
+static int forgot_points(conv *c, int t, loc top) {
+  lua_State *L = c->L;
+  int absent = rawfield(L, t, "scoring") == LUA_TNIL;
+  lua_pop(L, 1);
+  if (!absent) return 0;
+  if (rawfield(L, t, "dimensions") != LUA_TTABLE) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  char *first = NULL, *none = NULL;
+  int npts = count_ind_field(L, "points", &first);
+  int ndep = count_ind_field(L, "deprived", &none);
+  lua_pop(L, 1);
+  free(none);
+  if (npts > 0 && ndep == 0)
+    err(c, top.line, "scoring = \"points\" is missing: %d indicator%s points (the first is "
+                     "'%s'), which only a points methodology does; add scoring = "
+                     "\"points\" (without it the methodology is Alkire-Foster, whose "
+                     "indicators say when a unit is 'deprived')", npts, npts == 1 ? " gives" : "s give",
+        first);
+  free(first);
+  return npts > 0 && ndep == 0;
+}
+
 static void convert(conv *c, int t) {
   static const char *const top_fields[] = {"name", "version", "scoring", "unit", "members",
                                            "population", "params", "define", "dimensions",
@@ -1168,6 +1245,7 @@ static void convert(conv *c, int t) {
   check_fields(c, t, top_fields, 13, NULL, 0, top, "");
   m->scoring = (scoring_kind)get_enum(c, t, "scoring", scorings, 2, SCORING_AF,
                                       top_fline(c, top, "scoring"), "");
+  if (forgot_points(c, t, top)) m->scoring = SCORING_POINTS;
   get_string(c, t, "name", top_fline(c, top, "name"), "", "the methodology's title",
              &m->name);
   conv_version(c, t, top);
@@ -1356,6 +1434,17 @@ static lua_State *run_isolated(import_files *f, const method_opts *o, diag_list 
   return L;
 }
 
+/* `m.params.pm = 30,5` is valid Lua that keeps 30 and drops 5. */
+static void comma_assignment(conv *c) {
+  char num[64];
+  int line = srcmap_comma_assignment(c->sm, num, sizeof num);
+  if (!line) return;
+  char *comma = strchr(num, ',');
+  err(c, line, "'%s' has a decimal comma: write %.*s.%s (Lua reads '= %s' as two values, "
+               "keeps %.*s and drops %s)", num, (int)(comma - num), num, comma + 1, num,
+      (int)(comma - num), num, comma + 1);
+}
+
 /* The script returned something other than a table: say what, and for
 ** nothing (a forgotten `return`) what to add at its last line. */
 static void not_a_table(const import_files *f, lua_State *L, diag_list *d) {
@@ -1396,6 +1485,7 @@ int method_load(const char *path, const method_opts *opts, model **out, diag_lis
     srcmap *sm = srcmap_build(f.files[0].text, f.files[0].len);
     conv c = {.L = L, .m = m, .d = d, .file = path, .sm = sm};
     c.fallback = srcmap_call_line(sm, "import");
+    comma_assignment(&c);
     convert(&c, lua_gettop(L));
     for (int k = 0; k < 4; k++) strmap_free(&c.ids[k]);
     srcmap_free(sm);

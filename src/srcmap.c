@@ -621,6 +621,11 @@ int srcmap_item_node(const srcmap *m, int ni, int index1) {
   return e ? entry_node(m, e) : -1;
 }
 
+int srcmap_item_line(const srcmap *m, int ni, int index1) {
+  const entry *e = index1 >= 1 ? find_entry(m, ni, 'p', NULL, index1) : NULL;
+  return e ? e->val_line : 0;
+}
+
 int srcmap_node_has_id(const srcmap *m, int ni, const char *id) {
   const entry *e = find_key(m, ni, "id");
   return e && e->str && strcmp(e->str, id) == 0;
@@ -674,4 +679,50 @@ size_t srcmap_built_table(const srcmap *m, char *out, size_t cap) {
     n = t[1].len;
   }
   return n;
+}
+
+/* NUMBER,NUMBER written without a space at token i ("30,5"): 1 and the
+** text into out. */
+static int comma_number_at(const srcmap *m, int i, char *out, size_t cap) {
+  if (i + 2 >= m->ntoks) return 0;
+  const token *a = &m->toks[i], *c = a + 1, *b = a + 2;
+  if (a->type != T_NUMBER || !is_p(c, ",") || b->type != T_NUMBER) return 0;
+  if (a->s + a->len != c->s || c->s + 1 != b->s) return 0;
+  size_t n = a->len + 1 + b->len;
+  if (n >= cap) return 0;
+  memcpy(out, a->s, n);
+  out[n] = 0;
+  return 1;
+}
+
+int srcmap_comma_number(const srcmap *m, int line, char *out, size_t cap) {
+  for (int i = 0; i + 2 < m->ntoks; i++)
+    if (m->toks[i].line == line && comma_number_at(m, i, out, cap)) return 1;
+  return 0;
+}
+
+int srcmap_comma_assignment(const srcmap *m, char *out, size_t cap) {
+  int braces = 0;
+  for (int i = 1; i + 3 < m->ntoks; i++) {
+    const token *t = &m->toks[i];
+    if (is_p(t, "{")) braces++;
+    else if (is_p(t, "}") && braces > 0) braces--;
+    if (braces || !is_p(t, "=") || !comma_number_at(m, i + 1, out, cap)) continue;
+    /* the target: a name with .field and [index] suffixes; a ',' before it
+    ** means several targets (a, b = 1,2), which is not a mistake */
+    int j = i - 1, depth = 0;
+    while (j >= 0) {
+      const token *u = &m->toks[j];
+      if (is_p(u, "]")) depth++;
+      else if (is_p(u, "[")) depth--;
+      else if (depth == 0 && !(u->type == T_NAME || is_p(u, "."))) break;
+      if (depth == 0 && u->type == T_NAME && !(j > 0 && (is_p(u - 1, ".") || is_p(u - 1, "]"))))
+        break;
+      j--;
+    }
+    j--;
+    if (j >= 0 && is_p(&m->toks[j], ",")) continue;
+    return t->line;
+  }
+  return 0;
 }
