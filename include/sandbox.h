@@ -52,6 +52,10 @@ typedef struct sandbox_where {
 } sandbox_where;
 void sandbox_share_where(sandbox *s, sandbox_where *w);
 
+/* The line and the chunk's display name (*file, owned by the sandbox) of
+** the script code calling the running C function; 0 when there is none. */
+int sandbox_caller(lua_State *L, const char **file);
+
 /* After the script has run: lift the memory cap and the instruction budget,
 ** so that reading the result cannot fail half-way. */
 void sandbox_unlimit(sandbox *s);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "sandbox.h"
+#include "track.h"
 
 /* At most this many methodologies are named when an import is not found. */
 #define IMPORT_LIST_MAX 20
@@ -341,5 +342,6 @@ int import_lua(lua_State *L) {
   if (lua_type(L, -1) != LUA_TTABLE)
     return raise_owned(L, af_sprintf("import: '%s' must return a table, got %s", name,
                                      luaL_typename(L, -1)));
+  track_wrap(L); /* so that the importer's edits are located (track.h) */
   return 1;
 }

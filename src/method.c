@@ -25,18 +25,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "edit.h"
 #include "import.h"
 #include "isolate.h"
 #include "luadata.h"
 #include "sandbox.h"
 #include "srcmap.h"
 #include "strpool.h"
+#include "track.h"
 
 #define WEIGHT_EPS 1e-9
 /* Fields a methodology table may have (the top level has the most: 13). */
 #define CONV_MAX_FIELDS 16
 
 /* ========================================================== conversion */
+
+/* Where a field of an imported table was last written, as recorded while
+** the script ran (track.h); seq orders the writes. */
+typedef struct place {
+  char *file;
+  int line;
+  long long seq;
+} place;
+
+/* A line as conv passes it around: > 0 a line of the main file, < 0 the
+** place -line - 1 (a line of another file), 0 unknown. */
+typedef struct wpos {
+  int line;
+  long long seq;             /* of the write that set the value; 0 if not recorded */
+} wpos;
 
 typedef struct conv {
   lua_State *L;
@@ -51,6 +68,10 @@ typedef struct conv {
   int nsuggested;
   int weights_bad;           /* a weight was unusable: skip the sum checks */
   strmap ids[4];             /* by def_kind: id -> index of its first definition */
+  strmap placed;             /* (table, key) -> index in places */
+  place *places;
+  int nplaces, capplaces;
+  wpos *dim_w, *ind_w, *band_from; /* where each weight / band bound was set */
 } conv;
 
 /* Lists whose ids must be unique. */
@@ -69,6 +90,7 @@ static int first_def(conv *c, int kind, const char *id, int index) {
 ** and the line to report it at. */
 typedef struct loc {
   int node, line;
+  const void *tab;           /* the definition's Lua table, for recorded writes */
 } loc;
 
 static void err(conv *c, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -78,8 +100,78 @@ static void err(conv *c, int line, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
-  diag_add(c->d, c->file, line, "%s", buf);
+  const char *file = c->file;
+  if (line < 0) {
+    assert(-line - 1 < c->nplaces);
+    file = c->places[-line - 1].file;
+    line = c->places[-line - 1].line;
+  }
+  diag_add(c->d, file, line, "%s", buf);
 }
+
+/* ---- recorded writes (track.h) ---- */
+
+/* The key of field key (or item idx when key is NULL) of table tab. */
+static size_t place_key(char *buf, size_t cap, const void *tab, const char *key,
+                        lua_Integer idx) {
+  size_t kl = key ? strlen(key) : sizeof idx;
+  if (sizeof tab + 1 + kl > cap) return 0;
+  memcpy(buf, &tab, sizeof tab);
+  buf[sizeof tab] = key ? 's' : 'i';
+  memcpy(buf + sizeof tab + 1, key ? (const void *)key : (const void *)&idx, kl);
+  return sizeof tab + 1 + kl;
+}
+
+/* Read the positions table at index pos: { table -> { key -> { file, line, seq } } }. */
+static void places_load(conv *c, int pos) {
+  lua_State *L = c->L;
+  char buf[512];
+  int fresh;
+  lua_pushnil(L);
+  while (lua_next(L, pos)) {
+    const void *tab = lua_topointer(L, -2);
+    if (lua_type(L, -2) == LUA_TTABLE && lua_type(L, -1) == LUA_TTABLE) {
+      lua_pushnil(L);
+      while (lua_next(L, -2)) {
+        int kt = lua_type(L, -2);
+        size_t kl = kt == LUA_TSTRING ? place_key(buf, sizeof buf, tab, lua_tostring(L, -2), 0)
+                    : lua_isinteger(L, -2) ? place_key(buf, sizeof buf, tab, NULL,
+                                                        lua_tointeger(L, -2))
+                                           : 0;
+        if (kl && lua_type(L, -1) == LUA_TTABLE && lua_rawgeti(L, -1, 1) == LUA_TSTRING) {
+          af_grow(&c->places, &c->capplaces, c->nplaces + 1, sizeof *c->places);
+          place *p = &c->places[c->nplaces];
+          p->file = af_strdup(lua_tostring(L, -1));
+          lua_rawgeti(L, -2, 2);
+          lua_rawgeti(L, -3, 3);
+          p->line = (int)lua_tointeger(L, -2);
+          p->seq = (long long)lua_tointeger(L, -1);
+          lua_pop(L, 2);
+          *strmap_slot(&c->placed, buf, kl, &fresh) = c->nplaces++;
+        }
+        lua_pop(L, 2);
+      }
+    }
+    lua_pop(L, 1);
+  }
+}
+
+/* Where field key (or item idx) of table tab was last written, if recorded. */
+static wpos placed(const conv *c, const void *tab, const char *key, lua_Integer idx) {
+  char buf[512];
+  size_t kl = tab ? place_key(buf, sizeof buf, tab, key, idx) : 0;
+  int i = kl ? strmap_get(&c->placed, buf, kl) : -1;
+  if (i < 0) return (wpos){0, 0};
+  const place *p = &c->places[i];
+  return (wpos){p->line > 0 && strcmp(p->file, c->file) == 0 ? p->line : -i - 1, p->seq};
+}
+
+/* A line to keep in the model, which knows only the main file: a line of
+** another file becomes the line that imported it. */
+static int mline(const conv *c, int line) { return line < 0 ? c->fallback : line; }
+
+/* Of two positions, the one written last (a recorded write before none). */
+static wpos later(wpos a, wpos b) { return b.seq > a.seq ? b : a; }
 
 /* The shortest decimal that reads back as v (to 1e-10, relative). */
 static const char *fmtnum(double v, char buf[40]) {
@@ -142,6 +234,8 @@ static int rawfield(lua_State *L, int t, const char *key) {
 ** constructor; for a definition not written literally, the one `x.key =`
 ** assignment of the file if there is exactly one; else the definition's. */
 static int fline(const conv *c, loc l, const char *key) {
+  wpos w = placed(c, l.tab, key, 0);
+  if (w.line) return w.line;
   if (l.node >= 0) {
     int ln = srcmap_field_line(c->sm, l.node, key);
     return ln ? ln : l.line;
@@ -154,20 +248,31 @@ static int fline(const conv *c, loc l, const char *key) {
 ** `x.key =` (a variant editing its copy), else (no literal table at all)
 ** the first `key =`. */
 static int top_fline(const conv *c, loc top, const char *key) {
+  wpos w = placed(c, top.tab, key, 0);
+  if (w.line) return w.line;
   int ln = top.node >= 0 ? srcmap_field_line(c->sm, top.node, key) : 0;
   if (!ln) ln = srcmap_assign_line(c->sm, key, 1);
   if (!ln && top.node < 0) ln = srcmap_assign_line(c->sm, key, 0);
   return ln ? ln : top.line;
 }
 
-/* Locate item idx1 of a list whose constructor is list_node. */
+/* Locate item idx1 of a list whose constructor is list_node: the item at
+** the top of the stack, its list just below. Written literally in the main
+** file: its `id`; else where the item was put in the list, if recorded;
+** else the list's line. */
 static loc def_loc(const conv *c, int list_node, int idx1, const char *id, int holder_line) {
+  int t = lua_gettop(c->L);
+  assert(lua_istable(c->L, t - 1));
+  const void *tab = lua_topointer(c->L, t), *list = lua_topointer(c->L, t - 1);
   int n = srcmap_item_node(c->sm, list_node, idx1);
   if (n >= 0 && id && !srcmap_node_has_id(c->sm, n, id)) n = -1;
   if (n < 0 && id) n = srcmap_find_id(c->sm, id);
-  if (n < 0) return (loc){-1, holder_line};
+  if (n < 0) {
+    wpos w = placed(c, list, NULL, idx1);
+    return (loc){-1, w.line ? w.line : holder_line, tab};
+  }
   int ln = srcmap_field_value_line(c->sm, n, "id");
-  return (loc){n, ln ? ln : srcmap_node_line(c->sm, n)};
+  return (loc){n, ln ? ln : srcmap_node_line(c->sm, n), tab};
 }
 
 /* ---- fields ---- */
@@ -404,7 +509,7 @@ static void conv_unit(conv *c, int t, loc top) {
     return;
   }
   int u = lua_gettop(L);
-  loc l = {srcmap_field_node(c->sm, top.node, "unit"), m->unit_line};
+  loc l = {srcmap_field_node(c->sm, top.node, "unit"), m->unit_line, lua_topointer(L, u)};
   check_fields(c, u, f, 8, NULL, 0, l, "unit: ");
   get_string(c, u, "table", fline(c, l, "table"), "unit: ",
              "the table with one row per unit", &m->unit_table);
@@ -447,7 +552,8 @@ static void conv_members(conv *c, int t, loc top) {
     return;
   }
   int u = lua_gettop(L);
-  loc l = {srcmap_field_node(c->sm, top.node, "members"), m->members_line};
+  loc l = {srcmap_field_node(c->sm, top.node, "members"), m->members_line,
+           lua_topointer(L, u)};
   check_fields(c, u, f, 2, NULL, 0, l, "members: ");
   get_string(c, u, "table", fline(c, l, "table"), "members: ",
              "the table with one row per member", &m->member_table);
@@ -504,7 +610,7 @@ static named *read_named(conv *c, int t, const char *key, loc top, int *count) {
     if (lua_type(L, -2) != LUA_TSTRING) {
       char what[80];
       snprintf(what, sizeof what, "%s: ", key);
-      loc l = {node, line};
+      loc l = {node, line, lua_topointer(L, -3)};
       int item = lua_isinteger(L, -2) && lua_tointeger(L, -2) < INT_MAX
                      ? (int)lua_tointeger(L, -2) : 0;
       if (!stray_number(c, l, item, what))
@@ -517,7 +623,8 @@ static named *read_named(conv *c, int t, const char *key, loc top, int *count) {
     named *e = &v[(*count)++];
     memset(e, 0, sizeof *e);
     e->name = take_str(c, -2, line, key, " name");
-    e->line = srcmap_field_line(c->sm, node, e->name);
+    e->line = placed(c, lua_topointer(L, -3), e->name, 0).line;
+    if (!e->line) e->line = srcmap_field_line(c->sm, node, e->name);
     if (!e->line) e->line = line;
     if (lua_type(L, -1) == LUA_TSTRING) {
       char field[160];
@@ -648,6 +755,7 @@ static void conv_af_rule(conv *c, int t, loc l, const char *what, model_indicato
              "the rule that says when a unit is deprived, an expression string", &dep);
   double w = 0;
   int wl = fline(c, l, "weight");
+  c->ind_w[c->m->ninds - 1] = placed(c, l.tab, "weight", 0);
   int r = get_number(c, t, "weight", wl, what, "a number > 0", &w);
   if (r < 0) c->weights_bad = 1;
   if (r > 0) {
@@ -671,7 +779,7 @@ static int conv_case(conv *c, int t, int list_node, int i, int holder, const cha
   lua_State *L = c->L;
   char db[96], nb[40], cw[200];
   int cn = srcmap_item_node(c->sm, list_node, i);
-  loc l = {cn, cn >= 0 ? srcmap_node_line(c->sm, cn) : holder};
+  loc l = {cn, cn >= 0 ? srcmap_node_line(c->sm, cn) : holder, lua_topointer(L, t)};
   snprintf(cw, sizeof cw, "%scase %d: ", what, i);
   if (lua_type(L, t) != LUA_TTABLE) {
     err(c, l.line, "%scase %d must be a table { when = ..., points = N }, got %s", what, i,
@@ -778,7 +886,7 @@ static void conv_indicator(conv *c, int list_node, int i, int holder, int di) {
     int prev = first_def(c, DEF_IND, x->id, m->ninds - 1);
     if (prev >= 0)
       err(c, l.line, "duplicate indicator id '%s' (first defined at line %d)", x->id,
-          m->inds[prev].line);
+          mline(c, m->inds[prev].line));
   }
   if (!x->id) x->id = af_strdup("");
   if (get_string(c, t, "name", fline(c, l, "name"), what, NULL, &x->name) <= 0)
@@ -815,12 +923,13 @@ static void conv_dimension(conv *c, int list_node, int i, int holder) {
     int j = first_def(c, DEF_DIM, dm->id, di);
     if (j >= 0)
       err(c, l.line, "duplicate dimension id '%s' (first defined at line %d)", dm->id,
-          m->dims[j].line);
+          mline(c, m->dims[j].line));
   }
   if (!dm->id) dm->id = af_strdup("");
   if (get_string(c, t, "name", fline(c, l, "name"), what, NULL, &dm->name) <= 0)
     dm->name = af_strdup(dm->id);
   int wl = fline(c, l, "weight");
+  c->dim_w[di] = placed(c, l.tab, "weight", 0);
   double w = 0;
   if (m->scoring == SCORING_POINTS) {
     if (rawfield(L, t, "weight") != LUA_TNIL)
@@ -847,6 +956,8 @@ static void conv_dimension(conv *c, int list_node, int i, int holder) {
   }
   m->inds = af_realloc(m->inds, (size_t)(m->ninds + n) * sizeof *m->inds);
   memset(m->inds + m->ninds, 0, (size_t)n * sizeof *m->inds);
+  c->ind_w = af_realloc(c->ind_w, (size_t)(m->ninds + n) * sizeof *c->ind_w);
+  memset(c->ind_w + m->ninds, 0, (size_t)n * sizeof *c->ind_w);
   int inode = srcmap_field_node(c->sm, l.node, "indicators");
   for (int j = 1; j <= n; j++) {
     lua_rawgeti(L, -1, j);
@@ -869,6 +980,7 @@ static void conv_dimensions(conv *c, int t, loc top) {
     return;
   }
   m->dims = af_calloc((size_t)n, sizeof *m->dims);
+  c->dim_w = af_calloc((size_t)n, sizeof *c->dim_w);
   int node = srcmap_field_node(c->sm, top.node, "dimensions");
   for (int i = 1; i <= n; i++) {
     lua_rawgeti(L, -1, i);
@@ -876,6 +988,20 @@ static void conv_dimensions(conv *c, int t, loc top) {
     lua_pop(L, 1);
   }
   lua_pop(L, 1);
+}
+
+/* The line to report a sum of weights at: where the weight written last
+** was set (in a variant, the edit that broke the sum), else line. dim: one
+** dimension and its indicators, or -1 for all; inds: 0 for the dimension
+** weights alone. */
+static int weights_line(const conv *c, int dim, int inds, int line) {
+  const model *m = c->m;
+  wpos w = {0, 0};
+  for (int d = 0; d < m->ndims; d++)
+    if (dim < 0 || d == dim) w = later(w, c->dim_w[d]);
+  for (int i = 0; inds && i < m->ninds; i++)
+    if (dim < 0 || m->inds[i].dim == dim) w = later(w, c->ind_w[i]);
+  return w.seq ? w.line : line;
 }
 
 /* AF weights: defaults (equal shares of what is not given), nested sums. */
@@ -891,7 +1017,7 @@ static void resolve_weights(conv *c, int dims_line) {
   if (ungiven) {
     double rest = 1.0 - given;
     if (rest <= WEIGHT_EPS) {
-      err(c, dims_line, "dimension weights given sum to %s, leaving nothing for the %d "
+      err(c, weights_line(c, -1, 0, dims_line), "dimension weights given sum to %s, leaving nothing for the %d "
                         "dimension(s) without a weight (all weights must sum to 1)",
           fmtnum(given, n1), ungiven);
       return;
@@ -899,7 +1025,8 @@ static void resolve_weights(conv *c, int dims_line) {
     for (int d = 0; d < m->ndims; d++)
       if (!m->dims[d].weight_given) m->dims[d].weight = rest / ungiven;
   } else if (fabs(given - 1.0) > WEIGHT_EPS) {
-    err(c, dims_line, "dimension weights sum to %s, not 1", fmtnum(given, n1));
+    err(c, weights_line(c, -1, 0, dims_line), "dimension weights sum to %s, not 1",
+        fmtnum(given, n1));
     return;
   }
   /* per dimension: the weights given and how many are not (one pass) */
@@ -916,11 +1043,11 @@ static void resolve_weights(conv *c, int dims_line) {
     model_dimension *dm = &m->dims[d];
     double rest = dm->weight - gsum[d];
     if (nun[d] == 0 && fabs(rest) > WEIGHT_EPS) {
-      err(c, dm->line, "indicator weights of dimension '%s' sum to %s, not the dimension's "
+      err(c, weights_line(c, d, 1, dm->line), "indicator weights of dimension '%s' sum to %s, not the dimension's "
                        "weight %s", dm->id, fmtnum(gsum[d], n1), fmtnum(dm->weight, n2));
       bad = 1;
     } else if (nun[d] > 0 && rest <= WEIGHT_EPS) {
-      err(c, dm->line, "indicator weights given in dimension '%s' sum to %s, leaving "
+      err(c, weights_line(c, d, 1, dm->line), "indicator weights given in dimension '%s' sum to %s, leaving "
                        "nothing for its %d indicator(s) without a weight (the dimension's "
                        "weight is %s)", dm->id, fmtnum(gsum[d], n1), nun[d],
           fmtnum(dm->weight, n2));
@@ -938,7 +1065,8 @@ static void resolve_weights(conv *c, int dims_line) {
   double total = 0;
   for (int i = 0; i < m->ninds; i++) total += m->inds[i].weight;
   if (fabs(total - 1.0) > WEIGHT_EPS)
-    err(c, dims_line, "indicator weights sum to %s, not 1", fmtnum(total, n1));
+    err(c, weights_line(c, -1, 1, dims_line), "indicator weights sum to %s, not 1",
+        fmtnum(total, n1));
 }
 
 /* ---- k, bands, measures ---- */
@@ -994,12 +1122,14 @@ static void conv_band(conv *c, int list_node, int i, int holder) {
     int j = first_def(c, DEF_BAND, b->id, m->nbands - 1);
     if (j >= 0)
       err(c, l.line, "duplicate band id '%s' (first defined at line %d)", b->id,
-          m->bands[j].line);
+          mline(c, m->bands[j].line));
   }
   if (!b->id) b->id = af_strdup("");
   if (get_string(c, t, "name", fline(c, l, "name"), what, NULL, &b->name) <= 0)
     b->name = af_strdup(b->id);
   int fl = fline(c, l, "from");
+  wpos w = placed(c, l.tab, "from", 0);
+  c->band_from[m->nbands - 1] = w.line ? w : (wpos){l.node >= 0 ? fl : b->line, 0};
   double from = 0;
   int r = get_number(c, t, "from", fl, what, "a number", &from);
   if (r == 0) missing_field(c, fl, what, "from", "the lowest score of the band");
@@ -1016,19 +1146,20 @@ static void conv_band(conv *c, int list_node, int i, int holder) {
   b->from = from;
 }
 
-static void check_band_order(conv *c, int list_node) {
+/* Bands out of order are reported where the later of the two bounds was
+** set: in a variant, the line that moved one. */
+static void check_band_order(conv *c) {
   model *m = c->m;
   char n1[40], n2[40];
   int prev = -1;
   for (int i = 0; i < m->nbands; i++) {
     model_band *b = &m->bands[i];
     if (isnan(b->from)) continue;
-    loc l = {-1, b->line};
-    int n = srcmap_item_node(c->sm, list_node, i + 1);
-    if (n >= 0 && srcmap_node_has_id(c->sm, n, b->id)) l.node = n;
-    int fl = l.node >= 0 ? fline(c, l, "from") : b->line;
+    wpos here = c->band_from[i];
+    if (!here.line) here.line = b->line;
     if (i == 0 && m->scoring == SCORING_AF && b->from != 0)
-      err(c, fl, "the first band must start from 0, got %s", fmtnum(b->from, n1));
+      err(c, here.line, "the first band must start from 0, got %s", fmtnum(b->from, n1));
+    int fl = prev >= 0 ? later(here, c->band_from[prev]).line : here.line;
     if (prev >= 0 && b->from == m->bands[prev].from)
       err(c, fl, "band '%s' starts where band '%s' starts (from %s): each band needs its own "
                  "lower bound, in ascending order", b->id, m->bands[prev].id,
@@ -1056,13 +1187,14 @@ static void conv_bands(conv *c, int t, loc top) {
   if (n <= 0) return;
   m->bands = af_calloc((size_t)n, sizeof *m->bands);
   int node = srcmap_field_node(c->sm, top.node, "bands");
+  c->band_from = af_calloc((size_t)n, sizeof *c->band_from);
   for (int i = 1; i <= n; i++) {
     lua_rawgeti(L, -1, i);
     conv_band(c, node, i, line);
     lua_pop(L, 1);
   }
   lua_pop(L, 1);
-  check_band_order(c, node);
+  check_band_order(c);
 }
 
 static void conv_notices(conv *c, int t, loc l, const char *what, model_benefit *x) {
@@ -1123,7 +1255,7 @@ static void conv_measure(conv *c, int list_node, int i, int holder) {
     int j = first_def(c, DEF_MEASURE, x->id, m->nbenefits - 1);
     if (j >= 0)
       err(c, l.line, "duplicate measure id '%s' (first defined at line %d)", x->id,
-          m->benefits[j].line);
+          mline(c, m->benefits[j].line));
   }
   if (!x->id) x->id = af_strdup("");
   if (get_string(c, t, "name", fline(c, l, "name"), what, NULL, &x->name) <= 0)
@@ -1232,6 +1364,26 @@ static int forgot_points(conv *c, int t, loc top) {
   return npts > 0 && ndep == 0;
 }
 
+/* Lines kept in the model name the main file (model.h): a definition set
+** in another file is placed at the line that imported it. */
+static void model_lines(conv *c) {
+  model *m = c->m;
+  m->unit_line = mline(c, m->unit_line);
+  m->members_line = mline(c, m->members_line);
+  m->k_line = mline(c, m->k_line);
+  for (int i = 0; i < m->nparams; i++) m->params[i].line = mline(c, m->params[i].line);
+  for (int i = 0; i < m->ndefines; i++) m->defines[i].line = mline(c, m->defines[i].line);
+  for (int i = 0; i < m->ndims; i++) m->dims[i].line = mline(c, m->dims[i].line);
+  for (int i = 0; i < m->nbands; i++) m->bands[i].line = mline(c, m->bands[i].line);
+  for (int i = 0; i < m->nbenefits; i++) m->benefits[i].line = mline(c, m->benefits[i].line);
+  for (int i = 0; i < m->ninds; i++) {
+    model_indicator *x = &m->inds[i];
+    x->line = mline(c, x->line);
+    x->rule_line = mline(c, x->rule_line);
+    for (int k = 0; k < x->ncases; k++) x->cases[k].line = mline(c, x->cases[k].line);
+  }
+}
+
 static void convert(conv *c, int t) {
   static const char *const top_fields[] = {"name", "version", "scoring", "unit", "members",
                                            "population", "params", "define", "dimensions",
@@ -1241,7 +1393,7 @@ static void convert(conv *c, int t) {
   lua_State *L = c->L;
   model *m = c->m;
   int tn = srcmap_top(c->sm);
-  loc top = {tn, tn >= 0 ? srcmap_node_line(c->sm, tn) : c->fallback};
+  loc top = {tn, tn >= 0 ? srcmap_node_line(c->sm, tn) : c->fallback, lua_topointer(L, t)};
   check_fields(c, t, top_fields, 13, NULL, 0, top, "");
   m->scoring = (scoring_kind)get_enum(c, t, "scoring", scorings, 2, SCORING_AF,
                                       top_fline(c, top, "scoring"), "");
@@ -1277,6 +1429,7 @@ static void convert(conv *c, int t) {
     if (m->inds[i].ncases == 1) m->inds[i].cases[0].amount = m->inds[i].weight;
   conv_bands(c, t, top);
   conv_measures(c, t, top);
+  model_lines(c);
 }
 
 /* ============================================================== loading */
@@ -1306,21 +1459,38 @@ static sandbox *new_sandbox(import_files *f, const method_opts *o) {
   sandbox *sb = sandbox_new(o->max_memory, o->max_instructions);
   sandbox_set_time_limit(sb, o->max_seconds);
   sandbox_set_import(sb, import_lua, f);
+  track_open(sandbox_lua(sb));
+  edit_open(sandbox_lua(sb));
   return sb;
 }
 
 /* In process: run the script; its result is left on the returned state's
 ** stack (NULL: the error is in d). *owner is what to free afterwards. */
+/* A failed run's message, improved when the script indexed a list item
+** that is not there (track.h). */
+static void explain_failure(lua_State *L, const import_files *f, af_err *e) {
+  char name[64];
+  srcmap *sm = srcmap_build(f->files[0].text, f->files[0].len);
+  srcmap_built_table(sm, name, sizeof name);
+  srcmap_free(sm);
+  char *better = track_explain_nil(L, e->msg, name);
+  if (better) af_fail(e, "%s", better);
+  free(better);
+}
+
 static lua_State *run_here(import_files *f, const method_opts *o, sandbox **owner,
                            diag_list *d) {
   sandbox *sb = new_sandbox(f, o);
   *owner = sb;
   af_err e;
-  if (sandbox_run(sb, f->files[0].text, f->files[0].len, f->main_name, &e) != 0) {
+  int rc = sandbox_run(sb, f->files[0].text, f->files[0].len, f->main_name, &e);
+  sandbox_unlimit(sb);
+  if (rc != 0) {
+    explain_failure(sandbox_lua(sb), f, &e);
     diag_from_error(d, f, e.msg);
     return NULL;
   }
-  sandbox_unlimit(sb);
+  track_finish(sandbox_lua(sb));
   return sandbox_lua(sb);
 }
 
@@ -1352,10 +1522,12 @@ static int child_run(void *ctx, isolate_pipe *pipe) {
     luadata_put_str(&out, f->keys[i], strlen(f->keys[i]));
   }
   luadata_put_int(&out, rc == 0);
+  sandbox_unlimit(sb);
   if (rc != 0) {
+    explain_failure(sandbox_lua(sb), f, &e);
     luadata_put_str(&out, e.msg, strlen(e.msg));
   } else {
-    sandbox_unlimit(sb);
+    track_finish(sandbox_lua(sb));
     luadata_put_value(&out, sandbox_lua(sb), -1);
   }
   /* the process ends now: nothing to free */
@@ -1445,6 +1617,16 @@ static void comma_assignment(conv *c) {
       (int)(comma - num), num, comma + 1);
 }
 
+static void conv_free(conv *c) {
+  for (int k = 0; k < 4; k++) strmap_free(&c->ids[k]);
+  strmap_free(&c->placed);
+  for (int i = 0; i < c->nplaces; i++) free(c->places[i].file);
+  free(c->places);
+  free(c->dim_w);
+  free(c->ind_w);
+  free(c->band_from);
+}
+
 /* The script returned something other than a table: say what, and for
 ** nothing (a forgotten `return`) what to add at its last line. */
 static void not_a_table(const import_files *f, lua_State *L, diag_list *d) {
@@ -1477,7 +1659,16 @@ int method_load(const char *path, const method_opts *opts, model **out, diag_lis
   sandbox *sb = NULL;
   lua_State *L = o->in_process ? run_here(&f, o, &sb, d) : run_isolated(&f, o, d);
   model *m = NULL;
-  if (L && lua_type(L, -1) != LUA_TTABLE) {
+  /* L holds { result, positions } (track_finish): push positions, result */
+  int whole = L && lua_type(L, -1) == LUA_TTABLE;
+  if (whole) {
+    lua_rawgeti(L, -1, 2);
+    lua_rawgeti(L, -2, 1);
+    whole = lua_istable(L, -2);
+  }
+  if (L && !whole) {
+    diag_add(d, path, 0, "the script's process sent an incomplete reply");
+  } else if (L && lua_type(L, -1) != LUA_TTABLE) {
     not_a_table(&f, L, d);
   } else if (L) {
     m = af_calloc(1, sizeof *m);
@@ -1485,9 +1676,10 @@ int method_load(const char *path, const method_opts *opts, model **out, diag_lis
     srcmap *sm = srcmap_build(f.files[0].text, f.files[0].len);
     conv c = {.L = L, .m = m, .d = d, .file = path, .sm = sm};
     c.fallback = srcmap_call_line(sm, "import");
+    places_load(&c, lua_gettop(L) - 1);
     comma_assignment(&c);
     convert(&c, lua_gettop(L));
-    for (int k = 0; k < 4; k++) strmap_free(&c.ids[k]);
+    conv_free(&c);
     srcmap_free(sm);
   }
   if (sb) sandbox_free(sb);

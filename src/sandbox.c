@@ -166,6 +166,19 @@ static void where_caller(lua_State *L) {
   }
 }
 
+int sandbox_caller(lua_State *L, const char **file) {
+  sandbox *s = SB(L);
+  lua_Debug ar;
+  for (int level = 1; lua_getstack(L, level, &ar); level++) {
+    if (!lua_getinfo(L, "Sl", &ar) || ar.currentline <= 0) continue;
+    int chunk = ar.source[0] == '=' && ar.source[1] == TOKEN_MARK ? atoi(ar.source + 2) : -1;
+    if (chunk < 0 || chunk >= s->nchunks) return 0;
+    *file = s->chunks[chunk];
+    return ar.currentline;
+  }
+  return 0;
+}
+
 static int kill_memory(lua_State *L) {
   sandbox *s = SB(L);
   where_caller(L);
