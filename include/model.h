@@ -84,6 +84,7 @@ typedef struct model_benefit {
   model_notice *notices;
   int nnotices;
   int line;
+  int eligible_line;     /* line of `eligible` */
 } model_benefit;
 
 /* A source file the methodology consists of: the methodology itself first,

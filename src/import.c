@@ -243,11 +243,11 @@ static char *import_not_found(const char *name, const char *fname, const strbuf 
   const char *s = n ? af_suggest(name, (const char *const *)v, n) : NULL;
   if (s) sb_printf(&b, "; did you mean '%s'?", s);
   if (n) sb_puts(&b, " Methodologies there:");
-  for (int i = 0; i < n; i++) {
-    if (i == 0 || strcmp(v[i], v[i - 1]) != 0) {
-      if (i < IMPORT_LIST_MAX) sb_printf(&b, "%s %s", i ? "," : "", v[i]);
-      else if (i == IMPORT_LIST_MAX) sb_puts(&b, ", ...");
-    }
+  int shown = 0;
+  for (int i = 0; i < n && shown <= IMPORT_LIST_MAX; i++) {
+    if (i > 0 && strcmp(v[i], v[i - 1]) == 0) continue; /* in two directories */
+    if (shown++ < IMPORT_LIST_MAX) sb_printf(&b, "%s %s", i ? "," : "", v[i]);
+    else sb_puts(&b, ", and more");
   }
   sb_printf(&b, "%s To import from another directory, add it to AFSCORE_PATH "
                 "(directories separated by ':')", n ? "." : "");

@@ -1017,7 +1017,8 @@ static void resolve_weights(conv *c, int dims_line) {
   if (ungiven) {
     double rest = 1.0 - given;
     if (rest <= WEIGHT_EPS) {
-      err(c, weights_line(c, -1, 0, dims_line), "dimension weights given sum to %s, leaving nothing for the %d "
+      err(c, weights_line(c, -1, 0, dims_line), "dimension weights given sum to %s, leaving "
+                                                "nothing for the %d "
                         "dimension(s) without a weight (all weights must sum to 1)",
           fmtnum(given, n1), ungiven);
       return;
@@ -1043,11 +1044,13 @@ static void resolve_weights(conv *c, int dims_line) {
     model_dimension *dm = &m->dims[d];
     double rest = dm->weight - gsum[d];
     if (nun[d] == 0 && fabs(rest) > WEIGHT_EPS) {
-      err(c, weights_line(c, d, 1, dm->line), "indicator weights of dimension '%s' sum to %s, not the dimension's "
+      err(c, weights_line(c, d, 1, dm->line), "indicator weights of dimension '%s' sum to %s, "
+                                              "not the dimension's "
                        "weight %s", dm->id, fmtnum(gsum[d], n1), fmtnum(dm->weight, n2));
       bad = 1;
     } else if (nun[d] > 0 && rest <= WEIGHT_EPS) {
-      err(c, weights_line(c, d, 1, dm->line), "indicator weights given in dimension '%s' sum to %s, leaving "
+      err(c, weights_line(c, d, 1, dm->line), "indicator weights given in dimension '%s' sum "
+                                              "to %s, leaving "
                        "nothing for its %d indicator(s) without a weight (the dimension's "
                        "weight is %s)", dm->id, fmtnum(gsum[d], n1), nun[d],
           fmtnum(dm->weight, n2));
@@ -1260,7 +1263,8 @@ static void conv_measure(conv *c, int list_node, int i, int holder) {
   if (!x->id) x->id = af_strdup("");
   if (get_string(c, t, "name", fline(c, l, "name"), what, NULL, &x->name) <= 0)
     x->name = af_strdup(x->id);
-  get_string(c, t, "eligible", fline(c, l, "eligible"), what,
+  x->eligible_line = fline(c, l, "eligible");
+  get_string(c, t, "eligible", x->eligible_line, what,
              "the rule that says which units may claim it, an expression string",
              &x->eligible);
   conv_notices(c, t, l, what, x);
@@ -1358,8 +1362,8 @@ static int forgot_points(conv *c, int t, loc top) {
     err(c, top.line, "scoring = \"points\" is missing: %d indicator%s points (the first is "
                      "'%s'), which only a points methodology does; add scoring = "
                      "\"points\" (without it the methodology is Alkire-Foster, whose "
-                     "indicators say when a unit is 'deprived')", npts, npts == 1 ? " gives" : "s give",
-        first);
+                     "indicators say when a unit is 'deprived')",
+        npts, npts == 1 ? " gives" : "s give", first);
   free(first);
   return npts > 0 && ndep == 0;
 }
@@ -1375,7 +1379,10 @@ static void model_lines(conv *c) {
   for (int i = 0; i < m->ndefines; i++) m->defines[i].line = mline(c, m->defines[i].line);
   for (int i = 0; i < m->ndims; i++) m->dims[i].line = mline(c, m->dims[i].line);
   for (int i = 0; i < m->nbands; i++) m->bands[i].line = mline(c, m->bands[i].line);
-  for (int i = 0; i < m->nbenefits; i++) m->benefits[i].line = mline(c, m->benefits[i].line);
+  for (int i = 0; i < m->nbenefits; i++) {
+    m->benefits[i].line = mline(c, m->benefits[i].line);
+    m->benefits[i].eligible_line = mline(c, m->benefits[i].eligible_line);
+  }
   for (int i = 0; i < m->ninds; i++) {
     model_indicator *x = &m->inds[i];
     x->line = mline(c, x->line);
