@@ -572,7 +572,8 @@ static int result_fn_misplaced(cctx *c, const expr *x, const char *fname) {
     return cfail(c, x, 1, "points() needs a points methodology (scoring = \"points\"); this "
                           "one is Alkire-Foster: use deprived('%s')", id);
   return cfail(c, x, 1, "deprived() needs an Alkire-Foster methodology; this one gives points "
-                        "(scoring = \"points\"): use points('%s'), the points the indicator gave", id);
+                        "(scoring = \"points\"): use points('%s'), the points the indicator "
+                        "gave", id);
 }
 
 /* deprived('id') / points('id'): the unit column "deprived:id" / "points:id". */

@@ -271,7 +271,8 @@ static int compile_benefits(rules *r, diag_list *d) {
     r->benefit_out[i] = program_add(r->p2, NULL, x->eligible, VT_BOOL, &e, &col);
     if (r->benefit_out[i] < 0) {
       char *what = af_sprintf("measure '%s'", x->id);
-      add_rule_diag(m, x->eligible_line ? x->eligible_line : x->line, what, x->eligible, &e, d);
+      int line = x->eligible_line ? x->eligible_line : x->line;
+      add_rule_diag(m, line, what, x->eligible, &e, d);
       free(what);
       bad = 1;
     }
