@@ -97,6 +97,16 @@ typedef struct model_file {
   char sha256[65];
 } model_file;
 
+/* A group by a computed value (a unit.groups entry { id = ..., rule = ...,
+** bins = { ... } }; docs/methodology.md): the rule gives a number per unit,
+** and the bins, when given, cut it into labelled intervals. */
+typedef struct model_group_calc {
+  char *rule;            /* NULL: the group is a unit column */
+  double *bins;          /* strictly ascending lower bounds */
+  int nbins;             /* 0: one group per value */
+  int line;              /* line of the entry */
+} model_group_calc;
+
 typedef struct model {
   char *file;            /* the methodology path as given, for FILE:LINE messages */
   char *name, *version;
@@ -106,7 +116,8 @@ typedef struct model {
   /* Survey design (docs/inference.md), each NULL when not given: strata and
   ** primary sampling unit columns, and the round and year of a pooled survey. */
   char *unit_strata, *unit_psu, *unit_round, *unit_year;
-  char **groups;
+  char **groups;                              /* a column, or a computed group's id */
+  model_group_calc *group_calc;               /* per group (rule NULL for a column) */
   int ngroups;
   int unit_line;                              /* line of `unit =` */
   char *member_table, *member_unit;           /* NULL: no members table */
@@ -134,6 +145,10 @@ typedef struct model {
 } model;
 
 void model_free(model *m);
+/* The rule of group g, or NULL when the group is a unit column. */
+static inline const char *model_group_rule(const model *m, int g) {
+  return m->group_calc ? m->group_calc[g].rule : NULL;
+}
 /* Index of the indicator / band / param with this id, or -1. */
 int model_find_indicator(const model *m, const char *id);
 int model_find_band(const model *m, const char *id);

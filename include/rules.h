@@ -28,6 +28,7 @@ typedef struct rules {
   program *p1, *p2;       /* p2 NULL when the model has no benefits */
   int **case_out;         /* [indicator][case]: p1 output, -1 = always matches */
   int *benefit_out;       /* [benefit]: p2 output */
+  int *group_out;         /* [group]: p1 output of a computed group, -1 for a column */
   int exact;              /* 1: exact fractions; 0: doubles (see rules.c) */
   int64_t L;              /* common denominator of all amounts */
   int64_t **amount_num;   /* [indicator][case]: amount * L */

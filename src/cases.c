@@ -314,7 +314,8 @@ static int cases_columns(const model *m, const case_file *cf, cases_cols *uc, ca
   }
   cases_col_add(uc, m->unit_id);
   cases_col_add(uc, m->unit_weight);
-  for (int g = 0; g < m->ngroups; g++) cases_col_add(uc, m->groups[g]);
+  for (int g = 0; g < m->ngroups; g++)
+    if (!model_group_rule(m, g)) cases_col_add(uc, m->groups[g]);
   program *ps[2] = {r->p1, r->p2};
   for (int k = 0; k < 2; k++)
     for (int lv = 0; ps[k] && lv < 2; lv++)

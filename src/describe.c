@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grouping.h"
 #include "ratio.h"
 
 /* Fractions with a denominator up to this are shown as fractions: weights
@@ -45,6 +46,36 @@ void describe_fraction(double v, char out[64]) {
     return;
   }
   describe_number(v, out);
+}
+
+/* " (rule: label, label, ...)" of a computed group (grouping.h). */
+static void dsc_group_calc(strbuf *o, const model_group_calc *gc) {
+  char buf[100];
+  sb_printf(o, " (%s", gc->rule);
+  for (int b = 0; gc->nbins > 0 && b <= gc->nbins; b++) {
+    grouping_bin_label(gc, b, buf, sizeof buf);
+    sb_printf(o, "%s%s", b ? ", " : ": ", buf);
+  }
+  sb_puts(o, gc->nbins ? ")" : ", one group per value)");
+}
+
+static void dsc_json_group_calc(json *j, const char *id, const model_group_calc *gc) {
+  char buf[100];
+  json_obj(j);
+  json_kv_str(j, "id", id);
+  json_kv_str(j, "rule", gc->rule);
+  json_key(j, "bins");
+  json_arr(j);
+  for (int b = 0; b < gc->nbins; b++) json_num(j, gc->bins[b]);
+  json_arr_end(j);
+  json_key(j, "labels");
+  json_arr(j);
+  for (int b = 0; gc->nbins > 0 && b <= gc->nbins; b++) {
+    grouping_bin_label(gc, b, buf, sizeof buf);
+    json_str(j, buf);
+  }
+  json_arr_end(j);
+  json_obj_end(j);
 }
 
 static void dsc_add(describe_doc *d, int depth, const char *key, const char *label,
@@ -100,7 +131,10 @@ static void dsc_head(describe_doc *d, const model *m) {
               : "points: the score is the sum of the indicators' points");
   dsc_add(d, 1, key, "unit", "table %s, id %s", m->unit_table, m->unit_id);
   strbuf g = {0};
-  for (int i = 0; i < m->ngroups; i++) sb_printf(&g, "%s%s", i ? ", " : "", m->groups[i]);
+  for (int i = 0; i < m->ngroups; i++) {
+    sb_printf(&g, "%s%s", i ? ", " : "", m->groups[i]);
+    if (model_group_rule(m, i)) dsc_group_calc(&g, &m->group_calc[i]);
+  }
   dsc_add(d, 1, key, "groups", "%s", m->ngroups ? g.s : "none");
   sb_free(&g);
   if (m->member_table)
@@ -334,7 +368,10 @@ static void dsc_json_unit(json *j, const model *m) {
   else json_kv_null(j, "weight");
   json_key(j, "groups");
   json_arr(j);
-  for (int i = 0; i < m->ngroups; i++) json_str(j, m->groups[i]);
+  for (int i = 0; i < m->ngroups; i++) {
+    if (model_group_rule(m, i)) dsc_json_group_calc(j, m->groups[i], &m->group_calc[i]);
+    else json_str(j, m->groups[i]);
+  }
   json_arr_end(j);
   json_obj_end(j);
   json_key(j, "members");

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grouping.h"
+
 static void acc_init(acc *a, const model *m, int full) {
   memset(a, 0, sizeof *a);
   a->cat_w = af_calloc((size_t)m->nbands + 1, sizeof *a->cat_w);
@@ -227,20 +229,27 @@ figures measure_figures(const acc *a) {
   return f;
 }
 
-/* Null first, then by text (bytes). */
-static int label_cmp(const strpool *pool, int32_t a, int32_t b) {
+/* Null first, then by text (bytes); a computed group's labels by the
+** number they start at ("<1", "1", "2", "3-4", ..., "8+"; grouping.h). */
+static int label_cmp(const strpool *pool, int32_t a, int32_t b, int numeric) {
   if (a < 0 || b < 0) return (a >= 0) - (b >= 0);
-  return strcmp(strpool_get(pool, a), strpool_get(pool, b));
+  const char *x = strpool_get(pool, a), *y = strpool_get(pool, b);
+  if (numeric) {
+    double p = grouping_label_order(x), q = grouping_label_order(y);
+    if (p != q) return p < q ? -1 : 1;
+  }
+  return strcmp(x, y);
 }
 
 void measure_sort_groups(measure *ms, const strpool *pool) {
   for (int g = 0; g < ms->ngroups; g++) {
     group_set *gs = &ms->groups[g];
+    int numeric = model_group_rule(ms->r->m, g) != NULL;
     /* Insertion sort: a group column has few values, and the order is stable. */
     for (int i = 1; i < gs->nrows; i++) {
       group_row x = gs->rows[i];
       int j = i - 1;
-      while (j >= 0 && label_cmp(pool, gs->rows[j].value, x.value) > 0) {
+      while (j >= 0 && label_cmp(pool, gs->rows[j].value, x.value, numeric) > 0) {
         gs->rows[j + 1] = gs->rows[j];
         j--;
       }

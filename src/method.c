@@ -490,6 +490,73 @@ static void conv_design(conv *c, int u, loc l) {
     err(c, yl, "unit: year needs round (the column that tells the rounds of a pooled survey apart)");
 }
 
+static loc begin_def(conv *c, int t, int list_node, int i, int holder, const char *kind,
+                     char *what, size_t wn);
+
+/* The bins of a computed group (list at the top of the stack, n items):
+** finite numbers in strictly ascending order. */
+static void conv_bins(conv *c, int n, int line, const char *what, model_group_calc *g) {
+  lua_State *L = c->L;
+  char db[96], n1[40], n2[40];
+  g->bins = af_calloc((size_t)n, sizeof *g->bins);
+  for (int i = 1; i <= n; i++) {
+    int ok = lua_rawgeti(L, -1, i) == LUA_TNUMBER && isfinite(lua_tonumber(L, -1));
+    if (!ok)
+      err(c, line, "%sbins must be finite numbers, item %d is %s", what, i,
+          describe(L, -1, db));
+    else if (g->nbins > 0 && !(lua_tonumber(L, -1) > g->bins[g->nbins - 1]))
+      err(c, line, "%sbins must be in ascending order, each above the one before: %s comes "
+                   "after %s", what, fmtnum(lua_tonumber(L, -1), n1),
+          fmtnum(g->bins[g->nbins - 1], n2));
+    else
+      g->bins[g->nbins++] = lua_tonumber(L, -1);
+    lua_pop(L, 1);
+  }
+}
+
+/* A computed group { id = ..., rule = ..., bins = { ... } }, item i of
+** unit.groups (at the top of the stack). */
+static void conv_group_calc(conv *c, int list_node, int i, int holder) {
+  static const char *const f[] = {"id", "rule", "bins"};
+  model *m = c->m;
+  int t = lua_gettop(c->L);
+  char what[160];
+  loc l = begin_def(c, t, list_node, i, holder, "unit: group", what, sizeof what);
+  int g = m->ngroups++;
+  model_group_calc *gc = &m->group_calc[g];
+  gc->line = l.line;
+  check_fields(c, t, f, 3, NULL, 0, l, what);
+  if (get_string(c, t, "id", l.line, what, "the name its rows are reported under",
+                 &m->groups[g]) <= 0)
+    m->groups[g] = af_strdup("");
+  get_string(c, t, "rule", fline(c, l, "rule"), what,
+             "an expression that gives a number per unit, such as \"count()\"", &gc->rule);
+  if (!gc->rule) gc->rule = af_strdup("");
+  int bl = fline(c, l, "bins");
+  int n = get_list(c, t, "bins", bl, what, "of numbers { 1, 2, 3, 5, 8 }");
+  if (n > 0) {
+    conv_bins(c, n, bl, what, gc);
+    lua_pop(c->L, 1);
+  }
+}
+
+/* Each group's rows are reported under its name: names must differ. */
+static void check_group_names(conv *c, int line) {
+  const model *m = c->m;
+  strmap seen = {0};
+  int fresh;
+  for (int g = 0; g < m->ngroups; g++) {
+    if (!*m->groups[g]) continue;
+    int *slot = strmap_slot(&seen, m->groups[g], strlen(m->groups[g]), &fresh);
+    if (!fresh)
+      err(c, m->group_calc[g].rule ? m->group_calc[g].line : line,
+          "unit: group '%s' is listed twice (each group's rows are reported under its name)",
+          m->groups[g]);
+    *slot = g;
+  }
+  strmap_free(&seen);
+}
+
 static void conv_unit(conv *c, int t, loc top) {
   static const char *const f[] = {"table", "id", "weight", "groups",
                                   "strata", "psu", "round", "year"};
@@ -521,15 +588,21 @@ static void conv_unit(conv *c, int t, loc top) {
   int n = get_list(c, u, "groups", gl, "unit: ", "of column names { \"region\", ... }");
   if (n > 0) {
     m->groups = af_calloc((size_t)n, sizeof *m->groups);
+    m->group_calc = af_calloc((size_t)n, sizeof *m->group_calc);
+    int node = srcmap_field_node(c->sm, l.node, "groups");
     for (int i = 1; i <= n; i++) {
-      if (lua_rawgeti(L, -1, i) == LUA_TSTRING && lua_rawlen(L, -1) > 0)
+      int it = lua_rawgeti(L, -1, i);
+      if (it == LUA_TSTRING && lua_rawlen(L, -1) > 0)
         m->groups[m->ngroups++] = take_str(c, -1, gl, "unit: ", "groups item");
+      else if (it == LUA_TTABLE)
+        conv_group_calc(c, node, i, gl);
       else
-        err(c, gl, "unit: groups must list column names, item %d is %s", i,
-            describe(L, -1, db));
+        err(c, gl, "unit: groups must list column names or computed groups { id = ..., "
+                   "rule = ..., bins = { ... } }, item %d is %s", i, describe(L, -1, db));
       lua_pop(L, 1);
     }
     lua_pop(L, 1);
+    check_group_names(c, gl);
   }
   lua_pop(L, 1);
 }
@@ -1375,6 +1448,7 @@ static void model_lines(conv *c) {
   m->unit_line = mline(c, m->unit_line);
   m->members_line = mline(c, m->members_line);
   m->k_line = mline(c, m->k_line);
+  for (int g = 0; g < m->ngroups; g++) m->group_calc[g].line = mline(c, m->group_calc[g].line);
   for (int i = 0; i < m->nparams; i++) m->params[i].line = mline(c, m->params[i].line);
   for (int i = 0; i < m->ndefines; i++) m->defines[i].line = mline(c, m->defines[i].line);
   for (int i = 0; i < m->ndims; i++) m->dims[i].line = mline(c, m->dims[i].line);

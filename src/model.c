@@ -18,8 +18,12 @@ void model_free(model *m) {
   free(m->unit_psu);
   free(m->unit_round);
   free(m->unit_year);
-  for (int i = 0; i < m->ngroups; i++) free(m->groups[i]);
+  for (int i = 0; i < m->ngroups; i++) {
+    free(m->groups[i]);
+    if (m->group_calc) free(m->group_calc[i].rule), free(m->group_calc[i].bins);
+  }
   free(m->groups);
+  free(m->group_calc);
   free(m->member_table);
   free(m->member_unit);
   for (int i = 0; i < m->nparams; i++) {

@@ -65,7 +65,9 @@ static int check_schema(rules *r, source *src, diag_list *d) {
       check_col(m, r->ucols, r->nucols, m->unit_table, m->unit_weight, "unit weight",
                 m->unit_line, d);
     for (int g = 0; g < m->ngroups; g++)
-      check_col(m, r->ucols, r->nucols, m->unit_table, m->groups[g], "group", m->unit_line, d);
+      if (!model_group_rule(m, g))
+        check_col(m, r->ucols, r->nucols, m->unit_table, m->groups[g], "group", m->unit_line,
+                  d);
     const char *design[] = {m->unit_strata, m->unit_psu, m->unit_round, m->unit_year};
     const char *what[] = {"strata", "psu", "round", "year"};
     for (int i = 0; i < 4; i++)
@@ -233,6 +235,29 @@ static int compile_cases(rules *r, diag_list *d) {
   return bad ? -1 : 0;
 }
 
+/* Computed groups: each rule is one more phase-1 output, a number per unit
+** (run.c cuts it into the group's bins). */
+static int compile_groups(rules *r, diag_list *d) {
+  const model *m = r->m;
+  int bad = 0;
+  r->group_out = af_malloc(sizeof(int) * (size_t)(m->ngroups + 1));
+  for (int g = 0; g < m->ngroups; g++) {
+    r->group_out[g] = -1;
+    if (!model_group_rule(m, g)) continue;
+    const model_group_calc *gc = &m->group_calc[g];
+    af_err e;
+    int col;
+    r->group_out[g] = program_add(r->p1, NULL, gc->rule, VT_NUM, &e, &col);
+    if (r->group_out[g] < 0) {
+      char *what = af_sprintf("unit: group '%s'", m->groups[g]);
+      add_rule_diag(m, gc->line ? gc->line : m->unit_line, what, gc->rule, &e, d);
+      free(what);
+      bad = 1;
+    }
+  }
+  return bad ? -1 : 0;
+}
+
 /* ---- phase 2: benefits (support measures) ---- */
 
 static void add_p2_col(rules *r, const char *name, vtype t) {
@@ -351,6 +376,7 @@ int rules_compile(const model *m, source *src, strpool *pool, rules **out, diag_
   r->p1 = program_new(&r->sc1, pool);
   int bad = compile_defines(m, r->p1, d) < 0;
   bad |= compile_cases(r, d) < 0;
+  bad |= compile_groups(r, d) < 0;
   if (!bad && m->nbenefits > 0) bad |= compile_benefits(r, d) < 0;
   r->band_text = af_malloc(sizeof(int32_t) * (size_t)(m->nbands + 1));
   for (int b = 0; b < m->nbands; b++)
@@ -376,6 +402,7 @@ void rules_free(rules *r) {
   free(r->case_out);
   free(r->amount_num);
   free(r->benefit_out);
+  free(r->group_out);
   free(r->band_from);
   free(r->band_neg_inf);
   free(r->band_text);

@@ -9,6 +9,8 @@
 #include <openssl/evp.h>
 #include <pthread.h>
 
+#include "grouping.h"
+
 struct run {
   run_options opt;
   source *src;
@@ -28,7 +30,8 @@ struct run {
   vtype *mtype;
   int nm;
   int *weight_col;          /* per methodology: unit column index or -1 */
-  int **group_col;          /* per methodology, per group */
+  int **group_col;          /* per methodology, per group: column, or -1 when computed */
+  grouping **groupings;     /* per methodology: its computed groups */
   const column **groups;    /* scratch for score_batch: the largest ngroups */
   int (*design_col)[4];     /* per methodology: strata, psu, round, year column or -1 */
   infer **infers;           /* per methodology: NULL without strata, psu or round */
@@ -124,6 +127,8 @@ static void make_plan(run *rn) {
     }
     rn->group_col[k] = af_calloc((size_t)m->ngroups + 1, sizeof(int));
     for (int g = 0; g < m->ngroups; g++) {
+      rn->group_col[k][g] = -1;
+      if (model_group_rule(m, g)) continue; /* computed: grouping.c */
       char *b = af_sprintf("\x01group:%s", m->groups[g]);
       rn->group_col[k][g] = plan_unit(rn, m->groups[g], VT_TEXT, b);
       free(b);
@@ -198,7 +203,13 @@ int run_open(run **out, const char *db, const model **models, int n, const run_o
   rn->measures = af_calloc((size_t)n, sizeof *rn->measures);
   rn->infers = af_calloc((size_t)n, sizeof *rn->infers);
   rn->inference = af_calloc((size_t)n, sizeof *rn->inference);
+  rn->groupings = af_calloc((size_t)n, sizeof *rn->groupings);
   for (int k = 0; k < n; k++) {
+    rn->groupings[k] = grouping_new(rn->models[k], rn->rules[k], rn->pool);
+    /* A computed group without bins interns its labels as values are met,
+    ** on the scoring thread: the reader thread must not write the pool
+    ** then, so the pass runs on one thread. */
+    if (grouping_interns(rn->groupings[k])) rn->opt.threads = 1;
     if (rn->opt.infer) rn->infers[k] = run_infer_new(rn->models[k]);
     if (rn->infers[k] && rn->opt.infer == RUN_INFER_BY_SCORE) infer_by_score(rn->infers[k]);
     rn->scorers[k] = scorer_new(rn->rules[k]);
@@ -234,7 +245,7 @@ static int add_inference(run *rn, int k, const batch *b, const char *const *ids,
   cols[0] = rn->weight_col[k] >= 0 ? &b->ucols[rn->weight_col[k]] : NULL;
   for (int i = 0; i < 4; i++)
     cols[1 + i] = rn->design_col[k][i] >= 0 ? &b->ucols[rn->design_col[k][i]] : NULL;
-  for (int g = 0; g < m->ngroups; g++) cols[5 + g] = &b->ucols[rn->group_col[k][g]];
+  for (int g = 0; g < m->ngroups; g++) cols[5 + g] = run_group_column(rn, k, g, b);
   int rc = infer_add_batch(rn->infers[k], rn->scorers[k], b, cols, ids, e);
   free(cols);
   return rc;
@@ -245,6 +256,7 @@ static int score_batch(run *rn, const batch *b, const char *const *ids, af_err *
     const model *m = rn->models[k];
     scorer_eval_batch(rn->scorers[k], b);
     if (scorer_check(rn->scorers[k], ids, e) < 0) return -1;
+    grouping_eval(rn->groupings[k], rn->scorers[k]);
     digest_results(rn, k, b, ids);
     const column *w = rn->weight_col[k] >= 0 ? &b->ucols[rn->weight_col[k]] : NULL;
     for (int g = 0; g < m->ngroups; g++) rn->groups[g] = run_group_column(rn, k, g, b);
@@ -487,6 +499,7 @@ void run_close(run *rn) {
     if (rn->measures) measure_free(rn->measures[k]);
     if (rn->rules) rules_free(rn->rules[k]);
     if (rn->group_col) free(rn->group_col[k]);
+    if (rn->groupings) grouping_free(rn->groupings[k]);
     if (rn->infers) infer_free(rn->infers[k]);
     if (rn->inference) infer_result_free(&rn->inference[k]);
     if (rn->results_md) EVP_MD_CTX_free(rn->results_md[k]);
@@ -497,6 +510,7 @@ void run_close(run *rn) {
   free(rn->measures);
   free(rn->rules);
   free(rn->group_col);
+  free(rn->groupings);
   free(rn->design_col);
   free(rn->infers);
   free(rn->inference);
@@ -545,7 +559,8 @@ const measure *run_measure(const run *rn, int k) {
 const column *run_group_column(const run *rn, int k, int g, const batch *b) {
   assert(k >= 0 && k < rn->n && g >= 0 && g < rn->models[k]->ngroups);
   int c = rn->group_col[k][g];
-  assert(c >= 0 && c < b->nucols);
+  if (c < 0) return grouping_column(rn->groupings[k], g);
+  assert(c < b->nucols);
   return &b->ucols[c];
 }
 
