@@ -269,6 +269,8 @@ void lint_model(const model *m, const rules *r, diag_list *w) {
   for (int i = 0; i < m->ndefines; i++) lint_parse(&ns, m->defines[i].expr);
   for (int i = 0; i < m->ninds; i++)
     for (int c = 0; c < m->inds[i].ncases; c++) lint_parse(&ns, m->inds[i].cases[c].when);
+  for (int g = 0; g < m->ngroups; g++)
+    if (model_group_rule(m, g)) lint_parse(&ns, model_group_rule(m, g));
   for (int i = 0; i < m->nbenefits; i++)
     lint_categories(m, &m->benefits[i], lint_parse(&ns, m->benefits[i].eligible), w);
   model *base = lint_base(m);
