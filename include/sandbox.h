@@ -56,6 +56,9 @@ void sandbox_share_where(sandbox *s, sandbox_where *w);
 ** the script code calling the running C function; 0 when there is none. */
 int sandbox_caller(lua_State *L, const char **file);
 
+/* registry[name] = a new table with weak keys. */
+void sandbox_weak_registry(lua_State *L, const char *name);
+
 /* After the script has run: lift the memory cap and the instruction budget,
 ** so that reading the result cannot fail half-way. */
 void sandbox_unlimit(sandbox *s);

@@ -412,7 +412,7 @@ static int sandbox_lib_gsub(lua_State *L) {
 #define REG_IDS "afscore.ids"     /* weak-keyed: object -> its number */
 #define REG_ORDER "afscore.order" /* weak-keyed: table -> { keys, positions } */
 
-static void weak_registry_table(lua_State *L, const char *name) {
+void sandbox_weak_registry(lua_State *L, const char *name) {
   lua_newtable(L);
   lua_newtable(L);
   lua_pushliteral(L, "k");
@@ -781,8 +781,8 @@ static void open_libs(lua_State *L) {
   lua_pushboolean(L, 0);
   lua_setfield(L, -2, "__metatable");
   lua_setmetatable(L, -2);
-  weak_registry_table(L, REG_IDS);
-  weak_registry_table(L, REG_ORDER);
+  sandbox_weak_registry(L, REG_IDS);
+  sandbox_weak_registry(L, REG_ORDER);
   lua_pushcfunction(L, sandbox_lib_next);
   lua_pushvalue(L, -1);
   lua_setfield(L, -3, "next");

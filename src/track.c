@@ -92,16 +92,40 @@ static void track_push_unwrapped(lua_State *L, int idx) {
   lua_pushvalue(L, idx);
 }
 
-/* POS[real][key] = { file, line, seq } for the script line calling now. */
-static void track_record(lua_State *L, int real, int key) {
+/* Push { file, line, v3, v4 } for the script line calling now (v3, v4: the
+** values at those indexes, 0 for none); 0 and nothing pushed when there is
+** no script line. */
+static int track_push_where(lua_State *L, int v3, int v4) {
   const char *file = NULL;
   int line = sandbox_caller(L, &file);
-  if (line <= 0 || !file) return;
+  if (line <= 0 || !file) return 0;
+  v3 = v3 ? lua_absindex(L, v3) : 0;
+  v4 = v4 ? lua_absindex(L, v4) : 0;
+  lua_createtable(L, 4, 0);
+  lua_pushstring(L, file);
+  lua_rawseti(L, -2, 1);
+  lua_pushinteger(L, line);
+  lua_rawseti(L, -2, 2);
+  for (int i = 0; i < 2; i++) {
+    if (!(i ? v4 : v3)) continue;
+    lua_pushvalue(L, i ? v4 : v3);
+    lua_rawseti(L, -2, 3 + i);
+  }
+  return 1;
+}
+
+/* POS[real][key] = { file, line, seq } for the script line calling now. */
+static void track_record(lua_State *L, int real, int key) {
   track_reg(L, TRACK_SEQ);
-  lua_Integer seq = lua_tointeger(L, -1) + 1;
-  lua_pop(L, 1);
-  lua_pushinteger(L, seq);
+  lua_pushinteger(L, lua_tointeger(L, -1) + 1);
+  lua_remove(L, -2);
+  if (!track_push_where(L, -1, 0)) {
+    lua_pop(L, 1);
+    return;
+  }
+  lua_insert(L, -2);
   lua_setfield(L, LUA_REGISTRYINDEX, TRACK_SEQ);
+  int where = lua_gettop(L);
   track_reg(L, TRACK_POS);
   lua_pushvalue(L, real);
   if (lua_rawget(L, -2) != LUA_TTABLE) {
@@ -112,32 +136,14 @@ static void track_record(lua_State *L, int real, int key) {
     lua_rawset(L, -4);
   }
   lua_pushvalue(L, key);
-  lua_createtable(L, 3, 0);
-  lua_pushstring(L, file);
-  lua_rawseti(L, -2, 1);
-  lua_pushinteger(L, line);
-  lua_rawseti(L, -2, 2);
-  lua_pushinteger(L, seq);
-  lua_rawseti(L, -2, 3);
+  lua_pushvalue(L, where);
   lua_rawset(L, -3);
-  lua_pop(L, 2);
+  lua_settop(L, where - 1);
 }
 
 /* MISS = { file, line, list, index } for list[index] read as nil. */
 static void track_note_miss(lua_State *L, int real, int key) {
-  const char *file = NULL;
-  int line = sandbox_caller(L, &file);
-  if (line <= 0 || !file) return;
-  lua_createtable(L, 4, 0);
-  lua_pushstring(L, file);
-  lua_rawseti(L, -2, 1);
-  lua_pushinteger(L, line);
-  lua_rawseti(L, -2, 2);
-  lua_pushvalue(L, real);
-  lua_rawseti(L, -2, 3);
-  lua_pushvalue(L, key);
-  lua_rawseti(L, -2, 4);
-  lua_setfield(L, LUA_REGISTRYINDEX, TRACK_MISS);
+  if (track_push_where(L, real, key)) lua_setfield(L, LUA_REGISTRYINDEX, TRACK_MISS);
 }
 
 static int track_index(lua_State *L) {
@@ -196,19 +202,10 @@ static int track_pairs(lua_State *L) {
   return 3;
 }
 
-static void track_weak(lua_State *L, const char *name) {
-  lua_newtable(L);
-  lua_newtable(L);
-  lua_pushliteral(L, "k");
-  lua_setfield(L, -2, "__mode");
-  lua_setmetatable(L, -2);
-  lua_setfield(L, LUA_REGISTRYINDEX, name);
-}
-
 void track_open(lua_State *L) {
-  track_weak(L, TRACK_PROXY);
-  track_weak(L, TRACK_REAL);
-  track_weak(L, TRACK_VIA);
+  sandbox_weak_registry(L, TRACK_PROXY);
+  sandbox_weak_registry(L, TRACK_REAL);
+  sandbox_weak_registry(L, TRACK_VIA);
   lua_newtable(L);
   lua_setfield(L, LUA_REGISTRYINDEX, TRACK_POS);
   lua_getglobal(L, "next");
