@@ -26,25 +26,8 @@
 
 /* Notices are listed by language (the loader sorts them). Income 1/3 (written), health 2/3 (written) shared by two indicators:
 ** 1/3 each by default. Bands A [0, 1/3), B [1/3, 2/3), C [2/3, 1]. */
-static const char *TINY =
-    "return {\n"
-    "  name = 'Tiny', version = '1',\n"
-    "  unit = { table = 'families', id = 'family_id', groups = { 'region' } },\n"
-    "  members = { table = 'persons', unit = 'family_id' },\n"
-    "  params = { pm = 100 },\n"
-    "  dimensions = {\n"
-    "    { id = 'income', weight = 1/3, indicators = {\n"
-    "        { id = 'low_income', name = 'Low income', deprived = 'mean(income) < pm' } } },\n"
-    "    { id = 'health', name = 'Health', weight = 2/3, indicators = {\n"
-    "        { id = 'disability', deprived = 'any(disability_group in (1, 2))' },\n"
-    "        { id = 'no_clinic', deprived = 'any(clinic_attached = 0)', missing = 'deprived' } } },\n"
-    "  },\n"
-    "  k = 1/3,\n"
-    "  bands = { { id = 'A', name = 'good', from = 0 }, { id = 'B', name = 'fair', from = 1/3 },\n"
-    "            { id = 'C', name = 'poor', from = 2/3 } },\n"
-    "  measures = { { id = 'visit', name = 'Visit', eligible = \"category = 'C'\",\n"
-    "                 notice = { ru = 'Визит', kk = 'Сапар' } } },\n"
-    "}\n";
+static char *TINY;     /* tests/fixtures/reasons/tiny.lua, read in setup */
+static char *V_FUEL;   /* tests/fixtures/reasons/v_fuel.lua */
 
 /* The variant adds an indicator to health (three share 2/3: 2/9 each), moves
 ** k to 2/5, renames band B and drops the measure. */
@@ -77,16 +60,20 @@ static int setup(void **state) {
   snprintf(TINYP, sizeof TINYP, "%s", h_path("tiny.lua"));
   snprintf(VARP, sizeof VARP, "%s", h_path("tiny_variant.lua"));
   snprintf(POINTSP, sizeof POINTSP, "%s", h_path("points.lua"));
+  TINY = h_slurp(h_root("tests/fixtures/reasons/tiny.lua"));
   h_write(TINYP, TINY);
   h_write(VARP, TINY_VARIANT);
   h_write(POINTSP, POINTS);
   REASONS_DATA = h_slurp(h_root("tests/fixtures/reasons/data.sql"));
+  V_FUEL = h_slurp(h_root("tests/fixtures/reasons/v_fuel.lua"));
   return 0;
 }
 
 static int teardown(void **state) {
   (void)state;
   free(REASONS_DATA);
+  free(TINY);
+  free(V_FUEL);
   return 0;
 }
 
@@ -404,15 +391,6 @@ static void test_cases_errors(void **state) {
 
 /* income 2/5; health 3/5 over three indicators (1/5 each) with dirty_fuel
 ** added; k 2/5. */
-static const char *V_FUEL =
-    "local m = import('tiny')\n"
-    "m.version = 'fuel'\n"
-    "m.k = 2/5\n"
-    "m.dimensions[1].weight = 2/5\n"
-    "m.dimensions[2].weight = 3/5\n"
-    "local h = m.dimensions[2].indicators\n"
-    "h[#h + 1] = { id = 'dirty_fuel', deprived = 'fuel = 1' }\n"
-    "return m\n";
 
 typedef struct want_row {
   const char *unit, *from, *to;

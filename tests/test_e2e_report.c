@@ -211,41 +211,20 @@ static const jdoc *jfind(const jdoc *arr, const char *field, const char *key) {
 
 static long long sql_count(const char *sql) { return (long long)h_sql_double(RES, sql); }
 
+/* A fixture file copied into the test directory. */
+static void copy_fixture(const char *name) {
+  char from[300];
+  snprintf(from, sizeof from, "tests/fixtures/reasons/%s", name);
+  char *text = h_slurp(h_root(from));
+  h_write(h_path(name), text);
+  free(text);
+}
+
 /* Who moves by region, worked out by hand on the eight families of
 ** tests/fixtures/reasons (the Tiny methodology and its fuel variant, as in
-** test_e2e_policy): Abai f1 B-B,
-** f2 B-A, f6 C-B, f9 C-B; Turkestan f3 A-A, f4 C-C, f7 B-B, f10 B-A. */
-static const char *TINY_GROUPS =
-    "return {\n"
-    "  name = 'Tiny', version = '1',\n"
-    "  unit = { table = 'families', id = 'family_id', groups = { 'region' } },\n"
-    "  members = { table = 'persons', unit = 'family_id' },\n"
-    "  params = { pm = 100 },\n"
-    "  dimensions = {\n"
-    "    { id = 'income', weight = 1/3, indicators = {\n"
-    "        { id = 'low_income', deprived = 'mean(income) < pm' } } },\n"
-    "    { id = 'health', weight = 2/3, indicators = {\n"
-    "        { id = 'disability', deprived = 'any(disability_group in (1, 2))' },\n"
-    "        { id = 'no_clinic', deprived = 'any(clinic_attached = 0)' } } },\n"
-    "  },\n"
-    "  k = 1/3,\n"
-    "  bands = { { id = 'A', name = 'good', from = 0 }, { id = 'B', name = 'fair', from = 1/3 },\n"
-    "            { id = 'C', name = 'poor', from = 2/3 } },\n"
-    "  measures = { { id = 'visit', name = 'Visit', eligible = \"category = 'C'\" } },\n"
-    "}\n";
-
-static const char *TINY_FUEL =
-    "local m = import('tiny_groups')\n"
-    "m.version = 'fuel'\n"
-    "m.k = 2/5\n"
-    "m.dimensions[1].weight = 2/5\n"
-    "m.dimensions[2].weight = 3/5\n"
-    "local h = m.dimensions[2].indicators\n"
-    "h[#h + 1] = { id = 'dirty_fuel', deprived = 'fuel = 1' }\n"
-    "return m\n";
-
-
-/* The results database of the two Tiny runs (a path of h_path). */
+** test_e2e_policy): Abai f1 B-B, f2 B-A, f6 C-B, f9 C-B; Turkestan f3 A-A,
+** f4 C-C, f7 B-B, f10 B-A. tiny_runs: the results database of the two runs
+** (a path of h_path). */
 static const char *tiny_runs(void) {
   const char *db = h_path("report-tiny.db"), *res = h_path("report-tiny-res.db");
   unlink(db);
@@ -253,12 +232,12 @@ static const char *tiny_runs(void) {
   char *data = h_slurp(h_root("tests/fixtures/reasons/data.sql"));
   h_sql(db, data);
   free(data);
-  h_write(h_path("tiny_groups.lua"), TINY_GROUPS);
-  h_write(h_path("tiny_fuel.lua"), TINY_FUEL);
+  copy_fixture("tiny.lua");
+  copy_fixture("v_fuel.lua");
   setenv("AFSCORE_PATH", h_path(""), 1);
-  const char *s1[] = {"score", "--db", db, "--method", h_path("tiny_groups.lua"), "--out", res,
+  const char *s1[] = {"score", "--db", db, "--method", h_path("tiny.lua"), "--out", res,
                       NULL};
-  const char *s2[] = {"score", "--db", db, "--method", h_path("tiny_fuel.lua"), "--out", res,
+  const char *s2[] = {"score", "--db", db, "--method", h_path("v_fuel.lua"), "--out", res,
                       NULL};
   h_result r = run_status(s1, 0);
   h_result_free(&r);
