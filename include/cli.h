@@ -21,7 +21,8 @@
 #define AFSCORE_VERSION "afscore 0.1.0"
 
 #define CLI_MAX_METHODS 16     /* --method options; more is a usage error */
-#define CLI_MAX_POS 4          /* positional arguments; more is a usage error */
+#define CLI_MAX_POS 4096       /* positional arguments (merge: one per partial, as many as
+                                  MERGE_MAX_PARTS); more is a usage error */
 
 /* The parsed command line of one command. */
 typedef struct cli_opts {
@@ -42,6 +43,7 @@ typedef struct cli_opts {
   /* the decision record (cli_sign.c, cli_verify.c, cli_show.c) */
   const char *key, *trust, *sign_with, *extract;
   int require_signed, recompute_base;
+  const char *partition;       /* score --partition I/N */
   int threads;                 /* AFSCORE_THREADS; 0: the default */
   double level;                /* --level: confidence of intervals (0.95) */
 } cli_opts;
@@ -167,5 +169,6 @@ int cmd_test(cli_opts *o);
 int cmd_sign(cli_opts *o);
 int cmd_verify(cli_opts *o);
 int cmd_show(cli_opts *o);
+int cmd_merge(cli_opts *o);
 
 #endif

@@ -169,4 +169,17 @@ void store_iter_end(store_iter *it);
 ** ids that are integers first, by value, then the others bytewise). */
 int store_unit_cmp(const char *order, const char *a, const char *b);
 
+/* A partial run (score --partition I/N): it holds the rows of the units in
+** partition part (1..nparts) under the split named split; units_all is the
+** number of units the whole run has (every partial reads them all). */
+typedef struct store_part {
+  int64_t part, nparts, units_all;
+  const char *split;
+  char split_buf[32];           /* split, when read back */
+} store_part;
+/* Mark the open run as a partial (before store_run_commit). */
+int store_run_set_partition(store *st, const store_part *p, af_err *e);
+/* 1 and *p filled: run_id is a partial; 0: a whole run; -1 error. */
+int store_run_partition(store *st, int64_t run_id, store_part *p, af_err *e);
+
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "merge.h"
 #include "report.h"
 #include "outfile.h"
 #include "run.h"
@@ -20,6 +21,8 @@ typedef struct score_ctx {
   const store_sig *sigs;    /* per methodology file */
   int64_t run_id;
   int32_t *gids;            /* one unit's group value ids (pool ids, -1 NULL) */
+  int64_t part, nparts;     /* --partition I/N; nparts 0: the whole run */
+  int64_t recorded;         /* rows recorded */
 } score_ctx;
 
 static int record_run(score_ctx *sc, const run *rn, af_err *e);
@@ -29,17 +32,20 @@ static int record_run(score_ctx *sc, const run *rn, af_err *e);
 static int score_begin(void *ctx, const run *rn, af_err *e) {
   score_ctx *sc = ctx;
   if (!sc->st) return 0;
+  sc->recorded = 0;
   store_run_abort(sc->st);
   return record_run(sc, rn, e);
 }
 
-/* Record the unit results of a scored batch. */
+/* Record the unit results of a scored batch (of a partial run, the units of
+** its partition: every unit is still scored, see merge.h). */
 static int store_batch(void *ctx, const run *rn, const batch *b, const char *const *ids,
                        af_err *e) {
   score_ctx *sc = ctx;
   const scorer *s = run_scorer(rn, 0);
   const model *m = run_model(rn, 0);
   for (int u = 0; sc->st && u < b->nunits; u++) {
+    if (sc->nparts && merge_partition_of(ids[u], sc->nparts) != sc->part) continue;
     int ex = s->excluded[u];
     int poor = ex || m->scoring != SCORING_AF ? -1 : s->poor[u];
     const char *cat = ex ? NULL : m->bands[s->band[u]].id;
@@ -52,6 +58,7 @@ static int store_batch(void *ctx, const run *rn, const batch *b, const char *con
     if (store_run_unit(sc->st, ids[u], s->score[u], poor, cat, (int64_t)s->eligible[u],
                        m->ngroups ? sc->gids : NULL, e) < 0)
       return -1;
+    sc->recorded++;
   }
   return 0;
 }
@@ -120,6 +127,8 @@ static int score_preflight(cli_opts *o, sign_key **key) {
                               "database of their own", o->out);
   if (o->sign_with && !o->out)
     return cli_usage_error(o, "--sign-with signs a recorded run: it needs --out");
+  if (o->partition && !o->out)
+    return cli_usage_error(o, "--partition records a partial run: it needs --out");
   if (o->sign_with && sign_key_load_private(o->sign_with, key, &e) < 0)
     return cli_fail("%s", e.msg);
   return 0;
@@ -128,6 +137,10 @@ static int score_preflight(cli_opts *o, sign_key **key) {
 int cmd_score(cli_opts *o) {
   if (!o->db || o->nmethods != 1 || o->npos)
     return cli_usage_error(o, "needs --db DATA.db and one --method METHOD.lua");
+  score_ctx sc = {0};
+  af_err e = {{0}};
+  if (o->partition && merge_parse_partition(o->partition, &sc.part, &sc.nparts, &e) < 0)
+    return cli_usage_error(o, "%s", e.msg);
   sign_key *key;
   int pre = score_preflight(o, &key);
   if (pre) return pre;
@@ -141,8 +154,6 @@ int cmd_score(cli_opts *o) {
     return 1;
   }
   cli_run cr;
-  af_err e = {{0}};
-  score_ctx sc = {0};
   sc.sigs = sigs;
   sc.db = o->db;
   sc.gids = af_calloc((size_t)m->ngroups + 1, sizeof *sc.gids);
@@ -162,12 +173,18 @@ int cmd_score(cli_opts *o) {
   report_meta meta = {sc.run_id, AFSCORE_VERSION};
   json j = {0};
   report_summary_json(&j, rn, 0, &meta);
+  store_part part = {sc.part, sc.nparts, run_stats(rn)->units, MERGE_SPLIT, ""};
   if (sc.st && (store_run_set_data(sc.st, run_stats(rn)->sha256, &e) < 0 ||
+                (sc.nparts && store_run_set_partition(sc.st, &part, &e) < 0) ||
                 store_run_commit(sc.st, j.out.s, &e) < 0)) {
     cli_fail("%s", e.msg);
     sb_free(&j.out);
     goto done;
   }
+  if (sc.nparts)
+    fprintf(stderr, "partition %lld/%lld: recorded %lld of %lld units; afscore merge combines "
+                    "the partials\n", (long long)sc.part, (long long)sc.nparts,
+            (long long)sc.recorded, (long long)run_stats(rn)->units);
   if (o->json) {
     json p = {0};
     report_summary_json_open(&p, rn, 0, &meta);

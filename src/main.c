@@ -27,16 +27,19 @@ static const command commands[] = {
    "and exits 1 when there is any. Warnings (FILE:LINE: warning: ...) flag what is\n"
    "legal but probably a mistake; --strict counts them as errors. --json always\n"
    "prints one JSON document: ok, errors and warnings as {file, line, message}."},
-  {"score", cmd_score, "--db --method --out --json --level --require-signed --trust --sign-with",
+  {"score", cmd_score,
+   "--db --method --out --json --level --require-signed --trust --sign-with --partition",
    "score --db DATA.db --method METHOD.lua [--out RESULTS.db] [--json] [--level 0.95]\n"
-   "        [--require-signed --trust KEYS] [--sign-with KEY.pem]",
+   "        [--require-signed --trust KEYS] [--sign-with KEY.pem] [--partition I/N]",
    "Score every unit of DATA.db and print the measure. With --out, record the run\n"
    "(methodology sources, data fingerprint, summary, one row per unit) in RESULTS.db\n"
    "in one transaction. --json prints the summary as one JSON document.\n"
    "--require-signed refuses a methodology file not signed by a key in --trust;\n"
    "--sign-with signs the recorded run (afscore verify --trust checks it). A survey\n"
    "design (unit.strata, psu, round) adds standard errors, intervals at --level and\n"
-   "changes between rounds (docs/inference.md)."},
+   "changes between rounds (docs/inference.md). --partition I/N records only the\n"
+   "units of partition I of N (by a hash of the unit id; afscore merge combines the\n"
+   "N partial runs into the run one machine would record; docs/scale.md)."},
   {"compare", cmd_compare,
    "--db --method --changes --out --run --run --json --force --require-signed --trust",
    "compare --db DATA.db --method BASE.lua --method VARIANT.lua [...] [--changes FILE.csv]\n"
@@ -108,6 +111,13 @@ static const command commands[] = {
    "recorded results digest, that the recorded methodology files match their\n"
    "sha256, and with --trust that the run and its files are signed by a trusted\n"
    "key. Exit 1 naming the run and the first bad unit."},
+  {"merge", cmd_merge, "--out --json --force",
+   "merge --out RESULTS.db PART.db... [--json] [--force]",
+   "Combine the partial runs of score --partition I/N (one per file, every\n"
+   "partition once, all of one methodology, data and engine version) into one run\n"
+   "in RESULTS.db, with the rows, row checks, results digest and summary the run\n"
+   "scored on one machine has. --json prints the merged run's summary. An existing\n"
+   "RESULTS.db is replaced only with --force."},
   {"show", cmd_show, "--out --extract --force --trust",
    "show RUN_ID --out RESULTS.db [--extract DIR] [--force] [--trust KEYS]",
    "Print a run's record: each methodology file with its sha256 and signature,\n"
@@ -150,6 +160,7 @@ static const option options[] = {
   {"--sign-with", OPT_TEXT, offsetof(cli_opts, sign_with), 0},
   {"--extract", OPT_TEXT, offsetof(cli_opts, extract), 0},
   {"--level", OPT_LEVEL, offsetof(cli_opts, level), 0},
+  {"--partition", OPT_TEXT, offsetof(cli_opts, partition), 0},
 };
 #define NOPTIONS ((int)(sizeof options / sizeof options[0]))
 

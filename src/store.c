@@ -1274,3 +1274,58 @@ static int rows_digest_text(store *st, char *hex, af_err *e) {
   af_hex(d, 32, hex);
   return rc < 0 ? -1 : 0;
 }
+
+/* ---- partial runs (score --partition, merge) ----
+**
+** A partial run records the rows of one partition of the units; which one is
+** in run_partitions, a table made only in results databases that hold a
+** partial run, so that a database of whole runs keeps its schema. */
+
+#define PARTITIONS_TABLE                                                              \
+  "CREATE TABLE IF NOT EXISTS run_partitions(run_id INTEGER PRIMARY KEY REFERENCES runs(id)," \
+  " part INTEGER NOT NULL, nparts INTEGER NOT NULL, split TEXT NOT NULL,"             \
+  " units_all INTEGER NOT NULL)"
+
+int store_run_set_partition(store *st, const store_part *p, af_err *e) {
+  assert(p->part >= 1 && p->part <= p->nparts && p->split);
+  if (!st->in_run) return af_fail(e, "results database %s: no run is open", st->path);
+  if (exec(st, PARTITIONS_TABLE, e) != 0) return -1;
+  sqlite3_stmt *s;
+  if (prepare(st, "INSERT INTO run_partitions(run_id, part, nparts, split, units_all)"
+                  " VALUES (?,?,?,?,?)", &s, e) != 0)
+    return -1;
+  sqlite3_bind_int64(s, 1, st->run_id);
+  sqlite3_bind_int64(s, 2, p->part);
+  sqlite3_bind_int64(s, 3, p->nparts);
+  sqlite3_bind_text(s, 4, p->split, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 5, p->units_all);
+  int rc = sqlite3_step(s);
+  sqlite3_finalize(s);
+  return rc == SQLITE_DONE ? 0 : fail_rc(st, rc, e);
+}
+
+int store_run_partition(store *st, int64_t run_id, store_part *p, af_err *e) {
+  memset(p, 0, sizeof *p);
+  int64_t has;
+  if (query_int(st, "SELECT count(*) FROM sqlite_schema WHERE name = 'run_partitions'", &has,
+                e) != 0)
+    return -1;
+  if (!has) return 0;
+  sqlite3_stmt *s;
+  if (prepare(st, "SELECT part, nparts, split, units_all FROM run_partitions WHERE run_id = ?",
+              &s, e) != 0)
+    return -1;
+  sqlite3_bind_int64(s, 1, run_id);
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) {
+    p->part = sqlite3_column_int64(s, 0);
+    p->nparts = sqlite3_column_int64(s, 1);
+    const char *t = (const char *)sqlite3_column_text(s, 2);
+    snprintf(p->split_buf, sizeof p->split_buf, "%s", t ? t : "");
+    p->split = p->split_buf;
+    p->units_all = sqlite3_column_int64(s, 3);
+  }
+  sqlite3_finalize(s);
+  if (rc == SQLITE_ROW) return 1;
+  return rc == SQLITE_DONE ? 0 : fail_rc(st, rc, e);
+}

@@ -1,0 +1,76 @@
+/*
+** cli_merge.c: `afscore merge`: combine the partial runs written by
+** `score --partition I/N` into one recorded run (merge.h).
+**
+** The output is a results database of its own, written beside its path and
+** renamed over it only when the merged run is committed: a refused or failed
+** merge leaves no file (and an existing one, kept unless --force, as it was).
+*/
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "merge.h"
+#include "outfile.h"
+
+/* May o->out be written? 0, or the exit status after saying why not. */
+static int merge_check_out(const cli_opts *o) {
+  for (int i = 0; i < o->npos; i++)
+    if (outfile_same(o->out, o->pos[i]))
+      return cli_fail("%s: refusing to write over %s, an input of this command", o->out,
+                      o->pos[i]);
+  if (access(o->out, F_OK) != 0) return 0;
+  if (!o->force) return cli_fail("%s: already exists (--force replaces it)", o->out);
+  char *wal = af_sprintf("%s-wal", o->out);
+  int busy = access(wal, F_OK) == 0;
+  free(wal);
+  if (busy)
+    return cli_fail("%s: its write-ahead log %s-wal is there (another process may be using it); "
+                    "not replaced", o->out, o->out);
+  af_err e;
+  return af_check_regular(o->out, &e) < 0 ? cli_fail("%s", e.msg) : 0;
+}
+
+/* Remove a results database that was not finished, with SQLite's files beside it. */
+static void merge_remove(const char *path) {
+  const char *ext[] = {"", "-wal", "-shm", "-journal"};
+  for (int i = 0; i < 4; i++) {
+    char *p = af_sprintf("%s%s", path, ext[i]);
+    unlink(p);
+    free(p);
+  }
+}
+
+int cmd_merge(cli_opts *o) {
+  if (!o->out || o->npos < 1)
+    return cli_usage_error(o, "needs --out RESULTS.db and the partial results databases");
+  int rc = merge_check_out(o);
+  if (rc) return rc;
+  char *tmp = af_sprintf("%s.tmp-%ld", o->out, (long)getpid());
+  merge_remove(tmp);
+  merge_result res;
+  af_err e;
+  double t0 = cli_now();
+  rc = merge_partials(o->pos, o->npos, tmp, &res, &e);
+  if (rc == 0 && rename(tmp, o->out) != 0)
+    rc = af_fail(&e, "%s: cannot write: %s", o->out, strerror(errno));
+  if (rc != 0) {
+    merge_remove(tmp);
+    free(tmp);
+    merge_result_free(&res);
+    return cli_fail("%s", e.msg);
+  }
+  free(tmp);
+  if (o->json)
+    printf("%s\n", res.summary_json);
+  else
+    printf("merged %lld partitions into %s as run %lld: %lld units, results digest %s\n",
+           (long long)res.nparts, o->out, (long long)res.run_id, (long long)res.units,
+           res.rows_sha256);
+  fprintf(stderr, "merged in %.1f s\n", cli_now() - t0);
+  merge_result_free(&res);
+  return 0;
+}

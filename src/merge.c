@@ -1,0 +1,338 @@
+/*
+** merge.c: the split of a run into partitions and the merge of the partial
+** runs into one recorded run (merge.h).
+**
+** Why every partial reads and scores every unit: the data fingerprint is a
+** SHA-256 over the data in its order, which cannot be put together from
+** pieces, and the measure's sums are long doubles taken in data order, which
+** give the same bits only when added in the same order. A partial that reads
+** everything gets both exactly; what is split is what grows with the rows
+** written, the recording of unit_scores. The merged run's summary is then
+** any partial's (they must all agree, and do when the inputs are the same).
+*/
+#include "merge.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+uint64_t merge_hash(const char *id) {
+  uint64_t h = 14695981039346656037ull;
+  for (const unsigned char *p = (const unsigned char *)id; *p; p++) h = (h ^ *p) * 1099511628211ull;
+  return h;
+}
+
+int64_t merge_partition_of(const char *id, int64_t nparts) {
+  assert(nparts >= 1);
+  return (int64_t)(merge_hash(id) % (uint64_t)nparts) + 1;
+}
+
+/* A whole number in [lo, hi] spelled with digits only. */
+static int merge_number(const char *s, size_t n, int64_t lo, int64_t hi, int64_t *out) {
+  if (n == 0 || n > 6) return -1;
+  int64_t v = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  if (v < lo || v > hi) return -1;
+  *out = v;
+  return 0;
+}
+
+int merge_parse_partition(const char *text, int64_t *part, int64_t *nparts, af_err *e) {
+  const char *slash = strchr(text, '/');
+  if (!slash || merge_number(slash + 1, strlen(slash + 1), 1, MERGE_MAX_PARTS, nparts) < 0 ||
+      merge_number(text, (size_t)(slash - text), 1, *nparts, part) < 0)
+    return af_fail(e, "--partition needs I/N with 1 <= I <= N <= %d (such as 2/8), got '%s'",
+                   MERGE_MAX_PARTS, text);
+  return 0;
+}
+
+/* ---- the partials ---- */
+
+typedef struct merge_part {
+  const char *path;
+  store *st;
+  run_record rec;
+  store_part part;
+  store_iter *it;
+  /* the current row (valid until the iterator moves) */
+  const char *unit, *cat;
+  double score;
+  int poor;
+  int64_t elig;
+} merge_part;
+
+/* The one partial run in p->path. */
+static int merge_load(merge_part *p, af_err *e) {
+  if (store_open_readonly(p->path, &p->st, e) < 0) return -1;
+  run_record *runs;
+  int nruns;
+  if (store_list_runs(p->st, &runs, &nruns, e) < 0) return -1;
+  int64_t id = 0;
+  int found = 0, rc = 0;
+  for (int i = 0; rc >= 0 && i < nruns; i++) {
+    store_part sp;
+    rc = store_run_partition(p->st, runs[i].id, &sp, e);
+    if (rc == 1 && found++ == 0) id = runs[i].id;
+  }
+  store_free_runs(runs, nruns);
+  if (rc < 0) return -1;
+  if (found != 1)
+    return af_fail(e, found ? "%s holds %d partial runs; merge takes one partial per file"
+                            : "%s holds no partial run (score --partition I/N --out writes one)",
+                   p->path, found);
+  if (store_load_run(p->st, id, &p->rec, e) < 0) return -1;
+  return store_run_partition(p->st, id, &p->part, e) < 0 ? -1 : 0;
+}
+
+/* The summary with its run id replaced by id (0: null). The key "run_id" is
+** at the summary's top level; inside a JSON string its quotes would be
+** escaped, so the first "run_id": is the key. */
+static char *merge_summary(const char *summary, int64_t id) {
+  const char *k = summary ? strstr(summary, "\"run_id\":") : NULL;
+  if (!k) return af_strdup(summary ? summary : "");
+  const char *v = k + strlen("\"run_id\":");
+  while (*v == ' ') v++;
+  const char *end = v;
+  while ((*end >= '0' && *end <= '9') || (*end >= 'a' && *end <= 'z')) end++;
+  char num[32];
+  if (id > 0) snprintf(num, sizeof num, "%lld", (long long)id);
+  else snprintf(num, sizeof num, "null");
+  return af_sprintf("%.*s%s%s", (int)(v - summary), summary, num, end);
+}
+
+static int merge_same(const char *a, const char *b) {
+  return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* The partials' methodologies: every file, byte for byte (by sha256), and the
+** parameters. */
+static int merge_same_method(const run_record *a, const run_record *b) {
+  if (!merge_same(a->methodology_sha256, b->methodology_sha256) || a->nfiles != b->nfiles ||
+      !merge_same(a->params_json, b->params_json) || !merge_same(a->scoring, b->scoring))
+    return 0;
+  for (int i = 0; i < a->nfiles; i++)
+    if (strcmp(a->files[i].sha256, b->files[i].sha256) != 0) return 0;
+  return 1;
+}
+
+/* q is a partial of the same run as p (the first), or e says how not. */
+static int merge_check_pair(const merge_part *p, const merge_part *q, af_err *e) {
+  const run_record *a = &p->rec, *b = &q->rec;
+  if (p->part.nparts != q->part.nparts || strcmp(p->part.split, q->part.split) != 0)
+    return af_fail(e, "%s is partition %lld/%lld (%s), %s is partition %lld/%lld (%s): they are "
+                      "not partitions of one split", p->path, (long long)p->part.part,
+                   (long long)p->part.nparts, p->part.split, q->path, (long long)q->part.part,
+                   (long long)q->part.nparts, q->part.split);
+  if (!merge_same(a->engine_version, b->engine_version))
+    return af_fail(e, "%s was scored by %s, %s by %s: partials of different engine versions are "
+                      "not merged", p->path, a->engine_version, q->path, b->engine_version);
+  if (!merge_same_method(a, b))
+    return af_fail(e, "%s was scored with %s %s (sha256 %.16s), %s with %s %s (sha256 %.16s), or "
+                      "with other imports or parameters: partials of different methodologies "
+                      "are not merged", p->path, a->methodology_name, a->methodology_version,
+                   a->methodology_sha256, q->path, b->methodology_name, b->methodology_version,
+                   b->methodology_sha256);
+  if (!merge_same(a->data_sha256, b->data_sha256) || p->part.units_all != q->part.units_all)
+    return af_fail(e, "%s was scored on data with fingerprint %.16s (%lld units), %s on data with "
+                      "fingerprint %.16s (%lld units): partials of different data are not merged",
+                   p->path, a->data_sha256, (long long)p->part.units_all, q->path,
+                   b->data_sha256, (long long)q->part.units_all);
+  char *sa = merge_summary(a->summary_json, 0), *sb = merge_summary(b->summary_json, 0);
+  int same = strcmp(sa, sb) == 0 && merge_same(a->unit_order, b->unit_order);
+  free(sa);
+  free(sb);
+  if (!same)
+    return af_fail(e, "%s and %s have the same methodology and data but different summaries "
+                      "(scored with different options, such as --level): not merged", p->path,
+                   q->path);
+  return 0;
+}
+
+static int merge_cmp_part(const void *x, const void *y) {
+  const merge_part *a = x, *b = y;
+  return a->part.part < b->part.part ? -1 : a->part.part > b->part.part;
+}
+
+/* Sorted by partition: each partition of 1..N exactly once, all of one run. */
+static int merge_check(merge_part *ps, int n, af_err *e) {
+  for (int i = 1; i < n; i++)
+    if (merge_check_pair(&ps[0], &ps[i], e) < 0) return -1;
+  qsort(ps, (size_t)n, sizeof *ps, merge_cmp_part);
+  for (int i = 1; i < n; i++)
+    if (ps[i].part.part == ps[i - 1].part.part)
+      return af_fail(e, "%s and %s are both partition %lld/%lld", ps[i - 1].path, ps[i].path,
+                     (long long)ps[i].part.part, (long long)ps[i].part.nparts);
+  int64_t want = 1, nparts = ps[0].part.nparts;
+  for (int i = 0; i < n && want <= nparts; i++, want++)
+    if (ps[i].part.part != want) break;
+  if (want <= nparts)
+    return af_fail(e, "partition %lld/%lld is missing: merge needs every partition of the run "
+                      "(%d given)", (long long)want, (long long)nparts, n);
+  const char *order = ps[0].rec.unit_order;
+  if (!order || (strcmp(order, "text") != 0 && strcmp(order, "integer") != 0))
+    return af_fail(e, "%s: its rows are recorded in no key order (%s): they cannot be interleaved",
+                   ps[0].path, order ? order : "schema 1");
+  return 0;
+}
+
+/* Each partial's rows against their checks and digest. */
+static int merge_verify(merge_part *p, af_err *e) {
+  store_verdict v;
+  if (store_verify_rows(p->st, &p->rec, &v, e) < 0) return -1;
+  if (v.changed || v.gaps || !v.digest_ok || v.rows != p->rec.units)
+    return af_fail(e, "%s: run %lld does not verify (%s%s): a partial changed after it was "
+                      "scored is not merged", p->path, (long long)p->rec.id,
+                   v.first[0] ? v.first : "the rows do not hash to the recorded results digest",
+                   "");
+  return 0;
+}
+
+/* ---- interleaving ---- */
+
+/* Move p to its next row: 1 a row, 0 the end, -1 error. A row of another
+** partition is damage (or another split). */
+static int merge_advance(merge_part *p, af_err *e) {
+  int rc = store_iter_next(p->it, &p->unit, &p->score, &p->poor, &p->cat, &p->elig, e);
+  if (rc == 1 && merge_partition_of(p->unit, p->part.nparts) != p->part.part)
+    return af_fail(e, "%s: unit '%s' belongs to partition %lld/%lld, not %lld", p->path, p->unit,
+                   (long long)merge_partition_of(p->unit, p->part.nparts),
+                   (long long)p->part.nparts, (long long)p->part.part);
+  return rc;
+}
+
+/* A binary heap of the partials that have a row left, least unit first. */
+typedef struct merge_heap {
+  merge_part **v;
+  int n;
+  const char *order;
+} merge_heap;
+
+static int merge_less(const merge_heap *h, int i, int j) {
+  return store_unit_cmp(h->order, h->v[i]->unit, h->v[j]->unit) < 0;
+}
+
+static void merge_swap(merge_heap *h, int i, int j) {
+  merge_part *t = h->v[i];
+  h->v[i] = h->v[j];
+  h->v[j] = t;
+}
+
+static void merge_sift_down(merge_heap *h, int i) {
+  for (;;) {
+    int l = 2 * i + 1, r = l + 1, m = i;
+    if (l < h->n && merge_less(h, l, m)) m = l;
+    if (r < h->n && merge_less(h, r, m)) m = r;
+    if (m == i) return;
+    merge_swap(h, i, m);
+    i = m;
+  }
+}
+
+static void merge_push(merge_heap *h, merge_part *p) {
+  int i = h->n++;
+  h->v[i] = p;
+  while (i > 0 && merge_less(h, i, (i - 1) / 2)) {
+    merge_swap(h, i, (i - 1) / 2);
+    i = (i - 1) / 2;
+  }
+}
+
+/* Every row of every partial into the open run of out, in unit order. */
+static int merge_rows(merge_part *ps, int n, store *out, int64_t *units, af_err *e) {
+  merge_heap h = {af_calloc((size_t)n, sizeof *h.v), 0, ps[0].rec.unit_order};
+  int rc = 0;
+  for (int i = 0; rc >= 0 && i < n; i++) {
+    rc = store_iter_begin(ps[i].st, ps[i].rec.id, &ps[i].it, e);
+    if (rc >= 0) rc = merge_advance(&ps[i], e);
+    if (rc == 1) merge_push(&h, &ps[i]);
+  }
+  *units = 0;
+  while (rc >= 0 && h.n > 0) {
+    merge_part *p = h.v[0];
+    rc = store_run_unit(out, p->unit, p->score, p->poor, p->cat, p->elig, e);
+    if (rc < 0) break;
+    (*units)++;
+    rc = merge_advance(p, e);
+    if (rc == 0) h.v[0] = h.v[--h.n];
+    if (rc >= 0 && h.n > 0) merge_sift_down(&h, 0);
+  }
+  free(h.v);
+  return rc < 0 ? -1 : 0;
+}
+
+/* ---- the merged run ---- */
+
+static int merge_write(merge_part *ps, int n, const char *out, merge_result *res, af_err *e) {
+  const run_record *r = &ps[0].rec;
+  store *st;
+  if (store_open(out, &st, e) < 0) return -1;
+  run_info ri;
+  memset(&ri, 0, sizeof ri);
+  ri.methodology_name = r->methodology_name;
+  ri.methodology_version = r->methodology_version;
+  ri.methodology_sha256 = r->methodology_sha256;
+  ri.scoring = r->scoring;
+  ri.data_path = r->data_path;
+  ri.data_sha256 = r->data_sha256;
+  ri.engine_version = r->engine_version;
+  ri.params_json = r->params_json;
+  ri.files = r->files;
+  ri.nfiles = r->nfiles;
+  ri.file_sigs = r->file_sigs;
+  int rc = store_run_begin(st, &ri, &res->run_id, e);
+  if (rc == 0) rc = merge_rows(ps, n, st, &res->units, e);
+  if (rc == 0 && res->units != ps[0].part.units_all)
+    rc = af_fail(e, "the partials hold %lld rows, the run has %lld units: not merged",
+                 (long long)res->units, (long long)ps[0].part.units_all);
+  if (rc == 0) {
+    res->summary_json = merge_summary(r->summary_json, res->run_id);
+    rc = store_run_commit(st, res->summary_json, e);
+  }
+  run_record done;
+  if (rc == 0 && (rc = store_load_run(st, res->run_id, &done, e)) == 0) {
+    res->rows_sha256 = af_strdup(done.rows_sha256 ? done.rows_sha256 : "");
+    store_record_free(&done);
+  }
+  if (rc != 0) store_run_abort(st);
+  store_close(st);
+  return rc;
+}
+
+int merge_partials(const char *const *paths, int n, const char *out, merge_result *res,
+                   af_err *e) {
+  memset(res, 0, sizeof *res);
+  if (n < 1 || n > MERGE_MAX_PARTS)
+    return af_fail(e, "merge takes 1 to %d partial results databases, got %d", MERGE_MAX_PARTS, n);
+  merge_part *ps = af_calloc((size_t)n, sizeof *ps);
+  int rc = 0;
+  for (int i = 0; rc == 0 && i < n; i++) {
+    ps[i].path = paths[i];
+    rc = merge_load(&ps[i], e);
+  }
+  if (rc == 0) rc = merge_check(ps, n, e);
+  for (int i = 0; rc == 0 && i < n; i++) rc = merge_verify(&ps[i], e);
+  if (rc == 0) {
+    res->nparts = n;
+    rc = merge_write(ps, n, out, res, e);
+  }
+  for (int i = 0; i < n; i++) {
+    store_iter_end(ps[i].it);
+    store_record_free(&ps[i].rec);
+    store_close(ps[i].st);
+  }
+  free(ps);
+  if (rc != 0) merge_result_free(res);
+  return rc;
+}
+
+void merge_result_free(merge_result *r) {
+  free(r->summary_json);
+  free(r->rows_sha256);
+  memset(r, 0, sizeof *r);
+}
