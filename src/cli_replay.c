@@ -300,6 +300,20 @@ static int replay_method(cli_opts *o, const run_record *rec, model *m, cli_sigs 
   return rc;
 }
 
+/* A partial run (score --partition) holds some of the units: replaying it
+** would call the others missing. 0 whole, 1 refused. */
+static int replay_whole(store *st, const run_record *rec) {
+  store_part p;
+  af_err e;
+  int rc = store_run_partition(st, rec->id, &p, &e);
+  if (rc < 0) return cli_fail("%s", e.msg);
+  if (rc == 1)
+    return cli_fail("run %lld is partition %lld/%lld of a partitioned run: merge the partials "
+                    "(afscore merge) and replay the merged run", (long long)rec->id,
+                    (long long)p.part, (long long)p.nparts);
+  return 0;
+}
+
 int cmd_replay(cli_opts *o) {
   if (!o->db) return cli_usage_error(o, "needs RUN_ID --out RESULTS.db --db DATA.db");
   store *st = NULL;
@@ -307,7 +321,8 @@ int cmd_replay(cli_opts *o) {
   int orc = cli_open_run_arg(o, &st, &rec);
   if (orc) return orc;
   cli_sigs sigs = {0};
-  int rc = cli_signatures(o, rec.files, rec.nfiles, rec.file_sigs, NULL, &sigs);
+  int rc = replay_whole(st, &rec);
+  if (rc == 0) rc = cli_signatures(o, rec.files, rec.nfiles, rec.file_sigs, NULL, &sigs);
   model *m = rc == 0 ? cli_load_recorded(&rec) : NULL;
   if (rc == 0) rc = !m ? 1 : o->nmethods == 0 ? replay_verify(o, st, &rec, m, &sigs)
                                                : replay_method(o, &rec, m, &sigs);

@@ -56,6 +56,7 @@ int merge_parse_partition(const char *text, int64_t *part, int64_t *nparts, af_e
 
 typedef struct merge_part {
   const char *path;
+  int seq;                  /* place among the inputs */
   store *st;
   run_record rec;
   store_part part;
@@ -149,14 +150,16 @@ static int merge_check_pair(const merge_part *p, const merge_part *q, af_err *e)
   free(sb);
   if (!same)
     return af_fail(e, "%s and %s have the same methodology and data but different summaries "
-                      "(scored with different options, such as --level): not merged", p->path,
+                      "(scored with other options, such as --level, or the methodology given "
+                      "by another path): not merged", p->path,
                    q->path);
   return 0;
 }
 
 static int merge_cmp_part(const void *x, const void *y) {
   const merge_part *a = x, *b = y;
-  return a->part.part < b->part.part ? -1 : a->part.part > b->part.part;
+  if (a->part.part != b->part.part) return a->part.part < b->part.part ? -1 : 1;
+  return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
 /* Sorted by partition: each partition of 1..N exactly once, all of one run. */
@@ -313,6 +316,7 @@ int merge_partials(const char *const *paths, int n, const char *out, merge_resul
   int rc = 0;
   for (int i = 0; rc == 0 && i < n; i++) {
     ps[i].path = paths[i];
+    ps[i].seq = i;
     rc = merge_load(&ps[i], e);
   }
   if (rc == 0) rc = merge_check(ps, n, e);

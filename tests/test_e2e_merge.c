@@ -1,0 +1,519 @@
+/*
+** test_e2e_merge.c: a run split over machines (score --partition I/N) and put
+** back together (merge), through the real binary, each partial scored by its
+** own afscore process running at the same time as the others:
+**  - the split: each partial records exactly the units whose id hashes to it
+**    (FNV-1a 64 mod N, computed here from its definition, over the ids read
+**    from the data with SQL), and no unit twice;
+**  - the merged run is the run one machine records: the same unit_scores rows
+**    (checks included), runs row (data fingerprint, unit order, rows digest),
+**    score --json summary (inference too), and verify and replay pass;
+**  - integer ids interleave in integer order;
+**  - refusals: a missing, a repeated partition, another split, another
+**    methodology, other data, another engine version, other options, an
+**    edited partial, a whole run; an existing output (without --force) and a
+**    partial as the output; nothing is left behind by a refused merge;
+**  - --partition's own errors, and replay of a partial.
+*/
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "jpath.h"
+#include "util.h"
+
+#define FAMILIES 1500
+#define NPARTS 3
+
+typedef struct pathbuf {
+  char s[1100];
+} pathbuf;
+
+static pathbuf P(const char *name) {
+  pathbuf b;
+  snprintf(b.s, sizeof b.s, "%s", h_path(name));
+  return b;
+}
+
+static pathbuf data_db, other_db, method, variant, single_db, part[NPARTS + 1];
+static char *single_json;
+
+static h_result run_expect(int status, const char *const *args) {
+  h_result r = h_run(args);
+  if (r.status != status)
+    fail_msg("afscore %s: status %d, expected %d\nstdout: %s\nstderr: %s", args[0], r.status,
+             status, r.out, r.err);
+  return r;
+}
+
+/* The split as docs/scale.md defines it, written here from that text. */
+static int partition_of(const char *id, int n) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
+    h ^= *p;
+    h *= 0x100000001b3ull;
+  }
+  return (int)(h % (uint64_t)n) + 1;
+}
+
+/* Score partitions 1..n of data with methodology m into out[i] ("mg_<tag>_i.db"), all n
+** processes at once; each must exit 0. */
+static void score_parts(const char *data, const char *m, int n, const char *tag, pathbuf *out) {
+  pid_t pids[16];
+  assert_true(n <= 16);
+  for (int i = 1; i <= n; i++) {
+    char name[64], spec[32];
+    snprintf(name, sizeof name, "mg_%s_%d.db", tag, i);
+    snprintf(spec, sizeof spec, "%d/%d", i, n);
+    out[i] = P(name);
+    unlink(out[i].s);
+    const char *args[] = {"score", "--db", data, "--method", m, "--out", out[i].s,
+                          "--partition", spec, NULL};
+    pids[i - 1] = h_spawn(args, NULL, NULL, NULL);
+  }
+  for (int i = 1; i <= n; i++) assert_int_equal(h_wait(pids[i - 1]), 0);
+}
+
+static int setup(void **state) {
+  (void)state;
+  data_db = P("mg_data.db");
+  other_db = P("mg_other.db");
+  single_db = P("mg_single.db");
+  method = P("mg_method.lua");
+  variant = P("mg_variant.lua");
+  snprintf(method.s, sizeof method.s, "%s", h_root("methodology/kz_family_2023.lua"));
+  snprintf(variant.s, sizeof variant.s, "%s", h_root("tests/fixtures/variants/kz_family_k40_pm70.lua"));
+  setenv("AFSCORE_PATH", h_root("methodology"), 1);
+  unlink(data_db.s);
+  unlink(other_db.s);
+  unlink(single_db.s);
+  char n[16];
+  snprintf(n, sizeof n, "%d", FAMILIES);
+  const char *gen[] = {"generate", "--families", n, "--seed", "5", "--out", data_db.s, NULL};
+  h_result r = h_run(gen);
+  int ok = r.status == 0;
+  h_result_free(&r);
+  const char *gen2[] = {"generate", "--families", n, "--seed", "6", "--out", other_db.s, NULL};
+  r = h_run(gen2);
+  ok &= r.status == 0;
+  h_result_free(&r);
+  const char *sc[] = {"score", "--db", data_db.s, "--method", method.s, "--out", single_db.s,
+                      "--json", NULL};
+  r = h_run(sc);
+  ok &= r.status == 0;
+  single_json = r.out;
+  r.out = NULL;
+  h_result_free(&r);
+  if (!ok) return -1;
+  score_parts(data_db.s, method.s, NPARTS, "p", part);
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  free(single_json);
+  return 0;
+}
+
+/* Every recorded row of run 1 of db, in key order, as one text. */
+static char *rows_of(const char *db) {
+  return h_sql_text(db, "SELECT group_concat(r, ';') FROM (SELECT unit || '|' || quote(score) || "
+                        "'|' || quote(poor) || '|' || quote(category) || '|' || eligible || '|' "
+                        "|| chk AS r FROM unit_scores WHERE run_id = 1 ORDER BY unit)");
+}
+
+static char *runs_row_of(const char *db) {
+  return h_sql_text(db, "SELECT methodology_sha256 || '|' || data_sha256 || '|' || units || '|' "
+                        "|| unit_order || '|' || rows_sha256 || '|' || params_json || '|' || "
+                        "engine_version || '|' || summary_json FROM runs WHERE id = 1");
+}
+
+/* ---- the split ---- */
+
+static void test_each_partial_holds_its_units(void **state) {
+  (void)state;
+  /* The family ids from the data itself, hashed here. */
+  char *ids = h_sql_text(data_db.s, "SELECT group_concat(family_id, ' ') FROM families");
+  int want[NPARTS + 1] = {0}, total = 0;
+  for (char *save = NULL, *t = strtok_r(ids, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+    want[partition_of(t, NPARTS)]++;
+    total++;
+  }
+  free(ids);
+  assert_int_equal(total, FAMILIES);
+  for (int i = 1; i <= NPARTS; i++) {
+    char *got = h_sql_text(part[i].s, "SELECT count(*) FROM unit_scores");
+    char w[32];
+    snprintf(w, sizeof w, "%d", want[i]);
+    assert_string_equal(got, w);
+    free(got);
+    /* and every recorded unit is one of its own */
+    char *units = h_sql_text(part[i].s, "SELECT group_concat(unit, ' ') FROM unit_scores");
+    for (char *save = NULL, *t = strtok_r(units, " ", &save); t; t = strtok_r(NULL, " ", &save))
+      assert_int_equal(partition_of(t, NPARTS), i);
+    free(units);
+    char *p = h_sql_text(part[i].s, "SELECT part || '/' || nparts || ' ' || split || ' ' || "
+                                    "units_all FROM run_partitions");
+    char wp[64];
+    snprintf(wp, sizeof wp, "%d/%d fnv1a64-mod %d", i, NPARTS, FAMILIES);
+    assert_string_equal(p, wp);
+    free(p);
+  }
+  /* a partial is a run whose own rows verify */
+  const char *v[] = {"verify", "--out", part[2].s, NULL};
+  h_result x = run_expect(0, v);
+  h_result_free(&x);
+}
+
+/* ---- the merge equals one machine's run ---- */
+
+static void test_merged_is_the_single_run(void **state) {
+  (void)state;
+  pathbuf m = P("mg_merged.db");
+  unlink(m.s);
+  /* partials in any order */
+  const char *mg[] = {"merge", "--out", m.s, part[3].s, part[1].s, part[2].s, "--json", NULL};
+  h_result x = run_expect(0, mg);
+  assert_string_equal(x.out, single_json);
+  assert_int_equal(jp_num(x.out, "units"), FAMILIES);
+  h_result_free(&x);
+  char *a = rows_of(single_db.s), *b = rows_of(m.s);
+  assert_string_equal(a, b);
+  free(a);
+  free(b);
+  a = runs_row_of(single_db.s);
+  b = runs_row_of(m.s);
+  assert_string_equal(a, b);
+  free(a);
+  free(b);
+  char want[4096];
+  const char *v[] = {"verify", "--out", m.s, NULL};
+  x = run_expect(0, v);
+  snprintf(want, sizeof want, "run 1: verified: %d rows match their checks and the results "
+                              "digest; 2 methodology files match their sha256; not signed\n",
+           FAMILIES);
+  assert_string_equal(x.out, want);
+  h_result_free(&x);
+  const char *rp[] = {"replay", "1", "--out", m.s, "--db", data_db.s, NULL};
+  x = run_expect(0, rp);
+  snprintf(want, sizeof want, "reproduced: run 1, %d units, every recorded row checked: score, "
+                              "poor, category and eligibility identical\n", FAMILIES);
+  assert_string_equal(x.out, want);
+  h_result_free(&x);
+  /* the text form names what was merged */
+  pathbuf m2 = P("mg_merged_text.db");
+  unlink(m2.s);
+  const char *mt[] = {"merge", "--out", m2.s, part[1].s, part[2].s, part[3].s, NULL};
+  x = run_expect(0, mt);
+  char *digest = h_sql_text(single_db.s, "SELECT rows_sha256 FROM runs WHERE id = 1");
+  snprintf(want, sizeof want, "merged 3 partitions into %s as run 1: %d units, results digest "
+                              "%s\n", m2.s, FAMILIES, digest);
+  assert_string_equal(x.out, want);
+  free(digest);
+  h_result_free(&x);
+}
+
+/* A survey design: the standard errors (per-PSU totals) merge too. */
+static void test_inference_merges(void **state) {
+  (void)state;
+  pathbuf m = P("mg_design.lua"), s = P("mg_design_single.db"), out = P("mg_design_merged.db");
+  h_write(m.s, "local m = import('kz_family_2023')\n"
+               "m.unit.weight = 'sample_weight'\n"
+               "m.unit.psu = 'settlement'\n"
+               "return m\n");
+  unlink(s.s);
+  unlink(out.s);
+  const char *sc[] = {"score", "--db", data_db.s, "--method", m.s, "--out", s.s, "--json", NULL};
+  h_result one = run_expect(0, sc);
+  assert_true(jp_exists(one.out, "inference"));
+  pathbuf dp[3];
+  score_parts(data_db.s, m.s, 2, "d", dp);
+  const char *mg[] = {"merge", "--out", out.s, dp[1].s, dp[2].s, "--json", NULL};
+  h_result x = run_expect(0, mg);
+  assert_string_equal(x.out, one.out);
+  h_result_free(&x);
+  h_result_free(&one);
+  char *a = rows_of(s.s), *b = rows_of(out.s);
+  assert_string_equal(a, b);
+  free(a);
+  free(b);
+}
+
+/* Integer ids are recorded in integer order (2 before 10): the merge keeps it. */
+static void test_integer_ids(void **state) {
+  (void)state;
+  pathbuf d = P("mg_int.db"), m = P("mg_int.lua"), s = P("mg_int_single.db"),
+          out = P("mg_int_merged.db");
+  unlink(d.s);
+  unlink(s.s);
+  unlink(out.s);
+  strbuf sql = {0};
+  sb_puts(&sql, "CREATE TABLE families(id INTEGER PRIMARY KEY, income REAL);"
+                "CREATE TABLE persons(fid INTEGER, age INTEGER);"
+                "INSERT INTO persons VALUES (1, 10);");
+  for (int i = 1; i <= 40; i++) sb_printf(&sql, "INSERT INTO families VALUES (%d, %d);", i, i * 7);
+  h_sql(d.s, sql.s);
+  sb_free(&sql);
+  h_write(m.s, "return {\n"
+               "  name = 'integer ids', version = '1',\n"
+               "  unit = { table = 'families', id = 'id' },\n"
+               "  members = { table = 'persons', unit = 'fid' },\n"
+               "  dimensions = { { id = 'd', indicators = {\n"
+               "    { id = 'i1', deprived = 'income < 150' },\n"
+               "    { id = 'i2', deprived = 'any(age < 18)' } } } },\n"
+               "  k = 1/2,\n"
+               "}\n");
+  const char *sc[] = {"score", "--db", d.s, "--method", m.s, "--out", s.s, NULL};
+  h_result x = run_expect(0, sc);
+  h_result_free(&x);
+  pathbuf ip[5];
+  score_parts(d.s, m.s, 4, "i", ip);
+  const char *mg[] = {"merge", "--out", out.s, ip[4].s, ip[2].s, ip[1].s, ip[3].s, NULL};
+  x = run_expect(0, mg);
+  h_result_free(&x);
+  char *a = runs_row_of(s.s), *b = runs_row_of(out.s);
+  assert_string_equal(a, b);
+  assert_non_null(strstr(b, "|40|integer|"));
+  free(a);
+  free(b);
+  a = rows_of(s.s);
+  b = rows_of(out.s);
+  assert_string_equal(a, b);
+  free(a);
+  free(b);
+  const char *v[] = {"verify", "--out", out.s, NULL};
+  x = run_expect(0, v);
+  h_result_free(&x);
+}
+
+/* ---- refusals ---- */
+
+/* No file named out, nor anything beginning with its name plus ".tmp-". */
+static void assert_nothing_left(const char *out) {
+  assert_int_not_equal(access(out, F_OK), 0);
+  const char *slash = strrchr(out, '/');
+  char dir[1100];
+  snprintf(dir, sizeof dir, "%.*s", (int)(slash - out), out);
+  char prefix[256];
+  snprintf(prefix, sizeof prefix, "%s.tmp-", slash + 1);
+  DIR *dp = opendir(dir);
+  assert_non_null(dp);
+  for (struct dirent *de; (de = readdir(dp));)
+    if (strncmp(de->d_name, prefix, strlen(prefix)) == 0) fail_msg("left behind: %s", de->d_name);
+  closedir(dp);
+}
+
+/* merge of the given files into a fresh mg_refused.db: exit 1 with exactly msg. */
+static void expect_refused(const char *msg, const char *a, const char *b, const char *c,
+                           const char *d) {
+  pathbuf out = P("mg_refused.db");
+  unlink(out.s);
+  const char *args[] = {"merge", "--out", out.s, a, b, c, d, NULL};
+  h_result x = run_expect(1, args);
+  char want[8192];
+  snprintf(want, sizeof want, "afscore: %s\n", msg);
+  assert_string_equal(x.err, want);
+  assert_string_equal(x.out, "");
+  h_result_free(&x);
+  assert_nothing_left(out.s);
+}
+
+/* A copy of partial i to change. */
+static pathbuf copy_part(int i, const char *name) {
+  pathbuf p = P(name);
+  unlink(p.s);
+  char *sql = af_sprintf("VACUUM INTO '%s'", p.s);
+  h_sql(part[i].s, sql);
+  free(sql);
+  return p;
+}
+
+static void test_missing_and_repeated(void **state) {
+  (void)state;
+  char msg[8192];
+  expect_refused("partition 3/3 is missing: merge needs every partition of the run (2 given)",
+                 part[1].s, part[2].s, NULL, NULL);
+  expect_refused("partition 1/3 is missing: merge needs every partition of the run (2 given)",
+                 part[3].s, part[2].s, NULL, NULL);
+  pathbuf again = copy_part(2, "mg_again.db");
+  snprintf(msg, sizeof msg, "%s and %s are both partition 2/3", part[2].s, again.s);
+  expect_refused(msg, part[1].s, part[2].s, again.s, part[3].s);
+  /* another split of the same run: partition 1 of 2 */
+  pathbuf two[3];
+  score_parts(data_db.s, method.s, 2, "two", two);
+  snprintf(msg, sizeof msg, "%s is partition 1/3 (fnv1a64-mod), %s is partition 1/2 "
+                            "(fnv1a64-mod): they are not partitions of one split", part[1].s,
+           two[1].s);
+  expect_refused(msg, part[1].s, two[1].s, part[2].s, part[3].s);
+  /* a whole run is not a partial */
+  snprintf(msg, sizeof msg, "%s holds no partial run (score --partition I/N --out writes one)",
+           single_db.s);
+  expect_refused(msg, part[1].s, part[2].s, part[3].s, single_db.s);
+}
+
+static void test_other_method_data_engine(void **state) {
+  (void)state;
+  char msg[8192];
+  /* partition 3 scored with another methodology */
+  pathbuf v = P("mg_variant3.db");
+  unlink(v.s);
+  const char *sv[] = {"score", "--db", data_db.s, "--method", variant.s, "--out", v.s,
+                      "--partition", "3/3", NULL};
+  h_result x = run_expect(0, sv);
+  h_result_free(&x);
+  char *sha = h_sql_text(part[1].s, "SELECT methodology_sha256 FROM runs"),
+       *vsha = h_sql_text(v.s, "SELECT methodology_sha256 FROM runs"),
+       *vname = h_sql_text(v.s, "SELECT methodology_name || ' ' || methodology_version FROM runs"),
+       *name = h_sql_text(part[1].s, "SELECT methodology_name || ' ' || methodology_version FROM runs");
+  snprintf(msg, sizeof msg, "%s was scored with %s (sha256 %.16s), %s with %s (sha256 %.16s), or "
+                            "with other imports or parameters: partials of different "
+                            "methodologies are not merged", part[1].s, name, sha, v.s, vname, vsha);
+  expect_refused(msg, part[1].s, part[2].s, v.s, NULL);
+  free(sha), free(vsha), free(vname), free(name);
+  /* partition 2 scored on other data */
+  pathbuf o = P("mg_other2.db");
+  unlink(o.s);
+  const char *so[] = {"score", "--db", other_db.s, "--method", method.s, "--out", o.s,
+                      "--partition", "2/3", NULL};
+  x = run_expect(0, so);
+  h_result_free(&x);
+  char *d1 = h_sql_text(part[1].s, "SELECT data_sha256 FROM runs"),
+       *d2 = h_sql_text(o.s, "SELECT data_sha256 FROM runs");
+  assert_string_not_equal(d1, d2);
+  snprintf(msg, sizeof msg, "%s was scored on data with fingerprint %.16s (%d units), %s on data "
+                            "with fingerprint %.16s (%d units): partials of different data are "
+                            "not merged", part[1].s, d1, FAMILIES, o.s, d2, FAMILIES);
+  expect_refused(msg, part[1].s, o.s, part[3].s, NULL);
+  free(d1), free(d2);
+  /* partition 1 from another engine version */
+  pathbuf en = copy_part(1, "mg_engine1.db");
+  h_sql(en.s, "UPDATE runs SET engine_version = 'afscore 0.0.9'");
+  snprintf(msg, sizeof msg, "%s was scored by afscore 0.1.0, %s by afscore 0.0.9: partials of "
+                            "different engine versions are not merged", part[2].s, en.s);
+  expect_refused(msg, part[2].s, en.s, part[3].s, NULL);
+  /* the same inputs with another --level: the summaries differ */
+  pathbuf lv = P("mg_level3.db");
+  unlink(lv.s);
+  pathbuf dm = P("mg_design2.lua");
+  h_write(dm.s, "local m = import('kz_family_2023')\nm.unit.psu = 'settlement'\nreturn m\n");
+  pathbuf dp[3];
+  score_parts(data_db.s, dm.s, 2, "lv", dp);
+  const char *sl[] = {"score", "--db", data_db.s, "--method", dm.s, "--out", lv.s,
+                      "--partition", "2/2", "--level", "0.9", NULL};
+  x = run_expect(0, sl);
+  h_result_free(&x);
+  snprintf(msg, sizeof msg, "%s and %s have the same methodology and data but different "
+                            "summaries (scored with other options, such as --level, or the "
+                            "methodology given by another path): not merged", dp[1].s, lv.s);
+  expect_refused(msg, dp[1].s, lv.s, NULL, NULL);
+}
+
+/* An edited partial would come out of the merge with fresh, valid checks:
+** it is refused instead. */
+static void test_edited_partial(void **state) {
+  (void)state;
+  pathbuf ed = copy_part(2, "mg_edited2.db");
+  char *unit = h_sql_text(ed.s, "SELECT min(unit) FROM unit_scores");
+  char *sql = af_sprintf("UPDATE unit_scores SET category = CASE category WHEN 'A' THEN 'E' "
+                         "ELSE 'A' END WHERE unit = '%s'", unit);
+  h_sql(ed.s, sql);
+  free(sql);
+  char msg[8192];
+  snprintf(msg, sizeof msg, "%s: run 1 does not verify (unit '%s': the row was changed or added "
+                            "after the run): a partial changed after it was scored is not "
+                            "merged", ed.s, unit);
+  expect_refused(msg, part[1].s, ed.s, part[3].s, NULL);
+  free(unit);
+}
+
+static void test_output_not_overwritten(void **state) {
+  (void)state;
+  pathbuf out = P("mg_exists.db"), wal = P("mg_exists.db-wal"), shm = P("mg_exists.db-shm");
+  unlink(wal.s);    /* left by reading an earlier run's result */
+  unlink(shm.s);
+  h_write(out.s, "not yours\n");
+  const char *mg[] = {"merge", "--out", out.s, part[1].s, part[2].s, part[3].s, NULL};
+  h_result x = run_expect(1, mg);
+  char want[8192];
+  snprintf(want, sizeof want, "afscore: %s: already exists (--force replaces it)\n", out.s);
+  assert_string_equal(x.err, want);
+  h_result_free(&x);
+  char *t = h_slurp(out.s);
+  assert_string_equal(t, "not yours\n");
+  free(t);
+  const char *mf[] = {"merge", "--out", out.s, part[1].s, part[2].s, part[3].s, "--force", NULL};
+  x = run_expect(0, mf);
+  h_result_free(&x);
+  char *a = rows_of(single_db.s), *b = rows_of(out.s);
+  assert_string_equal(a, b);
+  free(a);
+  free(b);
+  /* a partial is never the output, --force or not */
+  pathbuf keep = copy_part(1, "mg_keep1.db");
+  char before[65], after[65];
+  h_file_sha256(keep.s, before);
+  const char *mp[] = {"merge", "--out", keep.s, keep.s, part[2].s, part[3].s, "--force", NULL};
+  x = run_expect(1, mp);
+  snprintf(want, sizeof want, "afscore: %s: refusing to write over %s, an input of this "
+                              "command\n", keep.s, keep.s);
+  assert_string_equal(x.err, want);
+  h_result_free(&x);
+  h_file_sha256(keep.s, after);
+  assert_string_equal(before, after);
+}
+
+static void test_partition_option_errors(void **state) {
+  (void)state;
+  const char *bad[] = {"0/3", "4/3", "3", "a/3", "1/0", "-1/3", "1/3x", "2/5000"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    pathbuf out = P("mg_bad.db");
+    unlink(out.s);
+    const char *sc[] = {"score", "--db", data_db.s, "--method", method.s, "--out", out.s,
+                        "--partition", bad[i], NULL};
+    h_result x = run_expect(2, sc);
+    char want[4096];
+    snprintf(want, sizeof want, "afscore score: --partition needs I/N with 1 <= I <= N <= 4096 "
+                                "(such as 2/8), got '%s'", bad[i]);
+    assert_has(x.err, want);
+    h_result_free(&x);
+    assert_int_not_equal(access(out.s, F_OK), 0);
+  }
+  const char *no_out[] = {"score", "--db", data_db.s, "--method", method.s, "--partition", "1/2",
+                          NULL};
+  h_result x = run_expect(2, no_out);
+  assert_has(x.err, "afscore score: --partition records a partial run: it needs --out");
+  h_result_free(&x);
+  const char *rp[] = {"replay", "1", "--out", part[2].s, "--db", data_db.s, NULL};
+  x = run_expect(1, rp);
+  assert_string_equal(x.err, "afscore: run 1 is partition 2/3 of a partitioned run: merge the "
+                             "partials (afscore merge) and replay the merged run\n");
+  h_result_free(&x);
+  const char *none[] = {"merge", "--out", h_path("mg_none.db"), NULL};
+  x = run_expect(2, none);
+  assert_has(x.err, "afscore merge: needs --out RESULTS.db and the partial results databases");
+  h_result_free(&x);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_each_partial_holds_its_units),
+      cmocka_unit_test(test_merged_is_the_single_run),
+      cmocka_unit_test(test_inference_merges),
+      cmocka_unit_test(test_integer_ids),
+      cmocka_unit_test(test_missing_and_repeated),
+      cmocka_unit_test(test_other_method_data_engine),
+      cmocka_unit_test(test_edited_partial),
+      cmocka_unit_test(test_output_not_overwritten),
+      cmocka_unit_test(test_partition_option_errors),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
