@@ -263,7 +263,7 @@ static void test_text_output_and_exit_codes(void **state) {
   assert_string_equal(r.err, "afscore score: needs --db DATA.db and one --method METHOD.lua\n"
                              "usage: afscore score --db DATA.db --method METHOD.lua "
                              "[--out RESULTS.db] [--json] [--level 0.95]\n"
-                             "        [--require-signed --trust KEYS] [--sign-with KEY.pem]\n");
+                             "        [--require-signed --trust KEYS] [--sign-with KEY.pem] [--partition I/N]\n");
   h_result_free(&r);
   const char *unknown[] = {"scroe", NULL};
   r = h_run(unknown);
