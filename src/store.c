@@ -103,10 +103,29 @@ static const char *SCHEMA =
 
 
 
+/* unit_scores rows are inserted STORE_BATCH at a time by one multi-row
+** INSERT: one statement per row spends more on starting the statement and
+** descending the key's B-tree afresh than on the row (docs/design.md,
+** "Writing unit_scores"). A row waits in the buffer until the batch is full
+** or the run is committed; its check and digest are taken when it is given. */
+#define STORE_BATCH 64
+#define STORE_UNIT_COLS 8         /* run_id, unit, score, poor, category, eligible, chk, grp */
+
+typedef struct store_row {
+  size_t unit, cat, grp;    /* offsets in store.rowtext; cat, grp SIZE_MAX: NULL */
+  double score;
+  int poor;
+  int64_t eligible, chk;
+} store_row;
+
 struct store {
   sqlite3 *db;
   char *path;
-  sqlite3_stmt *ins;        /* INSERT INTO unit_scores, reused for every unit */
+  sqlite3_stmt *ins;        /* INSERT INTO unit_scores, one row */
+  sqlite3_stmt *ins_batch;  /* the same, STORE_BATCH rows */
+  store_row rows[STORE_BATCH];  /* rows given, not yet inserted */
+  int nrows;
+  strbuf rowtext;           /* their unit ids and categories, NUL-terminated */
   sqlite3_stmt *get;        /* one unit's result, reused by lookups (replay/explain) */
   int in_run;
   int readonly;
@@ -131,6 +150,8 @@ struct store {
 };
 
 static void store_grp_reset(store *st);
+static int store_prepare_inserts(store *st, af_err *e);
+static int store_flush(store *st, af_err *e);
 
 /* ---- errors ---- */
 
@@ -346,6 +367,7 @@ void store_close(store *st) {
   if (!st) return;
   if (st->in_run) store_run_abort(st);
   sqlite3_finalize(st->ins);
+  sqlite3_finalize(st->ins_batch);
   sqlite3_finalize(st->get);
   sqlite3_close(st->db);
   store_grp_reset(st);
@@ -355,6 +377,7 @@ void store_close(store *st) {
   if (st->rows_md) EVP_MD_CTX_free(st->rows_md);
   sb_free(&st->prev);
   sb_free(&st->row);
+  sb_free(&st->rowtext);
   free(st->path);
   free(st);
 }
@@ -581,12 +604,12 @@ static int store_grp_commit(store *st, EVP_MD_CTX *md, af_err *e) {
 int store_run_begin(store *st, const run_info *ri, int64_t *run_id, af_err *e) {
   if (st->readonly) return af_fail(e, "results database %s is open read-only", st->path);
   if (st->in_run) return af_fail(e, "results database %s: a run is already open", st->path);
-  if (!st->ins && prepare(st, "INSERT INTO unit_scores(run_id, unit, score, poor, category,"
-                              " eligible, chk, grp) VALUES (?,?,?,?,?,?,?,?)", &st->ins, e) != 0)
-    return -1;
+  if (!st->ins && store_prepare_inserts(st, e) != 0) return -1;
   if (exec(st, "BEGIN IMMEDIATE", e) != 0) return -1;
   st->in_run = 1;
   st->units = 0;
+  st->nrows = 0;
+  st->rowtext.len = 0;
   if (!st->rows_md) st->rows_md = EVP_MD_CTX_new();
   EVP_DigestInit_ex(st->rows_md, EVP_sha256(), NULL);
   st->prev.len = 0;
@@ -650,13 +673,16 @@ static int64_t row_check(const strbuf *row, uint32_t pos) {
 
 /* 1: a is an integer written canonically ("-12", "0"; not "012" or "1e3"). */
 static int is_int_text(const char *a, long long *v) {
-  char *end;
+  /* canonical: an optional '-', then "0" or digits without a leading zero
+  ** ("-0" is not canonical); checked before strtoll, which most ids (codes
+  ** with letters) never reach */
+  const char *d = a + (*a == '-');
+  if (*d < '0' || *d > '9' || (*d == '0' && (d[1] || d != a))) return 0;
+  for (const char *p = d; *p; p++)
+    if (*p < '0' || *p > '9') return 0;
   errno = 0;
-  long long x = strtoll(a, &end, 10);
-  if (errno || end == a || *end) return 0;
-  char buf[32];
-  snprintf(buf, sizeof buf, "%lld", x);
-  if (strcmp(buf, a) != 0) return 0;
+  long long x = strtoll(a, NULL, 10);
+  if (errno) return 0;
   *v = x;
   return 1;
 }
@@ -672,6 +698,72 @@ int store_unit_cmp(const char *order, const char *a, const char *b) {
   return c < 0 ? -1 : c > 0;
 }
 
+/* The one-row and the STORE_BATCH-row INSERT. */
+static int store_prepare_inserts(store *st, af_err *e) {
+  const char *head = "INSERT INTO unit_scores(run_id, unit, score, poor, category, eligible, chk,"
+                     " grp) VALUES ";
+  const char *one = "(?,?,?,?,?,?,?,?)";
+  assert(strlen(one) == 2 * STORE_UNIT_COLS + 1);
+  strbuf b = {0};
+  sb_puts(&b, head);
+  sb_puts(&b, one);
+  int rc = prepare(st, b.s, &st->ins, e);
+  for (int i = 1; i < STORE_BATCH; i++) sb_printf(&b, ",%s", one);
+  if (rc == 0) rc = prepare(st, b.s, &st->ins_batch, e);
+  sb_free(&b);
+  return rc;
+}
+
+/* Bind buffered row r as row k of statement s. */
+static void store_bind_row(store *st, sqlite3_stmt *s, int k, const store_row *r) {
+  int c = k * STORE_UNIT_COLS;
+  sqlite3_bind_int64(s, c + 1, st->run_id);
+  sqlite3_bind_text(s, c + 2, st->rowtext.s + r->unit, -1, SQLITE_STATIC);
+  sqlite3_bind_double(s, c + 3, r->score);
+  if (r->poor < 0)
+    sqlite3_bind_null(s, c + 4);
+  else
+    sqlite3_bind_int(s, c + 4, r->poor ? 1 : 0);
+  bind_text(s, c + 5, r->cat == SIZE_MAX ? NULL : st->rowtext.s + r->cat);
+  sqlite3_bind_int64(s, c + 6, r->eligible);
+  sqlite3_bind_int64(s, c + 7, r->chk);
+  bind_text(s, c + 8, r->grp == SIZE_MAX ? NULL : st->rowtext.s + r->grp);
+}
+
+/* Step s (rows bound); a unit already stored is named (the row alone is
+** given when s is the one-row INSERT). 0, or -1 with the run rolled back. */
+static int store_step_rows(store *st, sqlite3_stmt *s, const store_row *r, af_err *e) {
+  int rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  if (rc == SQLITE_DONE) return 0;
+  if ((rc & 0xff) == SQLITE_CONSTRAINT && r) {
+    af_fail(e, "results database %s: unit '%s' stored twice in one run", st->path,
+            st->rowtext.s + r->unit);
+    store_run_abort(st);
+    return -1;
+  }
+  return (rc & 0xff) == SQLITE_CONSTRAINT ? 1 : fail_rc(st, rc, e);
+}
+
+/* Insert the buffered rows: a full batch in one statement; otherwise, or
+** when the batch holds a unit stored before (then nothing of it was
+** inserted), row by row. */
+static int store_flush(store *st, af_err *e) {
+  int rc = 1;
+  if (st->nrows == STORE_BATCH) {
+    for (int k = 0; k < STORE_BATCH; k++) store_bind_row(st, st->ins_batch, k, &st->rows[k]);
+    rc = store_step_rows(st, st->ins_batch, NULL, e);
+    if (rc < 0) return -1;
+  }
+  for (int k = 0; rc == 1 && k < st->nrows; k++) {
+    store_bind_row(st, st->ins, 0, &st->rows[k]);
+    if (store_step_rows(st, st->ins, &st->rows[k], e) < 0) return -1;
+  }
+  st->nrows = 0;
+  st->rowtext.len = 0;
+  return 0;
+}
+
 int store_run_unit(store *st, const char *unit, double score, int poor,
                    const char *category, int64_t eligible, const int32_t *groups, af_err *e) {
   assert(unit && (groups || !st->ngroups));
@@ -683,8 +775,16 @@ int store_run_unit(store *st, const char *unit, double score, int poor,
     return -1;
   }
   if (st->units > 0) {
-    st->asc_text &= store_unit_cmp("text", st->prev.s, unit) < 0;
-    st->asc_int &= store_unit_cmp("integer", st->prev.s, unit) < 0;
+    /* A unit given twice in a row is refused here; one given twice apart
+    ** (units in no key order) when its batch is inserted. */
+    int c = strcmp(st->prev.s, unit);
+    if (c == 0) {
+      af_fail(e, "results database %s: unit '%s' stored twice in one run", st->path, unit);
+      store_run_abort(st);
+      return -1;
+    }
+    st->asc_text &= c < 0;
+    if (st->asc_int) st->asc_int = store_unit_cmp("integer", st->prev.s, unit) < 0;
   }
   const char *grp = NULL;
   if (st->ngroups) {
@@ -693,28 +793,18 @@ int store_run_unit(store *st, const char *unit, double score, int poor,
   }
   row_encode(&st->row, unit, score, poor, category, eligible, grp);
   EVP_DigestUpdate(st->rows_md, st->row.s, st->row.len);
-  sqlite3_stmt *s = st->ins;
-  sqlite3_bind_int64(s, 1, st->run_id);
-  sqlite3_bind_text(s, 2, unit, -1, SQLITE_STATIC);
-  sqlite3_bind_double(s, 3, score);
-  if (poor < 0)
-    sqlite3_bind_null(s, 4);
-  else
-    sqlite3_bind_int(s, 4, poor ? 1 : 0);
-  bind_text(s, 5, category);
-  sqlite3_bind_int64(s, 6, eligible);
-  sqlite3_bind_int64(s, 7, row_check(&st->row, (uint32_t)(st->units + 1)));
-  bind_text(s, 8, grp);
-  int rc = sqlite3_step(s);
-  sqlite3_reset(s);
-  if (rc != SQLITE_DONE) {
-    if ((rc & 0xff) == SQLITE_CONSTRAINT) {
-      af_fail(e, "results database %s: unit '%s' stored twice in one run", st->path, unit);
-      store_run_abort(st);
-      return -1;
-    }
-    return fail_rc(st, rc, e);
-  }
+  store_row *r = &st->rows[st->nrows++];
+  r->unit = st->rowtext.len;
+  sb_putn(&st->rowtext, unit, strlen(unit) + 1);
+  r->cat = category ? st->rowtext.len : SIZE_MAX;
+  if (category) sb_putn(&st->rowtext, category, strlen(category) + 1);
+  r->grp = grp ? st->rowtext.len : SIZE_MAX;
+  if (grp) sb_putn(&st->rowtext, grp, strlen(grp) + 1);
+  r->score = score;
+  r->poor = poor;
+  r->eligible = eligible;
+  r->chk = row_check(&st->row, (uint32_t)(st->units + 1));
+  if (st->nrows == STORE_BATCH && store_flush(st, e) != 0) return -1;
   st->prev.len = 0;
   sb_puts(&st->prev, unit);
   st->units++;
@@ -764,6 +854,7 @@ static int sign_run(store *st, af_err *e) {
 
 int store_run_commit(store *st, const char *summary_json, af_err *e) {
   if (!st->in_run) return af_fail(e, "results database %s: no run is open", st->path);
+  if (store_flush(st, e) != 0) return -1;
   unsigned char md[32];
   unsigned int mdlen = 0;
   char rows_hex[65];
@@ -799,7 +890,9 @@ int store_run_commit(store *st, const char *summary_json, af_err *e) {
 void store_run_abort(store *st) {
   if (!st->in_run) return;
   st->in_run = 0;
+  st->nrows = 0;
   sqlite3_reset(st->ins);
+  sqlite3_reset(st->ins_batch);
   /* SQLite may already have rolled back by itself (e.g. after SQLITE_FULL). */
   if (!sqlite3_get_autocommit(st->db)) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }

@@ -242,6 +242,69 @@ static void test_list_order(void **state) {
   free(p);
 }
 
+/* Rows are inserted in batches: a unit given twice apart (units in no key
+** order) is named when its batch goes in, in a short run (at commit) and in a
+** long one (a full batch, then row by row to find it); nothing is recorded,
+** and a run of many batches reads back every row in order. */
+static void test_batched_rows(void **state) {
+  (void)state;
+  char *p = fresh("batched.db");
+  store *st;
+  af_err e;
+  assert_int_equal(store_open(p, &st, &e), 0);
+  run_info ri = info("dup");
+  int64_t id;
+  const char *units[] = {"b", "a", "b"};
+  assert_int_equal(store_run_begin(st, &ri, &id, &e), 0);
+  for (int i = 0; i < 3; i++) assert_int_equal(store_run_unit(st, units[i], 1, 1, "A", 0, NULL, &e), 0);
+  assert_int_equal(store_run_commit(st, "{}", &e), -1);
+  char *want = af_sprintf("results database %s: unit 'b' stored twice in one run", p);
+  assert_string_equal(e.msg, want);
+  free(want);
+  assert_int_equal(store_run_begin(st, &ri, &id, &e), 0);
+  int rc = 0;
+  char u[32];
+  for (int i = 0; i < 300 && rc == 0; i++) {
+    /* distinct ids in no key order, but row 200 (in the 4th full batch)
+    ** repeats row 7's */
+    snprintf(u, sizeof u, "u%03d", i == 200 ? 49 : (i * 7) % 307);
+    rc = store_run_unit(st, u, i, 1, "A", 0, NULL, &e);
+  }
+  if (rc == 0) rc = store_run_commit(st, "{}", &e);
+  assert_int_equal(rc, -1);
+  want = af_sprintf("results database %s: unit 'u049' stored twice in one run", p);
+  assert_string_equal(e.msg, want);
+  free(want);
+  assert_int_equal(raw_count(p, "SELECT count(*) FROM unit_scores"), 0);
+  /* 200 rows: three full batches and a rest, read back in key order */
+  assert_int_equal(store_run_begin(st, &ri, &id, &e), 0);
+  for (int i = 0; i < 200; i++) {
+    snprintf(u, sizeof u, "k%03d", i);
+    assert_int_equal(store_run_unit(st, u, i / 8.0, i % 2, i % 3 ? "A" : NULL, i, NULL, &e), 0);
+  }
+  assert_int_equal(store_run_commit(st, "{}", &e), 0);
+  store_iter *it;
+  assert_int_equal(store_iter_begin(st, id, &it, &e), 0);
+  const char *unit, *cat;
+  double score;
+  int poor, n = 0;
+  int64_t elig;
+  while (store_iter_next(it, &unit, &score, &poor, &cat, &elig, &e) == 1) {
+    snprintf(u, sizeof u, "k%03d", n);
+    assert_string_equal(unit, u);
+    assert_true(score == n / 8.0);
+    assert_int_equal(poor, n % 2);
+    if (n % 3) assert_string_equal(cat, "A");
+    else assert_null(cat);
+    assert_int_equal(elig, n);
+    n++;
+  }
+  store_iter_end(it);
+  assert_int_equal(n, 200);
+  store_close(st);
+  free(p);
+}
+
 static void test_abort_leaves_nothing(void **state) {
   char *p = fresh("abort.db");
   store *st;
@@ -464,6 +527,7 @@ int main(void) {
       cmocka_unit_test(test_round_trip),   cmocka_unit_test(test_list_order),
       cmocka_unit_test(test_group_values),
       cmocka_unit_test(test_abort_leaves_nothing), cmocka_unit_test(test_killed_run),
+      cmocka_unit_test(test_batched_rows),
       cmocka_unit_test(test_locked),       cmocka_unit_test(test_foreign_files),
       cmocka_unit_test(test_disk_full),    cmocka_unit_test(test_source_over_limit),
   };
