@@ -15,6 +15,11 @@ runs (default 3) of:
   5. peak RSS of each, and compare of two variants against one score;
   6. replay of the recorded run (rescoring and checking every recorded row)
      and verify (every row without the data), against score.
+Also, at the first size: the cost of writing unit_scores (score --out minus
+score without it) against a bare insert of the same recorded rows into a
+fresh rowid table by the sqlite3 shell (WAL, synchronous=FULL, as afscore
+writes; the time to read the rows back is taken off), and merge of the two
+partial runs of score --partition 1/2 and 2/2 against one score.
 Also afscore on a copy whose persons are stored in random order, and the cost
 of inference (standard errors, docs/inference.md) at the first size: score
 with a survey design (bench/kz_design.lua: strata and PSUs; and
@@ -78,6 +83,46 @@ def floor_sql(db, plan, out):
             "PRAGMA o.journal_mode=WAL; PRAGMA o.synchronous=FULL;\n"
             "CREATE TABLE o.r(run_id INTEGER, unit TEXT, score REAL, poor INTEGER, category TEXT);\n"
             f"INSERT INTO o.r SELECT 1, \"{plan['unit_id']}\", 0.0, 0, 'A' FROM \"{plan['unit_table']}\";\n")
+
+
+def bare_insert_sql(results, out, insert):
+    """The recorded rows of run 1 of results, read (insert False) or read and
+    inserted into a fresh rowid table of out (insert True)."""
+    cols = "run_id, unit, score, poor, category, eligible, chk"
+    sql = f"ATTACH '{results}' AS r;\n"
+    if not insert:
+        return sql + f"SELECT max(run_id), max(unit), max(score), max(poor), max(category), max(eligible), max(chk) FROM r.unit_scores;\n"
+    return sql + (f"ATTACH '{out}' AS o;\nPRAGMA o.journal_mode=WAL; PRAGMA o.synchronous=FULL;\n"
+                  f"CREATE TABLE o.u({cols});\nINSERT INTO o.u SELECT {cols} FROM r.unit_scores;\n")
+
+
+def write_cost(db, out):
+    """Seconds score --out spends writing unit_scores, and a bare insert of the
+    rows it wrote (out holds that run)."""
+    sqlf = os.path.join(DATA, "bare.sql")
+    bare = os.path.join(DATA, "bare.db")
+
+    def sql(insert):
+        with open(sqlf, "w") as f:
+            f.write(bare_insert_sql(out, fresh(bare), insert))
+        return run_rss(["sqlite3", ":memory:"], stdin_path=sqlf)
+
+    t_noout, _, _ = median_of(lambda: run_rss([AF, "score", "--db", db, "--method", METHOD, "--json"]))
+    t_out, _, _ = median_of(lambda: run_rss([AF, "score", "--db", db, "--method", METHOD,
+                                             "--out", fresh(out), "--json"]))
+    t_ins, _, _ = median_of(lambda: sql(True))
+    t_read, _, _ = median_of(lambda: sql(False))
+    return t_out - t_noout, max(t_ins - t_read, 1e-3), t_out
+
+
+def merge_cost(db):
+    """Seconds to merge the partials of score --partition 1/2 and 2/2."""
+    parts = [os.path.join(DATA, f"part_{i}.db") for i in (1, 2)]
+    for i, p in enumerate(parts, 1):
+        run_rss([AF, "score", "--db", db, "--method", METHOD, "--out", fresh(p), "--partition", f"{i}/2"])
+    merged = os.path.join(DATA, "merged.db")
+    t, _, _ = median_of(lambda: run_rss([AF, "merge", "--out", fresh(merged)] + parts))
+    return t
 
 
 def fresh(path):
@@ -161,6 +206,8 @@ def main():
     t_sh, rss_sh, _ = median_of(lambda: run_rss([AF, "score", "--db", sdb, "--method", METHOD,
                                                  "--out", fresh(out), "--json"]))
     db0 = population(n0)
+    t_write, t_bare, t_score_out = write_cost(db0, out)
+    t_merge = merge_cost(db0)
     infer = [median_of(lambda m=m: run_rss([AF, "score", "--db", db0, "--method", m,
                                              "--out", fresh(out), "--json"]))
              for m in (DESIGN, DESIGN_UNITS)]
@@ -189,6 +236,10 @@ def main():
         est = len(json.loads(o)["estimates"])
         print(f"inference ({what}, {est} estimates, {n0} families): {t:.2f} s "
               f"({t / rows[0]['af']:.2f}x the score without), peak RSS {rss:.1f} MiB")
+    print(f"unit_scores write ({n0} families): {t_write:.2f} s (score --out minus score), "
+          f"bare insert of the same rows {t_bare:.2f} s: {t_write / t_bare:.2f}x the bare insert")
+    print(f"merge of 2 partials ({n0} families): {t_merge:.2f} s ({t_merge / t_score_out:.2f}x one "
+          f"score --out; goal < 0.10)")
     for r in rows:
         print(f"\n{r['n']} families: afscore H={r['H']:.6f} A={r['A']:.6f} M0={r['M0']:.6f}; "
               f"peer printed: {r['peer_out']}")
