@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,6 +296,46 @@ static void test_integer_ids(void **state) {
   h_result_free(&x);
 }
 
+/* scripts/slurm-score.sh as Slurm runs the tasks of `sbatch --array=1-3`
+** (the array's variables set here), then merge: the single run again. */
+static void test_slurm_script(void **state) {
+  (void)state;
+  pathbuf dir = P("mg_slurm");
+  char cmd[8192];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir.s, dir.s);
+  assert_int_equal(system(cmd), 0);
+  for (int i = 1; i <= 3; i++) {
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && SLURM_ARRAY_TASK_ID=%d SLURM_ARRAY_TASK_MIN=1 SLURM_ARRAY_TASK_MAX=3 "
+             "SLURM_JOB_ID=77 DATA='%s' METHOD='%s' OUTDIR=parts AFSCORE='%s' "
+             "bash '%s' 2>/dev/null", dir.s, i, data_db.s, method.s, getenv("AFSCORE_BIN"),
+             h_root("scripts/slurm-score.sh"));
+    assert_int_equal(system(cmd), 0);
+  }
+  char out[1200], p[3][1200];
+  snprintf(out, sizeof out, "%s/results.db", dir.s);
+  for (int i = 0; i < 3; i++) snprintf(p[i], sizeof p[i], "%s/parts/part_%d.db", dir.s, i + 1);
+  /* nothing but the partials and their summaries is left in parts/ */
+  snprintf(cmd, sizeof cmd, "test \"$(ls -A '%s/parts' | tr '\\n' ' ')\" = "
+                            "'part_1.db part_1.json part_2.db part_2.json part_3.db part_3.json '",
+           dir.s);
+  assert_int_equal(system(cmd), 0);
+  const char *mg[] = {"merge", "--out", out, p[0], p[1], p[2], "--json", NULL};
+  h_result x = run_expect(0, mg);
+  assert_string_equal(x.out, single_json);
+  h_result_free(&x);
+  char *a = rows_of(single_db.s), *b = rows_of(out);
+  assert_string_equal(a, b);
+  free(a);
+  free(b);
+  /* an array that does not start at 1 is refused */
+  snprintf(cmd, sizeof cmd,
+           "cd '%s' && SLURM_ARRAY_TASK_ID=1 SLURM_ARRAY_TASK_MIN=0 SLURM_ARRAY_TASK_MAX=3 "
+           "SLURM_JOB_ID=78 bash '%s' 2>/dev/null", dir.s, h_root("scripts/slurm-score.sh"));
+  int st = system(cmd);
+  assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+}
+
 /* ---- refusals ---- */
 
 /* No file named out, nor anything beginning with its name plus ".tmp-". */
@@ -509,6 +550,7 @@ int main(void) {
       cmocka_unit_test(test_merged_is_the_single_run),
       cmocka_unit_test(test_inference_merges),
       cmocka_unit_test(test_integer_ids),
+      cmocka_unit_test(test_slurm_script),
       cmocka_unit_test(test_missing_and_repeated),
       cmocka_unit_test(test_other_method_data_engine),
       cmocka_unit_test(test_edited_partial),
