@@ -46,7 +46,8 @@ static pathbuf P(const char *name) {
 }
 
 static pathbuf data_db, other_db, method, variant, single_db, part[NPARTS + 1];
-static char *single_json;
+static char *single_json;     /* score --json of the single run */
+static char *single_summary;  /* its recorded summary, as merge --json prints a merged one */
 
 static h_result run_expect(int status, const char *const *args) {
   h_result r = h_run(args);
@@ -84,6 +85,23 @@ static void score_parts(const char *data, const char *m, int n, const char *tag,
   for (int i = 1; i <= n; i++) assert_int_equal(h_wait(pids[i - 1]), 0);
 }
 
+/* The recorded summary of run 1 of db, with the newline merge --json ends it with. */
+static char *summary_of(const char *db) {
+  char *t = h_sql_text(db, "SELECT summary_json FROM runs WHERE id = 1");
+  char *s = af_sprintf("%s\n", t);
+  free(t);
+  return s;
+}
+
+/* The figures of merge --json are those score --json printed for the single run. */
+static void assert_same_figures(const char *merged, const char *single) {
+  const char *num[] = {"n", "units", "excluded", "H", "A", "M0", "data.units", "data.members"};
+  for (size_t i = 0; i < sizeof num / sizeof *num; i++)
+    assert_true(jp_num(merged, "%s", num[i]) == jp_num(single, "%s", num[i]));
+  assert_string_equal(jp_str(merged, "data.sha256"), jp_str(single, "data.sha256"));
+  assert_string_equal(jp_str(merged, "results_sha256"), jp_str(single, "results_sha256"));
+}
+
 static int setup(void **state) {
   (void)state;
   data_db = P("mg_data.db");
@@ -115,6 +133,7 @@ static int setup(void **state) {
   r.out = NULL;
   h_result_free(&r);
   if (!ok) return -1;
+  single_summary = summary_of(single_db.s);
   score_parts(data_db.s, method.s, NPARTS, "p", part);
   return 0;
 }
@@ -122,6 +141,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
   (void)state;
   free(single_json);
+  free(single_summary);
   return 0;
 }
 
@@ -197,7 +217,8 @@ static void test_merged_is_the_single_run(void **state) {
   /* partials in any order */
   const char *mg[] = {"merge", "--out", m.s, part[3].s, part[1].s, part[2].s, "--json", NULL};
   h_result x = run_expect(0, mg);
-  assert_string_equal(x.out, single_json);
+  assert_string_equal(x.out, single_summary);
+  assert_same_figures(x.out, single_json);
   assert_int_equal(jp_num(x.out, "units"), FAMILIES);
   h_result_free(&x);
   assert_same_run(single_db.s, m.s);
@@ -211,9 +232,10 @@ static void test_merged_is_the_single_run(void **state) {
   h_result_free(&x);
   const char *rp[] = {"replay", "1", "--out", m.s, "--db", data_db.s, NULL};
   x = run_expect(0, rp);
-  snprintf(want, sizeof want, "reproduced: run 1, %d units, every recorded row checked: score, "
+  /* after the signature status of each recorded file */
+  snprintf(want, sizeof want, "\nreproduced: run 1, %d units, every recorded row checked: score, "
                               "poor, category and eligibility identical\n", FAMILIES);
-  assert_string_equal(x.out, want);
+  assert_has(x.out, want);
   h_result_free(&x);
   /* the text form names what was merged */
   pathbuf m2 = P("mg_merged_text.db");
@@ -245,7 +267,11 @@ static void test_inference_merges(void **state) {
   score_parts(data_db.s, m.s, 2, "d", dp);
   const char *mg[] = {"merge", "--out", out.s, dp[1].s, dp[2].s, "--json", NULL};
   h_result x = run_expect(0, mg);
-  assert_string_equal(x.out, one.out);
+  char *sum = summary_of(s.s);
+  assert_string_equal(x.out, sum);
+  free(sum);
+  assert_same_figures(x.out, one.out);
+  assert_true(jp_exists(x.out, "inference"));
   h_result_free(&x);
   h_result_free(&one);
   char *a = rows_of(s.s), *b = rows_of(out.s);
@@ -311,7 +337,7 @@ static void test_slurm_script(void **state) {
   assert_int_equal(system(cmd), 0);
   const char *mg[] = {"merge", "--out", out, p[0], p[1], p[2], "--json", NULL};
   h_result x = run_expect(0, mg);
-  assert_string_equal(x.out, single_json);
+  assert_string_equal(x.out, single_summary);
   h_result_free(&x);
   char *a = rows_of(single_db.s), *b = rows_of(out);
   assert_string_equal(a, b);
