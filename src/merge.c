@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "store.h"
+#include "strpool.h"
 
 uint64_t merge_hash(const char *id) {
   uint64_t h = 14695981039346656037ull;
@@ -61,6 +62,8 @@ typedef struct merge_part {
   run_record rec;
   store_part part;
   store_iter *it;
+  int32_t *gid;             /* value code c (1..) -> its id in the merged run's pool */
+  int32_t *codes;           /* the current row's codes */
   /* the current row (valid until the iterator moves) */
   const char *unit, *cat;
   double score;
@@ -144,6 +147,9 @@ static int merge_check_pair(const merge_part *p, const merge_part *q, af_err *e)
                       "fingerprint %.16s (%lld units): partials of different data are not merged",
                    p->path, a->data_sha256, (long long)p->part.units_all, q->path,
                    b->data_sha256, (long long)q->part.units_all);
+  if (a->group_columns != b->group_columns)
+    return af_fail(e, "%s records %d group columns, %s %d: not merged", p->path,
+                   a->group_columns, q->path, b->group_columns);
   char *sa = merge_summary(a->summary_json, 0), *sb = merge_summary(b->summary_json, 0);
   int same = strcmp(sa, sb) == 0 && merge_same(a->unit_order, b->unit_order);
   free(sa);
@@ -193,6 +199,39 @@ static int merge_verify(merge_part *p, af_err *e) {
                       "scored is not merged", p->path, (long long)p->rec.id,
                    v.first[0] ? v.first : "the rows do not hash to the recorded results digest",
                    "");
+  return 0;
+}
+
+/* ---- group values ----
+**
+** Each partial codes its units' group values in the order it met them, so
+** one value has other codes in other partials. Their texts are interned
+** into one pool: a value has one id whichever partial it comes from, and the
+** merged run codes it in the order the interleaved rows meet it, as the run
+** on one machine did. */
+
+static const char *merge_group_text(void *ctx, int32_t id) {
+  return strpool_get(ctx, id);
+}
+
+static void merge_group_ids(merge_part *ps, int n, strpool *pool) {
+  for (int i = 0; i < n; i++) {
+    const run_record *r = &ps[i].rec;
+    ps[i].gid = af_calloc((size_t)r->ngroup_values + 1, sizeof *ps[i].gid);
+    for (int c = 1; c <= r->ngroup_values; c++)
+      ps[i].gid[c] = strpool_intern(pool, r->group_values[c - 1], strlen(r->group_values[c - 1]));
+    ps[i].codes = af_calloc((size_t)(r->group_columns > 0 ? r->group_columns : 0) + 1,
+                            sizeof *ps[i].codes);
+  }
+}
+
+/* The current row's group values as ids of the merged pool (-1: NULL). */
+static int merge_row_groups(const merge_part *p, int32_t *ids, af_err *e) {
+  int n = p->rec.group_columns;
+  if (store_iter_groups(p->it, p->codes, n, p->rec.ngroup_values) != 1)
+    return af_fail(e, "%s: unit '%s': its group values are missing or damaged", p->path,
+                   p->unit);
+  for (int g = 0; g < n; g++) ids[g] = p->codes[g] ? p->gid[p->codes[g]] : -1;
   return 0;
 }
 
@@ -249,6 +288,8 @@ static void merge_push(merge_heap *h, merge_part *p) {
 /* Every row of every partial into the open run of out, in unit order. */
 static int merge_rows(merge_part *ps, int n, store *out, int64_t *units, af_err *e) {
   merge_heap h = {af_calloc((size_t)n, sizeof *h.v), 0, ps[0].rec.unit_order};
+  int ng = ps[0].rec.group_columns > 0 ? ps[0].rec.group_columns : 0;
+  int32_t *ids = af_calloc((size_t)ng + 1, sizeof *ids);
   int rc = 0;
   for (int i = 0; rc >= 0 && i < n; i++) {
     rc = store_iter_begin(ps[i].st, ps[i].rec.id, &ps[i].it, e);
@@ -258,7 +299,11 @@ static int merge_rows(merge_part *ps, int n, store *out, int64_t *units, af_err 
   *units = 0;
   while (rc >= 0 && h.n > 0) {
     merge_part *p = h.v[0];
-    rc = store_run_unit(out, p->unit, p->score, p->poor, p->cat, p->elig, e);
+    if (ng && merge_row_groups(p, ids, e) < 0) {
+      rc = -1;
+      break;
+    }
+    rc = store_run_unit(out, p->unit, p->score, p->poor, p->cat, p->elig, ng ? ids : NULL, e);
     if (rc < 0) break;
     (*units)++;
     rc = merge_advance(p, e);
@@ -266,6 +311,7 @@ static int merge_rows(merge_part *ps, int n, store *out, int64_t *units, af_err 
     if (rc >= 0 && h.n > 0) merge_sift_down(&h, 0);
   }
   free(h.v);
+  free(ids);
   return rc < 0 ? -1 : 0;
 }
 
@@ -288,6 +334,12 @@ static int merge_write(merge_part *ps, int n, const char *out, merge_result *res
   ri.files = r->files;
   ri.nfiles = r->nfiles;
   ri.file_sigs = r->file_sigs;
+  strpool *pool = strpool_new();
+  merge_group_ids(ps, n, pool);
+  ri.groups = r->groups;
+  ri.ngroups = r->group_columns > 0 ? r->group_columns : 0;
+  ri.group_text = merge_group_text;
+  ri.group_ctx = pool;
   int rc = store_run_begin(st, &ri, &res->run_id, e);
   if (rc == 0) rc = merge_rows(ps, n, st, &res->units, e);
   if (rc == 0 && res->units != ps[0].part.units_all)
@@ -304,6 +356,7 @@ static int merge_write(merge_part *ps, int n, const char *out, merge_result *res
   }
   if (rc != 0) store_run_abort(st);
   store_close(st);
+  strpool_free(pool);
   return rc;
 }
 
@@ -327,6 +380,8 @@ int merge_partials(const char *const *paths, int n, const char *out, merge_resul
   }
   for (int i = 0; i < n; i++) {
     store_iter_end(ps[i].it);
+    free(ps[i].gid);
+    free(ps[i].codes);
     store_record_free(&ps[i].rec);
     store_close(ps[i].st);
   }

@@ -149,13 +149,23 @@ static int teardown(void **state) {
 static char *rows_of(const char *db) {
   return h_sql_text(db, "SELECT group_concat(r, ';') FROM (SELECT unit || '|' || quote(score) || "
                         "'|' || quote(poor) || '|' || quote(category) || '|' || eligible || '|' "
-                        "|| chk AS r FROM unit_scores WHERE run_id = 1 ORDER BY unit)");
+                        "|| chk || '|' || quote(grp) AS r FROM unit_scores WHERE run_id = 1 "
+                        "ORDER BY unit)");
 }
 
 static char *runs_row_of(const char *db) {
   return h_sql_text(db, "SELECT methodology_sha256 || '|' || data_sha256 || '|' || units || '|' "
                         "|| unit_order || '|' || rows_sha256 || '|' || params_json || '|' || "
-                        "engine_version || '|' || summary_json FROM runs WHERE id = 1");
+                        "engine_version || '|' || quote(group_columns) || '|' || summary_json "
+                        "FROM runs WHERE id = 1");
+}
+
+/* The group names and value codes of run 1 of db, as one text. */
+static char *groups_of(const char *db) {
+  return h_sql_text(db, "SELECT (SELECT group_concat(seq || '=' || name, ';') FROM (SELECT * FROM "
+                        "run_groups WHERE run_id = 1 ORDER BY seq)) || '|' || (SELECT "
+                        "group_concat(code || '=' || value, ';') FROM (SELECT * FROM run_values "
+                        "WHERE run_id = 1 ORDER BY code))");
 }
 
 /* Databases a and b hold the same run 1: runs row and every row. */
@@ -166,6 +176,11 @@ static void assert_same_run(const char *a, const char *b) {
   free(y);
   x = rows_of(a);
   y = rows_of(b);
+  assert_string_equal(x, y);
+  free(x);
+  free(y);
+  x = groups_of(a);
+  y = groups_of(b);
   assert_string_equal(x, y);
   free(x);
   free(y);
