@@ -590,12 +590,19 @@ static void test_cyrillic_cells(void **state) {
 /* Run afscore with stderr on a pseudo-terminal (stdout to /dev/null) and
 ** return what the terminal received. */
 static char *run_on_tty(const char *const *args) {
-  int master;
-  pid_t pid = forkpty(&master, NULL, NULL, NULL);
+  /* The parent keeps the terminal's slave side open: the output stays in the
+  ** terminal until read, whenever the child ends (a read of the master after
+  ** the last slave closed may lose what was not read yet). */
+  int master, slave;
+  assert_int_equal(openpty(&master, &slave, NULL, NULL, NULL), 0);
+  pid_t pid = fork();
   assert_true(pid >= 0);
   if (pid == 0) {
     int null = open("/dev/null", O_WRONLY);
+    close(master);
+    setsid();
     dup2(null, 1);
+    dup2(slave, 2);
     const char *argv[32] = {getenv("AFSCORE_BIN")};
     for (int i = 0; args[i] && i < 30; i++) argv[i + 1] = args[i];
     execv(argv[0], (char *const *)argv);
@@ -603,14 +610,21 @@ static char *run_on_tty(const char *const *args) {
   }
   strbuf b = {0};
   char buf[4096];
-  ssize_t n;
-  /* EIO once the child has gone and the terminal is closed */
-  while ((n = read(master, buf, sizeof buf)) > 0) sb_putn(&b, buf, (size_t)n);
-  close(master);
   int st;
-  waitpid(pid, &st, 0);
+  /* read while the child runs (its output must not fill the terminal), then
+  ** drain what is left once it has ended */
+  fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+  for (int done = 0;;) {
+    ssize_t n;
+    while ((n = read(master, buf, sizeof buf)) > 0) sb_putn(&b, buf, (size_t)n);
+    if (done) break;
+    if (waitpid(pid, &st, WNOHANG) == pid) done = 1;
+    else usleep(10000);
+  }
+  close(slave);
+  close(master);
   assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-  return sb_take(&b);
+  return b.s ? sb_take(&b) : af_strdup("");
 }
 
 /* compare, replay and sweep draw one line, redrawn with \r, that ends at
