@@ -38,7 +38,8 @@ typedef struct cli_opts {
   int force;                   /* replace an existing output file */
   int json, help;
   long long families, seed;
-  int shuffled, no_index;
+  const char *layout;          /* generate: key, registry or shuffled */
+  int no_index;
   int strict;                  /* check: warnings count as errors */
   /* the decision record (cli_sign.c, cli_verify.c, cli_show.c) */
   const char *key, *trust, *sign_with, *extract;

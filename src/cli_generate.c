@@ -14,7 +14,9 @@
 
 int cmd_generate(cli_opts *o) {
   if (!o->out || o->npos) return cli_usage_error(o, "needs --out DATA.db");
-  gen_opts g = {o->families, (uint64_t)o->seed, o->shuffled, o->no_index};
+  gen_opts g = {o->families, (uint64_t)o->seed, GEN_KEY, o->no_index};
+  if (o->layout && gen_layout_parse(o->layout, &g.layout) < 0)
+    return cli_usage_error(o, "--layout must be key, registry or shuffled, not '%s'", o->layout);
   af_err e;
   double t0 = cli_now();
   if (access(o->out, F_OK) == 0 && !o->force)

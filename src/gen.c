@@ -4,8 +4,8 @@
 ** Every family is generated from its own random stream, keyed by (seed, family
 ** number), and every member from a stream keyed by (seed, family number,
 ** member index). Data therefore do not depend on the order in which families
-** or members are written, which lets us store families sorted by their hashed
-** code and persons in any order (shuffled or not) with identical content.
+** or members are written, which lets us store the same rows in three layouts
+** (gen.h): key order, registry order, persons shuffled.
 **
 ** A latent "hardship" factor per family (normal, shifted by region and
 ** settlement) drives most deprivations at once: employment, wages, debt,
@@ -203,7 +203,6 @@ typedef struct genctx {
   double region_cdf[NREGIONS];
   sqlite3 *db;
   sqlite3_stmt *fam_ins, *per_ins;
-  int64_t next_person;     /* next person_id (unshuffled mode) */
 } genctx;
 
 static int pick_cdf(const double *cdf, int n, double u) {
@@ -659,34 +658,69 @@ static uint64_t *sorted_numbers(const genctx *g, int64_t n) {
   return nums;
 }
 
-/* Families and, right after each, its members (persons in family order). */
-static int write_in_order(genctx *g, const uint64_t *nums, int64_t n, af_err *e) {
+/* first[i]: the person_id before the first member of the family at key
+** position i (nums[i]), so that person ids do not depend on the layout. */
+static int64_t *person_bases(const genctx *g, const uint64_t *nums, int64_t n) {
+  int64_t *first = af_malloc((size_t)(n + 1) * sizeof *first);
   family f;
-  person p;
+  first[0] = 0;
   for (int64_t i = 0; i < n; i++) {
     gen_core(g, &f, nums[i]);
-    gen_family_cols(&f);
-    if (insert_family(g, &f, e)) return -1;
-    for (int j = 0; j < nmembers(&f); j++) {
-      gen_member(g, &f, j, &p);
-      if (insert_person(g, &f, &p, ++g->next_person, e)) return -1;
-    }
+    first[i + 1] = first[i] + nmembers(&f);
+  }
+  return first;
+}
+
+/* One family and, right after it, its members, numbered from base + 1.
+** Returns the number of members, or -1. */
+static int write_family(genctx *g, uint64_t num, int64_t base, af_err *e) {
+  family f;
+  person p;
+  gen_core(g, &f, num);
+  gen_family_cols(&f);
+  if (insert_family(g, &f, e)) return -1;
+  for (int j = 0; j < nmembers(&f); j++) {
+    gen_member(g, &f, j, &p);
+    if (insert_person(g, &f, &p, base + j + 1, e)) return -1;
+  }
+  return nmembers(&f);
+}
+
+/* Key layout: families in key order, persons in family order. */
+static int write_key(genctx *g, const uint64_t *nums, int64_t n, af_err *e) {
+  int64_t next = 0;
+  for (int64_t i = 0; i < n; i++) {
+    int m = write_family(g, nums[i], next, e);
+    if (m < 0) return -1;
+    next += m;
   }
   return 0;
 }
 
-/* Families first; then persons in a uniformly random order. person_id is the
-** one the unshuffled layout gives, so both layouts hold the same rows. A
-** person slot is packed as (family position << 4 | member index). */
+/* Registry layout: family number 1, 2, ... (registration order) with the
+** person ids the key layout gives them. */
+static int write_registry(genctx *g, const uint64_t *nums, int64_t n, af_err *e) {
+  int64_t *first = person_bases(g, nums, n);
+  int64_t *base = af_malloc((size_t)(n ? n : 1) * sizeof *base);
+  for (int64_t i = 0; i < n; i++) base[nums[i] - 1] = first[i];
+  int rc = 0;
+  for (int64_t num = 1; num <= n && rc >= 0; num++)
+    rc = write_family(g, (uint64_t)num, base[num - 1], e);
+  free(base);
+  free(first);
+  return rc < 0 ? -1 : 0;
+}
+
+/* Shuffled layout: families first; then persons in a uniformly random order.
+** person_id is the one the key layout gives, so every layout holds the same
+** rows. A person slot is packed as (family position << 4 | member index). */
 static int write_shuffled(genctx *g, const uint64_t *nums, int64_t n, af_err *e) {
   family f;
   person p;
-  int64_t *first = af_malloc((size_t)(n + 1) * sizeof *first);
-  first[0] = 0;
+  int64_t *first = person_bases(g, nums, n);
   for (int64_t i = 0; i < n; i++) {
     gen_core(g, &f, nums[i]);
     gen_family_cols(&f);
-    first[i + 1] = first[i] + nmembers(&f);
     if (insert_family(g, &f, e)) { free(first); return -1; }
   }
   int64_t np = first[n];
@@ -711,6 +745,16 @@ static int write_shuffled(genctx *g, const uint64_t *nums, int64_t n, af_err *e)
   free(slot);
   free(first);
   return rc;
+}
+
+int gen_layout_parse(const char *s, gen_layout *out) {
+  static const char *const names[] = {"key", "registry", "shuffled"};
+  for (int i = 0; i < 3; i++)
+    if (strcmp(s, names[i]) == 0) {
+      *out = (gen_layout)i;
+      return 0;
+    }
+  return -1;
 }
 
 static int prepare(genctx *g, af_err *e) {
@@ -739,8 +783,9 @@ static int generate(genctx *g, af_err *e) {
   const gen_opts *o = g->o;
   if (prepare(g, e) || exec(g, "BEGIN", e)) return -1;
   uint64_t *nums = sorted_numbers(g, o->families);
-  int rc = o->shuffled ? write_shuffled(g, nums, o->families, e)
-                       : write_in_order(g, nums, o->families, e);
+  int rc = o->layout == GEN_REGISTRY ? write_registry(g, nums, o->families, e)
+         : o->layout == GEN_SHUFFLED ? write_shuffled(g, nums, o->families, e)
+                                     : write_key(g, nums, o->families, e);
   free(nums);
   if (rc) return -1;
   if (exec(g, "COMMIT", e)) return -1;

@@ -98,11 +98,14 @@ static const command commands[] = {
    "figures, categories, groups, indicators, support measures and the record. With\n"
    "a second --run, what changes from run N to run M. --csv writes every table as\n"
    "CSV into DIR. An existing file is replaced only with --force."},
-  {"generate", cmd_generate, "--out --families --seed --shuffled --no-index --force",
-   "generate --out DATA.db [--families N] [--seed S] [--shuffled] [--force]",
+  {"generate", cmd_generate, "--out --families --seed --layout --no-index --force",
+   "generate --out DATA.db [--families N] [--seed S] [--layout key|registry|shuffled] [--force]",
    "Generate a synthetic Kazakhstan population (families and persons) for demos,\n"
-   "tests and benchmarks. The same N and seed always give the same data. An\n"
-   "existing file is replaced only with --force."},
+   "tests and benchmarks. The same N and seed always give the same data. --layout\n"
+   "says how the rows are stored: key (families in key order, each one's persons\n"
+   "after it; the default), registry (families in registration order, which is\n"
+   "not key order, persons grouped in the same order) or shuffled (persons in\n"
+   "random order). An existing file is replaced only with --force."},
   {"sign", cmd_sign, "--key --force", "sign FILE.lua --key KEY.pem [--force]",
    "Write FILE.lua.sig: the 64-byte Ed25519 signature of the file's exact bytes\n"
    "(the same as openssl pkeyutl -sign -rawin). Sign every imported file too."},
@@ -149,7 +152,7 @@ static const option options[] = {
   {"--families", OPT_NUM, offsetof(cli_opts, families), 0},
   {"--seed", OPT_NUM, offsetof(cli_opts, seed), 0},
   {"--json", OPT_FLAG, offsetof(cli_opts, json), 0},
-  {"--shuffled", OPT_FLAG, offsetof(cli_opts, shuffled), 0},
+  {"--layout", OPT_TEXT, offsetof(cli_opts, layout), 0},
   {"--no-index", OPT_FLAG, offsetof(cli_opts, no_index), 0},
   {"--strict", OPT_FLAG, offsetof(cli_opts, strict), 0},
   {"--force", OPT_FLAG, offsetof(cli_opts, force), 0},

@@ -24,7 +24,7 @@
 ** batches were already handed on, and the two threads really overlap. */
 static void generate(const char *name, int shuffled) {
   const char *args[] = {"generate", "--families", "10000", "--seed", "7", "--out", h_path(name),
-                        shuffled ? "--shuffled" : NULL, NULL};
+                        shuffled ? "--layout" : NULL, "shuffled", NULL};
   unlink(h_path(name));
   h_result r = h_run(args);
   assert_int_equal(r.status, 0);

@@ -25,12 +25,12 @@
 #define NFAM 5000
 
 static char *tmpdir;
-static char *path_a, *path_b, *path_c, *path_s, *path_n;
+static char *path_a, *path_b, *path_c, *path_s, *path_n, *path_r, *path_r2;
 
 static char *tmp_path(const char *name) { return af_sprintf("%s/%s", tmpdir, name); }
 
-static int make(const char *path, int64_t n, uint64_t seed, int shuffled, int no_index) {
-  gen_opts o = {n, seed, shuffled, no_index};
+static int make(const char *path, int64_t n, uint64_t seed, gen_layout layout, int no_index) {
+  gen_opts o = {n, seed, layout, no_index};
   af_err e = {{0}};
   int rc = gen_population(path, &o, &e);
   if (rc) fprintf(stderr, "gen_population: %s\n", e.msg);
@@ -48,16 +48,19 @@ static int setup(void **state) {
   path_c = af_sprintf("%s/gen_c_%s.db", tmpdir, pid);
   path_s = af_sprintf("%s/gen_s_%s.db", tmpdir, pid);
   path_n = af_sprintf("%s/gen_n_%s.db", tmpdir, pid);
-  if (make(path_a, NFAM, 7, 0, 0) || make(path_b, NFAM, 7, 0, 0) ||
-      make(path_c, NFAM, 8, 0, 0) || make(path_s, NFAM, 7, 1, 0) ||
-      make(path_n, 300, 7, 0, 1))
+  path_r = af_sprintf("%s/gen_r_%s.db", tmpdir, pid);
+  path_r2 = af_sprintf("%s/gen_r2_%s.db", tmpdir, pid);
+  if (make(path_a, NFAM, 7, GEN_KEY, 0) || make(path_b, NFAM, 7, GEN_KEY, 0) ||
+      make(path_c, NFAM, 8, GEN_KEY, 0) || make(path_s, NFAM, 7, GEN_SHUFFLED, 0) ||
+      make(path_n, 300, 7, GEN_KEY, 1) || make(path_r, NFAM, 7, GEN_REGISTRY, 0) ||
+      make(path_r2, NFAM, 7, GEN_REGISTRY, 0))
     return -1;
   return 0;
 }
 
 static int teardown(void **state) {
-  char *paths[] = {path_a, path_b, path_c, path_s, path_n};
-  for (int i = 0; i < 5; i++) {
+  char *paths[] = {path_a, path_b, path_c, path_s, path_n, path_r, path_r2};
+  for (int i = 0; i < 7; i++) {
     unlink(paths[i]);
     free(paths[i]);
   }
@@ -164,6 +167,59 @@ static void test_shuffled(void **state) {
   assert_true(q1(ds, "SELECT count(*) FROM persons WHERE rowid != person_id") > 0.9 * 3 * NFAM);
   sqlite3_close(da);
   sqlite3_close(ds);
+}
+
+/* The bytes of a whole file, as a SHA-256. */
+static void file_sha(const char *path, char out[65]) {
+  FILE *f = fopen(path, "rb");
+  assert_non_null(f);
+  strbuf b = {0};
+  char buf[65536];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) sb_putn(&b, buf, n);
+  fclose(f);
+  af_sha256_hex(b.s, b.len, out);
+  sb_free(&b);
+}
+
+/* Registry layout: the same rows as the key layout; families in family
+** number order (1, 2, ...: registration), which is not key order; persons
+** grouped by family in the families' stored order; the same file for the
+** same seed. */
+static void test_registry(void **state) {
+  char a[65], r[65], r2[65];
+  canonical_sha(path_a, a);
+  canonical_sha(path_r, r);
+  assert_string_equal(a, r);
+  file_sha(path_r, r);
+  file_sha(path_r2, r2);
+  assert_string_equal(r, r2);
+  sqlite3 *db = open_db(path_r);
+  /* hashed codes in registration order: about half the neighbours descend */
+  double down = q1(db, "SELECT avg(prev > family_id) FROM (SELECT family_id, lag(family_id) "
+                       "OVER (ORDER BY rowid) AS prev FROM families) WHERE prev IS NOT NULL");
+  assert_true(down > 0.4 && down < 0.6);
+  /* persons never go back to an earlier family, and a family's persons are adjacent */
+  assert_int_equal((int)q1(db, "SELECT count(*) FROM (SELECT f.rowid AS fr, lag(f.rowid) "
+                               "OVER (ORDER BY p.rowid) AS prev FROM persons p "
+                               "JOIN families f USING (family_id)) WHERE prev > fr"), 0);
+  assert_true(adjacent_same_family(db) > 0.6);
+  /* a family's persons keep their key-layout ids, in member order */
+  assert_int_equal((int)q1(db, "SELECT count(*) FROM (SELECT person_id, lag(person_id) OVER "
+                               "(PARTITION BY family_id ORDER BY rowid) AS prev FROM persons) "
+                               "WHERE prev + 1 != person_id"), 0);
+  sqlite3_close(db);
+}
+
+static void test_layout_names(void **state) {
+  gen_layout l = GEN_KEY;
+  assert_int_equal(gen_layout_parse("registry", &l), 0);
+  assert_int_equal(l, GEN_REGISTRY);
+  assert_int_equal(gen_layout_parse("shuffled", &l), 0);
+  assert_int_equal(l, GEN_SHUFFLED);
+  assert_int_equal(gen_layout_parse("key", &l), 0);
+  assert_int_equal(l, GEN_KEY);
+  assert_int_equal(gen_layout_parse("sorted", &l), -1);
 }
 
 static void test_shares(void **state) {
@@ -278,7 +334,7 @@ static void test_index(void **state) {
 }
 
 static void test_errors(void **state) {
-  gen_opts o = {-1, 1, 0, 0};
+  gen_opts o = {-1, 1, GEN_KEY, 0};
   af_err e = {{0}};
   char *p = tmp_path("gen_never.db");
   assert_int_equal(gen_population(p, &o, &e), -1);
@@ -291,7 +347,7 @@ static void test_errors(void **state) {
   free(bad);
   /* zero families: a valid, empty database; replaces what was there */
   o.families = 0;
-  assert_int_equal(make(p, 20, 1, 0, 0), 0);
+  assert_int_equal(make(p, 20, 1, GEN_KEY, 0), 0);
   assert_int_equal(gen_population(p, &o, &e), 0);
   sqlite3 *db = open_db(p);
   assert_int_equal((int)q1(db, "SELECT count(*) FROM families"), 0);
@@ -397,7 +453,8 @@ static void test_bench_sql(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_row_counts),  cmocka_unit_test(test_reproducible),
-    cmocka_unit_test(test_shuffled),    cmocka_unit_test(test_shares),
+    cmocka_unit_test(test_shuffled),    cmocka_unit_test(test_registry),
+    cmocka_unit_test(test_layout_names), cmocka_unit_test(test_shares),
     cmocka_unit_test(test_nulls),       cmocka_unit_test(test_columns),
     cmocka_unit_test(test_index),       cmocka_unit_test(test_errors),
     cmocka_unit_test(test_order_categories), cmocka_unit_test(test_bench_sql),
