@@ -2,9 +2,11 @@
 ** source.h: the data source, a SQLite database opened read-only.
 **
 ** Units are read with their members in batches (kernel.h), joined on the
-** members' unit column by a merge of two ordered scans, so memory does not
-** grow with the population. Only the columns asked for are read. Every value
-** read feeds a SHA-256 fingerprint that identifies the data of a run.
+** members' unit column by a merge of two scans in the same order (the order
+** the tables are stored in when the members are grouped in it, else key
+** order), so memory does not grow with the population. Only the columns asked
+** for are read. Every value read feeds a fingerprint that identifies the data
+** of a run whatever the order it was read in (fingerprint.h).
 */
 #ifndef AF_SOURCE_H
 #define AF_SOURCE_H
@@ -48,14 +50,22 @@ typedef struct source_plan {
   const char *only_unit;    /* when set, read only the unit with this id (and its members) */
 } source_plan;
 
+/* The order a read took (docs/design.md, section 3):
+**  SOURCE_KEY     stored order, which was key order;
+**  SOURCE_STORED  stored order, which is not key order: members grouped in
+**                 the units' stored order, merged without a sort;
+**  SOURCE_SORTED  key order, sorted by SQLite: nothing else works. */
+typedef enum { SOURCE_KEY, SOURCE_STORED, SOURCE_SORTED } source_order;
+/* "key", "stored", "sorted" (data.read_order). */
+const char *source_order_name(source_order o);
+
 typedef struct source_stats {
   int64_t units;            /* unit rows read */
   int64_t members;          /* member rows joined to a unit */
   int64_t orphans;          /* member rows whose unit does not exist */
   int64_t units_without_members;
-  char sha256[65];          /* fingerprint of every value read, in order */
-  int sorted;               /* 1: the tables were not stored in key order and
-                               were read sorted by SQLite */
+  char sha256[65];          /* fingerprint of every value read (fingerprint.h) */
+  source_order order;       /* the order the read took */
 } source_stats;
 
 typedef struct source_reader source_reader;
@@ -67,23 +77,17 @@ int source_read_begin(source *s, const source_plan *plan, strpool *pool,
 /* Fill b with the next batch of at most max_units units (b's arrays are owned
 ** by the reader and reused). Returns the number of units, 0 at the end, -1 on
 ** error (duplicate unit id, bad value: the message names table, column and
-** row). unit_ids[i] is the text of unit i's id, valid until the next call. */
+** row). unit_ids[i] is the text of unit i's id, valid until the next call.
+** Units come in the order the read takes (source_order), not always key order. */
 int source_read_batch(source_reader *r, batch *b, const char *const **unit_ids,
                       int max_units, af_err *e);
-/* source_read_batch's answer when the tables turned out not to be stored in
-** key order: the reader first scans in rowid order (cheap, and right for
-** data exported in key order), verifying the order as it goes. Everything
-** read so far must be discarded; the next call starts again from the first
-** unit, in key order, with a fresh fingerprint. Given at most once per read. */
+/* source_read_batch's answer when the stored order turned out not to be
+** usable: the reader first scans in rowid order (no sort), verifying as it
+** goes that the members are grouped in the units' order and, unless the unit
+** key has a unique index, that the keys ascend. Everything read so far must
+** be discarded; the next call starts again from the first unit, in key order
+** (SOURCE_SORTED), with a fresh fingerprint. Given at most once per read. */
 #define SOURCE_RESTART (-2)
-/* The fingerprint covers numbers column by column, a batch at a time. By
-** default source_read_batch does that itself. After source_defer_hash, the
-** caller does it instead (on another thread, say): source_hash_batch once per
-** batch in order, and source_hash_restart when a read gives SOURCE_RESTART.
-** Either way the fingerprint is the same. */
-void source_defer_hash(source_reader *r);
-void source_hash_batch(source_reader *r, const batch *b);
-void source_hash_restart(source_reader *r);
 /* Finish: fills st (fingerprint final only after the last batch) and frees r. */
 void source_read_end(source_reader *r, source_stats *st);
 

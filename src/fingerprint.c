@@ -1,7 +1,8 @@
 /*
 ** fingerprint.c: the SHA-256 fingerprint of the data a run reads (see
-** fingerprint.h). The structure stream is fed value by value, so it goes
-** through a 64 KiB buffer; number columns are fed as whole arrays.
+** fingerprint.h): one SHA-256 per unit, summed modulo 2^256, and a header.
+** The digest algorithm is fetched once per context (EVP_MD_fetch), which
+** halves the cost of a digest of a few hundred bytes against EVP_sha256().
 */
 #include "fingerprint.h"
 
@@ -12,71 +13,123 @@
 
 #include "util.h"
 
-struct fingerprint {
-  EVP_MD_CTX *md;           /* the structure stream */
-  EVP_MD_CTX **num;         /* 2 per number column (values, nulls) + member counts */
-  int ncols, nnum;
-  size_t hlen;
-  unsigned char hbuf[1 << 16];
-};
+/* ---- sums of digests ---- */
 
-static EVP_MD_CTX *fingerprint_ctx(void) {
+fingerprint_md *fingerprint_md_new(void) {
   EVP_MD_CTX *c = EVP_MD_CTX_new();
-  if (!c || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1) abort();
+  EVP_MD *md = EVP_MD_fetch(NULL, "SHA256", NULL);
+  if (!c || !md || EVP_DigestInit_ex2(c, md, NULL) != 1) abort();
+  EVP_MD_free(md);   /* the context keeps its own reference */
   return c;
 }
 
-fingerprint *fingerprint_new(int ncols) {
-  assert(ncols >= 0);
+void fingerprint_md_free(fingerprint_md *md) { EVP_MD_CTX_free(md); }
+
+static void fingerprint_digest(fingerprint_md *md, const void *p, size_t n, unsigned char d[32]) {
+  unsigned int dn = 0;
+  /* NULL type: the context's fetched algorithm again */
+  if (EVP_DigestInit_ex2(md, NULL, NULL) != 1 || EVP_DigestUpdate(md, p, n) != 1 ||
+      EVP_DigestFinal_ex(md, d, &dn) != 1)
+    abort();
+  assert(dn == 32);
+}
+
+static void fingerprint_sum_add(fingerprint_sum *s, const uint64_t x[4]) {
+  unsigned carry = 0;
+  for (int i = 0; i < 4; i++) {
+    uint64_t a = s->w[i], t = a + x[i];
+    unsigned c1 = t < a;
+    uint64_t r = t + carry;
+    carry = c1 | (r < t);
+    s->w[i] = r;
+  }
+}
+
+void fingerprint_sum_hash(fingerprint_sum *s, fingerprint_md *md, const void *p, size_t n) {
+  unsigned char d[32];
+  fingerprint_digest(md, p, n, d);
+  uint64_t x[4] = {0, 0, 0, 0};
+  for (int i = 0; i < 32; i++) x[i / 8] |= (uint64_t)d[i] << (8 * (i % 8));
+  fingerprint_sum_add(s, x);
+}
+
+void fingerprint_sum_merge(fingerprint_sum *s, const fingerprint_sum *t) {
+  fingerprint_sum_add(s, t->w);
+}
+
+void fingerprint_sum_bytes(const fingerprint_sum *s, unsigned char out[32]) {
+  for (int i = 0; i < 32; i++) out[i] = (unsigned char)(s->w[i / 8] >> (8 * (i % 8)));
+}
+
+/* ---- the data fingerprint ---- */
+
+struct fingerprint {
+  fingerprint_md *md;
+  strbuf head;              /* the header's bytes */
+  unsigned char *unit;      /* the current unit's bytes */
+  size_t ulen, ucap;
+  int in_unit;
+  fingerprint_sum sum;      /* of the unit digests */
+};
+
+fingerprint *fingerprint_new(void) {
   fingerprint *f = af_calloc(1, sizeof *f);
-  f->ncols = ncols;
-  f->nnum = 2 * ncols + 1;
-  f->md = fingerprint_ctx();
-  f->num = af_calloc((size_t)f->nnum, sizeof *f->num);
-  for (int i = 0; i < f->nnum; i++) f->num[i] = fingerprint_ctx();
+  f->md = fingerprint_md_new();
   return f;
 }
 
 void fingerprint_free(fingerprint *f) {
   if (!f) return;
-  for (int i = 0; i < f->nnum; i++) EVP_MD_CTX_free(f->num[i]);
-  free(f->num);
-  EVP_MD_CTX_free(f->md);
+  fingerprint_md_free(f->md);
+  sb_free(&f->head);
+  free(f->unit);
   free(f);
 }
 
 void fingerprint_restart(fingerprint *f) {
-  if (EVP_DigestInit_ex(f->md, EVP_sha256(), NULL) != 1) abort();
-  f->hlen = 0;
+  f->head.len = 0;
+  f->ulen = 0;
+  f->in_unit = 0;
+  memset(&f->sum, 0, sizeof f->sum);
 }
 
-void fingerprint_restart_numbers(fingerprint *f) {
-  for (int i = 0; i < f->nnum; i++)
-    if (EVP_DigestInit_ex(f->num[i], EVP_sha256(), NULL) != 1) abort();
+static void fingerprint_le64(unsigned char b[9], char tag, uint64_t x) {
+  b[0] = (unsigned char)tag;
+  for (int i = 0; i < 8; i++) b[1 + i] = (unsigned char)(x >> (8 * i));
 }
 
-static void fingerprint_flush(fingerprint *f) {
-  if (f->hlen) EVP_DigestUpdate(f->md, f->hbuf, f->hlen);
-  f->hlen = 0;
+void fingerprint_head64(fingerprint *f, char tag, uint64_t x) {
+  unsigned char b[9];
+  fingerprint_le64(b, tag, x);
+  sb_putn(&f->head, (const char *)b, 9);
+}
+
+void fingerprint_head(fingerprint *f, char tag, const void *p, size_t n) {
+  fingerprint_head64(f, tag, (uint64_t)n);
+  sb_putn(&f->head, (const char *)p, n);
+}
+
+void fingerprint_unit_begin(fingerprint *f) {
+  assert(!f->in_unit);
+  f->ulen = 0;
+  f->in_unit = 1;
 }
 
 void fingerprint_put(fingerprint *f, const void *p, size_t n) {
-  if (f->hlen + n > sizeof f->hbuf) {
-    fingerprint_flush(f);
-    if (n > sizeof f->hbuf) {
-      EVP_DigestUpdate(f->md, p, n);
-      return;
-    }
+  assert(f->in_unit);
+  if (f->ulen + n > f->ucap) {
+    size_t c = f->ucap ? f->ucap : 1024;
+    while (c < f->ulen + n) c *= 2;
+    f->unit = af_realloc(f->unit, c);
+    f->ucap = c;
   }
-  memcpy(f->hbuf + f->hlen, p, n);
-  f->hlen += n;
-  assert(f->hlen <= sizeof f->hbuf);
+  if (n) memcpy(f->unit + f->ulen, p, n);
+  f->ulen += n;
 }
 
 void fingerprint_tag64(fingerprint *f, char tag, uint64_t x) {
   unsigned char b[9];
-  b[0] = (unsigned char)tag;
-  for (int i = 0; i < 8; i++) b[1 + i] = (unsigned char)(x >> (8 * i));
+  fingerprint_le64(b, tag, x);
   fingerprint_put(f, b, 9);
 }
 
@@ -85,38 +138,38 @@ void fingerprint_bytes(fingerprint *f, char tag, const void *p, size_t n) {
   fingerprint_put(f, p, n);
 }
 
-void fingerprint_column(fingerprint *f, int c, const double *v, const unsigned char *null,
-                        int n) {
-  assert(c >= 0 && c < f->ncols && n >= 0);
-  if (n == 0) return;
-  EVP_DigestUpdate(f->num[2 * c], v, sizeof *v * (size_t)n);
-  EVP_DigestUpdate(f->num[2 * c + 1], null, (size_t)n);
+void fingerprint_number(fingerprint *f, double v, int null) {
+  uint64_t bits = 0;
+  if (!null) memcpy(&bits, &v, sizeof bits);
+  fingerprint_tag64(f, null ? 'z' : 'd', bits);
 }
 
-void fingerprint_counts(fingerprint *f, const int *start, int nunits) {
-  /* As 32-bit counts, 256 at a time: the same bytes whatever the batches. */
-  uint32_t counts[256];
-  for (int u = 0; u < nunits;) {
-    int n = 0;
-    for (; n < 256 && u < nunits; n++, u++) {
-      assert(start[u + 1] >= start[u]);
-      counts[n] = (uint32_t)(start[u + 1] - start[u]);
-    }
-    EVP_DigestUpdate(f->num[f->nnum - 1], counts, sizeof counts[0] * (size_t)n);
-  }
+void fingerprint_unit_end(fingerprint *f) {
+  assert(f->in_unit);
+  fingerprint_sum_hash(&f->sum, f->md, f->unit, f->ulen);
+  f->in_unit = 0;
 }
 
-void fingerprint_final(fingerprint *f, char hex[65]) {
-  for (int i = 0; i < f->nnum; i++) {
-    unsigned char d[32];
-    unsigned int dn = 0;
-    EVP_DigestFinal_ex(f->num[i], d, &dn);
-    fingerprint_bytes(f, 'N', d, dn);
-  }
-  fingerprint_flush(f);
+void fingerprint_merge(fingerprint *f, const fingerprint *other) {
+  assert(f->head.len == other->head.len && !memcmp(f->head.s, other->head.s, f->head.len));
+  fingerprint_sum_merge(&f->sum, &other->sum);
+}
+
+void fingerprint_final(const fingerprint *f, uint64_t units, uint64_t members,
+                       uint64_t orphans, char hex[65]) {
+  static const char version[] = "afscore data fingerprint 2";
+  strbuf b = {0};
+  sb_putn(&b, version, sizeof version);
+  sb_putn(&b, f->head.s ? f->head.s : "", f->head.len);
+  unsigned char sum[32], tail[27];
+  fingerprint_sum_bytes(&f->sum, sum);
+  sb_putn(&b, (const char *)sum, 32);
+  fingerprint_le64(tail, 'E', units);
+  fingerprint_le64(tail + 9, 'm', members);
+  fingerprint_le64(tail + 18, 'o', orphans);
+  sb_putn(&b, (const char *)tail, sizeof tail);
   unsigned char md[32];
-  unsigned int n = 0;
-  EVP_DigestFinal_ex(f->md, md, &n);
-  assert(n == 32);
+  fingerprint_digest(f->md, b.s, b.len, md);
+  sb_free(&b);
   af_hex(md, 32, hex);
 }

@@ -660,7 +660,7 @@ static uint64_t *sorted_numbers(const genctx *g, int64_t n) {
 
 /* first[i]: the person_id before the first member of the family at key
 ** position i (nums[i]), so that person ids do not depend on the layout. */
-static int64_t *person_bases(const genctx *g, const uint64_t *nums, int64_t n) {
+static int64_t *person_bases(genctx *g, const uint64_t *nums, int64_t n) {
   int64_t *first = af_malloc((size_t)(n + 1) * sizeof *first);
   family f;
   first[0] = 0;

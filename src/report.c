@@ -46,7 +46,7 @@ static void report_json_data(json *j, const run *rn) {
   json_kv_int(j, "members", run_stats(rn)->members);
   json_kv_int(j, "orphan_members", run_stats(rn)->orphans);
   json_kv_int(j, "units_without_members", run_stats(rn)->units_without_members);
-  json_kv_str(j, "read_order", run_stats(rn)->sorted ? "sorted" : "stored");
+  json_kv_str(j, "read_order", source_order_name(run_stats(rn)->order));
   json_obj_end(j);
 }
 

@@ -6,7 +6,6 @@
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/evp.h>
 #include <pthread.h>
 
 #include "grouping.h"
@@ -37,9 +36,19 @@ struct run {
   infer **infers;           /* per methodology: NULL without strata, psu or round */
   infer_result *inference;  /* per methodology, after run_execute */
   source_stats stats;
-  void **results_md;        /* per methodology: SHA-256 of every unit's result, in order */
+  void **results_md;        /* per methodology: a run_digest (below) */
   char (*results_sha256)[65];/* final hex, after run_execute */
 };
+
+#include "fingerprint.h"
+
+/* A methodology's results digest, kept in run.results_md: the sum of the
+** SHA-256 of each unit's result (fingerprint.h), so that it does not depend
+** on the order units are read in. */
+typedef struct run_digest {
+  fingerprint_sum sum;
+  fingerprint_md *md;
+} run_digest;
 
 static int find_name(char **v, vtype *t, int n, const char *name, vtype type) {
   for (int i = 0; i < n; i++)
@@ -170,7 +179,10 @@ static infer *run_infer_new(const model *m) {
 }
 
 static void reset_digests(run *rn) {
-  for (int k = 0; k < rn->n; k++) EVP_DigestInit_ex(rn->results_md[k], EVP_sha256(), NULL);
+  for (int k = 0; k < rn->n; k++) {
+    run_digest *d = rn->results_md[k];
+    memset(&d->sum, 0, sizeof d->sum);
+  }
 }
 
 int run_open(run **out, const char *db, const model **models, int n, const run_options *opt,
@@ -196,7 +208,9 @@ int run_open(run **out, const char *db, const model **models, int n, const run_o
   rn->results_md = af_calloc((size_t)n, sizeof *rn->results_md);
   rn->results_sha256 = af_calloc((size_t)n, sizeof *rn->results_sha256);
   for (int k = 0; k < n; k++) {
-    rn->results_md[k] = EVP_MD_CTX_new();
+    run_digest *rd = af_calloc(1, sizeof *rd);
+    rd->md = fingerprint_md_new();
+    rn->results_md[k] = rd;
   }
   reset_digests(rn);
   rn->scorers = af_calloc((size_t)n, sizeof *rn->scorers);
@@ -221,22 +235,33 @@ int run_open(run **out, const char *db, const model **models, int n, const run_o
   return 0;
 }
 
-/* Fold the batch's unit results into methodology k's results digest: id,
-** score bits, category and eligibility of every unit, in data order. Replay
-** compares digests instead of looking up millions of recorded rows. */
+/* Add the batch's unit results to methodology k's results digest: the
+** SHA-256 of each unit's id, score bits, category and eligibility, summed, so
+** the same results give the same digest in any read order. */
 static void digest_results(run *rn, int k, const batch *b, const char *const *ids) {
   const scorer *s = rn->scorers[k];
+  run_digest *d = rn->results_md[k];
   strbuf buf = {0};
   for (int u = 0; u < b->nunits; u++) {
+    buf.len = 0;
     sb_puts(&buf, ids[u]);
     sb_putc(&buf, '\0');
     sb_putn(&buf, (const char *)&s->score[u], sizeof(double));
     int32_t band = s->band[u];
     sb_putn(&buf, (const char *)&band, sizeof band);
     sb_putn(&buf, (const char *)&s->eligible[u], sizeof(uint64_t));
+    fingerprint_sum_hash(&d->sum, d->md, buf.s, buf.len);
   }
-  if (buf.len) EVP_DigestUpdate(rn->results_md[k], buf.s, buf.len);
   sb_free(&buf);
+}
+
+/* The results digest: SHA-256 of a version tag and the sum. */
+static void digest_final(const run_digest *d, char hex[65]) {
+  static const char tag[] = "afscore results digest 2";
+  unsigned char msg[sizeof tag + 32];
+  memcpy(msg, tag, sizeof tag);
+  fingerprint_sum_bytes(&d->sum, msg + sizeof tag);
+  af_sha256_hex(msg, sizeof msg, hex);
 }
 
 static int add_inference(run *rn, int k, const batch *b, const char *const *ids, af_err *e) {
@@ -403,16 +428,10 @@ static void *reader_main(void *arg) {
   }
 }
 
-/* Consume what one read of the source gives: -1 error, 0 done. rd is set
-** when the numbers' fingerprint is this thread's job (source_defer_hash). */
-static int consume(run *rn, source_reader *rd, int kind, const batch *b,
-                   const char *const *ids, af_err *e) {
-  if (kind == SLOT_RESTART) {
-    if (rd) source_hash_restart(rd);
-    return begin_pass(rn, e) < 0 ? -1 : 1;
-  }
+/* Consume what one read of the source gives: -1 error, 0 done. */
+static int consume(run *rn, int kind, const batch *b, const char *const *ids, af_err *e) {
+  if (kind == SLOT_RESTART) return begin_pass(rn, e) < 0 ? -1 : 1;
   if (kind != SLOT_BATCH) return kind == SLOT_END ? 0 : -1;
-  if (rd) source_hash_batch(rd, b);
   run_batch_fn fn = rn->opt.batch;
   if (score_batch(rn, b, ids, e) < 0 || (fn && fn(rn->opt.ctx, rn, b, ids, e) < 0)) return -1;
   return 1;
@@ -422,9 +441,6 @@ static int execute_threaded(run *rn, source_reader *rd, af_err *e) {
   pipe_ *p = af_calloc(1, sizeof *p);
   p->rn = rn;
   p->rd = rd;
-  /* Hashing the numbers moves to this (the scoring) thread: the reader is
-  ** the busier of the two. */
-  source_defer_hash(rd);
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->cv, NULL);
   pthread_t th;
@@ -439,7 +455,7 @@ static int execute_threaded(run *rn, source_reader *rd, af_err *e) {
     assert(p->count <= NSLOTS);
     slot *sl = &p->slots[p->head];
     pthread_mutex_unlock(&p->mu);
-    rc = consume(rn, rd, sl->kind, &sl->b, sl->ids, e);
+    rc = consume(rn, sl->kind, &sl->b, sl->ids, e);
     if (sl->kind == SLOT_ERROR) *e = p->err;
     pthread_mutex_lock(&p->mu);
     p->head = (p->head + 1) % NSLOTS;
@@ -465,7 +481,7 @@ static int execute_serial(run *rn, source_reader *rd, af_err *e) {
     int got = source_read_batch(rd, &b, &ids, KERNEL_BATCH, e);
     int kind = got > 0 ? SLOT_BATCH : got == SOURCE_RESTART ? SLOT_RESTART
              : got == 0 ? SLOT_END : SLOT_ERROR;
-    int rc = consume(rn, NULL, kind, &b, ids, e);
+    int rc = consume(rn, kind, &b, ids, e);
     if (rc <= 0) return rc;
   }
 }
@@ -483,12 +499,7 @@ int run_execute(run *rn, af_err *e) {
         infer_finish(rn->infers[k], rn->pool, rn->opt.level > 0 ? rn->opt.level : 0.95,
                      &rn->inference[k], e) < 0)
       rc = -1;
-  for (int k = 0; k < rn->n; k++) {
-    unsigned char md[32];
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(rn->results_md[k], md, &len);
-    af_hex(md, 32, rn->results_sha256[k]);
-  }
+  for (int k = 0; k < rn->n; k++) digest_final(rn->results_md[k], rn->results_sha256[k]);
   return rc < 0 ? -1 : 0;
 }
 
@@ -502,7 +513,11 @@ void run_close(run *rn) {
     if (rn->groupings) grouping_free(rn->groupings[k]);
     if (rn->infers) infer_free(rn->infers[k]);
     if (rn->inference) infer_result_free(&rn->inference[k]);
-    if (rn->results_md) EVP_MD_CTX_free(rn->results_md[k]);
+    if (rn->results_md && rn->results_md[k]) {
+      run_digest *d = rn->results_md[k];
+      fingerprint_md_free(d->md);
+      free(d);
+    }
   }
   free(rn->results_md);
   free(rn->results_sha256);

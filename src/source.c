@@ -1,13 +1,16 @@
 /*
 ** source.c: the data source, a SQLite database opened read-only.
 **
-** Units and members are read by a merge join of two ordered scans
-** (`ORDER BY key COLLATE BINARY` on each table), so memory stays flat
-** whatever the population: the reader holds one batch of columns, reused.
-** Keys are compared exactly as SQLite orders them for the BINARY collation,
-** which is what makes the merge agree with the scans. Every value read feeds
-** a SHA-256 fingerprint (raw SQLite type + canonical bytes, a tag per row), so
-** the fingerprint depends on the data and the columns read, not on batching.
+** Units and members are read by a merge join of two scans in the same order,
+** so memory stays flat whatever the population: the reader holds one batch
+** of columns, reused. The order is the tables' stored (rowid) order when the
+** members are grouped in the units' stored order (SOURCE_KEY, SOURCE_STORED),
+** else key order sorted by SQLite (`ORDER BY +key COLLATE BINARY`,
+** SOURCE_SORTED). Keys are compared exactly as SQLite orders them for the
+** BINARY collation, which is what makes the merge agree with the scans. Every
+** value read feeds the fingerprint of its unit (fingerprint.h: raw SQLite
+** type + canonical bytes, a tag per row), so the fingerprint depends on the
+** data and the columns read, not on batching or on the order of the read.
 */
 #include "source.h"
 
@@ -434,6 +437,7 @@ static int kv_cmp(const kv *a, const kv *b) {
 
 typedef struct scan {
   sqlite3_stmt *st;
+  const char *alias;        /* the rowid's name in SQL, NULL if none */
   char *table;              /* schema spelling */
   char **cols;              /* columns read (schema spelling), after the key */
   vtype *types;
@@ -446,7 +450,14 @@ struct source_reader {
   source *s;
   strpool *pool;
   const source_plan *plan;
-  int physical;             /* 1: scanning in rowid order, verifying key order */
+  int physical;             /* 1: scanning in rowid order, verifying the order */
+  int unique_key;           /* the unit key has a unique BINARY index (and a rowid) */
+  int stored;               /* physical and unique_key: members placed by lookup */
+  int key_ordered;          /* no unit key has gone backwards (yet) */
+  sqlite3_stmt *look;       /* stored mode: the rowid of the unit with a key */
+  int64_t urow;             /* stored mode: the current unit's rowid */
+  int pend_known;           /* stored mode: pend_row is that of the pending member row */
+  int64_t pend_row;         /* rowid of the pending member row's unit, -1: none */
   int restarts;
   kv mprev;                 /* previous member key (physical mode) */
   unsigned char *mprevbuf;
@@ -469,8 +480,11 @@ struct source_reader {
   const char **ids;
   source_stats stats;
   fingerprint *fp;          /* of every value read (fingerprint.h) */
-  int defer;                /* numbers are hashed by the caller (source_hash_batch) */
 };
+
+const char *source_order_name(source_order o) {
+  return o == SOURCE_KEY ? "key" : o == SOURCE_STORED ? "stored" : "sorted";
+}
 
 /* ---- fingerprint ---- */
 
@@ -496,11 +510,11 @@ static void src_hash_value(source_reader *r, const kv *k) {
 }
 
 static void src_hash_header(source_reader *r, const scan *sc, const char *key) {
-  fingerprint_bytes(r->fp, 'T', sc->table, strlen(sc->table));
-  fingerprint_bytes(r->fp, 'K', key, strlen(key));
+  fingerprint_head(r->fp, 'T', sc->table, strlen(sc->table));
+  fingerprint_head(r->fp, 'K', key, strlen(key));
   for (int i = 0; i < sc->ncols; i++) {
-    fingerprint_bytes(r->fp, 'C', sc->cols[i], strlen(sc->cols[i]));
-    fingerprint_tag64(r->fp, 'y', (uint64_t)sc->types[i]);
+    fingerprint_head(r->fp, 'C', sc->cols[i], strlen(sc->cols[i]));
+    fingerprint_head64(r->fp, 'y', (uint64_t)sc->types[i]);
   }
 }
 
@@ -583,6 +597,7 @@ static int prepare_scan(source *s, scan *sc, const char *key, const name_decl *s
     if (rc == SQLITE_OK && only) bind_only(sc->st, only);
     if (rc == SQLITE_OK) {
       sc->rowid = pass == 0 ? sc->ncols + 1 : -1;
+      sc->alias = pass == 0 ? alias : NULL;
       sb_free(&b);
       return 0;
     }
@@ -651,35 +666,85 @@ static void free_reader(source_reader *r) {
   free(r->ids);
   free(r->prev);
   free(r->mprevbuf);
+  sqlite3_finalize(r->look);
   fingerprint_free(r->fp);
   free(r);
 }
 
-/* ---- the fingerprint of numbers ----
+/* ---- stored order ----
 **
-** Number columns are hashed as whole arrays of converted values, a batch at a
-** time (fingerprint_column): much cheaper than value by value, and it can run
-** on another thread than the reading (source_defer_hash). */
+** A registry stores units in the order they were registered, not in key
+** order, and members grouped unit by unit in that same order. Such tables are
+** merged in stored order with no sort when the unit key has a unique index:
+** then no key can repeat, and a member row whose key is not the current
+** unit's is placed by one lookup of its unit's rowid (only at a unit without
+** members or at an orphan; the row that starts the next unit matches it).
+** A member of a unit already passed means the members are not grouped in the
+** units' order: SOURCE_RESTART, and the read is sorted instead. */
 
-static int is_number(vtype t) { return t == VT_NUM || t == VT_BOOL; }
-
-/* Plan types, not scan state: the reader thread may be re-preparing its
-** scans (SOURCE_RESTART) while another thread hashes a batch. Number column
-** c of the fingerprint is unit column c, then member column c - nunit_cols. */
-static void hash_numbers(source_reader *r, const batch *b) {
-  const source_plan *p = r->plan;
-  for (int i = 0; i < p->nunit_cols; i++)
-    if (is_number(p->unit_types[i]))
-      fingerprint_column(r->fp, i, b->ucols[i].v, b->ucols[i].null, b->nunits);
-  for (int j = 0; p->member_table && j < p->nmember_cols; j++)
-    if (is_number(p->member_types[j]))
-      fingerprint_column(r->fp, p->nunit_cols + j, b->mcols[j].v, b->mcols[j].null, b->nmembers);
-  fingerprint_counts(r->fp, b->mstart, b->nunits);
+/* 1: table has a unique index on exactly column key, BINARY, not partial. */
+static int src_unique_key(source *s, const char *table, const char *key) {
+  static const char sql[] =
+      "SELECT count(*) FROM pragma_index_list(?1) AS l WHERE l.\"unique\" AND NOT l.partial"
+      " AND (SELECT count(*) FROM pragma_index_xinfo(l.name) WHERE key) = 1"
+      " AND (SELECT count(*) FROM pragma_index_xinfo(l.name) AS x WHERE x.key"
+      "      AND x.name = ?2 AND x.coll = 'BINARY') = 1";
+  sqlite3_stmt *st = NULL;
+  int n = 0;
+  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK) {
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int(st, 0);
+  }
+  sqlite3_finalize(st);
+  return n > 0;
 }
 
-void source_defer_hash(source_reader *r) { r->defer = 1; }
-void source_hash_batch(source_reader *r, const batch *b) { hash_numbers(r, b); }
-void source_hash_restart(source_reader *r) { fingerprint_restart_numbers(r->fp); }
+/* The lookup of a unit's rowid by key, equal as kv_cmp says: BINARY, and
+** text only equals text (SQLite's affinity would make 5 equal '5'). */
+static int src_prepare_lookup(source_reader *r, const char *key, af_err *e) {
+  strbuf b = {0};
+  sb_printf(&b, "SELECT %s FROM ", r->u.alias);
+  put_ident(&b, r->u.table);
+  sb_puts(&b, " WHERE ");
+  put_ident(&b, key);
+  sb_puts(&b, " = ?1 COLLATE BINARY AND (typeof(");
+  put_ident(&b, key);
+  sb_puts(&b, ") = 'text') = (typeof(?1) = 'text')");
+  int rc = sqlite3_prepare_v2(r->s->db, b.s, -1, &r->look, NULL);
+  sb_free(&b);
+  return rc == SQLITE_OK ? 0 : db_error(r->s, e);
+}
+
+static void bind_kv(sqlite3_stmt *st, int i, const kv *k) {
+  switch (k->type) {
+    case SQLITE_INTEGER: sqlite3_bind_int64(st, i, k->i); break;
+    case SQLITE_FLOAT: sqlite3_bind_double(st, i, k->d); break;
+    case SQLITE_TEXT: sqlite3_bind_text(st, i, (const char *)k->p, k->n, SQLITE_STATIC); break;
+    case SQLITE_BLOB: sqlite3_bind_blob(st, i, k->p, k->n, SQLITE_STATIC); break;
+    default: sqlite3_bind_null(st, i);
+  }
+}
+
+/* Where the pending member row (key mk) belongs, given the current unit's
+** rowid cur: 1 a later unit, 0 no unit (an orphan), SOURCE_RESTART a unit
+** already passed, -1 a read error. One lookup per member row at most. */
+static int locate_member(source_reader *r, const kv *mk, int64_t cur, af_err *e) {
+  if (!r->pend_known) {
+    bind_kv(r->look, 1, mk);
+    int rc = sqlite3_step(r->look);
+    r->pend_row = rc == SQLITE_ROW ? sqlite3_column_int64(r->look, 0) : -1;
+    sqlite3_reset(r->look);
+    sqlite3_clear_bindings(r->look);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+      r->failed = 1;
+      return r->s->stopped ? src_work_error(r->s, r->u.table, e) : db_error(r->s, e);
+    }
+    r->pend_known = 1;
+  }
+  if (r->pend_row < 0) return 0;
+  return r->pend_row > cur ? 1 : SOURCE_RESTART;
+}
 
 /* Prepare both scans and start the fingerprint. */
 static int setup_scans(source_reader *r, af_err *e) {
@@ -688,6 +753,11 @@ static int setup_scans(source_reader *r, af_err *e) {
   int rc = setup_scan(r->s, &r->u, plan->unit_table, plan->unit_id, plan->unit_cols,
                       plan->unit_types, plan->nunit_cols, &ukey, r->physical, plan->only_unit, e);
   r->has_members = plan->member_table != NULL;
+  r->unique_key = rc == 0 && r->u.rowid >= 0 && !plan->only_unit &&
+                  src_unique_key(r->s, r->u.table, ukey);
+  r->stored = r->physical && r->unique_key;
+  r->key_ordered = 1;
+  if (rc == 0 && r->stored) rc = src_prepare_lookup(r, ukey, e);
   if (rc == 0 && r->has_members)
     rc = setup_scan(r->s, &r->m, plan->member_table, plan->member_unit, plan->member_cols,
                     plan->member_types, plan->nmember_cols, &mkey, r->physical,
@@ -696,9 +766,6 @@ static int setup_scans(source_reader *r, af_err *e) {
     fingerprint_restart(r->fp);
     src_hash_header(r, &r->u, ukey);
     if (r->has_members) src_hash_header(r, &r->m, mkey);
-    /* A restart starts the numbers again too; deferred number hashing is
-    ** restarted by the caller, in batch order. */
-    if (r->restarts && !r->defer) fingerprint_restart_numbers(r->fp);
   }
   free(ukey);
   free(mkey);
@@ -714,7 +781,7 @@ int source_read_begin(source *s, const source_plan *plan, strpool *pool,
   r->plan = plan;
   r->physical = 1;
   assert(plan->nunit_cols >= 0 && plan->nmember_cols >= 0 && plan->unit_table && plan->unit_id);
-  r->fp = fingerprint_new(plan->nunit_cols + (plan->member_table ? plan->nmember_cols : 0));
+  r->fp = fingerprint_new();
   int rc = setup_scans(r, e);
   r->ucols = af_calloc((size_t)plan->nunit_cols + 1, sizeof *r->ucols);
   r->mcols = af_calloc((size_t)plan->nmember_cols + 1, sizeof *r->mcols);
@@ -731,6 +798,9 @@ int source_read_begin(source *s, const source_plan *plan, strpool *pool,
 static int restart_ordered(source_reader *r, af_err *e) {
   free_scan(&r->u);
   free_scan(&r->m);
+  sqlite3_finalize(r->look);
+  r->look = NULL;
+  r->pend_known = 0;
   memset(&r->u, 0, sizeof r->u);
   memset(&r->m, 0, sizeof r->m);
   memset(&r->stats, 0, sizeof r->stats);
@@ -812,13 +882,16 @@ static int read_value(source_reader *r, const scan *sc, int c, column *col, int 
   kv k;
   kv_load(sc->st, c + 1, &k);
   vtype t = sc->types[c];
-  /* Text is hashed as read; numbers are hashed a batch at a time, as the
-  ** converted column (hash_numbers). */
-  if (t == VT_TEXT || t == VT_ANY) src_hash_value(r, &k);
+  /* Text is hashed as stored, numbers as the doubles they become. */
+  int text = t == VT_TEXT || t == VT_ANY;
+  if (text) src_hash_value(r, &k);
   col->null[row] = k.type == SQLITE_NULL;
   col->v[row] = 0;
-  if (k.type == SQLITE_NULL) return 0;
-  if (t == VT_TEXT || t == VT_ANY) {
+  if (k.type == SQLITE_NULL) {
+    if (!text) fingerprint_number(r->fp, 0, 1);
+    return 0;
+  }
+  if (text) {
     const unsigned char *p = k.p;
     int n = k.n;
     if (k.type != SQLITE_TEXT) {
@@ -831,7 +904,7 @@ static int read_value(source_reader *r, const scan *sc, int c, column *col, int 
   double d;
   char msg[128];
   switch (k.type) {
-    case SQLITE_INTEGER: col->v[row] = (double)k.i; return 0;
+    case SQLITE_INTEGER: d = (double)k.i; break;
     case SQLITE_FLOAT: d = k.d; break;
     case SQLITE_TEXT:
       if (!parse_number(k.p, k.n, &d)) {
@@ -845,6 +918,7 @@ static int read_value(source_reader *r, const scan *sc, int c, column *col, int 
   }
   if (!isfinite(d)) return bad_value(r, sc, c, unit, "not a finite number", e);
   col->v[row] = d;
+  fingerprint_number(r->fp, d, 0);
   return 0;
 }
 
@@ -910,6 +984,11 @@ static int check_key(source_reader *r, const char *id, af_err *e) {
     return af_fail(e, "table %s: duplicate unit id '%s'", r->u.table, id);
   }
   if (c > 0) {
+    /* With a unique key, stored order need not be key order. */
+    if (r->stored) {
+      r->key_ordered = 0;
+      return 0;
+    }
     if (r->physical) return SOURCE_RESTART;
     r->failed = 1;
     return af_fail(e, "table %s: rows not in unit id order at row %lld", r->u.table,
@@ -948,6 +1027,7 @@ static int step_member(source_reader *r, af_err *e) {
   if (rc == SQLITE_ROW) {
     r->m.ordinal++;
     r->mstate = 1;
+    r->pend_known = 0;
     return 0;
   }
   if (rc == SQLITE_DONE) {
@@ -957,19 +1037,35 @@ static int step_member(source_reader *r, af_err *e) {
   return step_error(r, &r->m, e);
 }
 
+/* What to do with the pending member row (key mk) at the current unit:
+** 0 take it, 1 skip it (an orphan), 2 stop (it belongs to a later unit),
+** SOURCE_RESTART, or -1. Key order: smaller keys are orphans, a larger one
+** stops. Stored order: a lookup tells (locate_member). */
+static int place_member(source_reader *r, const kv *mk, af_err *e) {
+  int c = kv_cmp(mk, &r->ukey);
+  if (c == 0) return 0;
+  if (r->stored) {
+    int rc = locate_member(r, mk, r->urow, e);
+    return rc == 1 ? 2 : rc == 0 ? 1 : rc;
+  }
+  return c > 0 ? 2 : 1;
+}
+
 /* Join the pending member rows that belong to the current unit u (id text
-** id): skip smaller keys as orphans, take equal ones, stop at a larger one. */
+** id), skipping orphans. */
 static int read_members(source_reader *r, batch *b, const char *id, af_err *e) {
   for (;;) {
     if (r->mstate == 0 && step_member(r, e) != 0) return -1;
     if (r->mstate == 2) return 0;
     kv mk;
     kv_load(r->m.st, 0, &mk);
-    if (r->physical && r->mstate == 1 && check_member_order(r, &mk) != 0) return SOURCE_RESTART;
-    int c = kv_cmp(&mk, &r->ukey);
-    if (c > 0) return 0;
+    if (r->physical && !r->stored && r->mstate == 1 && check_member_order(r, &mk) != 0)
+      return SOURCE_RESTART;
+    int place = place_member(r, &mk, e);
+    if (place < 0) return place;
+    if (place == 2) return 0;
     r->mstate = 0;
-    if (c < 0) {
+    if (place == 1) {
       r->stats.orphans++;
       continue;
     }
@@ -991,11 +1087,14 @@ static int drain_orphans(source_reader *r, af_err *e) {
     if (r->mstate == 0 && step_member(r, e) != 0) return -1;
     if (r->mstate == 2) return 0;
     /* Stored-order read: a key going backwards here means the members were
-    ** not in key order after all, and these rows may belong to units. */
+    ** not in key order after all, and these rows may belong to units; in
+    ** stored mode any row of a unit (all passed now) does. */
     if (r->physical) {
       kv mk;
       kv_load(r->m.st, 0, &mk);
-      if (check_member_order(r, &mk) != 0) return SOURCE_RESTART;
+      int rc = r->stored ? locate_member(r, &mk, INT64_MAX, e) : check_member_order(r, &mk);
+      if (rc == -1) return -1;
+      if (rc != 0) return SOURCE_RESTART;
     }
     r->stats.orphans++;
     r->mstate = 0;
@@ -1037,6 +1136,8 @@ static int read_unit(source_reader *r, batch *b, af_err *e) {
   ensure_units(r, u + 1);
   assert(u < r->ucap && r->mstart && r->idoff);
   kv_load(r->u.st, 0, &r->ukey);
+  if (r->stored) r->urow = sqlite3_column_int64(r->u.st, r->u.rowid);
+  fingerprint_unit_begin(r->fp);
   unsigned char tag = 'U';
   fingerprint_put(r->fp, &tag, 1);
   src_hash_value(r, &r->ukey);
@@ -1052,6 +1153,7 @@ static int read_unit(source_reader *r, batch *b, af_err *e) {
     if ((rc = read_members(r, b, id, e)) != 0) return rc;
     if (b->nmembers == r->mstart[u]) r->stats.units_without_members++;
   }
+  fingerprint_unit_end(r->fp);
   save_prev(r);
   b->nunits++;
   r->stats.units++;
@@ -1098,17 +1200,14 @@ int source_read_batch(source_reader *r, batch *b, const char *const **unit_ids,
     if (rc != 0) return -1;
   }
   publish(r, b, unit_ids);
-  if (!r->defer) hash_numbers(r, b);
   return b->nunits;
 }
 
 void source_read_end(source_reader *r, source_stats *st) {
   if (!r) return;
-  fingerprint_tag64(r->fp, 'E', (uint64_t)r->stats.units);
-  fingerprint_tag64(r->fp, 'm', (uint64_t)r->stats.members);
-  fingerprint_tag64(r->fp, 'o', (uint64_t)r->stats.orphans);
-  fingerprint_final(r->fp, r->stats.sha256);
-  r->stats.sorted = !r->physical;
+  fingerprint_final(r->fp, (uint64_t)r->stats.units, (uint64_t)r->stats.members,
+                    (uint64_t)r->stats.orphans, r->stats.sha256);
+  r->stats.order = !r->physical ? SOURCE_SORTED : r->key_ordered ? SOURCE_KEY : SOURCE_STORED;
   if (st) *st = r->stats;
   free_reader(r);
 }

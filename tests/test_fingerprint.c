@@ -1,11 +1,11 @@
 /*
 ** test_fingerprint.c: the contract of the data fingerprint (fingerprint.h):
-** the same values give the same fingerprint however they are cut into
-** batches (columns, member counts, the buffered structure stream), a
-** number is its value (integer 2 and real 2.0), any changed value or null
-** flag changes it, and its bytes are those the header describes (recomputed
-** here with OpenSSL directly). test_source.c checks the same contract
-** through the SQLite reader.
+** each unit is hashed on its own and the digests are summed modulo 2^256, so
+** the order units come in and the way they are split over readers do not
+** count; what is in a unit does (every byte, the unit boundaries); a number
+** is its value (integer 2 and real 2.0); and its bytes are those the header
+** describes (recomputed here with OpenSSL and a byte-wise addition).
+** test_source.c checks the same contract through the SQLite reader.
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,179 +20,223 @@
 #include "fingerprint.h"
 #include "util.h"
 
-#define N 700
+#define N 50
 
-static double vals[N];
-static unsigned char nulls[N];
-static int starts[N + 1];
-
-static void fill(void) {
-  for (int i = 0; i < N; i++) {
-    vals[i] = i * 0.5 - 3;
-    nulls[i] = i % 7 == 0;
-    starts[i + 1] = starts[i] + i % 4;
+/* Unit u: its tag, a number and, for odd u, a null and a text. */
+static void feed_unit(fingerprint *f, int u) {
+  fingerprint_unit_begin(f);
+  fingerprint_tag64(f, 'U', (uint64_t)u);
+  fingerprint_number(f, u * 0.5 - 3, 0);
+  if (u % 2) {
+    fingerprint_number(f, 0, 1);
+    fingerprint_bytes(f, 't', "text", 4);
   }
+  fingerprint_unit_end(f);
 }
 
-/* One fingerprint of a header, then per batch of `batch` units a tag and
-** the units' values in columns 0 and 1 and their member counts. */
-static void digest(int batch, char out[65]) {
-  fingerprint *f = fingerprint_new(2);
-  fingerprint_bytes(f, 'T', "families", 8);
-  for (int u = 0; u < N; u += batch) {
-    int n = u + batch <= N ? batch : N - u;
-    fingerprint_tag64(f, 'U', (uint64_t)u);
-    fingerprint_column(f, 0, vals + u, nulls + u, n);
-    fingerprint_column(f, 1, vals + u, nulls + u, n);
-    fingerprint_counts(f, starts + u, n);
-  }
-  fingerprint_final(f, out);
+static void header(fingerprint *f) {
+  fingerprint_head(f, 'T', "families", 8);
+  fingerprint_head64(f, 'y', 1);
+}
+
+/* Units 0..N-1 in the order perm gives (NULL: ascending). */
+static void digest(const int *perm, char out[65]) {
+  fingerprint *f = fingerprint_new();
+  header(f);
+  for (int i = 0; i < N; i++) feed_unit(f, perm ? perm[i] : i);
+  fingerprint_final(f, N, 0, 0, out);
   fingerprint_free(f);
 }
 
-/* The structure stream carries the tags (here one per batch start), so
-** batches are compared with tags at the same places: every unit. */
-static void digest_tagged_units(int batch, char out[65]) {
-  fingerprint *f = fingerprint_new(2);
-  for (int u = 0; u < N; u++) fingerprint_tag64(f, 'U', (uint64_t)u);
-  for (int u = 0; u < N; u += batch) {
-    int n = u + batch <= N ? batch : N - u;
-    fingerprint_column(f, 0, vals + u, nulls + u, n);
-    fingerprint_column(f, 1, vals + u, nulls + u, n);
-    fingerprint_counts(f, starts + u, n);
-  }
-  fingerprint_final(f, out);
-  fingerprint_free(f);
-}
-
-static void test_batch_size_independent(void **state) {
+static void test_order_independent(void **state) {
   (void)state;
-  fill();
+  int rev[N], mixed[N];
+  for (int i = 0; i < N; i++) rev[i] = N - 1 - i, mixed[i] = (i * 17) % N;   /* 17 is prime to 50 */
   char a[65], b[65], c[65];
-  digest_tagged_units(N, a);
-  digest_tagged_units(1, b);
-  digest_tagged_units(257, c);   /* crosses the 256-count blocks unevenly */
+  digest(NULL, a);
+  digest(rev, b);
+  digest(mixed, c);
   assert_string_equal(a, b);
   assert_string_equal(a, c);
-  /* the tags themselves are data: different tags, different fingerprint */
-  digest(N, b);
-  assert_string_not_equal(a, b);
+}
+
+/* Two readers over disjoint parts, merged in either order, are one reader. */
+static void test_merge(void **state) {
+  (void)state;
+  char whole[65], ab[65], ba[65];
+  digest(NULL, whole);
+  for (int order = 0; order < 2; order++) {
+    fingerprint *p[2] = {fingerprint_new(), fingerprint_new()};
+    for (int k = 0; k < 2; k++) header(p[k]);
+    for (int u = 0; u < N; u++) feed_unit(p[u < 20 ? 0 : 1], u);
+    fingerprint_merge(p[order], p[1 - order]);
+    fingerprint_final(p[order], N, 0, 0, order ? ba : ab);
+    fingerprint_free(p[0]);
+    fingerprint_free(p[1]);
+  }
+  assert_string_equal(whole, ab);
+  assert_string_equal(whole, ba);
 }
 
 /* A number is its value: integer 2 and real 2.0 are the same double. */
 static void test_integer_equals_real(void **state) {
   (void)state;
   int64_t i2 = 2;
-  double from_int = (double)i2, real = 2.0, other = 2.0000000000000004;
-  unsigned char nn = 0;
-  char a[65], b[65], c[65];
-  const double *v[3] = {&from_int, &real, &other};
-  char *out[3] = {a, b, c};
+  double v[3] = {(double)i2, 2.0, 2.0000000000000004};
+  char out[3][65];
   for (int k = 0; k < 3; k++) {
-    fingerprint *f = fingerprint_new(1);
-    fingerprint_column(f, 0, v[k], &nn, 1);
-    fingerprint_final(f, out[k]);
+    fingerprint *f = fingerprint_new();
+    fingerprint_unit_begin(f);
+    fingerprint_number(f, v[k], 0);
+    fingerprint_unit_end(f);
+    fingerprint_final(f, 1, 0, 0, out[k]);
     fingerprint_free(f);
   }
-  assert_string_equal(a, b);
-  assert_string_not_equal(a, c);
+  assert_string_equal(out[0], out[1]);
+  assert_string_not_equal(out[0], out[2]);
 }
 
-/* Every value and null flag counts, and so does the column it is in. */
+/* Bytes fed as units: each list is cut into units at the '|'s. */
+static void digest_units(const char *units, char out[65]) {
+  fingerprint *f = fingerprint_new();
+  const char *p = units;
+  int n = 0;
+  for (;;) {
+    const char *bar = strchr(p, '|');
+    size_t len = bar ? (size_t)(bar - p) : strlen(p);
+    fingerprint_unit_begin(f);
+    fingerprint_put(f, p, len);
+    fingerprint_unit_end(f);
+    n++;
+    if (!bar) break;
+    p = bar + 1;
+  }
+  fingerprint_final(f, (uint64_t)n, 0, 0, out);
+  fingerprint_free(f);
+}
+
+/* Any byte, the unit boundaries, the counts and the header count; a unit
+** fed twice is not the same as once (the sum is not a xor). */
 static void test_changes_change_it(void **state) {
   (void)state;
-  fill();
   char base[65], x[65];
-  digest(50, base);
-  vals[300] += 1;
-  digest(50, x);
+  digest_units("abc|def", base);
+  digest_units("abc|deg", x);
   assert_string_not_equal(base, x);
-  vals[300] -= 1;
-  nulls[301] ^= 1;
-  digest(50, x);
+  digest_units("ab|cdef", x);
   assert_string_not_equal(base, x);
-  nulls[301] ^= 1;
-  digest(50, x);
+  digest_units("def|abc", x);
   assert_string_equal(base, x);
-  /* the same values in column 1 instead of column 0 */
-  fingerprint *f = fingerprint_new(2), *g = fingerprint_new(2);
-  fingerprint_column(f, 0, vals, nulls, 3);
-  fingerprint_column(g, 1, vals, nulls, 3);
-  fingerprint_final(f, base);
-  fingerprint_final(g, x);
-  fingerprint_free(f);
-  fingerprint_free(g);
+  digest_units("abc|abc", base);
+  digest_units("abc", x);
   assert_string_not_equal(base, x);
-}
-
-/* The structure stream's 64 KiB buffer: one put of 200,000 bytes and the
-** same bytes in 7-byte pieces are the same stream. */
-static void test_structure_buffering(void **state) {
-  (void)state;
-  size_t n = 200000;
-  unsigned char *big = malloc(n);
-  for (size_t i = 0; i < n; i++) big[i] = (unsigned char)(i * 31 + 7);
-  fingerprint *f = fingerprint_new(0), *g = fingerprint_new(0);
-  fingerprint_put(f, big, n);
-  for (size_t i = 0; i < n; i += 7) fingerprint_put(g, big + i, n - i < 7 ? n - i : 7);
-  char a[65], b[65];
-  fingerprint_final(f, a);
-  fingerprint_final(g, b);
+  fingerprint *f = fingerprint_new(), *g = fingerprint_new();
+  fingerprint_final(f, 1, 2, 3, base);
+  fingerprint_final(f, 1, 2, 4, x);
+  assert_string_not_equal(base, x);
+  fingerprint_head(g, 'T', "t", 1);
+  fingerprint_final(g, 1, 2, 3, x);
+  assert_string_not_equal(base, x);
   fingerprint_free(f);
   fingerprint_free(g);
-  free(big);
-  assert_string_equal(a, b);
 }
 
-/* The bytes: with no number columns and nothing fed, the structure stream
-** is 'N', the length 32 (8 bytes, little endian), and the SHA-256 of the
-** empty member-count stream; the fingerprint is the SHA-256 of that. */
+static void sha(const void *p, size_t n, unsigned char d[32]) {
+  unsigned int len = 0;
+  EVP_Digest(p, n, d, &len, EVP_sha256(), NULL);
+}
+
+/* The bytes: SHA-256 of "afscore data fingerprint 2" with its NUL, the
+** header, the sum of the unit digests (32 bytes, little endian, added here
+** byte by byte with carry) and the three counts, each a tag and 8 bytes. */
 static void test_known_bytes(void **state) {
   (void)state;
-  unsigned char msg[41], empty[32], md[32];
-  unsigned int len = 0;
-  EVP_Digest("", 0, empty, &len, EVP_sha256(), NULL);
-  msg[0] = 'N';
-  memset(msg + 1, 0, 8);
-  msg[1] = 32;
-  memcpy(msg + 9, empty, 32);
-  EVP_Digest(msg, sizeof msg, md, &len, EVP_sha256(), NULL);
+  unsigned char d1[32], d2[32], sum[32];
+  sha("one", 3, d1);
+  sha("two", 3, d2);
+  unsigned carry = 0;
+  for (int i = 0; i < 32; i++) {
+    unsigned t = d1[i] + d2[i] + carry;
+    sum[i] = (unsigned char)t;
+    carry = t >> 8;
+  }
+  static const char version[] = "afscore data fingerprint 2";
+  unsigned char msg[sizeof version + 10 + 32 + 27];
+  size_t n = 0;
+  memcpy(msg, version, sizeof version);
+  n += sizeof version;
+  unsigned char head[10] = {'K', 1, 0, 0, 0, 0, 0, 0, 0, 'k'};
+  memcpy(msg + n, head, 10);
+  n += 10;
+  memcpy(msg + n, sum, 32);
+  n += 32;
+  const char tags[3] = {'E', 'm', 'o'};
+  for (int t = 0; t < 3; t++) {
+    memset(msg + n, 0, 9);
+    msg[n] = (unsigned char)tags[t];
+    msg[n + 1] = (unsigned char)(t + 2);   /* counts 2, 3, 4 */
+    n += 9;
+  }
+  assert_int_equal(n, sizeof msg);
+  unsigned char md[32];
+  sha(msg, n, md);
   char want[65], got[65];
   af_hex(md, 32, want);
-  fingerprint *f = fingerprint_new(0);
-  fingerprint_final(f, got);
+  fingerprint *f = fingerprint_new();
+  fingerprint_head(f, 'K', "k", 1);
+  fingerprint_unit_begin(f);
+  fingerprint_put(f, "two", 3);
+  fingerprint_unit_end(f);
+  fingerprint_unit_begin(f);
+  fingerprint_put(f, "on", 2);
+  fingerprint_put(f, "e", 1);
+  fingerprint_unit_end(f);
+  fingerprint_final(f, 2, 3, 4, got);
   fingerprint_free(f);
   assert_string_equal(got, want);
 }
 
-/* restart starts the structure stream again, restart_numbers the numbers. */
+/* The sum carries across words and wraps at 2^256. */
+static void test_sum_wraps(void **state) {
+  (void)state;
+  fingerprint_sum a = {{UINT64_MAX, UINT64_MAX, 5, UINT64_MAX}}, b = {{1, 0, 0, 0}};
+  fingerprint_sum_merge(&a, &b);
+  assert_true(a.w[0] == 0 && a.w[1] == 0 && a.w[2] == 6 && a.w[3] == UINT64_MAX);
+  fingerprint_sum c = {{0, 0, 0, UINT64_MAX}}, d = {{0, 0, 0, 1}};
+  fingerprint_sum_merge(&c, &d);
+  assert_true(c.w[0] == 0 && c.w[1] == 0 && c.w[2] == 0 && c.w[3] == 0);
+  unsigned char bytes[32];
+  fingerprint_sum_bytes(&a, bytes);
+  assert_int_equal(bytes[16], 6);
+  assert_int_equal(bytes[31], 0xff);
+}
+
+/* restart forgets the header, the units and the sum. */
 static void test_restart(void **state) {
   (void)state;
-  fill();
   char a[65], b[65];
-  fingerprint *f = fingerprint_new(1);
-  fingerprint_column(f, 0, vals, nulls, 5);
-  fingerprint_final(f, a);
-  fingerprint_free(f);
-  f = fingerprint_new(1);
-  fingerprint_put(f, "junk", 4);
-  fingerprint_column(f, 0, vals + 5, nulls + 5, 9);
-  fingerprint_counts(f, starts, 9);
+  digest(NULL, a);
+  fingerprint *f = fingerprint_new();
+  fingerprint_head(f, 'J', "junk", 4);
+  feed_unit(f, 99);
+  fingerprint_unit_begin(f);   /* a unit cut short by the restart */
+  fingerprint_put(f, "x", 1);
   fingerprint_restart(f);
-  fingerprint_restart_numbers(f);
-  fingerprint_column(f, 0, vals, nulls, 5);
-  fingerprint_final(f, b);
+  header(f);
+  for (int u = 0; u < N; u++) feed_unit(f, u);
+  fingerprint_final(f, N, 0, 0, b);
   fingerprint_free(f);
   assert_string_equal(a, b);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_batch_size_independent),
+      cmocka_unit_test(test_order_independent),
+      cmocka_unit_test(test_merge),
       cmocka_unit_test(test_integer_equals_real),
       cmocka_unit_test(test_changes_change_it),
-      cmocka_unit_test(test_structure_buffering),
       cmocka_unit_test(test_known_bytes),
+      cmocka_unit_test(test_sum_wraps),
       cmocka_unit_test(test_restart),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -590,34 +590,99 @@ static void test_read_only_file(void **state) {
   free(j), free(w), free(before), free(after), free(d), free(p);
 }
 
-/* A unit with many members spanning what would be several batches. */
-/* Tables stored in key order are read as stored; otherwise the reader starts
-** again sorted, once, and the rows it gives are the same. */
-static void test_stored_or_sorted(void **state) {
-  (void)state;
-  const char *mc[] = {"v"};
-  vtype mt[] = {VT_NUM};
-  source_plan plan = {"u", "id", NULL, NULL, 0, "m", "u", mc, mt, 1, NULL};
-  char *a = make_db("ordered.db",
-                    "CREATE TABLE u(id TEXT PRIMARY KEY); CREATE TABLE m(u TEXT, v REAL);"
-                    "INSERT INTO u VALUES ('a'), ('b'), ('c');"
-                    "INSERT INTO m VALUES ('a', 1), ('b', 2), ('b', 3), ('c', 4);");
-  char *b = make_db("unordered.db",
-                    "CREATE TABLE u(id TEXT PRIMARY KEY); CREATE TABLE m(u TEXT, v REAL);"
-                    "INSERT INTO u VALUES ('c'), ('a'), ('b');"
-                    "INSERT INTO m VALUES ('c', 4), ('b', 2), ('a', 1), ('b', 3);");
-  source_stats sa, sb_;
+/* The orders a read takes (source_order). One plan over u(id) and m(u, v):
+** every layout of the same rows gives the same units, members and
+** fingerprint; only the order of the units and the path differ. */
+static const char *const RO_MC[] = {"v"};
+static const vtype RO_MT[] = {VT_NUM};
+
+static char *read_as(const char *name, const char *sql, source_stats *st) {
+  source_plan plan = {"u", "id", NULL, NULL, 0, "m", "u", RO_MC, RO_MT, 1, NULL};
+  char *p = make_db(name, sql);
   restarts = 0;
-  char *da = dump(a, &plan, 2, &sa);
+  char *d = dump(p, &plan, 2, st);
+  free(p);
+  return d;
+}
+
+static void test_read_orders(void **state) {
+  (void)state;
+  source_stats k, r, sh, nu;
+  /* key: units stored in key order, members grouped in it */
+  char *dk = read_as("key.db", "CREATE TABLE u(id TEXT PRIMARY KEY); CREATE TABLE m(u TEXT, v REAL);"
+                     "INSERT INTO u VALUES ('a'), ('b'), ('c');"
+                     "INSERT INTO m VALUES ('a', 1), ('b', 2), ('b', 3), ('c', 4);", &k);
   assert_int_equal(restarts, 0);
-  assert_int_equal(sa.sorted, 0);
-  char *db = dump(b, &plan, 2, &sb_);
+  assert_int_equal(k.order, SOURCE_KEY);
+  assert_string_equal(dk, "a()[1] b()[2][3] c()[4] ");
+  /* registry: stored order is not key order, members grouped in it: no sort */
+  char *dr = read_as("registry.db", "CREATE TABLE u(id TEXT PRIMARY KEY); CREATE TABLE m(u TEXT, v REAL);"
+                     "INSERT INTO u VALUES ('c'), ('a'), ('b');"
+                     "INSERT INTO m VALUES ('c', 4), ('a', 1), ('b', 2), ('b', 3);", &r);
+  assert_int_equal(restarts, 0);
+  assert_int_equal(r.order, SOURCE_STORED);
+  assert_string_equal(dr, "c()[4] a()[1] b()[2][3] ");
+  /* shuffled: a member of a unit already passed: sorted, after one restart */
+  char *ds = read_as("shuffled.db", "CREATE TABLE u(id TEXT PRIMARY KEY); CREATE TABLE m(u TEXT, v REAL);"
+                     "INSERT INTO u VALUES ('a'), ('b'), ('c');"
+                     "INSERT INTO m VALUES ('b', 2), ('a', 1), ('c', 4), ('b', 3);", &sh);
   assert_int_equal(restarts, 1);
-  assert_int_equal(sb_.sorted, 1);
-  assert_string_equal(da, "a()[1] b()[2][3] c()[4] ");
-  assert_string_equal(db, da);
-  assert_string_equal(sa.sha256, sb_.sha256);
-  free(da), free(db), free(a), free(b);
+  assert_int_equal(sh.order, SOURCE_SORTED);
+  assert_string_equal(ds, dk);
+  /* registry order without a unique key: a repeated id could not be seen, so sorted */
+  char *dn = read_as("nounique.db", "CREATE TABLE u(id TEXT); CREATE TABLE m(u TEXT, v REAL);"
+                     "INSERT INTO u VALUES ('c'), ('a'), ('b');"
+                     "INSERT INTO m VALUES ('c', 4), ('a', 1), ('b', 2), ('b', 3);", &nu);
+  assert_int_equal(restarts, 1);
+  assert_int_equal(nu.order, SOURCE_SORTED);
+  assert_string_equal(dn, dk);
+  assert_string_equal(k.sha256, r.sha256);
+  assert_string_equal(k.sha256, sh.sha256);
+  assert_string_equal(k.sha256, nu.sha256);
+  free(dk), free(dr), free(ds), free(dn);
+}
+
+/* Stored order with orphans (first, between units, inside a unit's rows,
+** last), a unit without members and a member key of another type (integer 1
+** is not unit '1', as SQLite orders them): each placed as the sorted read
+** places it. */
+static void test_stored_order_edges(void **state) {
+  (void)state;
+  static const char *const rows =
+      "INSERT INTO m VALUES ('zz', 9), ('c', 4), ('x', 9), ('a', 1), ('b', 2), ('yy', 9),"
+      " ('b', 3), (1, 9), ('1', 5), ('q', 9);";
+  char *sql_r = af_sprintf("CREATE TABLE u(id TEXT PRIMARY KEY); CREATE TABLE m(u, v REAL);"
+                           "INSERT INTO u VALUES ('c'), ('a'), ('d'), ('b'), ('1'); %s", rows);
+  char *sql_s = af_sprintf("CREATE TABLE u(id TEXT); CREATE TABLE m(u, v REAL);"
+                           "INSERT INTO u VALUES ('c'), ('a'), ('d'), ('b'), ('1'); %s", rows);
+  source_stats r, s;
+  char *dr = read_as("edges_r.db", sql_r, &r);
+  assert_int_equal(restarts, 0);
+  assert_int_equal(r.order, SOURCE_STORED);
+  assert_string_equal(dr, "c()[4] a()[1] d() b()[2][3] 1()[5] ");
+  char *ds = read_as("edges_s.db", sql_s, &s);
+  assert_int_equal(s.order, SOURCE_SORTED);
+  assert_string_equal(ds, "1()[5] a()[1] b()[2][3] c()[4] d() ");
+  assert_int_equal(r.orphans, 5);
+  assert_int_equal(s.orphans, 5);
+  assert_int_equal(r.units_without_members, 1);
+  assert_int_equal(s.units_without_members, 1);
+  assert_string_equal(r.sha256, s.sha256);
+  free(dr), free(ds), free(sql_r), free(sql_s);
+}
+
+/* The last member rows belong to a unit already passed: sorted. */
+static void test_stored_order_late_member(void **state) {
+  (void)state;
+  source_stats r;
+  char *d = read_as("late.db", "CREATE TABLE u(id TEXT PRIMARY KEY); CREATE TABLE m(u TEXT, v REAL);"
+                    "INSERT INTO u VALUES ('c'), ('a');"
+                    "INSERT INTO m VALUES ('c', 4), ('a', 1), ('q', 9), ('c', 5);", &r);
+  assert_int_equal(restarts, 1);
+  assert_int_equal(r.order, SOURCE_SORTED);
+  assert_string_equal(d, "a()[1] c()[4][5] ");
+  assert_int_equal(r.orphans, 1);
+  free(d);
 }
 
 static void test_big_unit(void **state) {
@@ -679,7 +744,8 @@ int main(void) {
       cmocka_unit_test(test_row_numbers),    cmocka_unit_test(test_columns_and_tables),
       cmocka_unit_test(test_open_errors),    cmocka_unit_test(test_read_only_file),
       cmocka_unit_test(test_big_unit),
-      cmocka_unit_test(test_stored_or_sorted),       cmocka_unit_test(test_index_independent),
+      cmocka_unit_test(test_read_orders),    cmocka_unit_test(test_stored_order_edges),
+      cmocka_unit_test(test_stored_order_late_member), cmocka_unit_test(test_index_independent),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
