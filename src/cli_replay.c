@@ -3,10 +3,13 @@
 ** sources and check every recorded row against the recomputation, or compare
 ** proposed rules against it.
 **
-** The check is one merge: the recomputed units come in the data's key order,
-** which is the order the run recorded its rows in (unit_order), so one
-** ordered read of unit_scores walks beside them. A recorded row with no unit
-** is extra (added after the run), a unit with no row is missing (deleted).
+** The check is one merge when the recomputed units come in the data's key
+** order and the run recorded its rows in key order (unit_order): one ordered
+** read of unit_scores walks beside them. A recorded row with no unit is extra
+** (added after the run), a unit with no row is missing (deleted). Data read
+** in stored order (not key order: data.read_order "stored") come in another
+** order than the rows can be read back in; then each unit's row is looked up
+** by id, and the rows no unit matched are counted as extra.
 */
 #include "cli.h"
 
@@ -15,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jdoc.h"
 #include "report.h"
 #include "run.h"
 #include "store.h"
@@ -35,12 +39,15 @@ typedef struct replay_ctx {
   const run_record *rec;
   const char *order;         /* the order rows and units come in: "text" or "integer" */
   int out_of_order;          /* the data broke that order */
+  int try_order;             /* 1: order is a guess: fail when broken instead of looking up */
   store_iter *it;
   replay_row row;
   int have_row, at_end;      /* row holds the next unread recorded row / none left */
   strbuf prev;               /* the previous recomputed unit, to check the order */
-  int64_t checked, differ, missing, extra;
+  int lookup;                /* 1: units are not in the rows' order: look each row up */
+  int64_t checked, differ, missing, extra, matched;
   strbuf first;              /* the first differing units, one line each */
+  strbuf extras;             /* merge: the first extra rows, one line each */
   int shown;
 } replay_ctx;
 
@@ -65,8 +72,10 @@ static int replay_next_row(replay_ctx *x, af_err *e) {
   return 0;
 }
 
-static void replay_note(replay_ctx *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void replay_note(replay_ctx *x, const char *fmt, ...) {
+/* A line about one unit into to (the first REPLAY_SHOWN in all). */
+static void replay_note(replay_ctx *x, strbuf *to, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void replay_note(replay_ctx *x, strbuf *to, const char *fmt, ...) {
   if (x->shown++ >= REPLAY_SHOWN) return;
   char line[512];
   va_list ap;
@@ -74,7 +83,7 @@ static void replay_note(replay_ctx *x, const char *fmt, ...) {
   vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
   char *safe = af_escaped(line);   /* unit ids come from the data: one line each */
-  sb_printf(&x->first, "  %s\n", safe);
+  sb_printf(to, "  %s\n", safe);
   free(safe);
 }
 
@@ -94,7 +103,7 @@ static int replay_skip_extra(replay_ctx *x, const char *id, af_err *e) {
     char was[160];
     replay_fmt(was, sizeof was, x->row.has_cat ? x->row.cat.s : NULL, x->row.score, x->row.poor,
                x->row.elig);
-    replay_note(x, "unit '%s': recorded (%s); not in the data", x->row.unit.s, was);
+    replay_note(x, &x->extras, "unit '%s': recorded (%s); not in the data", x->row.unit.s, was);
     x->extra++;
     if (replay_next_row(x, e) < 0) return -1;
   }
@@ -105,28 +114,61 @@ static int replay_skip_extra(replay_ctx *x, const char *id, af_err *e) {
 static int replay_begin(void *ctx, const run *rn, af_err *e) {
   replay_ctx *x = ctx;
   (void)rn;
-  x->checked = x->differ = x->missing = x->extra = 0;
+  x->checked = x->differ = x->missing = x->extra = x->matched = 0;
   x->shown = 0;
-  x->first.len = 0;
+  x->first.len = x->extras.len = 0;
   x->prev.len = 0;
+  x->lookup = strcmp(x->order, "none") == 0;
   store_iter_end(x->it);
   x->it = NULL;
   if (store_iter_begin_order(x->st, x->rec->id, x->order, &x->it, e) < 0) return -1;
   return replay_next_row(x, e);
 }
 
+/* The recorded row of unit id into x->row, by lookup: 1 found, 0 not, -1. */
+static int replay_lookup(replay_ctx *x, const char *id, af_err *e) {
+  char *cat = NULL;
+  int got = store_unit_result(x->st, x->rec->id, id, &x->row.score, &x->row.poor, &cat,
+                              &x->row.elig, e);
+  if (got == 1) {
+    x->row.unit.len = x->row.cat.len = 0;
+    sb_puts(&x->row.unit, id);
+    sb_puts(&x->row.cat, cat ? cat : "");
+    x->row.has_cat = cat != NULL;
+  }
+  free(cat);
+  return got;
+}
+
+/* Position x->row on unit id's recorded row: 1 there, 0 no such row, -1.
+** The merge gives way to lookups for good at the first unit that is not in
+** the rows' order (the data are read in stored order); the extra rows the
+** merge passed may then be matched later, so they are counted at the end. */
+static int replay_find(replay_ctx *x, const char *id, af_err *e) {
+  if (!x->lookup && x->prev.len && store_unit_cmp(x->order, x->prev.s, id) >= 0) {
+    if (x->try_order) {   /* a schema-1 run: this order was a guess, try the other */
+      x->out_of_order = 1;
+      return af_fail(e, "unit '%s' comes after '%s' in the data, against the order run %lld "
+                        "recorded its rows in", id, x->prev.s, (long long)x->rec->id);
+    }
+    x->lookup = 1;
+    x->shown -= (int)(x->extra < REPLAY_SHOWN ? x->extra : REPLAY_SHOWN);
+    x->extra = 0;
+    x->extras.len = 0;
+  }
+  x->prev.len = 0;
+  sb_puts(&x->prev, id);
+  if (x->lookup) return replay_lookup(x, id, e);
+  if (replay_skip_extra(x, id, e) < 0) return -1;
+  return x->have_row && strcmp(x->row.unit.s, id) == 0;
+}
+
 /* One unit against the recorded row of the same id (if any). */
 static int replay_unit(replay_ctx *x, const run *rn, int u, const char *id, af_err *e) {
   const scorer *s = run_scorer(rn, 0);
   const model *m = run_model(rn, 0);
-  if (x->prev.len && store_unit_cmp(x->order, x->prev.s, id) >= 0) {
-    x->out_of_order = 1;
-    return af_fail(e, "unit '%s' comes after '%s' in the data, against the order run %lld "
-                      "recorded its rows in", id, x->prev.s, (long long)x->rec->id);
-  }
-  x->prev.len = 0;
-  sb_puts(&x->prev, id);
-  if (replay_skip_extra(x, id, e) < 0) return -1;
+  int found = replay_find(x, id, e);
+  if (found < 0) return -1;
   int ex = s->excluded[u];
   const char *cat = ex ? NULL : m->bands[s->band[u]].id;
   int poor = ex || m->scoring != SCORING_AF ? -1 : s->poor[u];
@@ -134,20 +176,36 @@ static int replay_unit(replay_ctx *x, const run *rn, int u, const char *id, af_e
   char is[160], was[160];
   replay_fmt(is, sizeof is, cat, s->score[u], poor, elig);
   x->checked++;
-  if (!x->have_row || strcmp(x->row.unit.s, id) != 0) {
+  if (!found) {
     x->missing++;
-    replay_note(x, "unit '%s': not recorded; recomputed (%s)", id, is);
+    replay_note(x, &x->first, "unit '%s': not recorded; recomputed (%s)", id, is);
     return 0;
   }
+  x->matched++;
   const char *rcat = x->row.has_cat ? x->row.cat.s : NULL;
   int same = replay_same(x->row.score, s->score[u]) && x->row.poor == poor &&
              ((!rcat && !cat) || (rcat && cat && strcmp(rcat, cat) == 0)) && x->row.elig == elig;
   if (!same) {
     x->differ++;
     replay_fmt(was, sizeof was, rcat, x->row.score, x->row.poor, x->row.elig);
-    replay_note(x, "unit '%s': recorded (%s); recomputed (%s)", id, was, is);
+    replay_note(x, &x->first, "unit '%s': recorded (%s); recomputed (%s)", id, was, is);
   }
-  return replay_next_row(x, e);
+  return x->lookup ? 0 : replay_next_row(x, e);
+}
+
+/* After the last unit: the recorded rows no unit matched are extra. */
+static int replay_finish(replay_ctx *x, af_err *e) {
+  if (!x->lookup) {
+    if (replay_skip_extra(x, NULL, e) < 0) return -1;
+    sb_putn(&x->first, x->extras.s ? x->extras.s : "", x->extras.len);
+    return 0;
+  }
+  /* Ids are unique in the data and in the rows, so every match is one row. */
+  x->extra = x->rec->units > x->matched ? x->rec->units - x->matched : 0;
+  if (x->extra)
+    replay_note(x, &x->first, "recorded rows with no unit in the data: %lld (not named: the "
+                "data were not read in the rows' order)", (long long)x->extra);
+  return 0;
 }
 
 static int replay_check(void *ctx, const run *rn, const batch *b, const char *const *ids,
@@ -187,6 +245,7 @@ static void replay_ctx_free(replay_ctx *x) {
   sb_free(&x->row.cat);
   sb_free(&x->prev);
   sb_free(&x->first);
+  sb_free(&x->extras);
 }
 
 /* Print the outcome; 1 when anything differs. */
@@ -221,6 +280,34 @@ static int replay_report(const cli_opts *o, const run_record *rec, const run *rn
   return ok ? 0 : 1;
 }
 
+/* The order the run read its data in is not a result: the same data stored
+** in another order are read in another order (key, stored, sorted) and give
+** the same results. The summary is compared with the recorded order in it,
+** and a different order is said on stderr. summary is this replay's summary
+** JSON: the recorded order replaces this read's in it. */
+static void replay_read_order(const run_record *rec, const run *rn, strbuf *summary) {
+  jdoc *d = NULL;
+  af_err e;
+  if (!rec->summary_json || jdoc_parse(rec->summary_json, &d, &e) < 0) return;
+  const char *was = jdoc_str(jdoc_path(d, "data.read_order"));
+  const char *now = source_order_name(run_stats(rn)->order);
+  static const char key[] = "\"read_order\": \"";
+  char *at = strstr(summary->s, key);
+  if (was && at && strcmp(was, now) != 0) {
+    fprintf(stderr, "note: the data were read in %s order; run %lld read them in %s order\n",
+            now, (long long)rec->id, was);
+    at += sizeof key - 1;
+    size_t head = (size_t)(at - summary->s), tail = head + strlen(now);
+    strbuf b = {0};
+    sb_putn(&b, summary->s, head);
+    sb_puts(&b, was);
+    sb_puts(&b, summary->s + tail);
+    sb_free(summary);
+    *summary = b;
+  }
+  jdoc_free(d);
+}
+
 /* Re-run the recorded methodology on db, checking every recorded row in
 ** the same pass (read in order), then the summary. With `broke`, a pass
 ** the data's order contradicts sets it and says nothing. */
@@ -234,6 +321,7 @@ static int replay_pass(cli_opts *o, store *st, const run_record *rec, model *m,
   x.st = st;
   x.rec = rec;
   x.order = order;
+  x.try_order = broke != NULL;
   /* The intervals at the level the run was scored with (score --level):
   ** the summary's "inference": {"level": ...}. */
   run_options ro = {.begin_pass = replay_begin, .batch = replay_check, .ctx = &x,
@@ -249,13 +337,14 @@ static int replay_pass(cli_opts *o, store *st, const run_record *rec, model *m,
   }
   const run *rn = cr.rn;
   int rc = 1;
-  if (cli_execute(&cr, &e) < 0 || replay_skip_extra(&x, NULL, &e) < 0) {
+  if (cli_execute(&cr, &e) < 0 || replay_finish(&x, &e) < 0) {
     if (broke && x.out_of_order) *broke = 1;
     else cli_fail("%s", e.msg);
   } else {
     report_meta meta = {rec->id, rec->engine_version};
     json j = {0};
     report_summary_json(&j, rn, 0, &meta);
+    replay_read_order(rec, rn, &j.out);
     int summary_ok = rec->summary_json && strcmp(j.out.s, rec->summary_json) == 0;
     sb_free(&j.out);
     rc = replay_report(o, rec, rn, summary_ok, &x, sigs);
@@ -271,9 +360,6 @@ static int replay_pass(cli_opts *o, store *st, const run_record *rec, model *m,
 ** and, if the data's ids do not come in that order, again bytewise. */
 static int replay_verify(cli_opts *o, store *st, const run_record *rec, model *m,
                          const cli_sigs *sigs) {
-  if (rec->unit_order && strcmp(rec->unit_order, "none") == 0)
-    return cli_fail("the rows of this run were not recorded in a key order; replay cannot "
-                    "check them row by row");
   if (rec->unit_order) return replay_pass(o, st, rec, m, sigs, rec->unit_order, NULL);
   fprintf(stderr, "note: run %lld was recorded by an older afscore (results schema 1), which did "
                   "not record the order of its rows: they are read in the order of the data's "

@@ -1,11 +1,14 @@
 /*
 ** test_e2e_order.c: results do not depend on how the data are stored or on
 ** the number of threads.
-**  - The same population generated with persons in family order and in
-**    random order (over several batches): stored-order and sorted reads give
-**    the same results digest and measure.
-**  - One thread and two threads give byte-identical summaries (score and
-**    compare), and a run recorded with two threads replays on one.
+**  - The same population generated in the three layouts (key order,
+**    registry order, persons shuffled; several batches) is read in key,
+**    stored and sorted order, and gives the same results digest and measure;
+**    key and registry layouts hold the same rows in the same member order,
+**    so their data fingerprints are equal too.
+**  - On every layout, one thread and two give byte-identical summaries
+**    (score and compare), and a run recorded with two threads replays on one.
+**  - A run recorded in one layout replays on the same rows in another.
 ** make tsan runs these under ThreadSanitizer.
 */
 #include <setjmp.h>
@@ -19,16 +22,23 @@
 #include <string.h>
 
 #include "harness.h"
+#include "util.h"
+
+static const char *const LAYOUTS[] = {"key", "registry", "shuffled"};
+static const char *const READ_ORDERS[] = {"key", "stored", "sorted"};
 
 /* 10,000 families: three batches of units, so a restart happens after
 ** batches were already handed on, and the two threads really overlap. */
-static void generate(const char *name, int shuffled) {
-  const char *args[] = {"generate", "--families", "10000", "--seed", "7", "--out", h_path(name),
-                        shuffled ? "--layout" : NULL, "shuffled", NULL};
-  unlink(h_path(name));
+static char *generate(const char *layout) {
+  char file[64];
+  snprintf(file, sizeof file, "%s.db", layout);
+  char *name = strdup(h_path(file));
+  const char *args[] = {"generate", "--families", "10000", "--seed", "7", "--out", name,
+                        "--layout", layout, "--force", NULL};
   h_result r = h_run(args);
   assert_int_equal(r.status, 0);
   h_result_free(&r);
+  return name;   /* the caller frees it */
 }
 
 static char *score_json(const char *db, const char *threads, const char *out) {
@@ -43,45 +53,106 @@ static char *score_json(const char *db, const char *threads, const char *out) {
   return r.out;
 }
 
-static void test_stored_and_shuffled_agree(void **state) {
+static void test_layouts_agree(void **state) {
   (void)state;
-  generate("ord.db", 0);
-  generate("shuf.db", 1);
-  char *a = score_json(h_path("ord.db"), "2", NULL);
-  char *b = score_json(h_path("shuf.db"), "2", NULL);
-  assert_string_equal(jp_str(a, "data.read_order"), "stored");
-  assert_string_equal(jp_str(b, "data.read_order"), "sorted");
-  /* Members of a family come in another order, so the data fingerprint
-  ** differs; every unit's result and the measure do not. */
-  assert_string_equal(jp_str(a, "results_sha256"), jp_str(b, "results_sha256"));
-  assert_double_equal(jp_num(a, "score.mean"), jp_num(b, "score.mean"), 0);
-  assert_double_equal(jp_num(a, "units"), 10000, 0);
-  assert_double_equal(jp_num(b, "units"), 10000, 0);
-  free(a), free(b);
+  char *j[3];
+  for (int l = 0; l < 3; l++) {
+    char *db = generate(LAYOUTS[l]);
+    j[l] = score_json(db, "2", NULL);
+    free(db);
+    assert_string_equal(jp_str(j[l], "data.read_order"), READ_ORDERS[l]);
+    assert_double_equal(jp_num(j[l], "units"), 10000, 0);
+  }
+  for (int l = 1; l < 3; l++) {
+    assert_string_equal(jp_str(j[0], "results_sha256"), jp_str(j[l], "results_sha256"));
+    assert_double_equal(jp_num(j[0], "score.mean"), jp_num(j[l], "score.mean"), 0);
+    assert_double_equal(jp_num(j[0], "data.members"), jp_num(j[l], "data.members"), 0);
+  }
+  /* the fingerprint is the rows', whatever order the units were read in;
+  ** shuffled persons come in another order within their family */
+  assert_string_equal(jp_str(j[0], "data.sha256"), jp_str(j[1], "data.sha256"));
+  assert_string_not_equal(jp_str(j[0], "data.sha256"), jp_str(j[2], "data.sha256"));
+  for (int l = 0; l < 3; l++) free(j[l]);
+}
+
+static void replay_ok(const char *out, const char *db, const char *threads) {
+  setenv("AFSCORE_THREADS", threads, 1);
+  const char *rp[] = {"replay", "1", "--out", out, "--db", db, NULL};
+  h_result r = h_run(rp);
+  unsetenv("AFSCORE_THREADS");
+  if (r.status != 0) print_error("%s\n", r.err);
+  assert_int_equal(r.status, 0);
+  assert_has(r.out, "reproduced: run 1, 10000 units");
+  h_result_free(&r);
 }
 
 static void test_threads_agree_and_replay(void **state) {
   (void)state;
-  generate("thr.db", 1);
-  const char *out = h_path("thr-out.db");
+  for (int l = 0; l < 3; l++) {
+    char *db = generate(LAYOUTS[l]);
+    char file[64];
+    snprintf(file, sizeof file, "thr-%s-out.db", LAYOUTS[l]);
+    char *outname = strdup(h_path(file));
+    unlink(outname);
+    char *one = score_json(db, "1", NULL);
+    char *two = score_json(db, "2", outname);
+    /* Identical but for run_id (null without --out). */
+    char *p1 = strstr(one, "\"run_id\""), *p2 = strstr(two, "\"run_id\"");
+    assert_non_null(p1);
+    assert_non_null(p2);
+    assert_int_equal(p1 - one, p2 - two);
+    assert_memory_equal(one, two, (size_t)(p1 - one));
+    assert_string_equal(strchr(p1, '\n'), strchr(p2, '\n'));
+    replay_ok(outname, db, "1");
+    free(one), free(two), free(outname), free(db);
+  }
+}
+
+/* A run recorded from the registry layout replays on the key layout (the
+** same rows, read in another order) and the other way round. */
+static void test_replay_across_layouts(void **state) {
+  (void)state;
+  char *key = generate("key"), *reg = generate("registry");
+  char *ok = strdup(h_path("x-key-out.db")), *or = strdup(h_path("x-reg-out.db"));
+  unlink(ok);
+  unlink(or);
+  free(score_json(key, "2", ok));
+  free(score_json(reg, "2", or));
+  replay_ok(ok, reg, "2");
+  replay_ok(or, key, "2");
+  free(key), free(reg), free(ok), free(or);
+}
+
+/* A run read in stored order (its rows are not in key order): replay looks
+** each unit's row up, and finds a deleted row, an edited one and an added
+** one. The families picked are named by SQL on the data. */
+static void test_replay_stored_order_changes(void **state) {
+  (void)state;
+  char *db = generate("registry");
+  char *out = strdup(h_path("chg-out.db"));
   unlink(out);
-  char *one = score_json(h_path("thr.db"), "1", NULL);
-  char *two = score_json(h_path("thr.db"), "2", out);
-  /* Identical but for run_id (null without --out). */
-  char *p1 = strstr(one, "\"run_id\""), *p2 = strstr(two, "\"run_id\"");
-  assert_non_null(p1);
-  assert_non_null(p2);
-  assert_int_equal(p1 - one, p2 - two);
-  assert_memory_equal(one, two, (size_t)(p1 - one));
-  assert_string_equal(strchr(p1, '\n'), strchr(p2, '\n'));
-  setenv("AFSCORE_THREADS", "1", 1);
-  const char *rp[] = {"replay", "1", "--out", out, "--db", h_path("thr.db"), NULL};
+  free(score_json(db, "2", out));
+  char *gone = h_sql_text(db, "SELECT family_id FROM families WHERE rowid = 10");
+  char *edited = h_sql_text(db, "SELECT family_id FROM families WHERE rowid = 20");
+  char *sql = af_sprintf("DELETE FROM unit_scores WHERE unit = '%s';"
+                         "UPDATE unit_scores SET eligible = eligible + 1024 WHERE unit = '%s';"
+                         "INSERT INTO unit_scores(run_id, unit, score, poor, category, eligible)"
+                         " VALUES (1, 'not-a-family', 0, 0, 'A', 0);", gone, edited);
+  h_sql(out, sql);
+  const char *rp[] = {"replay", "1", "--out", out, "--db", db, NULL};
   h_result r = h_run(rp);
-  unsetenv("AFSCORE_THREADS");
-  assert_int_equal(r.status, 0);
-  assert_has(r.out, "reproduced: run 1, 10000 units");
+  assert_int_equal(r.status, 1);
+  assert_has(r.err, "10000 units recomputed, 10000 rows recorded: 1 differ, 1 not recorded, "
+                    "1 recorded but not in the data");
+  char *line = af_sprintf("unit '%s': not recorded", gone);
+  assert_has(r.err, line);
+  free(line);
+  line = af_sprintf("unit '%s': recorded (", edited);
+  assert_has(r.err, line);
+  free(line);
+  assert_has(r.err, "recorded rows with no unit in the data: 1");
   h_result_free(&r);
-  free(one), free(two);
+  free(sql), free(gone), free(edited), free(out), free(db);
 }
 
 /* compare reads once for several methodologies: one thread and two give
@@ -100,9 +171,10 @@ static char *compare_json(const char *db, const char *threads) {
 
 static void test_compare_threads_agree(void **state) {
   (void)state;
-  generate("cmp.db", 1);
-  char *one = compare_json(h_path("cmp.db"), "1");
-  char *two = compare_json(h_path("cmp.db"), "2");
+  char *db = generate("registry");
+  char *one = compare_json(db, "1");
+  char *two = compare_json(db, "2");
+  free(db);
   assert_double_equal(jp_num(two, "units"), 10000, 0);
   assert_string_equal(one, two);
   free(one), free(two);
@@ -110,8 +182,10 @@ static void test_compare_threads_agree(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_stored_and_shuffled_agree),
+      cmocka_unit_test(test_layouts_agree),
       cmocka_unit_test(test_threads_agree_and_replay),
+      cmocka_unit_test(test_replay_across_layouts),
+      cmocka_unit_test(test_replay_stored_order_changes),
       cmocka_unit_test(test_compare_threads_agree),
   };
   return cmocka_run_group_tests_name("e2e_order", tests, NULL, NULL);
