@@ -68,7 +68,7 @@ def population(n, shuffled=False):
     if not os.path.exists(path):
         args = [AF, "generate", "--families", str(n), "--seed", "1", "--out", path]
         if shuffled:
-            args.append("--shuffled")
+            args += ["--layout", "shuffled"]
         t, _, _ = run_rss(args)
         print(f"generated {path} in {t:.1f} s", file=sys.stderr)
     return path
