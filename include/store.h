@@ -132,7 +132,6 @@ typedef struct store_verdict {
   int64_t rows;                 /* rows read */
   int64_t changed;              /* rows whose own check fails (edited or forged) */
   int64_t missing;              /* recorded rows missing (positions no row holds) */
-  int64_t gaps;                 /* places where they are missing */
   int digest_ok;                /* rows hash to rows_sha256 */
   char first[512];              /* the first bad unit or place, in words */
 } store_verdict;

@@ -1,9 +1,9 @@
 /*
 ** cli_verify.c: `afscore verify`: check recorded runs without their data.
 **
-** For each run: every row's check and the links between rows (an edited,
-** added or deleted row is named), the row count and the rows digest recorded
-** at commit, each recorded methodology file against its sha256, and with
+** For each run: every row's check and the positions no row holds (an
+** edited or added row is named, a deleted one by its position and the units
+** on either side), the row count and the rows digest recorded at commit, each recorded methodology file against its sha256, and with
 ** --trust the run's signature (over store_record_message) and each file's.
 */
 #include "cli.h"

@@ -1259,7 +1259,6 @@ static void verify_gap(verify_walk *w, int64_t to, const char *unit) {
     held += w->claimed[i] >= w->next && w->claimed[i] < to;
   int64_t lost = span - (held < span ? held : span);
   if (lost <= 0) return;
-  w->v->gaps++;
   w->v->missing += lost;
   char where[300];
   const char *g = w->good.s;
