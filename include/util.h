@@ -97,6 +97,14 @@ void sb_cell(strbuf *b, const char *s, int width);
 void af_escape_ctl(strbuf *o, const char *text, size_t n, int keep_lines);
 /* A copy of text (NULL: "") escaped as one line (owned by the caller). */
 char *af_escaped(const char *text);
+/* printf for human text: each %s argument is a value (from the data, a
+** script or a results database) and is shown escaped as one line
+** (af_escape_ctl); the format's own text and newlines are kept. Takes the
+** conversions d i u x X o c f e g a p s with the length modifiers l, ll, z
+** and L. sb_textf appends to b, af_textf prints to f. */
+void sb_textf(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sb_vtextf(strbuf *b, const char *fmt, va_list ap);
+void af_textf(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Print human text (a report) to f through af_escape_ctl, keeping lines. */
 void af_print_text(FILE *f, const char *text);
 

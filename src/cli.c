@@ -16,12 +16,13 @@
 #include "method.h"
 
 int cli_usage_error(const cli_opts *o, const char *fmt, ...) {
+  strbuf msg = {0};
   va_list ap;
   va_start(ap, fmt);
-  fprintf(stderr, "afscore %s: ", o->cmd);
-  vfprintf(stderr, fmt, ap);
+  sb_vtextf(&msg, fmt, ap);   /* the arguments may come from a methodology */
   va_end(ap);
-  fprintf(stderr, "\nusage: afscore %s\n", o->synopsis);
+  fprintf(stderr, "afscore %s: %s\nusage: afscore %s\n", o->cmd, msg.s ? msg.s : "", o->synopsis);
+  sb_free(&msg);
   return 2;
 }
 
@@ -53,8 +54,8 @@ int cli_number(const cli_opts *o, const char *what, const char *text, long long 
 
 void cli_print_diags(diag_list *d) {
   for (int i = 0; i < d->n; i++) {
-    if (d->v[i].line > 0) fprintf(stderr, "%s:%d: %s\n", d->v[i].file, d->v[i].line, d->v[i].msg);
-    else fprintf(stderr, "%s: %s\n", d->v[i].file, d->v[i].msg);
+    if (d->v[i].line > 0) af_textf(stderr, "%s:%d: %s\n", d->v[i].file, d->v[i].line, d->v[i].msg);
+    else af_textf(stderr, "%s: %s\n", d->v[i].file, d->v[i].msg);
   }
 }
 
@@ -122,7 +123,7 @@ model *cli_load_method(const char *path) {
   if (!m) {
     diag_sort(&d);
     cli_print_diags(&d);
-    if (d.n == 0) fprintf(stderr, "%s: could not be loaded\n", path);
+    if (d.n == 0) af_textf(stderr, "%s: could not be loaded\n", path);
   }
   diag_free(&d);
   return m;
@@ -176,7 +177,7 @@ model *cli_load_recorded(const run_record *rec) {
   if (rec->nfiles == 0 || method_load(rec->files[0].name, &mo, &m, &d) < 0) {
     diag_sort(&d);
     cli_print_diags(&d);
-    fprintf(stderr, "afscore: the methodology recorded with run %lld could not be loaded\n",
+    af_textf(stderr, "afscore: the methodology recorded with run %lld could not be loaded\n",
             (long long)rec->id);
     m = NULL;
   }

@@ -59,19 +59,17 @@ static void check_json_diags(json *j, const char *key, const diag_list *d) {
 
 static void check_print_warnings(const diag_list *w) {
   for (int i = 0; i < w->n; i++) {
-    if (w->v[i].line > 0) fprintf(stderr, "%s:%d: warning: %s\n", w->v[i].file, w->v[i].line, w->v[i].msg);
-    else fprintf(stderr, "%s: warning: %s\n", w->v[i].file, w->v[i].msg);
+    if (w->v[i].line > 0)
+      af_textf(stderr, "%s:%d: warning: %s\n", w->v[i].file, w->v[i].line, w->v[i].msg);
+    else af_textf(stderr, "%s: warning: %s\n", w->v[i].file, w->v[i].msg);
   }
 }
 
 static void check_print_ok(const char *file, const model *m, const rules *r, const char *db) {
-  char *name = af_escaped(m->name), *ver = af_escaped(m->version);
-  printf("%s: ok: %s, version %s, %s scoring, %d indicators in %d %s, %d bands%s%s\n", file,
-         name, ver, m->scoring == SCORING_AF ? "AF" : "points", m->ninds, m->ndims,
-         m->scoring == SCORING_AF ? "dimensions" : "areas", m->nbands, db ? ", matches " : "",
-         db ? db : "");
-  free(name);
-  free(ver);
+  af_textf(stdout, "%s: ok: %s, version %s, %s scoring, %d indicators in %d %s, %d bands%s%s\n",
+           file, m->name, m->version, m->scoring == SCORING_AF ? "AF" : "points", m->ninds,
+           m->ndims, m->scoring == SCORING_AF ? "dimensions" : "areas", m->nbands,
+           db ? ", matches " : "", db ? db : "");
   if (!r->exact)
     printf("note: some amounts or bounds are not simple fractions; scores are compared "
            "in floating point with a 1e-9 relative tolerance\n");
@@ -146,11 +144,11 @@ int cmd_check(cli_opts *o) {
   } else {
     cli_sigs_print(stdout, &sigs);
     cli_print_diags(&c.errs);
-    if (c.errs.n == 0 && !c.r) fprintf(stderr, "%s: could not be loaded\n", o->pos[0]);
+    if (c.errs.n == 0 && !c.r) af_textf(stderr, "%s: could not be loaded\n", o->pos[0]);
     check_print_warnings(&c.warns);
     if (c.r && c.errs.n == 0) {
       if (ok) check_print_ok(o->pos[0], c.m, c.r, o->db);
-      else if (!sig) fprintf(stderr, "%s: %d warning%s, counted as errors (--strict)\n", o->pos[0],
+      else if (!sig) af_textf(stderr, "%s: %d warning%s, counted as errors (--strict)\n", o->pos[0],
                    c.warns.n, c.warns.n == 1 ? "" : "s");
     }
   }

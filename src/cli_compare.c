@@ -66,7 +66,7 @@ int cli_check_output(const cli_opts *o, const char *path) {
 static int base_data_changed(const cli_base *base, const run *rn) {
   const char *now = run_stats(rn)->sha256;
   if (!base || !base->expect_sha256 || strcmp(base->expect_sha256, now) == 0) return 0;
-  fprintf(stderr, "data changed since run %s: it was recorded from %s with fingerprint %.16s; "
+  af_textf(stderr, "data changed since run %s: it was recorded from %s with fingerprint %.16s; "
                   "the data now has fingerprint %.16s\n", base->label,
           base->data_path ? base->data_path : "(unknown)", base->expect_sha256, now);
   return 1;
@@ -103,7 +103,7 @@ int cli_compare_base(const model **ms, int n, const cli_opts *o, const cli_base 
   for (int k = 1; k < n && x.passes; k++) compare_sort_groups(&x.c[k - 1], run_pool(rn));
   int changed = rc == 0 ? base_data_changed(base, rn) : 0;
   if (changed && !base->recompute) {
-    fprintf(stderr, "afscore: the base would be recomputed on the current data, not the recorded "
+    af_textf(stderr, "afscore: the base would be recomputed on the current data, not the recorded "
                     "run %s; --recompute-base compares on the current data anyway\n", base_label);
     rc = -2;
   }
@@ -278,17 +278,17 @@ static int compare_recorded(cli_opts *o) {
     sb_free(&j.out);
   } else {
     strbuf t = {0};
-    sb_printf(&t, "run A: %lld, %s (version %s), %s\nrun B: %lld, %s (version %s), %s\n\n",
+    sb_textf(&t, "run A: %lld, %s (version %s), %s\nrun B: %lld, %s (version %s), %s\n\n",
               (long long)ra.id, ma->name, ma->version, ra.time, (long long)rb.id, mb->name,
               mb->version, rb.time);
     runcmp_text(&r, &t);
     if (o->db)
-      sb_printf(&t, "\nof the %d units that change category, scored again with run A's rules on %s:\n"
+      sb_textf(&t, "\nof the %d units that change category, scored again with run A's rules on %s:\n"
                 "  %lld moved because the rules changed (A's rules still give A's category)\n"
                 "  %lld moved because the data changed (A's rules give B's category)\n"
                 "  %lld moved for both reasons, %lld are not in the data\n", x.n, o->db,
                 (long long)x.rules, (long long)x.data, (long long)x.both, (long long)x.unseen);
-    fputs(t.s, stdout);
+    af_print_text(stdout, t.s);
     sb_free(&t);
   }
   runcmp_free(&r);

@@ -50,7 +50,7 @@ int cmd_diff(cli_opts *o) {
   describe_lines(a, &da);
   describe_lines(b, &db);
   strbuf out = {0};
-  sb_printf(&out, "--- %s (%s, version %s)\n+++ %s (%s, version %s)\n", o->pos[0], a->name,
+  sb_textf(&out, "--- %s (%s, version %s)\n+++ %s (%s, version %s)\n", o->pos[0], a->name,
             a->version, o->pos[1], b->name, b->version);
   if (describe_diff(&da, &db, &out) == 0) sb_puts(&out, "no difference in the rules\n");
   af_print_text(stdout, out.s);

@@ -68,7 +68,7 @@ static void part_value(const run *rn, const kernel *k, int o, int p, int u, json
     sb_puts(t, "null");
   } else if (as_text) {
     json_str(j, strpool_get(run_pool(rn), (int32_t)v));
-    sb_printf(t, "'%s'", strpool_get(run_pool(rn), (int32_t)v));
+    sb_textf(t, "'%s'", strpool_get(run_pool(rn), (int32_t)v));
   } else if (ty == VT_BOOL) {
     json_bool(j, v != 0);
     sb_puts(t, v != 0 ? "true" : "false");
@@ -88,7 +88,7 @@ static void rule_inputs(const run *rn, const program *p, const kernel *k, int o,
   json_obj(j);
   for (int i = 0; i < n; i++) {
     json_key(j, texts[i]);
-    sb_printf(t, "%s%s = ", i ? ", " : "      where ", texts[i]);
+    sb_textf(t, "%s%s = ", i ? ", " : "      where ", texts[i]);
     part_value(rn, k, o, i, u, j, t);
   }
   json_obj_end(j);
@@ -115,24 +115,24 @@ static void explain_indicator(const run *rn, int i, int u, json *j, strbuf *t) {
     json_kv_bool(j, "deprived", hit >= 0);
     char w[64];
     describe_fraction(x->weight, w);
-    sb_printf(t, "  %-22s %-13s weight %-8s  %s\n", x->id, hit >= 0 ? "DEPRIVED" : "not deprived",
+    sb_textf(t, "  %-22s %-13s weight %-8s  %s\n", x->id, hit >= 0 ? "DEPRIVED" : "not deprived",
               w, x->cases[0].when);
   } else {
     json_key(j, "case");
     if (hit >= 0) json_int(j, hit + 1);
     else json_null(j);
     json_kv_str(j, "when", hit >= 0 ? (x->cases[hit].when ? x->cases[hit].when : "(otherwise)") : NULL);
-    sb_printf(t, "  %-22s %8s points  %s\n", x->id, a,
+    sb_textf(t, "  %-22s %8s points  %s\n", x->id, a,
               hit >= 0 ? (x->cases[hit].when ? x->cases[hit].when : "(otherwise)")
                        : "(no case holds)");
   }
   json_kv_num(j, "amount", amt);
   json_kv_bool(j, "null", nul);
   /* The indicator's name next to its id, when it has one of its own. */
-  if (strcmp(x->name, x->id) != 0) sb_printf(t, "      %s\n", x->name);
+  if (strcmp(x->name, x->id) != 0) sb_textf(t, "      %s\n", x->name);
   if (nul) {
     json_kv_str(j, "missing_policy", policy[x->missing]);
-    sb_printf(t, "      the rule is null for this unit: missing policy '%s'\n", policy[x->missing]);
+    sb_textf(t, "      the rule is null for this unit: missing policy '%s'\n", policy[x->missing]);
   }
   /* The inputs of the case that decided (or of the first case). */
   int c = hit >= 0 ? hit : 0;
@@ -158,17 +158,17 @@ static void explain_nearest(const run *rn, int u, json *j, strbuf *t) {
     json_obj(j);
     json_kv_str(j, "category", m->bands[nb].id);
     json_kv_num(j, "distance", dist);
-    sb_printf(t, "  to %s (%s): the score must %s by %s", m->bands[nb].id, worse,
+    sb_textf(t, "  to %s (%s): the score must %s by %s", m->bands[nb].id, worse,
               dir > 0 ? "rise" : "fall", dir > 0 ? "" : "more than ");
     explain_number(t, dist);
     if (m->scoring == SCORING_AF) {
       int best = scorer_lightest_flip(s, u, dir);
       json_kv_str(j, "flip", best >= 0 ? m->inds[best].id : NULL);
       if (best >= 0)
-        sb_printf(t, ": e.g. %s '%s'", dir > 0 ? "becoming deprived in" : "no longer deprived in",
+        sb_textf(t, ": e.g. %s '%s'", dir > 0 ? "becoming deprived in" : "no longer deprived in",
                   m->inds[best].id);
       else
-        sb_printf(t, ": no single indicator is enough");
+        sb_textf(t, ": no single indicator is enough");
     }
     sb_puts(t, "\n");
     json_obj_end(j);
@@ -189,7 +189,7 @@ static void explain_benefits(const run *rn, int u, json *j, strbuf *t) {
     json_kv_str(j, "name", m->benefits[k].name);
     json_kv_bool(j, "eligible", el);
     json_kv_str(j, "rule", m->benefits[k].eligible);
-    sb_printf(t, "  %-20s %-13s %s\n", m->benefits[k].id, el ? "ELIGIBLE" : "not eligible",
+    sb_textf(t, "  %-20s %-13s %s\n", m->benefits[k].id, el ? "ELIGIBLE" : "not eligible",
               m->benefits[k].eligible);
     rule_inputs(rn, s->r->p2, s->k2, s->r->benefit_out[k], u, j, t);
     json_obj_end(j);
@@ -208,7 +208,7 @@ static void explain_unit(explain_ctx *x, const run *rn, int u) {
   json_kv_str(j, "methodology", m->name);
   json_kv_str(j, "unit", x->unit);
   json_kv_str(j, "scoring", m->scoring == SCORING_AF ? "af" : "points");
-  sb_printf(t, "unit %s: %s (version %s)\n\n", x->unit, m->name, m->version);
+  sb_textf(t, "unit %s: %s (version %s)\n\n", x->unit, m->name, m->version);
   json_key(j, "indicators");
   json_arr(j);
   for (int i = 0; i < m->ninds; i++) explain_indicator(rn, i, u, j, t);
@@ -234,10 +234,10 @@ static void explain_unit(explain_ctx *x, const run *rn, int u) {
   json_kv_str(j, "sum", sum.len ? sum.s : "0");
   json_kv_bool(j, "excluded", s->excluded[u]);
   if (s->excluded[u]) {
-    sb_printf(t, "\nexcluded: an indicator's rule is null and its missing policy is 'exclude'\n");
+    sb_textf(t, "\nexcluded: an indicator's rule is null and its missing policy is 'exclude'\n");
   } else {
     int b = s->band[u];
-    sb_printf(t, "\nscore = %s = %s\n", sumt.len ? sumt.s : "0", sc);
+    sb_textf(t, "\nscore = %s = %s\n", sumt.len ? sumt.s : "0", sc);
     json_key(j, "category");
     json_obj(j);
     json_kv_str(j, "id", m->bands[b].id);
@@ -249,10 +249,10 @@ static void explain_unit(explain_ctx *x, const run *rn, int u) {
     json_obj_end(j);
     char lo[64], hi[64];
     describe_number(m->bands[b].from, lo);
-    sb_printf(t, "category %s (%s): scores from %s", m->bands[b].id, m->bands[b].name, lo);
+    sb_textf(t, "category %s (%s): scores from %s", m->bands[b].id, m->bands[b].name, lo);
     if (b + 1 < m->nbands) {
       describe_number(m->bands[b + 1].from, hi);
-      sb_printf(t, " up to (not including) %s\n", hi);
+      sb_textf(t, " up to (not including) %s\n", hi);
     } else {
       sb_puts(t, " up\n");
     }
@@ -261,7 +261,7 @@ static void explain_unit(explain_ctx *x, const run *rn, int u) {
       json_kv_num(j, "k", m->k);
       char k[64];
       describe_number(m->k, k);
-      sb_printf(t, "%s: the score is %s k = %s\n", s->poor[u] ? "poor" : "not poor",
+      sb_textf(t, "%s: the score is %s k = %s\n", s->poor[u] ? "poor" : "not poor",
                 s->poor[u] ? "at or above" : "below", k);
     }
     sb_puts(t, "\nnearest change of category:\n");
@@ -307,16 +307,16 @@ static void explain_recorded(explain_ctx *x, store *st, const run_record *rec) {
     json_obj_end(&x->j);
     json_kv_bool(&x->j, "data_changed", !same);
     json_kv_str(&x->j, "recorded_data_path", rec->data_path);
-    sb_printf(&x->t, "\nrecorded in run %lld: score ", (long long)rec->id);
+    sb_textf(&x->t, "\nrecorded in run %lld: score ", (long long)rec->id);
     explain_number(&x->t, score);
-    sb_printf(&x->t, ", category %s\n", cat ? cat : "(excluded)");
+    sb_textf(&x->t, ", category %s\n", cat ? cat : "(excluded)");
   }
   if (got == 1 && !same)
-    sb_printf(&x->t, "note: this unit scores differently now than in run %lld: its data "
+    sb_textf(&x->t, "note: this unit scores differently now than in run %lld: its data "
               "changed since the run read it from %s\n", (long long)rec->id,
               rec->data_path ? rec->data_path : "(unknown)");
   else if (got == 0)
-    sb_printf(&x->t, "note: this unit is not in run %lld\n", (long long)rec->id);
+    sb_textf(&x->t, "note: this unit is not in run %lld\n", (long long)rec->id);
   free(cat);
 }
 
@@ -343,7 +343,7 @@ static int explain_with(cli_opts *o, model *m, store *st, const run_record *rec)
       cli_fail("no unit '%s' in %s", x.unit, o->db);
     } else {
       if (rec) explain_recorded(&x, st, rec);
-      else sb_printf(&x.t, "\n(draft %s: no recorded run)\n", m->file);
+      else sb_textf(&x.t, "\n(draft %s: no recorded run)\n", m->file);
       json_obj_end(&x.j);
       if (o->json) printf("%s\n", x.j.out.s);
       else af_print_text(stdout, x.t.s);

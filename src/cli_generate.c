@@ -30,7 +30,7 @@ int cmd_generate(cli_opts *o) {
   }
   free(tmp);
   if (rc < 0) return cli_fail("%s", e.msg);
-  fprintf(stderr, "generated %lld families into %s in %.1f s\n", o->families, o->out,
+  af_textf(stderr, "generated %lld families into %s in %.1f s\n", o->families, o->out,
           cli_now() - t0);
   return 0;
 }

@@ -117,7 +117,7 @@ int cmd_notices(cli_opts *o) {
   sb_free(&text);
   for (int k = 0; k < m->nbenefits; k++)
     if (untranslated[k])
-      fprintf(stderr, "afscore notices: warning: measure '%s' has no notice in '%s': %lld "
+      af_textf(stderr, "afscore notices: warning: measure '%s' has no notice in '%s': %lld "
               "row%s carry its name instead\n", m->benefits[k].id, lang,
               (long long)untranslated[k], untranslated[k] == 1 ? "" : "s");
   free(untranslated);

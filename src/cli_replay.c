@@ -77,14 +77,12 @@ static void replay_note(replay_ctx *x, strbuf *to, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void replay_note(replay_ctx *x, strbuf *to, const char *fmt, ...) {
   if (x->shown++ >= REPLAY_SHOWN) return;
-  char line[512];
+  sb_puts(to, "  ");
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(line, sizeof line, fmt, ap);
+  sb_vtextf(to, fmt, ap);   /* unit ids come from the data: one line each */
   va_end(ap);
-  char *safe = af_escaped(line);   /* unit ids come from the data: one line each */
-  sb_printf(to, "  %s\n", safe);
-  free(safe);
+  sb_putc(to, '\n');
 }
 
 /* "category D, score 0.4, poor 1, eligible 0x3" */
@@ -257,19 +255,19 @@ static int replay_report(const cli_opts *o, const run_record *rec, const run *rn
   int rows_ok = x->differ == 0 && x->missing == 0 && x->extra == 0;
   int ok = summary_ok && rows_ok;
   if (engine_changed)
-    fprintf(stderr, "note: run %lld was recorded by %s; this is %s\n", (long long)rec->id,
+    af_textf(stderr, "note: run %lld was recorded by %s; this is %s\n", (long long)rec->id,
             rec->engine_version, AFSCORE_VERSION);
   if (data_changed)
-    fprintf(stderr, "data changed since run %lld: it was recorded from %s with fingerprint "
+    af_textf(stderr, "data changed since run %lld: it was recorded from %s with fingerprint "
                     "%.16s; the data now has fingerprint %.16s\n", (long long)rec->id,
             rec->data_path ? rec->data_path : "(unknown)", rec->data_sha256 ? rec->data_sha256 : "",
             now);
   if (!o->json) cli_sigs_print(stdout, sigs);
   if (ok && !o->json)
-    printf("reproduced: run %lld, %lld units, every recorded row checked: score, poor, category "
+    af_textf(stdout, "reproduced: run %lld, %lld units, every recorded row checked: score, poor, category "
            "and eligibility identical\n", (long long)rec->id, (long long)x->checked);
   if (!ok) {
-    fprintf(stderr, "not reproduced: run %lld: %lld units recomputed, %lld rows recorded: %lld "
+    af_textf(stderr, "not reproduced: run %lld: %lld units recomputed, %lld rows recorded: %lld "
                     "differ, %lld not recorded, %lld recorded but not in the data%s\n",
             (long long)rec->id, (long long)x->checked, (long long)rec->units,
             (long long)x->differ, (long long)x->missing, (long long)x->extra,

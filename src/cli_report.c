@@ -37,7 +37,7 @@ static int rep_load(store *st, const char *out, long long id, rep_run *r) {
   memset(r, 0, sizeof *r);
   if (store_load_run(st, id, &r->rec, &e) < 0) return cli_fail("%s", e.msg);
   if (jdoc_parse(r->rec.summary_json, &r->sum, &e) < 0) {
-    fprintf(stderr, "afscore: %s: run %lld: the recorded summary cannot be read: %s\n", out, id,
+    af_textf(stderr, "afscore: %s: run %lld: the recorded summary cannot be read: %s\n", out, id,
             e.msg);
     return 1;
   }
@@ -56,7 +56,7 @@ static int rep_same_population(const rep_run *a, const rep_run *b) {
   else if ((a->m->unit_weight == NULL) != (b->m->unit_weight == NULL))
     why = "one is weighted, the other is not";
   if (!why) return 0;
-  fprintf(stderr, "afscore: runs %lld and %lld are on different populations (%s): "
+  af_textf(stderr, "afscore: runs %lld and %lld are on different populations (%s): "
                   "they cannot be compared\n", (long long)a->rec.id, (long long)b->rec.id, why);
   return 1;
 }
@@ -68,11 +68,11 @@ static int rep_check_target(const char *path, int force) {
   struct stat sb;
   if (lstat(path, &sb) != 0) return 0;
   if (S_ISDIR(sb.st_mode)) {
-    fprintf(stderr, "afscore: %s is a directory\n", path);
+    af_textf(stderr, "afscore: %s is a directory\n", path);
     return 1;
   }
   if (!force) {
-    fprintf(stderr, "afscore: %s exists: use --force to replace it\n", path);
+    af_textf(stderr, "afscore: %s exists: use --force to replace it\n", path);
     return 1;
   }
   return 0;
@@ -84,7 +84,7 @@ static int rep_write(const char *path, const char *data, size_t len) {
   char *tmp = af_sprintf("%s.tmpXXXXXX", path);
   int fd = mkstemp(tmp), rc = 1;
   if (fd < 0) {
-    fprintf(stderr, "afscore: %s: cannot be written: %s\n", path, strerror(errno));
+    af_textf(stderr, "afscore: %s: cannot be written: %s\n", path, strerror(errno));
     free(tmp);
     return 1;
   }
@@ -101,7 +101,7 @@ static int rep_write(const char *path, const char *data, size_t len) {
     if (rename(tmp, path) == 0) rc = 0;
   }
   if (rc) {
-    fprintf(stderr, "afscore: %s: cannot be written: %s\n", path, strerror(errno));
+    af_textf(stderr, "afscore: %s: cannot be written: %s\n", path, strerror(errno));
     if (fd >= 0) close(fd);
     unlink(tmp);
   }
@@ -127,7 +127,7 @@ static int rep_save(const bulletin *b, const cli_opts *o) {
   if (o->csv) {
     struct stat sb;
     if (stat(o->csv, &sb) != 0 && mkdir(o->csv, 0755) != 0) {
-      fprintf(stderr, "afscore: %s: cannot create the directory: %s\n", o->csv, strerror(errno));
+      af_textf(stderr, "afscore: %s: cannot create the directory: %s\n", o->csv, strerror(errno));
       return 1;
     }
     for (int i = 0; i < b->ntables; i++) {
@@ -159,7 +159,7 @@ static int rep_open(const char *out, store **st) {
   int n = 0;
   *st = NULL;
   if (access(out, F_OK) != 0) {
-    fprintf(stderr, "afscore: %s: no such results database\n", out);
+    af_textf(stderr, "afscore: %s: no such results database\n", out);
     return 1;
   }
   /* read-only: a report never writes the results database */
@@ -170,7 +170,7 @@ static int rep_open(const char *out, store **st) {
   }
   store_free_runs(v, n);
   if (n == 0) {
-    fprintf(stderr, "afscore: %s holds no recorded runs: score with --out first\n", out);
+    af_textf(stderr, "afscore: %s holds no recorded runs: score with --out first\n", out);
     store_close(*st);
     *st = NULL;
     return 1;

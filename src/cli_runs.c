@@ -50,11 +50,11 @@ int cmd_runs(cli_opts *o) {
       if (!isnan(s.M0)) snprintf(m0, sizeof m0, "%.4f", s.M0);
       /* Names may be Kazakh or Russian: cut and padded by display width. */
       strbuf row = {0};
-      sb_printf(&row, "%4lld  %-20s  ", (long long)v[i].id, v[i].time);
+      sb_textf(&row, "%4lld  %-20s  ", (long long)v[i].id, v[i].time);
       sb_cell(&row, v[i].methodology_name, 40);
       sb_putc(&row, ' ');
       sb_cell(&row, v[i].methodology_version, 18);
-      sb_printf(&row, " %-12.12s %10lld %9s %8s\n", v[i].methodology_sha256, (long long)s.units,
+      sb_textf(&row, " %-12.12s %10lld %9s %8s\n", v[i].methodology_sha256, (long long)s.units,
                 h, m0);
       af_print_text(stdout, row.s);
       sb_free(&row);

@@ -24,7 +24,7 @@ static int show_write(const char *dir, const char *name, const void *data, size_
   if (rc == 0) {
     fwrite(data, 1, len, outfile_fp(of));
     if (outfile_commit(of, &e) < 0) rc = cli_fail("%s", e.msg);
-    else printf("wrote %s\n", path);
+    else af_textf(stdout, "wrote %s\n", path);
   }
   free(path);
   return rc;
@@ -42,14 +42,14 @@ static char *show_name(const model_file *f) {
 
 static int show_extract(const run_record *r, const cli_opts *o) {
   if (mkdir(o->extract, 0777) != 0 && errno != EEXIST) {
-    fprintf(stderr, "afscore: %s: cannot create: %s\n", o->extract, strerror(errno));
+    af_textf(stderr, "afscore: %s: cannot create: %s\n", o->extract, strerror(errno));
     return 1;
   }
   int rc = 0;
   for (int i = 0; i < r->nfiles && rc == 0; i++) {
     char *name = show_name(&r->files[i]);
     if (!*name || name[0] == '.') {
-      fprintf(stderr, "afscore: recorded file name '%s' is not a plain file name\n", name);
+      af_textf(stderr, "afscore: recorded file name '%s' is not a plain file name\n", name);
       rc = 1;
     }
     if (rc == 0) rc = show_write(o->extract, name, r->files[i].text, r->files[i].len, o);
@@ -77,24 +77,24 @@ int cmd_show(cli_opts *o) {
     store_close(st);
     return rc ? rc : 1;
   }
-  printf("run %lld, recorded %s by %s\n", (long long)r.id, r.time, r.engine_version);
-  printf("methodology: %s, version %s (%s scoring), sha256 %s\n", r.methodology_name,
+  af_textf(stdout, "run %lld, recorded %s by %s\n", (long long)r.id, r.time, r.engine_version);
+  af_textf(stdout, "methodology: %s, version %s (%s scoring), sha256 %s\n", r.methodology_name,
          r.methodology_version, r.scoring, r.methodology_sha256);
   strbuf words = {0};
   for (int i = 0; i < r.nfiles; i++) {
     words.len = 0;
     cli_sig_words(&words, &sigs.v[i]);
-    printf("  file %d: %s (read from %s), %zu bytes, sha256 %s, %s\n", i, r.files[i].name,
+    af_textf(stdout, "  file %d: %s (read from %s), %zu bytes, sha256 %s, %s\n", i, r.files[i].name,
            r.files[i].path && *r.files[i].path ? r.files[i].path : "-", r.files[i].len,
            r.files[i].sha256, words.s);
   }
   sb_free(&words);
   cli_sigs_free(&sigs);
-  printf("data: %s, fingerprint %s\n", r.data_path, r.data_sha256);
-  printf("parameters: %s\n", r.params_json ? r.params_json : "{}");
-  printf("units: %lld, results digest %s\n", (long long)r.units,
+  af_textf(stdout, "data: %s, fingerprint %s\n", r.data_path, r.data_sha256);
+  af_textf(stdout, "parameters: %s\n", r.params_json ? r.params_json : "{}");
+  af_textf(stdout, "units: %lld, results digest %s\n", (long long)r.units,
          r.rows_sha256 ? r.rows_sha256 : "(none: recorded by an older afscore)");
-  printf("run signature: %s%s\n", !r.sig.present ? "none" : "by key ", r.sig.present ? r.sig.signer : "");
+  af_textf(stdout, "run signature: %s%s\n", !r.sig.present ? "none" : "by key ", r.sig.present ? r.sig.signer : "");
   if (rc == 0 && o->extract) rc = show_extract(&r, o);
   store_record_free(&r);
   store_close(st);

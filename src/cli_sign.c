@@ -30,7 +30,7 @@ int cmd_sign(cli_opts *o) {
     rc = outfile_commit(of, &e) < 0;
   }
   if (rc) cli_fail("%s", e.msg);
-  else printf("%s: signed by key %s\n", sigpath, sign_key_fingerprint(k));
+  else af_textf(stdout, "%s: signed by key %s\n", sigpath, sign_key_fingerprint(k));
   sign_key_free(k);
   free(text);
   free(sigpath);
@@ -166,7 +166,7 @@ int cli_signatures(const cli_opts *o, const model_file *files, int nfiles,
   int rc = sig_evaluate(files, nfiles, recorded, t, g, list);
   for (int i = 0; i < nfiles && rc == 0 && o->require_signed; i++)
     if (!g[i].signer[0]) {
-      fprintf(stderr, "afscore: %s: %s; --require-signed refuses it\n", sig_who(&files[i]),
+      af_textf(stderr, "afscore: %s: %s; --require-signed refuses it\n", sig_who(&files[i]),
               g[i].present ? "its signature does not verify with any trusted key"
                            : "not signed");
       rc = 1;

@@ -88,7 +88,7 @@ static void sweep_points(const run *rn, const dist_entry *d, int nd, int as_json
       json_key(j, "steps");
       json_arr(j);
     } else {
-      sb_printf(o, "\nbound of %s (now %g), between %s and %s:\n%12s %10s %10s\n", m->bands[b].id,
+      sb_textf(o, "\nbound of %s (now %g), between %s and %s:\n%12s %10s %10s\n", m->bands[b].id,
                 m->bands[b].from, m->bands[b - 1].id, m->bands[b].id, "from", m->bands[b - 1].id,
                 m->bands[b].id);
     }
@@ -157,7 +157,7 @@ int cmd_sweep(cli_opts *o) {
           json_kv_num(&j, "k", m->k);
         }
       } else {
-        sb_printf(&t, "%s: %d distinct scores over %lld units\n", m->name, nd,
+        sb_textf(&t, "%s: %d distinct scores over %lld units\n", m->name, nd,
                   (long long)run_measure(rn, 0)->all.units);
       }
       if (m->scoring == SCORING_AF) sweep_af(rn, d, nd, o->json, &t, &j);

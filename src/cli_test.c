@@ -42,13 +42,13 @@ int cmd_test(cli_opts *o) {
   int failed = 0;
   for (int i = 0; i < cf.n; i++) {
     if (res[i].pass) {
-      printf("ok    %s\n", cf.v[i].name);
+      af_textf(stdout, "ok    %s\n", cf.v[i].name);
       continue;
     }
     failed++;
-    printf("%s:%d: FAIL %s: %s\n", path, cf.v[i].line, cf.v[i].name, res[i].why);
+    af_textf(stdout, "%s:%d: FAIL %s: %s\n", path, cf.v[i].line, cf.v[i].name, res[i].why);
   }
-  printf("%s: %d case%s, %d passed, %d failed\n", path, cf.n, cf.n == 1 ? "" : "s",
+  af_textf(stdout, "%s: %d case%s, %d passed, %d failed\n", path, cf.n, cf.n == 1 ? "" : "s",
          cf.n - failed, failed);
   rc = failed ? 1 : 0;
 done:

@@ -92,7 +92,7 @@ static int verify_run(store *st, int64_t id, const sign_trust *t) {
     rc = 1;
   }
   if (rc == 0)
-    printf("run %lld: verified: %lld rows match their checks and the results digest; %d "
+    af_textf(stdout, "run %lld: verified: %lld rows match their checks and the results digest; %d "
            "methodology %s; %s%s\n", (long long)r.id, (long long)v.rows, r.nfiles,
            r.nfiles == 1 ? "file matches its sha256" : "files match their sha256",
            !t ? (r.sig.present ? "signed, signature not checked (no --trust)" : "not signed")
@@ -100,7 +100,7 @@ static int verify_run(store *st, int64_t id, const sign_trust *t) {
            signer);
   else if (rc == 1) {
     char *w = af_escaped(why);   /* unit ids come from the data */
-    fprintf(stderr, "run %lld: NOT verified: %s\n", (long long)r.id, w);
+    af_textf(stderr, "run %lld: NOT verified: %s\n", (long long)r.id, w);
     free(w);
   }
   store_record_free(&r);
@@ -120,7 +120,7 @@ int cmd_verify(cli_opts *o) {
   } else if (o->run_id > 0) {
     rc = verify_run(st, o->run_id, t) != 0;
   } else {
-    if (n == 0) printf("%s: no runs recorded\n", o->out);
+    if (n == 0) af_textf(stdout, "%s: no runs recorded\n", o->out);
     for (int i = 0; i < n; i++)
       if (verify_run(st, runs[i].id, t) != 0) rc = 1;
   }

@@ -413,7 +413,7 @@ static void compare_notes(const compare *c, strbuf *o) {
     for (int k = 0; k < c->nto; k++)
       if ((i == c->nfrom - 1) != (k == c->nto - 1)) one_side += c->counts[i * c->nto + k];
   if (one_side)
-    sb_printf(o, "%lld units are excluded (a rule unknown) under one methodology only: they "
+    sb_textf(o, "%lld units are excluded (a rule unknown) under one methodology only: they "
                  "count as changed\n", (long long)one_side);
 }
 
@@ -608,9 +608,9 @@ void compare_text(const compare *c, strbuf *o) {
   const model *b = run_model(rn, c->base), *v = run_model(rn, c->var);
   const measure *mb = run_measure(rn, c->base), *mv = run_measure(rn, c->var);
   figures fb = measure_figures(&mb->all), fv = measure_figures(&mv->all);
-  sb_printf(o, "base:    %s (%s)\nvariant: %s (%s)\n\n", b->name, b->file, v->name, v->file);
+  sb_textf(o, "base:    %s (%s)\nvariant: %s (%s)\n\n", b->name, b->file, v->name, v->file);
   if (c->nrule_changes) {
-    sb_printf(o, "rule changes:\n");
+    sb_textf(o, "rule changes:\n");
     sb_put_lines(o, "  ", c->rule_changes.s);
     sb_puts(o, "\n");
   }
@@ -621,61 +621,61 @@ void compare_text(const compare *c, strbuf *o) {
   sb_free(&notes);
   /* Shares in percent, M0 and mean points as decimals (JSON: fractions). */
   if (b->scoring == SCORING_AF && v->scoring == SCORING_AF) {
-    sb_printf(o, "%-10s %10s %10s %11s\n", "", "base", "variant", "delta");
-    sb_printf(o, "%-10s", "H"), cmp_cells(o, fb.H, fv.H, 1);
-    sb_printf(o, "%-10s", "A"), cmp_cells(o, fb.A, fv.A, 1);
-    sb_printf(o, "%-10s", "M0"), cmp_cells(o, fb.M0, fv.M0, 0);
+    sb_textf(o, "%-10s %10s %10s %11s\n", "", "base", "variant", "delta");
+    sb_textf(o, "%-10s", "H"), cmp_cells(o, fb.H, fv.H, 1);
+    sb_textf(o, "%-10s", "A"), cmp_cells(o, fb.A, fv.A, 1);
+    sb_textf(o, "%-10s", "M0"), cmp_cells(o, fb.M0, fv.M0, 0);
     sb_puts(o, "\n");
   }
-  sb_printf(o, "category shares:\n");
+  sb_textf(o, "category shares:\n");
   for (int i = 0; i < b->nbands; i++) {
     int k = model_find_band(v, b->bands[i].id);
     double sb_ = share(mb->all.cat_w[i], mb->all.n);
     double sv_ = k >= 0 ? share(mv->all.cat_w[k], mv->all.n) : 0;
-    sb_printf(o, "  %-8s", b->bands[i].id), cmp_cells(o, sb_, sv_, 1);
+    sb_textf(o, "  %-8s", b->bands[i].id), cmp_cells(o, sb_, sv_, 1);
   }
   int nf, nt;
   used_rows(c, &nf, &nt);
-  sb_printf(o, "\ntransitions (rows: base, columns: variant):\n%10s", "");
-  for (int k = 0; k < nt; k++) sb_printf(o, " %10s", to_label(c, k));
-  sb_printf(o, "\n");
+  sb_textf(o, "\ntransitions (rows: base, columns: variant):\n%10s", "");
+  for (int k = 0; k < nt; k++) sb_textf(o, " %10s", to_label(c, k));
+  sb_textf(o, "\n");
   for (int i = 0; i < nf; i++) {
-    sb_printf(o, "%10s", from_label(c, i));
+    sb_textf(o, "%10s", from_label(c, i));
     for (int k = 0; k < nt; k++)
-      sb_printf(o, " %10lld", (long long)c->counts[from_at(c, i) * c->nto + to_at(c, k)]);
-    sb_printf(o, "\n");
+      sb_textf(o, " %10lld", (long long)c->counts[from_at(c, i) * c->nto + to_at(c, k)]);
+    sb_textf(o, "\n");
   }
-  sb_printf(o, "\n%lld of %lld units change category: %lld to a better one, %lld to a worse one\n",
+  sb_textf(o, "\n%lld of %lld units change category: %lld to a better one, %lld to a worse one\n",
             (long long)c->changed, (long long)c->units, (long long)c->better, (long long)c->worse);
   if (c->poor_only || c->benefits_only)
-    sb_printf(o, "in the same category, %lld change poor status and %lld the measures they may "
+    sb_textf(o, "in the same category, %lld change poor status and %lld the measures they may "
                  "claim\n", (long long)c->poor_only, (long long)c->benefits_only);
   for (int g = 0; g < b->ngroups; g++) {
-    sb_printf(o, "\nby %s:\n  %-20s %8s %8s %8s", b->groups[g], "value", "changed", "better",
+    sb_textf(o, "\nby %s:\n  %-20s %8s %8s %8s", b->groups[g], "value", "changed", "better",
               "worse");
     int both_af = b->scoring == SCORING_AF && v->scoring == SCORING_AF;
-    if (both_af) sb_printf(o, " %10s %9s", "dH", "dM0");
-    sb_printf(o, "\n");
+    if (both_af) sb_textf(o, " %10s %9s", "dH", "dM0");
+    sb_textf(o, "\n");
     for (int r = 0; r < c->ngroups_rows[g]; r++) {
       const compare_group *row = &c->groups[g][r];
       sb_puts(o, "  ");
       sb_cell(o, report_group_label(rn, row->value), 20);
-      sb_printf(o, " %8lld %8lld %8lld", (long long)row->changed, (long long)row->better,
+      sb_textf(o, " %8lld %8lld %8lld", (long long)row->changed, (long long)row->better,
                 (long long)row->worse);
       const acc *ab = base_group(c, g, row->value), *av = var_group(c, g, row->value);
       if (both_af && ab && av) {
         figures gb = measure_figures(ab), gv = measure_figures(av);
         char dh[32];
         snprintf(dh, sizeof dh, "%+.2f pp", 100 * (gv.H - gb.H));
-        sb_printf(o, " %10s %+9.4f", dh, gv.M0 - gb.M0);
+        sb_textf(o, " %10s %+9.4f", dh, gv.M0 - gb.M0);
       }
-      sb_printf(o, "\n");
+      sb_textf(o, "\n");
     }
   }
   if (b->ninds) {
     /* AF: the share deprived; points: the mean points. */
     int pct = b->scoring == SCORING_AF;
-    sb_printf(o, "\nindicator %s:\n", pct ? "headcounts (uncensored)" : "mean points");
+    sb_textf(o, "\nindicator %s:\n", pct ? "headcounts (uncensored)" : "mean points");
     for (int i = 0; i < b->ninds; i++) {
       int k = c->ind_map[i];
       cmp_indicator(o, &b->inds[i]);
@@ -689,9 +689,9 @@ void compare_text(const compare *c, strbuf *o) {
       }
   }
   if (b->nbenefits) {
-    sb_printf(o, "\n%-30s %10s %10s %10s\n", "measures", "gained", "lost", "net");
+    sb_textf(o, "\n%-30s %10s %10s %10s\n", "measures", "gained", "lost", "net");
     for (int k = 0; k < b->nbenefits; k++)
-      sb_printf(o, "  %-28s %10lld %10lld %+10lld\n", b->benefits[k].id, (long long)c->gained[k],
+      sb_textf(o, "  %-28s %10lld %10lld %+10lld\n", b->benefits[k].id, (long long)c->gained[k],
                 (long long)c->lost[k], (long long)(c->gained[k] - c->lost[k]));
   }
 }

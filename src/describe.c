@@ -278,11 +278,12 @@ void describe_text(const describe_doc *doc, strbuf *o) {
   for (int i = 0; i < doc->n; i++) {
     const describe_line *l = &doc->v[i];
     if (l->depth == 0) {
-      sb_printf(o, "%s%s\n", i ? "\n" : "", l->label);
+      if (i) sb_putc(o, '\n');
+      sb_textf(o, "%s\n", l->label);
       continue;
     }
     for (int k = 1; k < l->depth; k++) sb_puts(o, "  ");
-    sb_printf(o, "  %s: %s\n", l->label, l->value);
+    sb_textf(o, "  %s: %s\n", l->label, l->value);
   }
 }
 
@@ -297,16 +298,17 @@ void describe_markdown(const describe_doc *doc, strbuf *o) {
   for (int i = 0; i < doc->n; i++) {
     const describe_line *l = &doc->v[i];
     if (l->depth == 0) {
-      sb_printf(o, "%s%s %s\n\n", i ? "\n" : "", i ? "##" : "#", l->label);
+      if (i) sb_putc(o, '\n');
+      sb_textf(o, "%s %s\n\n", i ? "##" : "#", l->label);
       continue;
     }
     for (int k = 1; k < l->depth; k++) sb_puts(o, "  ");
     int item = i + 1 < doc->n && doc->v[i + 1].depth > l->depth;
-    if (item) sb_printf(o, "- **%s**: %s\n", l->label, l->value);
+    if (item) sb_textf(o, "- **%s**: %s\n", l->label, l->value);
     else if (dsc_is_rule(l->label) || strncmp(l->key, "definition ", 11) == 0)
-      sb_printf(o, "- %s: `%s`\n", l->label, l->value);
+      sb_textf(o, "- %s: `%s`\n", l->label, l->value);
     else
-      sb_printf(o, "- %s: %s\n", l->label, l->value);
+      sb_textf(o, "- %s: %s\n", l->label, l->value);
   }
 }
 
@@ -531,13 +533,16 @@ void describe_where(strbuf *o, const describe_line *l) {
 static void dsc_diff_line(void *ctx, const describe_line *old, const describe_line *new_) {
   strbuf *o = ctx;
   if (old && old->depth == 0) {
-    sb_printf(o, "~ name: %s -> %s\n", old->label, new_->label);
+    sb_textf(o, "~ name: %s -> %s\n", old->label, new_->label);
     return;
   }
   sb_puts(o, !new_ ? "- " : !old ? "+ " : "~ ");
-  dsc_where(o, old ? old : new_);
-  if (old && new_) sb_printf(o, ": %s -> %s\n", old->value, new_->value);
-  else sb_printf(o, ": %s\n", old ? old->value : new_->value);
+  strbuf w = {0};
+  dsc_where(&w, old ? old : new_);
+  sb_textf(o, "%s", w.s);
+  sb_free(&w);
+  if (old && new_) sb_textf(o, ": %s -> %s\n", old->value, new_->value);
+  else sb_textf(o, ": %s\n", old ? old->value : new_->value);
 }
 
 int describe_diff(const describe_doc *a, const describe_doc *b, strbuf *o) {
@@ -549,27 +554,27 @@ int describe_diff(const describe_doc *a, const describe_doc *b, strbuf *o) {
 int describe_caveats(const model *a, const model *b, const char *la, const char *lb, strbuf *o) {
   int n = 0;
   if (a->scoring != b->scoring) {
-    sb_printf(o, "%s is scored %s, %s %s: scores do not compare, only categories (by id)\n", la,
+    sb_textf(o, "%s is scored %s, %s %s: scores do not compare, only categories (by id)\n", la,
               a->scoring == SCORING_AF ? "by Alkire-Foster" : "in points", lb,
               b->scoring == SCORING_AF ? "by Alkire-Foster" : "in points");
     n++;
   }
   if (a->population_members != b->population_members) {
-    sb_printf(o, "the shares are of different populations: %s counts %s, %s %s\n", la,
+    sb_textf(o, "the shares are of different populations: %s counts %s, %s %s\n", la,
               a->population_members ? "people" : "units", lb,
               b->population_members ? "people" : "units");
     n++;
   }
   const char *wa = a->unit_weight ? a->unit_weight : "", *wb = b->unit_weight ? b->unit_weight : "";
   if (strcmp(wa, wb) != 0) {
-    sb_printf(o, "the shares are weighted differently: %s by %s, %s by %s\n", la,
+    sb_textf(o, "the shares are weighted differently: %s by %s, %s by %s\n", la,
               *wa ? wa : "none (each unit once)", lb, *wb ? wb : "none (each unit once)");
     n++;
   }
   for (int i = 0; i < a->nbands; i++) {
     int k = model_find_band(b, a->bands[i].id);
     if (k >= 0 && strcmp(a->bands[i].name, b->bands[k].name) != 0) {
-      sb_printf(o, "category %s is '%s' in %s and '%s' in %s: matched by id\n", a->bands[i].id,
+      sb_textf(o, "category %s is '%s' in %s and '%s' in %s: matched by id\n", a->bands[i].id,
                 a->bands[i].name, la, b->bands[k].name, lb);
       n++;
     }

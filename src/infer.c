@@ -1141,9 +1141,9 @@ static void rank_text(strbuf *o, const infer_result *r, const strpool *pool, con
         }
       }
       if (nv < 2) continue;
-      sb_printf(o, "\n%s by M0, highest first ('>' significant at %g%%, '~' not)", m->groups[g],
+      sb_textf(o, "\n%s by M0, highest first ('>' significant at %g%%, '~' not)", m->groups[g],
                 100 * r->level);
-      if (has_rounds(r)) sb_printf(o, ", round %g", r->round[rd]);
+      if (has_rounds(r)) sb_textf(o, ", round %g", r->round[rd]);
       sb_putc(o, '\n');
       double last_k = NAN;
       for (int i = 0; i < r->npairs; i++) {
@@ -1163,13 +1163,13 @@ static void rank_text(strbuf *o, const infer_result *r, const strpool *pool, con
         }
         char kt[64];
         describe_fraction(p->k, kt);
-        sb_printf(o, "  k %-8s", kt);
+        sb_textf(o, "  k %-8s", kt);
         for (int j = 0; j < nv; j++) {
           if (j > 0) {
             const infer_pair *q = pair_of(r, g, ord[j - 1], ord[j], rd, p->k);
             sb_puts(o, q && q->significant ? " > " : " ~ ");
           }
-          sb_printf(o, "%s", ord[j] >= 0 ? strpool_get(pool, ord[j]) : "(null)");
+          sb_textf(o, "%s", ord[j] >= 0 ? strpool_get(pool, ord[j]) : "(null)");
         }
         sb_putc(o, '\n');
       }
@@ -1205,11 +1205,11 @@ static void text_round(strbuf *o, const infer_result *r, int rd, const strpool *
   int ni = m->ninds, blk = (INFER_HD + 4 * ni) * r->nrounds;
   sb_putc(o, '\n');
   if (has_rounds(r)) {
-    sb_printf(o, "round %g", r->round[rd]);
-    if (r->year[rd] != 0) sb_printf(o, ", year %g", r->year[rd]);
+    sb_textf(o, "round %g", r->round[rd]);
+    if (r->year[rd] != 0) sb_textf(o, ", year %g", r->year[rd]);
     sb_putc(o, '\n');
   }
-  sb_printf(o, "%-28s %-20s %12s %9s   %g%% interval\n", "indicator / group", "figure", "value",
+  sb_textf(o, "%-28s %-20s %12s %9s   %g%% interval\n", "indicator / group", "figure", "value",
             "se", 100 * r->level);
   for (int d = 0; d < r->nest; d += blk) {
     if (d > 0) sb_putc(o, '\n');
@@ -1224,7 +1224,7 @@ static void text_round(strbuf *o, const infer_result *r, int rd, const strpool *
 static void text_sweep(strbuf *o, const infer_result *r, const strpool *pool, const model *m) {
   char lab[128], kt[64];
   int rounds = has_rounds(r);
-  sb_printf(o, "%-8s %-6s %-28s %6s %12s %9s   %g%% interval\n", "k", "figure", "group",
+  sb_textf(o, "%-8s %-6s %-28s %6s %12s %9s   %g%% interval\n", "k", "figure", "group",
             rounds ? "round" : "", "value", "se", 100 * r->level);
   for (int i = 0; i < r->nest; i++) {
     const infer_est *x = &r->est[i];
@@ -1232,9 +1232,9 @@ static void text_sweep(strbuf *o, const infer_result *r, const strpool *pool, co
     text_label(lab, sizeof lab, x, pool, m);
     char rd[16] = "";
     if (rounds) snprintf(rd, sizeof rd, "%g", r->round[x->round]);
-    sb_printf(o, "%-8s %-6s ", kt, measure_names[x->measure]);
+    sb_textf(o, "%-8s %-6s ", kt, measure_names[x->measure]);
     sb_cell(o, lab, 28);
-    sb_printf(o, " %6s", rd);
+    sb_textf(o, " %6s", rd);
     text_est_cells(o, x);
   }
   rank_text(o, r, pool, m);
@@ -1242,30 +1242,30 @@ static void text_sweep(strbuf *o, const infer_result *r, const strpool *pool, co
 
 void infer_text(strbuf *o, const infer_result *r, const strpool *pool, const model *m) {
   char lab[128];
-  sb_printf(o, "\nestimates with standard errors: %d PSUs in %d strata, df %d; intervals at "
+  sb_textf(o, "\nestimates with standard errors: %d PSUs in %d strata, df %d; intervals at "
                "%g%% (logit, t); shares in percent\n", r->npsu, r->nstrata, r->df,
             100 * r->level);
   if (r->sweep) text_sweep(o, r, pool, m);
   else
     for (int rd = 0; rd < r->nrounds; rd++) text_round(o, r, rd, pool, m);
   if (r->nchg == 0) return;
-  sb_printf(o, "\nchanges between rounds (delta method; intervals at %g%%, normal; absolute "
+  sb_textf(o, "\nchanges between rounds (delta method; intervals at %g%%, normal; absolute "
                "changes of shares in percentage points)\n", 100 * r->level);
-  sb_printf(o, "%s%-6s %-28s %-9s %-16s %12s %9s   %g%% interval\n", r->sweep ? "k        " : "",
+  sb_textf(o, "%s%-6s %-28s %-9s %-16s %12s %9s   %g%% interval\n", r->sweep ? "k        " : "",
             "", "indicator / group", "rounds", "kind", "change", "se", 100 * r->level);
   for (int i = 0; i < r->nchg; i++) {
     const infer_change *c = &r->chg[i];
     if (r->sweep) {
       char kt[64];
       describe_fraction(c->est.k, kt);
-      sb_printf(o, "%-8s ", kt);
+      sb_textf(o, "%-8s ", kt);
     }
     text_label(lab, sizeof lab, &c->est, pool, m);
     char rd[40];
     snprintf(rd, sizeof rd, "%g-%g", r->round[c->from], r->round[c->est.round]);
-    sb_printf(o, "%-6s ", measure_names[c->est.measure]);
+    sb_textf(o, "%-6s ", measure_names[c->est.measure]);
     sb_cell(o, lab, 28);
-    sb_printf(o, " %-9s %-16s", rd, kind_names[c->kind]);
+    sb_textf(o, " %-9s %-16s", rd, kind_names[c->kind]);
     text_change_cells(o, c);
   }
 }

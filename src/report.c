@@ -227,29 +227,29 @@ static void report_text_id_name(strbuf *o, const model_indicator *x) {
 static void report_text_af_indicators(strbuf *o, const model *m, const acc *a, figures f,
                                       int figs) {
   char w[64], b1[32], b2[32], b3[32];
-  sb_printf(o, "%-22s %-28s %-12s %6s", "indicator", "name", "dimension", "weight");
-  if (figs) sb_printf(o, " %10s %10s %12s", "uncensored", "censored", "contribution");
-  sb_printf(o, " %8s\n", "missing");
+  sb_textf(o, "%-22s %-28s %-12s %6s", "indicator", "name", "dimension", "weight");
+  if (figs) sb_textf(o, " %10s %10s %12s", "uncensored", "censored", "contribution");
+  sb_textf(o, " %8s\n", "missing");
   for (int i = 0; i < m->ninds; i++) {
     const model_indicator *x = &m->inds[i];
     report_text_id_name(o, x);
     sb_putc(o, ' ');
     sb_cell(o, m->dims[x->dim].id, 12);
     describe_fraction(x->weight, w);
-    sb_printf(o, " %6s", w);
+    sb_textf(o, " %6s", w);
     if (figs) {
       double cen = share(a->cen[i], a->n);
       af_fmt_pct(b1, share(a->unc[i], a->n)), af_fmt_pct(b2, cen);
       af_fmt_pct(b3, f.M0 > 0 ? x->weight * cen / f.M0 : 0);
-      sb_printf(o, " %10s %10s %12s", b1, b2, b3);
+      sb_textf(o, " %10s %10s %12s", b1, b2, b3);
     }
-    sb_printf(o, " %8lld\n", (long long)a->missing[i]);
+    sb_textf(o, " %8lld\n", (long long)a->missing[i]);
   }
 }
 
 static void report_text_points_indicators(strbuf *o, const model *m, const acc *a) {
   char b1[32];
-  sb_printf(o, "%-22s %-28s %-12s %12s %8s\n", "indicator", "name", "area", "mean points",
+  sb_textf(o, "%-22s %-28s %-12s %12s %8s\n", "indicator", "name", "area", "mean points",
             "missing");
   for (int i = 0; i < m->ninds; i++) {
     const model_indicator *x = &m->inds[i];
@@ -257,13 +257,13 @@ static void report_text_points_indicators(strbuf *o, const model *m, const acc *
     sb_putc(o, ' ');
     sb_cell(o, x->dim >= 0 ? m->dims[x->dim].id : "-", 12);
     fmt(b1, share(a->unc[i], a->n));
-    sb_printf(o, " %12s %8lld\n", b1, (long long)a->missing[i]);
+    sb_textf(o, " %12s %8lld\n", b1, (long long)a->missing[i]);
   }
 }
 
 static void report_text_categories(strbuf *o, const model *m, const acc *a) {
   char b1[32];
-  sb_printf(o, "\n%-10s %-24s %10s %9s\n", "category", "name", "units", "share");
+  sb_textf(o, "\n%-10s %-24s %10s %9s\n", "category", "name", "units", "share");
   for (int b = m->nbands - 1; b >= 0; b--) {
     int idx = m->scoring == SCORING_AF ? m->nbands - 1 - b : b;  /* best first */
     af_fmt_pct(b1, share(a->cat_w[idx], a->n));
@@ -271,7 +271,7 @@ static void report_text_categories(strbuf *o, const model *m, const acc *a) {
     sb_cell(o, m->bands[idx].id, 10);
     sb_putc(o, ' ');
     sb_cell(o, m->bands[idx].name, 24);
-    sb_printf(o, " %10lld %9s\n", (long long)a->cat_count[idx], b1);
+    sb_textf(o, " %10lld %9s\n", (long long)a->cat_count[idx], b1);
   }
 }
 
@@ -282,11 +282,11 @@ static void report_text_groups(strbuf *o, const run *rn, int k, figures f) {
   char b1[32], b2[32], b3[32], b4[32];
   for (int g = 0; g < ms->ngroups; g++) {
     const group_set *gs = &ms->groups[g];
-    sb_printf(o, "\nby %s:\n", gs->column);
+    sb_textf(o, "\nby %s:\n", gs->column);
     if (m->scoring == SCORING_AF)
-      sb_printf(o, "  %-20s %10s %9s %9s %8s %9s\n", "value", "n", "H", "A", "M0", "contrib");
+      sb_textf(o, "  %-20s %10s %9s %9s %8s %9s\n", "value", "n", "H", "A", "M0", "contrib");
     else
-      sb_printf(o, "  %-20s %10s %9s %10s\n", "value", "n", "share", "mean");
+      sb_textf(o, "  %-20s %10s %9s %10s\n", "value", "n", "share", "mean");
     for (int r = 0; r < gs->nrows; r++) {
       const acc *ga = &gs->rows[r].a;
       figures gf = measure_figures(ga);
@@ -295,10 +295,10 @@ static void report_text_groups(strbuf *o, const run *rn, int k, figures f) {
       if (m->scoring == SCORING_AF) {
         af_fmt_pct(b1, gf.H), af_fmt_pct(b2, gf.A), fmt(b3, gf.M0);
         af_fmt_pct(b4, f.M0 > 0 ? share(ga->n, a->n) * gf.M0 / f.M0 : 0);
-        sb_printf(o, " %10.6g %9s %9s %8s %9s\n", gf.n, b1, b2, b3, b4);
+        sb_textf(o, " %10.6g %9s %9s %8s %9s\n", gf.n, b1, b2, b3, b4);
       } else {
         af_fmt_pct(b1, share(ga->n, a->n));
-        sb_printf(o, " %10.6g %9s %10.1f\n", gf.n, b1,
+        sb_textf(o, " %10.6g %9s %10.1f\n", gf.n, b1,
                   ga->n > 0 ? (double)(ga->score_w / ga->n) : NAN);
       }
     }
@@ -314,29 +314,29 @@ void report_summary_text(strbuf *o, const run *rn, int k, const report_meta *met
   ** from the estimates; the pooled ones stay in JSON. */
   const infer_result *est = run_inference(rn, k);
   char b1[32], b2[32], b3[32], kt[64];
-  sb_printf(o, "%s (version %s), %s scoring\n", m->name, m->version,
+  sb_textf(o, "%s (version %s), %s scoring\n", m->name, m->version,
             m->scoring == SCORING_AF ? "Alkire-Foster" : "points");
-  sb_printf(o, "data: %lld units, %lld members, fingerprint %.16s…\n", (long long)run_stats(rn)->units,
+  sb_textf(o, "data: %lld units, %lld members, fingerprint %.16s…\n", (long long)run_stats(rn)->units,
             (long long)run_stats(rn)->members, run_stats(rn)->sha256);
   if (run_stats(rn)->orphans)
-    sb_printf(o, "warning: %lld member rows belong to no unit and were skipped\n",
+    sb_textf(o, "warning: %lld member rows belong to no unit and were skipped\n",
               (long long)run_stats(rn)->orphans);
-  if (meta && meta->run_id > 0) sb_printf(o, "recorded as run %lld\n", (long long)meta->run_id);
-  sb_printf(o, "population n = %.6g (%s), excluded units: %lld\n\n", f.n,
+  if (meta && meta->run_id > 0) sb_textf(o, "recorded as run %lld\n", (long long)meta->run_id);
+  sb_textf(o, "population n = %.6g (%s), excluded units: %lld\n\n", f.n,
             m->population_members ? "people" : "units", (long long)a->excluded);
   if (m->scoring == SCORING_AF) {
     describe_number(m->k, kt);
     if (est) {
-      sb_printf(o, "k = %s\n\n", kt);
+      sb_textf(o, "k = %s\n\n", kt);
     } else {
       af_fmt_pct(b1, f.H), af_fmt_pct(b2, f.A), fmt(b3, f.M0);
-      sb_printf(o, "k = %s   H = %s   A = %s   M0 = %s\n\n", kt, b1, b2, b3);
+      sb_textf(o, "k = %s   H = %s   A = %s   M0 = %s\n\n", kt, b1, b2, b3);
     }
     report_text_af_indicators(o, m, a, f, !est);
   } else {
     int nd;
     dist_entry *d = measure_sorted_dist(ms, &nd);
-    sb_printf(o, "score: mean %.1f   p10 %g   p50 %g   p90 %g\n\n",
+    sb_textf(o, "score: mean %.1f   p10 %g   p50 %g   p90 %g\n\n",
               a->n > 0 ? (double)(a->score_w / a->n) : NAN, measure_quantile(d, nd, .1),
               measure_quantile(d, nd, .5), measure_quantile(d, nd, .9));
     free(d);
@@ -345,12 +345,12 @@ void report_summary_text(strbuf *o, const run *rn, int k, const report_meta *met
   report_text_categories(o, m, a);
   if (!est) report_text_groups(o, rn, k, f);
   if (m->nbenefits > 0) {
-    sb_printf(o, "\n%-20s %-44s %10s %10s\n", "measure", "name", "units", "people");
+    sb_textf(o, "\n%-20s %-44s %10s %10s\n", "measure", "name", "units", "people");
     for (int i = 0; i < m->nbenefits; i++) {
       sb_cell(o, m->benefits[i].id, 20);
       sb_putc(o, ' ');
       sb_cell(o, m->benefits[i].name, 44);
-      sb_printf(o, " %10lld %10lld\n", (long long)a->benefit_units[i],
+      sb_textf(o, " %10lld %10lld\n", (long long)a->benefit_units[i],
                 (long long)a->benefit_people[i]);
     }
   }

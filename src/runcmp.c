@@ -381,14 +381,14 @@ static void runcmp_text_group(const runcmp *rc, const runcmp_group *gr, strbuf *
   runcmp_worst_ids(rc->mb, wb, sizeof wb);
   snprintf(ha, sizeof ha, "%s before", wa);
   snprintf(hb, sizeof hb, "%s after", wb);
-  sb_printf(o, "\nby %s (units in both runs):\n  ", gr->name);
+  sb_textf(o, "\nby %s (units in both runs):\n  ", gr->name);
   sb_cell(o, gr->name, 24);
-  sb_printf(o, " %8s %8s %8s %8s %11s %11s\n", "units", "changed", "better", "worse", ha, hb);
+  sb_textf(o, " %8s %8s %8s %8s %11s %11s\n", "units", "changed", "better", "worse", ha, hb);
   for (int v = 0; v < gr->nvalues; v++) {
     const runcmp_gvalue *x = &gr->values[v];
     sb_puts(o, "  ");
     sb_cell(o, x->value ? x->value : "(null)", 24);
-    sb_printf(o, " %8lld %8lld %8lld %8lld %11lld %11lld\n", (long long)x->units,
+    sb_textf(o, " %8lld %8lld %8lld %8lld %11lld %11lld\n", (long long)x->units,
               (long long)x->changed, (long long)x->better, (long long)x->worse,
               (long long)x->worst_a, (long long)x->worst_b);
   }
@@ -396,11 +396,11 @@ static void runcmp_text_group(const runcmp *rc, const runcmp_group *gr, strbuf *
   int nchanged = 0;
   for (int k = 0; k < rc->nmeasures; k++) nchanged += rc->all.gained[k] || rc->all.lost[k];
   if (!nchanged) return;
-  sb_printf(o, "\nmeasures gained and lost by %s:\n  ", gr->name);
+  sb_textf(o, "\nmeasures gained and lost by %s:\n  ", gr->name);
   sb_cell(o, gr->name, 24);
   sb_puts(o, " ");
   sb_cell(o, "measure", 20);
-  sb_printf(o, " %8s %8s %8s\n", "gained", "lost", "net");
+  sb_textf(o, " %8s %8s %8s\n", "gained", "lost", "net");
   for (int v = 0; v < gr->nvalues; v++) {
     const runcmp_gvalue *x = &gr->values[v];
     for (int k = 0; k < rc->nmeasures; k++) {
@@ -409,7 +409,7 @@ static void runcmp_text_group(const runcmp *rc, const runcmp_group *gr, strbuf *
       sb_cell(o, x->value ? x->value : "(null)", 24);
       sb_puts(o, " ");
       sb_cell(o, rc->measure_ids[k], 20);
-      sb_printf(o, " %8lld %8lld %+8lld\n", (long long)x->gained[k], (long long)x->lost[k],
+      sb_textf(o, " %8lld %8lld %+8lld\n", (long long)x->gained[k], (long long)x->lost[k],
                 (long long)(x->gained[k] - x->lost[k]));
     }
   }
@@ -434,34 +434,34 @@ void runcmp_text(const runcmp *rc, strbuf *o) {
   sb_put_lines(o, "note: ", notes.s);
   if (notes.len) sb_puts(o, "\n");
   sb_free(&notes);
-  sb_printf(o, "transitions (rows: run A, columns: run B):\n%10s", "");
-  for (int k = 0; k < rc->nto; k++) sb_printf(o, " %10s", runcmp_to(rc, k));
+  sb_textf(o, "transitions (rows: run A, columns: run B):\n%10s", "");
+  for (int k = 0; k < rc->nto; k++) sb_textf(o, " %10s", runcmp_to(rc, k));
   sb_puts(o, "\n");
   for (int i = 0; i < rc->nfrom; i++) {
-    sb_printf(o, "%10s", runcmp_from(rc, i));
-    for (int k = 0; k < rc->nto; k++) sb_printf(o, " %10lld", (long long)runcmp_count(rc, i, k));
+    sb_textf(o, "%10s", runcmp_from(rc, i));
+    for (int k = 0; k < rc->nto; k++) sb_textf(o, " %10lld", (long long)runcmp_count(rc, i, k));
     sb_puts(o, "\n");
   }
-  sb_printf(o, "\n%lld of %lld units change category: %lld to a better one, %lld to a worse one\n",
+  sb_textf(o, "\n%lld of %lld units change category: %lld to a better one, %lld to a worse one\n",
             (long long)all->changed, (long long)all->units, (long long)all->better,
             (long long)all->worse);
   char wa[64], wb[64];
   runcmp_worst_ids(rc->ma, wa, sizeof wa);
   runcmp_worst_ids(rc->mb, wb, sizeof wb);
-  sb_printf(o, "in %s before: %lld; in %s after: %lld\n", wa, (long long)all->worst_a, wb,
+  sb_textf(o, "in %s before: %lld; in %s after: %lld\n", wa, (long long)all->worst_a, wb,
             (long long)all->worst_b);
   if (all->poor_lost || all->poor_gained)
-    sb_printf(o, "%lld stop being poor, %lld become poor\n", (long long)all->poor_lost,
+    sb_textf(o, "%lld stop being poor, %lld become poor\n", (long long)all->poor_lost,
               (long long)all->poor_gained);
   if (rc->only_a || rc->only_b)
-    sb_printf(o, "not compared: %lld units recorded only in run A, %lld only in run B\n",
+    sb_textf(o, "not compared: %lld units recorded only in run A, %lld only in run B\n",
               (long long)rc->only_a, (long long)rc->only_b);
   if (rc->nmeasures) {
-    sb_printf(o, "\n%-30s %10s %10s %10s\n", "measures", "gained", "lost", "net");
+    sb_textf(o, "\n%-30s %10s %10s %10s\n", "measures", "gained", "lost", "net");
     for (int k = 0; k < rc->nmeasures; k++) {
       sb_puts(o, "  ");
       sb_cell(o, rc->measure_ids[k], 28);
-      sb_printf(o, " %10lld %10lld %+10lld\n", (long long)all->gained[k],
+      sb_textf(o, " %10lld %10lld %+10lld\n", (long long)all->gained[k],
                 (long long)all->lost[k], (long long)(all->gained[k] - all->lost[k]));
     }
   }

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,6 +260,100 @@ char *af_escaped(const char *text) {
   strbuf b = {0};
   if (text) af_escape_ctl(&b, text, strlen(text), 0);
   return sb_take(&b);
+}
+
+/* One conversion of sb_vtextf: the spec spec (a '*' already replaced by its
+** number) applied to the next argument, as the conversion and its length
+** modifier say; a string is escaped as one line first. */
+static void sb_text_arg(strbuf *b, const char *spec, char conv, const char *len, va_list *ap) {
+  int ll = strcmp(len, "ll") == 0, l = strcmp(len, "l") == 0;
+  int z = strcmp(len, "z") == 0, big = strcmp(len, "L") == 0;
+  switch (conv) {
+  case 'd': case 'i': case 'c':
+    if (ll) sb_printf(b, spec, va_arg(*ap, long long));
+    else if (l) sb_printf(b, spec, va_arg(*ap, long));
+    else if (z) sb_printf(b, spec, va_arg(*ap, ssize_t));
+    else sb_printf(b, spec, va_arg(*ap, int));
+    break;
+  case 'u': case 'x': case 'X': case 'o':
+    if (ll) sb_printf(b, spec, va_arg(*ap, unsigned long long));
+    else if (l) sb_printf(b, spec, va_arg(*ap, unsigned long));
+    else if (z) sb_printf(b, spec, va_arg(*ap, size_t));
+    else sb_printf(b, spec, va_arg(*ap, unsigned));
+    break;
+  case 'f': case 'F': case 'e': case 'E': case 'g': case 'G': case 'a': case 'A':
+    if (big) sb_printf(b, spec, va_arg(*ap, long double));
+    else sb_printf(b, spec, va_arg(*ap, double));
+    break;
+  case 'p': sb_printf(b, spec, va_arg(*ap, void *)); break;
+  case 's': {
+    const char *v = va_arg(*ap, const char *);
+    strbuf esc = {0};
+    af_escape_ctl(&esc, v ? v : "(null)", strlen(v ? v : "(null)"), 0);
+    sb_printf(b, spec, esc.s ? esc.s : "");
+    sb_free(&esc);
+    break;
+  }
+  default: assert(!"sb_textf: a conversion it does not take"); /* %n, %ls, ... */
+  }
+}
+
+/* The format is read spec by spec: flags, width, precision ('*' taken from
+** the arguments), length modifier, conversion. */
+void sb_vtextf(strbuf *b, const char *fmt, va_list ap) {
+  va_list aq;
+  va_copy(aq, ap);
+  for (const char *p = fmt; *p;) {
+    const char *q = strchr(p, '%');
+    if (!q) {
+      sb_puts(b, p);
+      break;
+    }
+    sb_putn(b, p, (size_t)(q - p));
+    if (q[1] == '%') {
+      sb_putc(b, '%');
+      p = q + 2;
+      continue;
+    }
+    char spec[64], len[3] = {0};
+    size_t n = 0;
+    spec[n++] = '%';
+    for (p = q + 1; *p && strchr("-+ #0123456789.*", *p); p++) {
+      char num[16];
+      int w = *p == '*' ? snprintf(num, sizeof num, "%d", va_arg(aq, int)) : 0;
+      const char *piece = *p == '*' ? num : p;
+      size_t k = *p == '*' ? (size_t)w : 1;
+      assert(n + k < sizeof spec - 4);
+      memcpy(spec + n, piece, k);
+      n += k;
+    }
+    for (int k = 0; k < 2 && *p && strchr("hlLzjt", *p); k++) len[k] = *p++;
+    assert(*p && (len[0] == 0 || strchr("lLz", len[0])) && (len[1] == 0 || len[1] == 'l'));
+    memcpy(spec + n, len, strlen(len));
+    n += strlen(len);
+    spec[n++] = *p;
+    spec[n] = '\0';
+    sb_text_arg(b, spec, *p, len, &aq);
+    p++;
+  }
+  va_end(aq);
+}
+
+void sb_textf(strbuf *b, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  sb_vtextf(b, fmt, ap);
+  va_end(ap);
+}
+
+void af_textf(FILE *f, const char *fmt, ...) {
+  strbuf b = {0};
+  va_list ap;
+  va_start(ap, fmt);
+  sb_vtextf(&b, fmt, ap);
+  va_end(ap);
+  if (b.len) fwrite(b.s, 1, b.len, f);
+  sb_free(&b);
 }
 
 void af_print_text(FILE *f, const char *text) {

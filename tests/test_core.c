@@ -237,8 +237,23 @@ static void test_text_cells(void **state) {
   assert_string_equal(pct, "-");
 }
 
+/* sb_textf: each %s shown as one line, every other conversion as printf
+** shows it (the expected bytes written by hand). */
+static void test_textf(void **state) {
+  (void)state;
+  strbuf b = {0};
+  sb_textf(&b, "unit %s:\n  %-6s|%3d|%5.2f|%lld|%zu|%x|%%|%.*s|%*s|%c\n", "a\nb\x1b[31m", "id\t",
+           7, 2.5, -3LL, (size_t)9, 255, 2, "xyz", 4, "q", 'Z');
+  assert_string_equal(b.s, "unit a\\nb\\x1b[31m:\n  id\\t  |  7| 2.50|-3|9|ff|%|xy|   q|Z\n");
+  b.len = 0;
+  sb_textf(&b, "%lu|%ld|%Lg|%s|%5.1s|", 4UL, -4L, (long double)0.5, "", "\x7f\x01");
+  assert_string_equal(b.s, "4|-4|0.5||    \\|");
+  sb_free(&b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_textf),
       cmocka_unit_test(test_ratio_recovers_fractions),
       cmocka_unit_test(test_text_cells),
       cmocka_unit_test(test_ratio_exact_comparison),

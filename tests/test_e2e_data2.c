@@ -436,6 +436,159 @@ static void test_control_characters_escaped(void **state) {
   h_result_free(&r);
 }
 
+/* Every human text output with values that hold a newline and an ESC
+** sequence (E = "\n\27[31m") in each place a value can reach: the
+** methodology's name, version, area, indicator, category and measure ids and
+** names; a unit id and a group value in the data; a case name and expected
+** values in a cases file. Each is shown as \n\x1b[31m, on the line where it
+** belongs: no raw control character but the layout's newlines, and no
+** "\n\x1b[31m" with a raw newline (the remnant of a value's newline). CSV
+** output keeps the bytes (quoted) and is not checked here. */
+#define E_SHOWN "\\n\\x1b[31m"
+
+static void expect_text_escaped(const char *text) {
+  assert_false(has_raw_control(text, 0));
+  assert_lacks(text, "\n\\x1b[31m");
+  assert_has(text, E_SHOWN);
+}
+
+/* Run afscore, assert the status, check both streams; the result's streams
+** stay in *r for exact checks. */
+static void run_escaped(const char *const *args, int status, h_result *r) {
+  *r = h_run(args);
+  if (r->status != status) fail_msg("%s: status %d, stderr %s", args[0], r->status, r->err);
+  expect_text_escaped(*r->out ? r->out : r->err);
+  if (*r->out && *r->err) expect_text_escaped(r->err);
+}
+
+static const char *CTL_METHOD =
+    "local E = '\\n\\27[31m'\n"
+    "return { name = 'ctl' .. E, version = '1' .. E, scoring = 'points',\n"
+    "  unit = { table = 'u', id = 'id', groups = { 'region' } },\n"
+    "  dimensions = { { id = 'd' .. E, name = 'area' .. E, indicators = {\n"
+    "    { id = 'x' .. E, name = 'ind' .. E, points = { { when = 'x = 1', points = 10 } } } } } },\n"
+    "  bands = { { id = 'B' .. E, name = 'low' .. E, from = -math.huge },\n"
+    "            { id = 'A' .. E, name = 'high' .. E, from = %d } },\n"
+    "  measures = { { id = 'm' .. E, name = 'meas' .. E, eligible = 'x = 1',\n"
+    "                 notice = { ru = 'say {unit}' } },\n"
+    "               { id = 'n' .. E, name = 'other' .. E, eligible = 'x = 1' } } }\n";
+
+static void test_control_characters_in_every_text_output(void **state) {
+  (void)state;
+  char text[2048];
+  snprintf(text, sizeof text, CTL_METHOD, 5);
+  char m[1100], v[1100];
+  snprintf(m, sizeof m, "%s", h_new_file("ctl-every.lua", text));
+  snprintf(text, sizeof text, CTL_METHOD, 20);
+  snprintf(v, sizeof v, "%s", h_new_file("ctl-every-v.lua", text));
+  /* unit u<E> (x = 1: 10 points, category A<E> under m, B<E> under v, both
+  ** measures) in region r<E>; unit plain (x = 0: 0 points, B<E>) */
+  const char *data = "CREATE TABLE u(id TEXT, region TEXT, x INTEGER);"
+                     "INSERT INTO u VALUES ('u' || char(10) || char(27) || '[31m',"
+                     " 'r' || char(10) || char(27) || '[31m', 1), ('plain', 'n', 0);";
+  char db[1100], db2[1100], out[1100], want[4096];
+  snprintf(db, sizeof db, "%s", h_new_db("ctl-every.db", data));
+  snprintf(db2, sizeof db2, "%s", h_new_db("ctl-every2.db", data));
+  h_sql(db2, "UPDATE u SET x = 0");
+  snprintf(out, sizeof out, "%s", h_path("ctl-every-out.db"));
+  unlink(out);
+  const char *unit = "u\n\x1b[31m";
+  h_result r;
+
+  const char *check[] = {"check", m, NULL};
+  run_escaped(check, 0, &r);
+  snprintf(want, sizeof want, "%s: ok: ctl" E_SHOWN ", version 1" E_SHOWN ", points scoring, "
+           "1 indicators in 1 areas, 2 bands\n", m);
+  assert_string_equal(r.out, want);
+  snprintf(want, sizeof want, "%s:8: warning: measure 'n" E_SHOWN "' has no notice in 'ru'", m);
+  assert_has(r.err, want);
+  h_result_free(&r);
+
+  const char *describe[] = {"describe", m, NULL};
+  run_escaped(describe, 0, &r);
+  assert_has(r.out, "\n  d" E_SHOWN ": area" E_SHOWN "\n    x" E_SHOWN ": ind" E_SHOWN "\n");
+  h_result_free(&r);
+  const char *markdown[] = {"describe", m, "--format", "markdown", NULL};
+  run_escaped(markdown, 0, &r);
+  assert_has(r.out, "# ctl" E_SHOWN "\n");
+  h_result_free(&r);
+
+  const char *diff[] = {"diff", m, v, NULL};
+  run_escaped(diff, 0, &r);
+  snprintf(want, sizeof want, "--- %s (ctl" E_SHOWN ", version 1" E_SHOWN ")\n", m);
+  assert_has(r.out, want);
+  assert_has(r.out, "\n~ category A" E_SHOWN " scores: from 5 -> from 20\n");
+  h_result_free(&r);
+
+  const char *score[] = {"score", "--db", db, "--method", m, "--out", out, NULL};
+  run_escaped(score, 0, &r);
+  assert_has(r.out, "ctl" E_SHOWN " (version 1" E_SHOWN "), points scoring\n");
+  assert_has(r.out, "\n  r" E_SHOWN "  ");
+  h_result_free(&r);
+  const char *score_v[] = {"score", "--db", db, "--method", v, "--out", out, NULL};
+  run_escaped(score_v, 0, &r);
+  h_result_free(&r);
+
+  const char *explain[] = {"explain", unit, "--out", out, "--run", "1", "--db", db, NULL};
+  run_escaped(explain, 0, &r);
+  assert_has(r.out, "unit u" E_SHOWN ": ctl" E_SHOWN " (version 1" E_SHOWN ")\n");
+  assert_has(r.out, "\ncategory A" E_SHOWN " (high" E_SHOWN "): scores from 5 up\n");
+  assert_has(r.out, "\nrecorded in run 1: score 10, category A" E_SHOWN "\n");
+  h_result_free(&r);
+
+  const char *runs[] = {"runs", "--out", out, NULL};
+  run_escaped(runs, 0, &r);
+  assert_has(r.out, "  ctl" E_SHOWN "  ");
+  h_result_free(&r);
+
+  const char *show[] = {"show", "1", "--out", out, NULL};
+  run_escaped(show, 0, &r);
+  assert_has(r.out, "\nmethodology: ctl" E_SHOWN ", version 1" E_SHOWN " (points scoring)");
+  h_result_free(&r);
+
+  const char *notices[] = {"notices", "--out", out, "--run", "1", "--lang", "ru", NULL};
+  r = h_run(notices);
+  assert_int_equal(r.status, 0);
+  assert_string_equal(r.err, "afscore notices: warning: measure 'n" E_SHOWN "' has no notice "
+                             "in 'ru': 1 row carry its name instead\n");
+  h_result_free(&r);
+
+  const char *compare[] = {"compare", "--db", db, "--method", m, "--method", v, NULL};
+  run_escaped(compare, 0, &r);
+  snprintf(want, sizeof want, "base:    ctl" E_SHOWN " (%s)\n", m);
+  assert_has(r.out, want);
+  assert_has(r.out, "\n  ~ category A" E_SHOWN " scores: from 5 -> from 20\n");
+  h_result_free(&r);
+  const char *runcmp[] = {"compare", "--out", out, "--run", "1", "--run", "2", NULL};
+  run_escaped(runcmp, 0, &r);
+  assert_has(r.out, "run A: 1, ctl" E_SHOWN " (version 1" E_SHOWN "), ");
+  h_result_free(&r);
+
+  const char *replay[] = {"replay", "1", "--out", out, "--db", db2, NULL};
+  run_escaped(replay, 1, &r);
+  assert_has(r.err, "\n  unit 'u" E_SHOWN "': recorded (category A" E_SHOWN ", score 10, poor -, "
+                    "eligible 0x3); recomputed (category B" E_SHOWN ", score 0, poor -, "
+                    "eligible 0x0)\n");
+  h_result_free(&r);
+
+  const char *sweep[] = {"sweep", "--db", db, "--method", m, NULL};
+  run_escaped(sweep, 0, &r);
+  assert_has(r.out, "ctl" E_SHOWN ": 2 distinct scores over 2 units\n");
+  h_result_free(&r);
+
+  char cases[1100];
+  snprintf(cases, sizeof cases, "%s", h_path("ctl-every.test.lua"));
+  h_write(cases, "local E = '\\n\\27[31m'\n"
+                 "return { cases = {\n"
+                 "  { name = 'one' .. E, unit = { x = 1 }, expect = { category = 'B' .. E } } } }\n");
+  const char *test[] = {"test", m, NULL};
+  run_escaped(test, 1, &r);
+  snprintf(want, sizeof want, "%s:3: FAIL one" E_SHOWN ": category expected B" E_SHOWN
+           ", got A" E_SHOWN "\n", cases);
+  assert_has(r.out, want);
+  h_result_free(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_hot_journal_refused),
@@ -446,6 +599,7 @@ int main(void) {
       cmocka_unit_test(test_large_amounts_exact),
       cmocka_unit_test(test_csv_fields_escaped),
       cmocka_unit_test(test_control_characters_escaped),
+      cmocka_unit_test(test_control_characters_in_every_text_output),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
