@@ -97,7 +97,7 @@ void cli_sigs_print(FILE *f, const cli_sigs *list) {
   strbuf line = {0};
   for (int i = 0; list && i < list->n; i++) {
     line.len = 0;
-    sb_printf(&line, "signature: %s%s: ", list->v[i].file,
+    sb_textf(&line, "signature: %s%s: ", list->v[i].file,
               list->v[i].from_record ? " (recorded)" : "");
     cli_sig_words(&line, &list->v[i]);
     sb_putc(&line, '\n');
