@@ -194,7 +194,7 @@ static int merge_check(merge_part *ps, int n, af_err *e) {
 static int merge_verify(merge_part *p, af_err *e) {
   store_verdict v;
   if (store_verify_rows(p->st, &p->rec, &v, e) < 0) return -1;
-  if (v.changed || v.gaps || !v.digest_ok || v.rows != p->rec.units)
+  if (v.changed || v.missing || !v.digest_ok || v.rows != p->rec.units)
     return af_fail(e, "%s: run %lld does not verify (%s%s): a partial changed after it was "
                       "scored is not merged", p->path, (long long)p->rec.id,
                    v.first[0] ? v.first : "the rows do not hash to the recorded results digest",
