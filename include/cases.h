@@ -17,6 +17,7 @@
 #ifndef AF_CASES_H
 #define AF_CASES_H
 
+#include "method.h"
 #include "model.h"
 #include "util.h"
 
@@ -53,8 +54,10 @@ typedef struct case_file {
   int n;
 } case_file;
 
-/* Load a cases file; errors go to d as FILE:LINE: message. */
-int cases_load(const char *path, case_file *out, diag_list *d);
+/* Load a cases file; errors go to d as FILE:LINE: message. Its script runs
+** as a methodology's does (method_run_script, with o's limits and search
+** path), so that a hostile cases file cannot hang or crash afscore. */
+int cases_load(const char *path, const method_opts *o, case_file *out, diag_list *d);
 void cases_free(case_file *cf);
 
 /* The outcome of one case: what was found, and whether it matches. */

@@ -13,6 +13,7 @@
 
 #include <stdio.h>
 #include "util.h"
+#include "method.h"
 #include "model.h"
 #include "run.h"
 #include "store.h"
@@ -60,6 +61,15 @@ int cli_number(const cli_opts *o, const char *what, const char *text, long long 
 
 /* Print diagnostics as FILE:LINE: message on stderr. */
 void cli_print_diags(diag_list *d);
+/* How scripts (methodologies, cases files) are run, from the environment:
+** AFSCORE_TIME_LIMIT, AFSCORE_WALL_LIMIT (for tests) and AFSCORE_PATH. */
+typedef struct cli_script_env {
+  method_opts mo;
+  char *buf;             /* the text mo.search_path points into */
+} cli_script_env;
+/* 0, or -1 with e filled (a limit that is not a number in range). */
+int cli_script_env_init(cli_script_env *se, af_err *e);
+void cli_script_env_free(cli_script_env *se);
 /* Load a methodology from disk, printing its errors; NULL on failure. */
 model *cli_load_method(const char *path);
 /* The same without printing: the errors are appended to d. */

@@ -7,8 +7,9 @@
 ** only the kernel can stop it. The child gets RLIMIT_CPU (CPU time, so a
 ** busy machine does not shorten it), RLIMIT_AS as a backstop for memory
 ** (not under AddressSanitizer, which reserves terabytes of address space)
-** and no core dumps; the parent also kills it after a wall-clock backstop,
-** and when its reply grows past a cap.
+** and no core dumps. The parent kills it when a wall-clock limit passes (CPU
+** time alone can take much longer on a busy machine) and when its reply
+** grows past a cap.
 */
 #ifndef AF_ISOLATE_H
 #define AF_ISOLATE_H
@@ -20,13 +21,14 @@
 typedef struct isolate_limits {
   double cpu_seconds;   /* RLIMIT_CPU, rounded up to whole seconds (> 0) */
   size_t memory;        /* address space the child may add; 0: no RLIMIT_AS */
-  double wall_seconds;  /* backstop: the parent kills the child after this */
+  double wall_seconds;  /* the parent kills the child after this (> 0) */
   size_t max_reply;     /* the parent kills the child past this many bytes */
 } isolate_limits;
 
 typedef enum isolate_status {
   ISOLATE_OK = 0,       /* the child exited with status 0; reply complete */
-  ISOLATE_TIME,         /* CPU limit, or the wall-clock backstop */
+  ISOLATE_TIME,         /* the CPU limit */
+  ISOLATE_WALL,         /* the wall-clock limit */
   ISOLATE_MEMORY,       /* address-space limit, or the reply cap */
   ISOLATE_FAILED        /* anything else (e->msg says what) */
 } isolate_status;

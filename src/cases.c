@@ -16,10 +16,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "import.h"
 #include "json.h"
+#include "method.h"
 #include "rules.h"
 #include "run.h"
-#include "sandbox.h"
 #include "srcmap.h"
 
 /* ---- rows ---- */
@@ -58,8 +59,10 @@ static void cases_row_free(case_row *r) {
 
 /* ---- reading the Lua table ---- */
 
-/* The global `null` of a cases file (Lua tables cannot hold nil): its
-** address is the value, so nothing else can be mistaken for it. */
+/* The global `null` of a cases file (Lua tables cannot hold nil): a light
+** userdata, the only one a cases script can make. It comes back from the
+** script's process as a light userdata too (luadata.h), so any light userdata
+** in the result is null. */
 static const char cases_null_tag = 0;
 
 typedef struct cases_rd {
@@ -91,7 +94,7 @@ static int cases_read_row(cases_rd *rd, case_row *row, const char *what) {
     }
     const char *col = lua_tostring(L, -2);
     int ty = lua_type(L, -1);
-    if (ty == LUA_TLIGHTUSERDATA && lua_touserdata(L, -1) == &cases_null_tag) {
+    if (ty == LUA_TLIGHTUSERDATA) {
       cases_row_slot(row, col)->kind = 0;
       lua_pop(L, 1);
       continue;
@@ -233,30 +236,30 @@ static int cases_read(cases_rd *rd, const char *text, size_t len, case_file *cf)
   return rc;
 }
 
-int cases_load(const char *path, case_file *cf, diag_list *d) {
+/* The global `null`, in the script's process. */
+static void cases_globals(lua_State *L) {
+  lua_pushlightuserdata(L, (void *)&cases_null_tag);
+  lua_setglobal(L, "null");
+}
+
+typedef struct cases_job {
+  const char *path;
+  case_file *cf;
+} cases_job;
+
+static int cases_take(void *ctx, lua_State *L, import_files *f, diag_list *d) {
+  cases_job *j = ctx;
+  cases_rd rd = {L, j->path, d, 0};
+  return cases_read(&rd, f->files[0].text, f->files[0].len, j->cf);
+}
+
+int cases_load(const char *path, const method_opts *o, case_file *cf, diag_list *d) {
   memset(cf, 0, sizeof *cf);
   cf->path = af_strdup(path);
-  char *text = NULL;
-  size_t len = 0;
-  af_err e;
-  if (af_read_file(path, &text, &len, &e) < 0) {
-    diag_add(d, path, 0, "%s", e.msg);
-    return -1;
-  }
-  sandbox *sb = sandbox_new(0, 0);
-  lua_pushlightuserdata(sandbox_lua(sb), (void *)&cases_null_tag);
-  lua_setglobal(sandbox_lua(sb), "null");
-  int rc = sandbox_run(sb, text, len, path, &e);
-  if (rc < 0) {
-    diag_add(d, path, 0, "%s", e.msg);
-  } else {
-    sandbox_unlimit(sb);
-    cases_rd rd = {sandbox_lua(sb), path, d, 0};
-    rc = cases_read(&rd, text, len, cf);
-  }
-  sandbox_free(sb);
-  free(text);
-  return rc;
+  method_opts mo = *o;
+  mo.globals = cases_globals;
+  cases_job j = {path, cf};
+  return method_run_script(path, &mo, cases_take, &j, d);
 }
 
 void cases_free(case_file *cf) {

@@ -92,28 +92,33 @@ static int env_number(const char *name, double lo, double hi, double *out, af_er
   return 1;
 }
 
-/* AFSCORE_TIME_LIMIT: the seconds a methodology script may run (0: the
-** sandbox's default). */
-static int script_seconds(double *out, af_err *e) {
-  *out = 0;
-  return env_number("AFSCORE_TIME_LIMIT", 0.01, 3600, out, e);
+int cli_script_env_init(cli_script_env *se, af_err *e) {
+  memset(se, 0, sizeof *se);
+  /* AFSCORE_TIME_LIMIT: the CPU seconds a script may run (0: the sandbox's
+  ** default); AFSCORE_WALL_LIMIT, for tests: the wall-clock seconds of its
+  ** process (0: method.c's default, from the CPU limit) */
+  if (env_number("AFSCORE_TIME_LIMIT", 0.01, 3600, &se->mo.max_seconds, e) < 0 ||
+      env_number("AFSCORE_WALL_LIMIT", 0.01, 3600, &se->mo.max_wall_seconds, e) < 0)
+    return -1;
+  se->mo.search_path = search_path(&se->mo.nsearch, &se->buf);
+  return 0;
+}
+
+void cli_script_env_free(cli_script_env *se) {
+  free((void *)se->mo.search_path);
+  free(se->buf);
 }
 
 model *cli_load_method_diags(const char *path, diag_list *d) {
-  method_opts mo;
-  memset(&mo, 0, sizeof mo);
+  cli_script_env se;
   af_err e;
-  if (script_seconds(&mo.max_seconds, &e) < 0) {
+  if (cli_script_env_init(&se, &e) < 0) {
     diag_add(d, path, 0, "%s", e.msg);
     return NULL;
   }
-  char *buf;
-  const char **dirs = search_path(&mo.nsearch, &buf);
-  mo.search_path = dirs;
   model *m = NULL;
-  if (method_load(path, &mo, &m, d) < 0) m = NULL;
-  free(dirs);
-  free(buf);
+  if (method_load(path, &se.mo, &m, d) < 0) m = NULL;
+  cli_script_env_free(&se);
   return m;
 }
 
@@ -163,13 +168,16 @@ static int read_recorded(void *ctx, const char *name, char **text, size_t *len, 
 }
 
 model *cli_load_recorded(const run_record *rec) {
-  method_opts mo;
-  memset(&mo, 0, sizeof mo);
+  cli_script_env se;
   af_err e;
-  if (script_seconds(&mo.max_seconds, &e) < 0) {
+  if (cli_script_env_init(&se, &e) < 0) {
     cli_fail("%s", e.msg);
     return NULL;
   }
+  method_opts mo = se.mo;      /* the limits; the reader serves every file */
+  cli_script_env_free(&se);
+  mo.search_path = NULL;
+  mo.nsearch = 0;
   mo.reader = read_recorded;
   mo.reader_ctx = (void *)rec;
   model *m = NULL;

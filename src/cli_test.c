@@ -28,7 +28,15 @@ int cmd_test(cli_opts *o) {
   diag_list d = {0};
   af_err e = {{0}};
   int rc = 1;
-  if (cases_load(path, &cf, &d) < 0) {
+  cli_script_env se;
+  memset(&cf, 0, sizeof cf);
+  if (cli_script_env_init(&se, &e) < 0) {
+    cli_fail("%s", e.msg);
+    goto done;
+  }
+  int loaded = cases_load(path, &se.mo, &cf, &d);
+  cli_script_env_free(&se);
+  if (loaded < 0) {
     diag_sort(&d);
     cli_print_diags(&d);
     goto done;

@@ -4,6 +4,7 @@
 */
 #include "isolate.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -118,13 +119,14 @@ static void child_main(int (*fn)(void *, isolate_pipe *), void *ctx,
 }
 
 /* Read the child's reply until it closes the pipe, the reply passes the cap
-** or the backstop passes. ISOLATE_OK when the pipe was closed. */
+** or the wall-clock limit passes. ISOLATE_OK when the pipe was closed. */
 static isolate_status collect(int fd, const isolate_limits *lim, strbuf *reply) {
-  double deadline = now_seconds() + (lim->wall_seconds > 0 ? lim->wall_seconds : 30);
+  assert(lim->wall_seconds > 0);
+  double deadline = now_seconds() + lim->wall_seconds;
   char buf[65536];
   for (;;) {
     double left = deadline - now_seconds();
-    if (left <= 0) return ISOLATE_TIME;
+    if (left <= 0) return ISOLATE_WALL;
     struct pollfd pfd = {fd, POLLIN, 0};
     int r = poll(&pfd, 1, (int)(left * 1000) + 1);
     if (r < 0 && errno == EINTR) continue;

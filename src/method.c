@@ -1542,6 +1542,7 @@ static sandbox *new_sandbox(import_files *f, const method_opts *o) {
   sandbox_set_import(sb, import_lua, f);
   track_open(sandbox_lua(sb));
   edit_open(sandbox_lua(sb));
+  if (o->globals) o->globals(sandbox_lua(sb));
   return sb;
 }
 
@@ -1652,19 +1653,28 @@ static lua_State *decode_reply(import_files *f, const strbuf *reply, diag_list *
   return L;
 }
 
-/* Run the script in a child process (see isolate.h): the instruction hook
-** and the memory cap stay the first limits, with their precise messages;
-** the kernel's CPU limit ends what they cannot stop (a single C call that
-** runs for hours), RLIMIT_AS backs up the memory cap. */
-static lua_State *run_isolated(import_files *f, const method_opts *o, diag_list *d) {
+/* The limits of the script's process (see isolate.h). The instruction hook
+** and the memory cap stay the first limits, with their precise messages; the
+** kernel's CPU limit ends what they cannot stop (a single C call that runs
+** for hours), leaving the hook a second to end a Lua loop first; RLIMIT_AS
+** backs up the memory cap. The wall-clock limit is one second more than the
+** CPU limit (4 s by default): a runaway script ends within it however busy
+** the machine is, while a large methodology's script needs a small part of
+** it (docs/robustness.md). */
+static isolate_limits script_limits(const method_opts *o) {
   size_t cap = o->max_memory ? o->max_memory : SANDBOX_DEFAULT_MEMORY;
   double secs = o->max_seconds > 0 ? o->max_seconds : SANDBOX_DEFAULT_SECONDS;
-  /* the kernel's CPU limit leaves the hook a second to end a Lua loop with
-  ** its own, more precise message */
   isolate_limits lim = {.cpu_seconds = ceil(secs) + 1,
                         .memory = 4 * cap + ((size_t)256 << 20),
-                        .wall_seconds = 10 + 4 * (ceil(secs) + 1),
                         .max_reply = 2 * cap + ((size_t)256 << 20)};
+  lim.wall_seconds = o->max_wall_seconds > 0 ? o->max_wall_seconds : lim.cpu_seconds + 1;
+  return lim;
+}
+
+/* Run the script in a child process under script_limits. */
+static lua_State *run_isolated(import_files *f, const method_opts *o, diag_list *d) {
+  size_t cap = o->max_memory ? o->max_memory : SANDBOX_DEFAULT_MEMORY;
+  isolate_limits lim = script_limits(o);
   sandbox_where *w = isolate_shared_new(sizeof *w);
   script_job job = {f, o, w};
   strbuf reply = {0};
@@ -1677,6 +1687,9 @@ static lua_State *run_isolated(import_files *f, const method_opts *o, diag_list 
   else if (st == ISOLATE_TIME)
     diag_add(d, file, w->line, "time limit of %g s of CPU time exceeded (inside a library "
                                "function?)", lim.cpu_seconds);
+  else if (st == ISOLATE_WALL)
+    diag_add(d, file, w->line, "time limit of %g s of wall-clock time exceeded (inside a "
+                               "library function, or the machine is busy?)", lim.wall_seconds);
   else if (st == ISOLATE_MEMORY)
     diag_add(d, file, w->line, "memory limit of %g MiB exceeded",
              (double)cap / (1024.0 * 1024.0));
@@ -1727,11 +1740,8 @@ static void not_a_table(const import_files *f, lua_State *L, diag_list *d) {
   srcmap_free(sm);
 }
 
-int method_load(const char *path, const method_opts *opts, model **out, diag_list *d) {
-  static const method_opts none = {0};
-  const method_opts *o = opts ? opts : &none;
-  *out = NULL;
-  int nerr0 = d->n;
+int method_run_script(const char *path, const method_opts *o, method_result_fn fn, void *ctx,
+                      diag_list *d) {
   import_files f = {0};
   if (import_read_main(&f, path, o, d) != 0) {
     import_free(&f);
@@ -1739,7 +1749,7 @@ int method_load(const char *path, const method_opts *opts, model **out, diag_lis
   }
   sandbox *sb = NULL;
   lua_State *L = o->in_process ? run_here(&f, o, &sb, d) : run_isolated(&f, o, d);
-  model *m = NULL;
+  int rc = -1;
   /* L holds { result, positions } (track_finish): push positions, result */
   int whole = L && lua_type(L, -1) == LUA_TTABLE;
   if (whole) {
@@ -1747,31 +1757,50 @@ int method_load(const char *path, const method_opts *opts, model **out, diag_lis
     lua_rawgeti(L, -2, 1);
     whole = lua_istable(L, -2);
   }
-  if (L && !whole) {
-    diag_add(d, path, 0, "the script's process sent an incomplete reply");
-  } else if (L && lua_type(L, -1) != LUA_TTABLE) {
-    not_a_table(&f, L, d);
-  } else if (L) {
-    m = af_calloc(1, sizeof *m);
-    m->file = af_strdup(path);
-    srcmap *sm = srcmap_build(f.files[0].text, f.files[0].len);
-    conv c = {.L = L, .m = m, .d = d, .file = path, .sm = sm};
-    c.fallback = srcmap_call_line(sm, "import");
-    places_load(&c, lua_gettop(L) - 1);
-    comma_assignment(&c);
-    convert(&c, lua_gettop(L));
-    conv_free(&c);
-    srcmap_free(sm);
-  }
+  if (L && !whole) diag_add(d, path, 0, "the script's process sent an incomplete reply");
+  else if (L) rc = fn(ctx, L, &f, d);
   if (sb) sandbox_free(sb);
   else if (L) lua_close(L);
-  if (d->n > nerr0 || !m) {
-    model_free(m);
-    import_free(&f);
+  import_free(&f);
+  return rc;
+}
+
+typedef struct method_job {
+  const char *path;
+  model *m;
+} method_job;
+
+/* The returned table -> j->m, with the imported files. */
+static int method_convert(void *ctx, lua_State *L, import_files *f, diag_list *d) {
+  method_job *j = ctx;
+  if (lua_type(L, -1) != LUA_TTABLE) {
+    not_a_table(f, L, d);
     return -1;
   }
-  import_take(&f, &m->files, &m->nfiles);
-  import_free(&f);
-  *out = m;
+  int nerr0 = d->n;
+  model *m = j->m = af_calloc(1, sizeof *m);
+  m->file = af_strdup(j->path);
+  srcmap *sm = srcmap_build(f->files[0].text, f->files[0].len);
+  conv c = {.L = L, .m = m, .d = d, .file = j->path, .sm = sm};
+  c.fallback = srcmap_call_line(sm, "import");
+  places_load(&c, lua_gettop(L) - 1);   /* the positions, below the result */
+  comma_assignment(&c);
+  convert(&c, lua_gettop(L));
+  conv_free(&c);
+  srcmap_free(sm);
+  if (d->n > nerr0) return -1;
+  import_take(f, &m->files, &m->nfiles);
+  return 0;
+}
+
+int method_load(const char *path, const method_opts *opts, model **out, diag_list *d) {
+  static const method_opts none = {0};
+  method_job j = {path, NULL};
+  *out = NULL;
+  if (method_run_script(path, opts ? opts : &none, method_convert, &j, d) < 0) {
+    model_free(j.m);
+    return -1;
+  }
+  *out = j.m;
   return 0;
 }

@@ -49,42 +49,6 @@ static char *slurp(const char *path) {
   return text;
 }
 
-/* The script's wall-clock limit (AFSCORE_TIME_LIMIT) for the next
-** run_bounded: far out of the way, so that each test meets only the limit it
-** is about (instructions and memory are counted: which of them a script meets
-** first does not depend on how busy the machine is). test_costly_c_loops
-** sets a short one. */
-static const char *time_limit = "600";
-
-/* As h_run, but the child gets a CPU-time limit so that a runaway script
-** fails the test instead of hanging it. */
-static h_result run_bounded(const char *const *args) {
-  h_opts o = {.cpu_seconds = 60};
-  setenv("AFSCORE_TIME_LIMIT", time_limit, 1);
-  h_result r = h_run_with(args, &o);
-  unsetenv("AFSCORE_TIME_LIMIT");
-  return r;
-}
-
-/* Write src to the scratch file name, run `afscore check` on it and assert
-** exit 1, nothing on stdout and exactly "PATH:LINE: msg\n" on stderr
-** (line 0: "PATH: msg"). Returns the script's path. */
-static const char *expect_refused(const char *name, const char *src, int line, const char *msg) {
-  static char path[1100];
-  snprintf(path, sizeof path, "%s", h_path(name));
-  h_write(path, src);
-  const char *args[] = {"check", path, NULL};
-  h_result r = run_bounded(args);
-  char want[2048];
-  if (line > 0) snprintf(want, sizeof want, "%s:%d: %s\n", path, line, msg);
-  else snprintf(want, sizeof want, "%s: %s\n", path, msg);
-  if (r.status != 1) fail_msg("%s: status %d, stderr: %s", name, r.status, r.err);
-  assert_string_equal(r.out, "");
-  assert_string_equal(r.err, want);
-  h_result_free(&r);
-  return path;
-}
-
 /* A methodology that passes `check` (no database): what a script returns
 ** after a trick that must have no effect. */
 #define VALID_TAIL                                                                   \
@@ -114,22 +78,22 @@ static void test_files_out_of_reach(void **state) {
   char src[4096];
 
   snprintf(src, sizeof src, "-- remove a file\nos.remove('%s')\n", victim);
-  expect_refused("h_os_remove.lua", src, 2, UNAVAILABLE("os"));
+  h_expect_refused("h_os_remove.lua", src, 2, UNAVAILABLE("os"));
   snprintf(src, sizeof src, "os.rename('%s', '%s')\n", victim, target);
-  expect_refused("h_os_rename.lua", src, 1, UNAVAILABLE("os"));
+  h_expect_refused("h_os_rename.lua", src, 1, UNAVAILABLE("os"));
   snprintf(src, sizeof src, "os.execute('rm -f %s; touch %s')\n", victim, target);
-  expect_refused("h_os_execute.lua", src, 1, UNAVAILABLE("os"));
+  h_expect_refused("h_os_execute.lua", src, 1, UNAVAILABLE("os"));
   snprintf(src, sizeof src, "local f = io.open('%s', 'w')\nf:write('x')\n", target);
-  expect_refused("h_io_open.lua", src, 1, UNAVAILABLE("io"));
+  h_expect_refused("h_io_open.lua", src, 1, UNAVAILABLE("io"));
   snprintf(src, sizeof src, "io.popen('touch %s')\n", target);
-  expect_refused("h_io_popen.lua", src, 1, UNAVAILABLE("io"));
+  h_expect_refused("h_io_popen.lua", src, 1, UNAVAILABLE("io"));
   snprintf(src, sizeof src, "io.output('%s')\n", victim);
-  expect_refused("h_io_output.lua", src, 1, UNAVAILABLE("io"));
+  h_expect_refused("h_io_output.lua", src, 1, UNAVAILABLE("io"));
   /* the libraries are not hidden somewhere reachable either */
   snprintf(src, sizeof src,
            "local g = rawget(_G, 'io') or rawget(_G, 'os') or getmetatable('').__index.io\n"
            "g.open('%s', 'w')\n", target);
-  expect_refused("h_io_hidden.lua", src, 2, "attempt to index a nil value (local 'g')");
+  h_expect_refused("h_io_hidden.lua", src, 2, "attempt to index a nil value (local 'g')");
 
   char *text = file_text(victim);
   assert_string_equal(text, "precious\n");
@@ -142,25 +106,25 @@ static void test_no_code_loading(void **state) {
   char victim[1100], src[4096];
   snprintf(victim, sizeof victim, "%s", h_path("hostile_chunk.lua"));
   h_write(victim, "return 1\n");
-  expect_refused("h_package.lua", "local f = package.loadlib('libc.so.6', 'system')\n", 1,
+  h_expect_refused("h_package.lua", "local f = package.loadlib('libc.so.6', 'system')\n", 1,
                UNAVAILABLE("package"));
-  expect_refused("h_require.lua", "local os = require('os')\n", 1,
+  h_expect_refused("h_require.lua", "local os = require('os')\n", 1,
                LOADER_GONE("require"));
-  expect_refused("h_debug.lua", "\ndebug.sethook()\n", 2,
+  h_expect_refused("h_debug.lua", "\ndebug.sethook()\n", 2,
                UNAVAILABLE("debug"));
   snprintf(src, sizeof src, "return dofile('%s')\n", victim);
-  expect_refused("h_dofile.lua", src, 1, LOADER_GONE("dofile"));
+  h_expect_refused("h_dofile.lua", src, 1, LOADER_GONE("dofile"));
   snprintf(src, sizeof src, "return loadfile('%s')()\n", victim);
-  expect_refused("h_loadfile.lua", src, 1, LOADER_GONE("loadfile"));
+  h_expect_refused("h_loadfile.lua", src, 1, LOADER_GONE("loadfile"));
   /* binary chunks: string.dump is gone, and load refuses the signature in a
   ** string and through a reader function, whatever mode is asked for */
-  expect_refused("h_dump.lua", "local f = load(string.dump(function() return 1 end))\n", 1,
+  h_expect_refused("h_dump.lua", "local f = load(string.dump(function() return 1 end))\n", 1,
                "attempt to call a nil value (field 'dump')");
-  expect_refused("h_binary.lua",
+  h_expect_refused("h_binary.lua",
                "local f, err = load('\\27LuaT\\0\\25\\147\\r\\n\\26\\n', 'x', 'b')\n"
                "if not f then error(err) end\n",
                2, "load: binary chunks are not allowed, only source text");
-  expect_refused("h_binary_reader.lua",
+  h_expect_refused("h_binary_reader.lua",
                "local done = false\n"
                "local f, err = load(function() if done then return nil end done = true\n"
                "  return '\\27Lua' end, 'x', 'bt')\n"
@@ -170,11 +134,11 @@ static void test_no_code_loading(void **state) {
 
 static void test_imports_stay_inside(void **state) {
   (void)state;
-  expect_refused("h_import_abs.lua", "local m = import('/etc/passwd')\n", 1,
+  h_expect_refused("h_import_abs.lua", "local m = import('/etc/passwd')\n", 1,
                "import: absolute paths are not allowed: '/etc/passwd'");
-  expect_refused("h_import_up.lua", "\nlocal m = import('../methodology/kz_family_2023')\n", 2,
+  h_expect_refused("h_import_up.lua", "\nlocal m = import('../methodology/kz_family_2023')\n", 2,
                "import: '..' is not allowed: '../methodology/kz_family_2023'");
-  expect_refused("h_import_mid.lua", "local m = import('sub/../../secret')\n", 1,
+  h_expect_refused("h_import_mid.lua", "local m = import('sub/../../secret')\n", 1,
                "import: '..' is not allowed: 'sub/../../secret'");
   /* a runaway in an imported file is reported at that file's line */
   char evil[1100];
@@ -184,7 +148,7 @@ static void test_imports_stay_inside(void **state) {
   snprintf(path, sizeof path, "%s", h_path("h_imports_evil.lua"));
   h_write(path, "return import('h_evil')\n");
   const char *args[] = {"check", path, NULL};
-  h_result r = run_bounded(args);
+  h_result r = h_run_bounded(args);
   char want[2400];
   snprintf(want, sizeof want, "%s:2: instruction limit exceeded (endless loop?)\n", evil);
   assert_int_equal(r.status, 1);
@@ -196,35 +160,35 @@ static void test_imports_stay_inside(void **state) {
 
 static void test_endless_loops(void **state) {
   (void)state;
-  expect_refused("h_loop.lua", "local n = 0\nwhile true do n = n + 1 end\n", 2,
+  h_expect_refused("h_loop.lua", "local n = 0\nwhile true do n = n + 1 end\n", 2,
                "instruction limit exceeded (endless loop?)");
-  expect_refused("h_recursion.lua", "local function f(n) return f(n + 1) end\nreturn f(1)\n", 1,
+  h_expect_refused("h_recursion.lua", "local function f(n) return f(n + 1) end\nreturn f(1)\n", 1,
                "instruction limit exceeded (endless loop?)");
   /* loops inside C functions that call back into Lua */
-  expect_refused("h_gsub_loop.lua",
+  h_expect_refused("h_gsub_loop.lua",
                "return ('abc'):gsub('.', function(c)\n  while true do end\nend)\n", 2,
                "instruction limit exceeded (endless loop?)");
-  expect_refused("h_sort_loop.lua",
+  h_expect_refused("h_sort_loop.lua",
                "table.sort({3, 1, 2}, function(a, b)\n  while true do end\nend)\n", 2,
                "instruction limit exceeded (endless loop?)");
-  expect_refused("h_close_loop.lua",
+  h_expect_refused("h_close_loop.lua",
                "local x <close> = setmetatable({}, { __close = function()\n"
                "  while true do end end })\nwhile true do end\n",
                2, "instruction limit exceeded (endless loop?)");
   /* a limit cannot be caught and carried on from */
-  expect_refused("h_pcall_loop.lua",
+  h_expect_refused("h_pcall_loop.lua",
                "while true do\n  pcall(function() while true do end end)\nend\n", 2,
                "instruction limit exceeded (endless loop?)");
   /* C functions where no hook fires: an empty piece repeated 1e18 times is
   ** "" at once; a pathological pattern is refused before it starts */
-  expect_refused("h_rep_empty.lua", "local s = ('') :rep(1e18)\nerror('rep returned ' .. #s)\n", 2,
+  h_expect_refused("h_rep_empty.lua", "local s = ('') :rep(1e18)\nerror('rep returned ' .. #s)\n", 2,
                "rep returned 0");
-  expect_refused("h_pattern.lua", "local s = ('a'):rep(100000)\nreturn s:find('(.-)(.-)(.-)b')\n",
+  h_expect_refused("h_pattern.lua", "local s = ('a'):rep(100000)\nreturn s:find('(.-)(.-)(.-)b')\n",
                2,
                "string.find: pattern too costly: 3 repetition item(s) on a text of 100000 "
                "characters could take too long to match; use a shorter text or a simpler "
                "pattern");
-  expect_refused("h_recursive_index.lua",
+  h_expect_refused("h_recursive_index.lua",
                "local t = setmetatable({}, { __index = function(t, k) return t[k] end })\n"
                "return t.x\n",
                1, "C stack overflow");
@@ -234,36 +198,36 @@ static void test_endless_loops(void **state) {
 ** count alone would let these run for hours; the time limit ends them. */
 static void test_costly_c_loops(void **state) {
   (void)state;
-  time_limit = "0.5";
-  expect_refused("h_compare_loop.lua",
+  setenv("AFSCORE_TIME_LIMIT", "0.5", 1);
+  h_expect_refused("h_compare_loop.lua",
                "local a, b = ('x'):rep(2e7), ('x'):rep(2e7)\n"
                "while true do local same = a == b end\n",
                2, "time limit of 0.5 s exceeded (endless loop?)");
-  expect_refused("h_reader_comment.lua",
+  h_expect_refused("h_reader_comment.lua",
                "local piece = '--' .. ('x'):rep(1e6)\n"
                "local f, err = load(function() return piece end)\n",
                2, "time limit of 0.5 s exceeded (endless loop?)");
-  expect_refused("h_find_loop.lua",
+  h_expect_refused("h_find_loop.lua",
                "local s = ('x'):rep(3e7)\nwhile true do s:find('y', 1, true) end\n", 2,
                "time limit of 0.5 s exceeded (endless loop?)");
 }
 
 static void test_memory_bombs(void **state) {
   (void)state;
-  expect_refused("h_bomb_table.lua", "local t = {}\nlocal i = 0 while true do i = i + 1 t[i] = { i } end\n",
+  h_expect_refused("h_bomb_table.lua", "local t = {}\nlocal i = 0 while true do i = i + 1 t[i] = { i } end\n",
                2, "memory limit of 64 MiB exceeded");
-  expect_refused("h_bomb_rep.lua", "local s = ('x'):rep(1e10)\n", 1, "memory limit of 64 MiB exceeded");
-  expect_refused("h_bomb_concat.lua", "local s = 'x'\nfor i = 1, 100 do s = s .. s end\n", 2,
+  h_expect_refused("h_bomb_rep.lua", "local s = ('x'):rep(1e10)\n", 1, "memory limit of 64 MiB exceeded");
+  h_expect_refused("h_bomb_concat.lua", "local s = 'x'\nfor i = 1, 100 do s = s .. s end\n", 2,
                "memory limit of 64 MiB exceeded");
-  expect_refused("h_bomb_tconcat.lua",
+  h_expect_refused("h_bomb_tconcat.lua",
                "local s, t = ('x'):rep(1e6), {}\n"
                "for i = 1, 200 do t[i] = s end return table.concat(t)\n",
                2, "memory limit of 64 MiB exceeded");
   /* memory errors are final: pcall and load do not hand them back */
-  expect_refused("h_bomb_pcall.lua",
+  h_expect_refused("h_bomb_pcall.lua",
                "local ok = pcall(string.rep, 'x', 1e12)\nerror('carried on')\n", 1,
                "memory limit of 64 MiB exceeded");
-  expect_refused("h_bomb_load.lua",
+  h_expect_refused("h_bomb_load.lua",
                "local piece, first = ('y'):rep(1e6), true\n"
                "local f, err = load(function()\n"
                "  if first then first = false return 'x = [[' end return piece end)\n"
@@ -273,16 +237,16 @@ static void test_memory_bombs(void **state) {
 
 static void test_gc_tricks(void **state) {
   (void)state;
-  expect_refused("h_gc_stop.lua", "collectgarbage('stop')\n", 1,
+  h_expect_refused("h_gc_stop.lua", "collectgarbage('stop')\n", 1,
                "collectgarbage: only collectgarbage(\"count\") is available in a methodology");
-  expect_refused("h_gc_gen.lua", "\ncollectgarbage('generational')\n", 2,
+  h_expect_refused("h_gc_gen.lua", "\ncollectgarbage('generational')\n", 2,
                "collectgarbage: only collectgarbage(\"count\") is available in a methodology");
   /* a caught refusal changes nothing: the collector still runs */
-  expect_refused("h_gc_pcall.lua",
+  h_expect_refused("h_gc_pcall.lua",
                "pcall(collectgarbage, 'stop')\nlocal t = {}\n"
                "for i = 1, 1e8 do t[i % 1000] = ('y'):rep(1e5) .. i end\nerror('survived')\n",
                3, "memory limit of 64 MiB exceeded");
-  expect_refused("h_gc_finalizer.lua",
+  h_expect_refused("h_gc_finalizer.lua",
                "local t = setmetatable({}, { __gc = function() while true do end end })\n", 1,
                "setmetatable: __gc metamethods are not allowed in a methodology");
   /* __gc added after setmetatable does not mark the table for finalization
@@ -293,12 +257,12 @@ static void test_gc_tricks(void **state) {
           "local mt = {}\nlocal t = setmetatable({}, mt)\n"
           "mt.__gc = function() while true do end end\n" VALID_TAIL);
   const char *args[] = {"check", path, NULL};
-  h_result r = run_bounded(args);
+  h_result r = h_run_bounded(args);
   assert_int_equal(r.status, 0);
   assert_has(r.out, ": ok: ok, version 1");
   h_result_free(&r);
   /* an error object whose __tostring loops is never converted */
-  expect_refused("h_error_tostring.lua",
+  h_expect_refused("h_error_tostring.lua",
                "error(setmetatable({}, { __tostring = function() while true do end end }))\n", 0,
                "error object is a table value");
 }
@@ -319,7 +283,7 @@ static void test_score_refuses_hostile(void **state) {
   snprintf(src, sizeof src, "os.remove('%s')\n" VALID_TAIL, db);
   h_write(path, src);
   const char *args[] = {"score", "--db", db, "--method", path, "--out", out, NULL};
-  h_result r = run_bounded(args);
+  h_result r = h_run_bounded(args);
   assert_int_equal(r.status, 1);
   char want[1200];
   snprintf(want, sizeof want, "%s:1: " UNAVAILABLE("os") "\n", path);
@@ -330,10 +294,15 @@ static void test_score_refuses_hostile(void **state) {
   h_result_free(&r);
 }
 
-/* Each test starts with the far-away time limit. */
+/* Each test starts with the script's time limits (AFSCORE_TIME_LIMIT of
+** CPU time, AFSCORE_WALL_LIMIT of wall-clock time) far out of the way, so
+** that it meets only the limit it is about: instructions and memory are
+** counted, so which of them a script meets first does not depend on how busy
+** the machine is. test_costly_c_loops sets a short CPU-time limit. */
 static int far_time_limit(void **state) {
   (void)state;
-  time_limit = "600";
+  setenv("AFSCORE_TIME_LIMIT", "600", 1);
+  setenv("AFSCORE_WALL_LIMIT", "600", 1);
   return 0;
 }
 

@@ -6,9 +6,11 @@
 ** symbolic links, NUL bytes, special files, messages).
 **
 ** The child runs under RLIMIT_CPU (60 s): a script that hangs shows up as a
-** failed test (status 128+SIGXCPU), never as a hang. No timing is asserted;
-** the limits under test are CPU-time limits, so a busy machine does not
-** change the outcome.
+** failed test (status 128+SIGXCPU), never as a hang. Each test meets only
+** the limit it is about: the wall-clock limit of the script's process is set
+** far out of the way (AFSCORE_WALL_LIMIT) except in the test of that limit,
+** which sets the CPU-time limits far out of the way instead, so that a busy
+** machine does not change which limit ends a script.
 */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +24,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -36,32 +39,16 @@
   "  k = 1 }\n"
 
 
-static h_result run_bounded(const char *const *args) {
-  h_opts o = {.cpu_seconds = 60};
-  return h_run_with(args, &o);
-}
-
-/* `afscore check PATH`, bounded. */
+/* `afscore check PATH`, bounded (h_run_bounded). */
 static h_result check(const char *path) {
   const char *args[] = {"check", path, NULL};
-  return run_bounded(args);
+  return h_run_bounded(args);
 }
 
-/* Write src to the scratch file name; `check` must exit 1 with exactly
-** "PATH:LINE: msg" (line 0: "PATH: msg") on stderr, and on stdout nothing
-** but the file's signature status when it could be loaded. */
-static void expect_refused(const char *name, const char *src, int line, const char *msg) {
-  char path[1100], want[2400], sig[1200];
-  snprintf(path, sizeof path, "%s", h_path(name));
-  h_write(path, src);
-  h_result r = check(path);
-  if (line > 0) snprintf(want, sizeof want, "%s:%d: %s\n", path, line, msg);
-  else snprintf(want, sizeof want, "%s: %s\n", path, msg);
-  if (r.status != 1) fail_msg("%s: status %d, stderr: %s", name, r.status, r.err);
-  snprintf(sig, sizeof sig, "signature: %s: unsigned\n", path);
-  if (*r.out) assert_string_equal(r.out, sig);
-  assert_string_equal(r.err, want);
-  h_result_free(&r);
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* ------------------------------------------------- size: linear validation */
@@ -106,7 +93,7 @@ static void test_big_methodology_validates(void **state) {
 
 static void test_self_define(void **state) {
   (void)state;
-  expect_refused("s_self_define.lua",
+  h_expect_refused("s_self_define.lua",
                  "return { name = 'n', version = '1', unit = { table = 'p', id = 'id' },\n"
                  "  define = {\n    a = 'a + 1',\n  },\n"
                  "  dimensions = { { id = 'd', indicators = { { id = 'i', deprived = 'a > 1' } } } },\n"
@@ -125,29 +112,29 @@ static void test_self_define(void **state) {
 ** for good (here: until the test's 60 s CPU limit). */
 static void test_runaway_c_calls(void **state) {
   (void)state;
-  expect_refused("s_insert.lua",
+  h_expect_refused("s_insert.lua",
                  "local huge = math.maxinteger - 1\n"
                  "table.insert(setmetatable({}, { __len = function() return huge end }), 1, 'x')\n",
                  2, C_TIME);
-  expect_refused("s_remove.lua",
+  h_expect_refused("s_remove.lua",
                  "local huge = math.maxinteger - 1\n"
                  "table.remove(setmetatable({}, { __len = function() return huge end }), 1)\n",
                  2, C_TIME);
-  expect_refused("s_balanced.lua", "local s = ('('):rep(1e6)\nreturn s:find('%b()')\n", 2, C_TIME);
-  expect_refused("s_backref.lua",
+  h_expect_refused("s_balanced.lua", "local s = ('('):rep(1e6)\nreturn s:find('%b()')\n", 2, C_TIME);
+  h_expect_refused("s_backref.lua",
                  "local s = ('('):rep(5e5) .. (')'):rep(5e5)\nreturn s:gsub('(%b())%1', '')\n", 2,
                  C_TIME);
   /* 900,000 reads, each through 1,990 __index tables */
-  expect_refused("s_unpack.lua",
+  h_expect_refused("s_unpack.lua",
                  "local t = {} for i = 1, 1990 do t = setmetatable({}, { __index = t }) end\n"
                  "return table.unpack(t, 1, 900000)\n",
                  2, C_TIME);
-  expect_refused("s_move.lua",
+  h_expect_refused("s_move.lua",
                  "local t = {} for i = 1, 1990 do t = setmetatable({}, { __index = t }) end\n"
                  "return table.move(t, 1, 1e7, 1, {})\n",
                  2, C_TIME);
   /* table.sort copies the array first: a huge __len is a memory error */
-  expect_refused("s_sort.lua",
+  h_expect_refused("s_sort.lua",
                  "local huge = 2^30\n"
                  "table.sort(setmetatable({}, { __len = function() return huge end }))\n",
                  2, "memory limit of 64 MiB exceeded");
@@ -157,10 +144,81 @@ static void test_runaway_c_calls(void **state) {
 ** even when no instruction hook ran before it. */
 static void test_memory_error_in_c_has_line(void **state) {
   (void)state;
-  expect_refused("s_format_bomb.lua",
+  h_expect_refused("s_format_bomb.lua",
                  "local a = ('x'):rep(3e7)\n\n"
                  "local s = string.format('%s%s%s', a, a, a)\n",
                  3, "memory limit of 64 MiB exceeded");
+}
+
+/* ---------------------------------------- item: the wall-clock limit */
+
+/* A library call that runs for hours, with the CPU-time limits far away
+** (AFSCORE_TIME_LIMIT = 600: the kernel's limit is 601 s) and a wall-clock
+** limit of 1 s: only the wall-clock limit can end it, and it does, naming
+** the line, well within the issue's 5 s (the bound is loose: it holds on a
+** loaded machine; the default limit is 4 s). */
+static void test_hang_ends_at_wall_limit(void **state) {
+  (void)state;
+  setenv("AFSCORE_TIME_LIMIT", "600", 1);
+  setenv("AFSCORE_WALL_LIMIT", "1", 1);
+  double t0 = now_seconds();
+  h_expect_refused("s_wall.lua",
+                   "local huge = math.maxinteger - 1\n"
+                   "table.insert(setmetatable({}, { __len = function() return huge end }), 1, 'x')\n",
+                   2, "time limit of 1 s of wall-clock time exceeded (inside a library function, "
+                      "or the machine is busy?)");
+  double took = now_seconds() - t0;
+  if (took >= 5) fail_msg("check took %.1f s of wall-clock time", took);
+}
+
+/* ------------------------------- item: cases files run like methodologies */
+
+/* `afscore test M.lua` runs M.test.lua as it runs a methodology: in a process
+** of its own under the same limits. Before, it ran in afscore's own process,
+** where a runaway library call hung `test` for good. */
+static void test_cases_file_isolated(void **state) {
+  (void)state;
+  const char *m = h_new_file("s_cases.lua", VALID);
+  char cases[1100];
+  snprintf(cases, sizeof cases, "%s", h_path("s_cases.test.lua"));
+  const char *args[] = {"test", m, NULL};
+  static const struct {
+    const char *src, *wall, *msg;
+    int line;
+  } bad[] = {
+      {"local huge = math.maxinteger - 1\n"
+       "table.insert(setmetatable({}, { __len = function() return huge end }), 1, 'x')\n",
+       "1", "time limit of 1 s of wall-clock time exceeded (inside a library function, or the "
+            "machine is busy?)", 2},
+      {"local huge = math.maxinteger - 1\n"
+       "table.insert(setmetatable({}, { __len = function() return huge end }), 1, 'x')\n",
+       "600", "time limit of 3 s of CPU time exceeded (inside a library function?)", 2},
+      {"local t, i = {}, 0\nwhile true do i = i + 1 t[i] = { i } end\n", "600",
+       "memory limit of 64 MiB exceeded", 2},
+      {"local a = ('x'):rep(3e7)\n\nlocal s = string.format('%s%s%s', a, a, a)\n", "600",
+       "memory limit of 64 MiB exceeded", 3},
+      {"while true do end\n", "600", "instruction limit exceeded (endless loop?)", 1},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    h_write(cases, bad[i].src);
+    setenv("AFSCORE_WALL_LIMIT", bad[i].wall, 1);
+    h_result r = h_run_bounded(args);
+    char want[1400];
+    snprintf(want, sizeof want, "%s:%d: %s\n", cases, bad[i].line, bad[i].msg);
+    if (r.status != 1) fail_msg("case %zu: status %d, stderr: %s", i, r.status, r.err);
+    assert_string_equal(r.out, "");
+    assert_string_equal(r.err, want);
+    h_result_free(&r);
+  }
+  /* and a good cases file still runs, `null` included */
+  h_write(cases, "return { cases = { { name = 'one', unit = { x = 0 }, expect = { poor = true } },\n"
+                 "  { name = 'unknown', unit = { x = null }, expect = { excluded = true } } } }\n");
+  h_result r = h_run_bounded(args);
+  char want[1400];
+  snprintf(want, sizeof want, "ok    one\nok    unknown\n%s: 2 cases, 2 passed, 0 failed\n", cases);
+  if (r.status != 0) fail_msg("status %d, stderr: %s", r.status, r.err);
+  assert_string_equal(r.out, want);
+  h_result_free(&r);
 }
 
 /* ------------------------------------------------- item: determinism */
@@ -225,12 +283,12 @@ static void test_pairs_order_score_and_replay(void **state) {
              "    { id = 'i2', deprived = order[2] .. ' < 1', weight = 0.5 } } } },\n"
              "  k = 0.5 }\n");
   const char *score[] = {"score", "--db", db, "--method", m, "--out", out, NULL};
-  h_result r = run_bounded(score);
+  h_result r = h_run_bounded(score);
   if (r.status != 0) fail_msg("score: status %d: %s", r.status, r.err);
   assert_true(h_has(r.out, "H = 75.00 %"));
   h_result_free(&r);
   const char *replay[] = {"replay", "1", "--out", out, "--db", db, NULL};
-  r = run_bounded(replay);
+  r = h_run_bounded(replay);
   if (r.status != 0) fail_msg("replay: status %d: %s", r.status, r.err);
   assert_has(r.out, "reproduced: run 1, 4 units, every recorded row checked: score, poor, "
                     "category and eligibility identical");
@@ -404,29 +462,39 @@ static void test_bom_accepted(void **state) {
   h_result_free(&r);
   /* and lines are still counted from the first */
   snprintf(src, sizeof src, "\xEF\xBB\xBF\nlocal x = nil + 1\n");
-  expect_refused("s_bom_error.lua", src, 2, "attempt to perform arithmetic on a nil value");
+  h_expect_refused("s_bom_error.lua", src, 2, "attempt to perform arithmetic on a nil value");
 }
 
 static void test_backslash_import(void **state) {
   (void)state;
-  expect_refused("s_backslash.lua", "return import('lib\\\\common')\n", 1,
+  h_expect_refused("s_backslash.lua", "return import('lib\\\\common')\n", 1,
                  "import: a backslash is not allowed in a module name (separate directories "
                  "with '/'): 'lib\\common'");
 }
 
+/* Each test starts with the default CPU-time limit and the wall-clock limit
+** far out of the way (see the top of this file). */
+static int far_wall_limit(void **state) {
+  (void)state;
+  unsetenv("AFSCORE_TIME_LIMIT");
+  return setenv("AFSCORE_WALL_LIMIT", "600", 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_runaway_c_calls),
-      cmocka_unit_test(test_memory_error_in_c_has_line),
-      cmocka_unit_test(test_big_methodology_validates),
-      cmocka_unit_test(test_same_meaning_on_every_load),
-      cmocka_unit_test(test_pairs_order_score_and_replay),
-      cmocka_unit_test(test_symlink_imports),
-      cmocka_unit_test(test_nul_bytes_refused),
-      cmocka_unit_test(test_special_files),
-      cmocka_unit_test(test_bom_accepted),
-      cmocka_unit_test(test_self_define),
-      cmocka_unit_test(test_backslash_import),
+      cmocka_unit_test_setup(test_hang_ends_at_wall_limit, far_wall_limit),
+      cmocka_unit_test_setup(test_cases_file_isolated, far_wall_limit),
+      cmocka_unit_test_setup(test_runaway_c_calls, far_wall_limit),
+      cmocka_unit_test_setup(test_memory_error_in_c_has_line, far_wall_limit),
+      cmocka_unit_test_setup(test_big_methodology_validates, far_wall_limit),
+      cmocka_unit_test_setup(test_same_meaning_on_every_load, far_wall_limit),
+      cmocka_unit_test_setup(test_pairs_order_score_and_replay, far_wall_limit),
+      cmocka_unit_test_setup(test_symlink_imports, far_wall_limit),
+      cmocka_unit_test_setup(test_nul_bytes_refused, far_wall_limit),
+      cmocka_unit_test_setup(test_special_files, far_wall_limit),
+      cmocka_unit_test_setup(test_bom_accepted, far_wall_limit),
+      cmocka_unit_test_setup(test_self_define, far_wall_limit),
+      cmocka_unit_test_setup(test_backslash_import, far_wall_limit),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -128,6 +128,30 @@ h_result h_run_with(const char *const *args, const h_opts *o) {
 
 h_result h_run(const char *const *args) { return h_run_with(args, NULL); }
 
+h_result h_run_bounded(const char *const *args) {
+  h_opts o = {.cpu_seconds = 60};
+  return h_run_with(args, &o);
+}
+
+const char *h_expect_refused(const char *name, const char *src, int line, const char *msg) {
+  static char path[1100];
+  snprintf(path, sizeof path, "%s", h_path(name));
+  h_write(path, src);
+  const char *args[] = {"check", path, NULL};
+  h_result r = h_run_bounded(args);
+  char *want = line > 0 ? af_sprintf("%s:%d: %s\n", path, line, msg)
+                        : af_sprintf("%s: %s\n", path, msg);
+  if (r.status != 1) fail_msg("%s: status %d, stderr: %s", name, r.status, r.err);
+  /* nothing on stdout but the file's signature status, once it was read */
+  char *sig = af_sprintf("signature: %s: unsigned\n", path);
+  if (*r.out) assert_string_equal(r.out, sig);
+  assert_string_equal(r.err, want);
+  free(sig);
+  free(want);
+  h_result_free(&r);
+  return path;
+}
+
 void h_result_free(h_result *r) {
   free(r->out);
   free(r->err);

@@ -32,6 +32,16 @@ pid_t h_spawn(const char *const *args, const h_opts *o, const char *outp, const 
 int h_wait(pid_t pid);
 /* h_run with limits. */
 h_result h_run_with(const char *const *args, const h_opts *o);
+/* h_run under a CPU limit of 60 s: a runaway child fails the test (status
+** 128+SIGXCPU/SIGKILL) instead of hanging it. */
+h_result h_run_bounded(const char *const *args);
+/* Write src to the scratch file name, run `afscore check` on it
+** (h_run_bounded) and assert exit 1, on stdout nothing but the file's
+** signature status (once it could be read: "signature: PATH: unsigned") and
+** exactly
+** "PATH:LINE: msg\n" on stderr (line 0: "PATH: msg\n"). Returns the script's
+** path (a static buffer, valid until the next call). */
+const char *h_expect_refused(const char *name, const char *src, int line, const char *msg);
 void h_result_free(h_result *r);
 /* A path in the scratch directory (static buffer, rotating among 8). */
 const char *h_path(const char *name);
