@@ -35,15 +35,10 @@
 #define FAMILIES 1500
 #define NPARTS 3
 
-typedef struct pathbuf {
-  char s[1100];
-} pathbuf;
-
-static pathbuf P(const char *name) {
-  pathbuf b;
-  snprintf(b.s, sizeof b.s, "%s", h_path(name));
-  return b;
-}
+/* h_path and h_root rotate among a few buffers: keep copies. */
+typedef h_pathbuf pathbuf;
+#define P h_path_copy
+#define R h_root_copy
 
 static pathbuf data_db, other_db, method, variant, single_db, part[NPARTS + 1];
 static char *single_json;     /* score --json of the single run */

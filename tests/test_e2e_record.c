@@ -39,22 +39,10 @@
 
 #define FAMILIES 2000
 
-/* h_path and h_root rotate among 8 buffers: keep copies. */
-typedef struct pathbuf {
-  char s[1100];
-} pathbuf;
-
-static pathbuf P(const char *name) {
-  pathbuf b;
-  snprintf(b.s, sizeof b.s, "%s", h_path(name));
-  return b;
-}
-
-static pathbuf R(const char *name) {
-  pathbuf b;
-  snprintf(b.s, sizeof b.s, "%s", h_root(name));
-  return b;
-}
+/* h_path and h_root rotate among a few buffers: keep copies. */
+typedef h_pathbuf pathbuf;
+#define P h_path_copy
+#define R h_root_copy
 
 static pathbuf data_db, results_db, method, pub, key, pub2, key2;
 

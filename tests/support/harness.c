@@ -265,3 +265,15 @@ const char *h_new_db(const char *name, const char *sql) {
   h_sql(p, sql);
   return p;
 }
+
+h_pathbuf h_path_copy(const char *name) {
+  h_pathbuf b;
+  snprintf(b.s, sizeof b.s, "%s", h_path(name));
+  return b;
+}
+
+h_pathbuf h_root_copy(const char *name) {
+  h_pathbuf b;
+  snprintf(b.s, sizeof b.s, "%s", h_root(name));
+  return b;
+}

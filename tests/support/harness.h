@@ -47,6 +47,12 @@ void h_result_free(h_result *r);
 const char *h_path(const char *name);
 /* Repository path of a file (AFSCORE_ROOT/name), rotating buffer too. */
 const char *h_root(const char *name);
+/* h_path and h_root rotate among a few buffers: these return a copy to keep. */
+typedef struct h_pathbuf {
+  char s[1100];
+} h_pathbuf;
+h_pathbuf h_path_copy(const char *name);
+h_pathbuf h_root_copy(const char *name);
 void h_write(const char *path, const char *text);
 /* A fresh file / database (removed first) named name in the scratch
 ** directory, holding text / built by sql; returns its path (h_path's). */
