@@ -48,6 +48,7 @@ typedef struct source_plan {
   const vtype *member_types;
   int nmember_cols;
   const char *only_unit;    /* when set, read only the unit with this id (and its members) */
+  int sorted;               /* 1: read in key order, sorted by SQLite, from the start */
 } source_plan;
 
 /* The order a read took (docs/design.md, section 3):
@@ -90,5 +91,29 @@ int source_read_batch(source_reader *r, batch *b, const char *const **unit_ids,
 #define SOURCE_RESTART (-2)
 /* Finish: fills st (fingerprint final only after the last batch) and frees r. */
 void source_read_end(source_reader *r, source_stats *st);
+
+/* Reading in parts, so that several threads read (source.c explains). When
+** the plan can be read in stored order with an index on the member key and
+** there is more than one chunk of units, *out is a set of nreaders readers,
+** each on its own connection; else *out is NULL (read with
+** source_read_begin). -1 on error. Text is interned into pool, in chunk
+** order, whatever the number of readers. */
+typedef struct source_parts source_parts;
+int source_parts_open(source *s, const source_plan *plan, strpool *pool, int nreaders,
+                      source_parts **out, af_err *e);
+/* The number of chunks; chunk c is read into one batch. */
+int64_t source_parts_chunks(const source_parts *p);
+/* Read chunk c with reader i (0 <= i < nreaders; any reader may read any
+** chunk, each reader in increasing c). Returns once the chunks before c have
+** returned (on any thread): the number of units (0 is a chunk without any),
+** SOURCE_RESTART when the members are not grouped in the units' order after
+** all (read sorted instead: plan->sorted), or -1. b and ids as with
+** source_read_batch, owned by reader i. */
+int source_parts_read(source_parts *p, int reader, int64_t c, batch *b,
+                      const char *const **ids, af_err *e);
+/* Wake and fail every read waiting for its turn (the consumer stopped). */
+void source_parts_cancel(source_parts *p);
+/* The stats of every chunk read (st may be NULL), and free p. */
+void source_parts_close(source_parts *p, source_stats *st);
 
 #endif

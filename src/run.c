@@ -307,18 +307,27 @@ static int begin_pass(run *rn, af_err *e) {
 /* ---- the pass ----
 **
 ** Reading (SQLite, value checks, the data fingerprint) takes most of the
-** time, so with two threads a reader fills batches while the main thread
-** scores, accumulates and hands them to the callback. The reader copies each
-** batch into one of NSLOTS slots; memory stays flat. The strpool is written
-** by the reader only: consumers must not read it during the pass
-** (threads = 1 for those that do, such as explain). */
+** time. With two threads, readers fill batches while the main thread scores,
+** accumulates and hands them to the batch hook. When the data can be read in
+** parts (source_parts_open: stored order, an index on the member key), two
+** reader threads read alternate chunks, each into its own ring of NSLOTS
+** slots, and the main thread takes chunk 0, 1, 2... from the rings in turn;
+** else one reader thread reads batches into one ring. Each reader copies its
+** batch into a slot; memory stays flat. The main thread sees the same batches
+** in the same order with one thread or several (a chunk is a batch whoever
+** reads it), so measures, digests and the hook's work do not depend on the
+** number of threads. The strpool is written by the readers only: consumers
+** must not read it during the pass (threads = 1 for those that do, such as
+** explain). */
 
 #define NSLOTS 3
+#define NREADERS 2                /* reader threads when the data are read in parts */
 
 enum { SLOT_BATCH, SLOT_RESTART, SLOT_END, SLOT_ERROR };
 
 typedef struct slot {
   int kind;
+  af_err err;               /* SLOT_ERROR */
   batch b;
   int ucap, mcap, ncols_u, ncols_m;
   int *mstart;
@@ -328,16 +337,25 @@ typedef struct slot {
   int idscap;
 } slot;
 
-typedef struct pipe_ {
-  run *rn;
-  source_reader *rd;
+typedef struct ring {
   slot slots[NSLOTS];
   int head, count;          /* filled slots: [head, head+count) */
+} ring;
+
+typedef struct pipe_ {
+  source_reader *rd;        /* one reader, or: */
+  source_parts *parts;      /* reading in parts, chunk c read by reader c % nrings */
+  int nrings;
+  ring *rings;
   int stop;                 /* the consumer gave up */
-  af_err err;
   pthread_mutex_t mu;
   pthread_cond_t cv;
 } pipe_;
+
+typedef struct reader_arg {
+  pipe_ *p;
+  int i;
+} reader_arg;
 
 static void copy_cols(column **dst, int *cap, const column *src, int ncols, int len) {
   if (!*dst) *dst = af_calloc((size_t)ncols + 1, sizeof **dst);
@@ -398,38 +416,56 @@ static void slot_free(slot *sl) {
   free(sl->ids);
 }
 
+/* Read item c (a batch, or chunk c) with reader i: its slot kind. */
+static int pipe_read(pipe_ *p, int i, int64_t c, batch *b, const char *const **ids, af_err *e) {
+  int got;
+  if (p->parts) {
+    if (c >= source_parts_chunks(p->parts)) return SLOT_END;
+    got = source_parts_read(p->parts, i, c, b, ids, e);
+    if (got == 0) return SLOT_BATCH;   /* a chunk without units: not the end */
+  } else {
+    got = source_read_batch(p->rd, b, ids, KERNEL_BATCH, e);
+  }
+  return got > 0 ? SLOT_BATCH : got == SOURCE_RESTART ? SLOT_RESTART
+       : got == 0 ? SLOT_END : SLOT_ERROR;
+}
+
 static void *reader_main(void *arg) {
-  pipe_ *p = arg;
+  pipe_ *p = ((reader_arg *)arg)->p;
+  int i = ((reader_arg *)arg)->i;
+  ring *rg = &p->rings[i];
   batch b;
   memset(&b, 0, sizeof b);
-  for (;;) {
+  for (int64_t c = i;; c += p->nrings) {
     pthread_mutex_lock(&p->mu);
-    while (p->count == NSLOTS && !p->stop) pthread_cond_wait(&p->cv, &p->mu);
+    while (rg->count == NSLOTS && !p->stop) pthread_cond_wait(&p->cv, &p->mu);
     int stop = p->stop;
     /* The free slot after the filled ones, read under the lock: the consumer
     ** moves head. It stays free until count is raised below. */
-    slot *sl = &p->slots[(p->head + p->count) % NSLOTS];
-    assert(p->count < NSLOTS || stop);
+    slot *sl = &rg->slots[(rg->head + rg->count) % NSLOTS];
+    assert(rg->count < NSLOTS || stop);
     pthread_mutex_unlock(&p->mu);
     if (stop) return NULL;
     const char *const *ids = NULL;
     af_err e = {{0}};
-    int got = source_read_batch(p->rd, &b, &ids, KERNEL_BATCH, &e);
-    int kind = got > 0 ? SLOT_BATCH : got == SOURCE_RESTART ? SLOT_RESTART
-             : got == 0 ? SLOT_END : SLOT_ERROR;
+    int kind = pipe_read(p, i, c, &b, &ids, &e);
     sl->kind = kind;
-    if (got > 0) slot_fill(sl, &b, ids);
+    if (kind == SLOT_BATCH) slot_fill(sl, &b, ids);
+    if (kind == SLOT_ERROR) sl->err = e;
     pthread_mutex_lock(&p->mu);
-    if (kind == SLOT_ERROR) p->err = e;
-    p->count++;
+    rg->count++;
     pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
-    if (kind == SLOT_END || kind == SLOT_ERROR) return NULL;
+    /* One reader goes on after a restart: it reads again, sorted. */
+    if (kind == SLOT_END || kind == SLOT_ERROR || (kind == SLOT_RESTART && p->parts)) return NULL;
   }
 }
 
-/* Consume what one read of the source gives: -1 error, 0 done. */
-static int consume(run *rn, int kind, const batch *b, const char *const *ids, af_err *e) {
+/* Consume what one read of the source gives: -1 error, 0 done, 1 go on,
+** 2 read again sorted (the parts found the members not grouped). */
+static int consume(run *rn, int parts, int kind, const batch *b, const char *const *ids,
+                   af_err *e) {
+  if (kind == SLOT_RESTART && parts) return 2;
   if (kind == SLOT_RESTART) return begin_pass(rn, e) < 0 ? -1 : 1;
   if (kind != SLOT_BATCH) return kind == SLOT_END ? 0 : -1;
   run_batch_fn fn = rn->opt.batch;
@@ -437,62 +473,89 @@ static int consume(run *rn, int kind, const batch *b, const char *const *ids, af
   return 1;
 }
 
-static int execute_threaded(run *rn, source_reader *rd, af_err *e) {
-  pipe_ *p = af_calloc(1, sizeof *p);
-  p->rn = rn;
-  p->rd = rd;
+static int execute_threaded(run *rn, pipe_ *p, af_err *e) {
+  p->rings = af_calloc((size_t)p->nrings, sizeof *p->rings);
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->cv, NULL);
-  pthread_t th;
-  if (pthread_create(&th, NULL, reader_main, p) != 0) {
-    free(p);
-    return af_fail(e, "cannot start the reader thread");
+  pthread_t th[NREADERS];
+  reader_arg args[NREADERS];
+  assert(p->nrings >= 1 && p->nrings <= NREADERS);
+  int started = 0, rc = 1;
+  for (; started < p->nrings; started++) {
+    args[started] = (reader_arg){p, started};
+    if (pthread_create(&th[started], NULL, reader_main, &args[started]) != 0) {
+      rc = af_fail(e, "cannot start a reader thread");
+      break;
+    }
   }
-  int rc;
-  for (;;) {
+  for (int64_t c = 0; rc == 1; c++) {
+    ring *rg = &p->rings[c % p->nrings];
     pthread_mutex_lock(&p->mu);
-    while (p->count == 0) pthread_cond_wait(&p->cv, &p->mu);
-    assert(p->count <= NSLOTS);
-    slot *sl = &p->slots[p->head];
+    while (rg->count == 0) pthread_cond_wait(&p->cv, &p->mu);
+    assert(rg->count <= NSLOTS);
+    slot *sl = &rg->slots[rg->head];
     pthread_mutex_unlock(&p->mu);
-    rc = consume(rn, sl->kind, &sl->b, sl->ids, e);
-    if (sl->kind == SLOT_ERROR) *e = p->err;
+    rc = consume(rn, p->parts != NULL, sl->kind, &sl->b, sl->ids, e);
+    if (sl->kind == SLOT_ERROR) *e = sl->err;
     pthread_mutex_lock(&p->mu);
-    p->head = (p->head + 1) % NSLOTS;
-    p->count--;
-    if (rc <= 0) p->stop = 1;
+    rg->head = (rg->head + 1) % NSLOTS;
+    rg->count--;
     pthread_cond_broadcast(&p->cv);
     pthread_mutex_unlock(&p->mu);
-    if (rc <= 0) break;
   }
-  pthread_join(th, NULL);
-  for (int i = 0; i < NSLOTS; i++) slot_free(&p->slots[i]);
+  pthread_mutex_lock(&p->mu);
+  p->stop = 1;
+  pthread_cond_broadcast(&p->cv);
+  pthread_mutex_unlock(&p->mu);
+  if (p->parts) source_parts_cancel(p->parts);   /* readers waiting for their turn */
+  for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
+  for (int i = 0; i < p->nrings; i++)
+    for (int j = 0; j < NSLOTS; j++) slot_free(&p->rings[i].slots[j]);
+  free(p->rings);
   pthread_mutex_destroy(&p->mu);
   pthread_cond_destroy(&p->cv);
-  free(p);
   return rc;
 }
 
-static int execute_serial(run *rn, source_reader *rd, af_err *e) {
+static int execute_serial(run *rn, pipe_ *p, af_err *e) {
   batch b;
   memset(&b, 0, sizeof b);
-  for (;;) {
+  for (int64_t c = 0;; c++) {
     const char *const *ids = NULL;
-    int got = source_read_batch(rd, &b, &ids, KERNEL_BATCH, e);
-    int kind = got > 0 ? SLOT_BATCH : got == SOURCE_RESTART ? SLOT_RESTART
-             : got == 0 ? SLOT_END : SLOT_ERROR;
-    int rc = consume(rn, kind, &b, ids, e);
-    if (rc <= 0) return rc;
+    int kind = pipe_read(p, 0, c, &b, &ids, e);
+    int rc = consume(rn, p->parts != NULL, kind, &b, ids, e);
+    if (rc != 1) return rc;
   }
 }
 
+/* Read in parts when the data allow (the same chunks for any number of
+** threads): 0 done, 1 the data must be read sorted instead, -1 error. */
+static int execute_parts(run *rn, af_err *e) {
+  int threads = rn->opt.threads == 1 ? 1 : NREADERS;
+  pipe_ p = {.nrings = threads};
+  if (source_parts_open(rn->src, &rn->plan, rn->pool, threads, &p.parts, e) < 0) return -1;
+  if (!p.parts) return 1;
+  int rc = threads == 1 ? execute_serial(rn, &p, e) : execute_threaded(rn, &p, e);
+  source_parts_close(p.parts, rc == 0 ? &rn->stats : NULL);
+  if (rc == 2) {   /* members not grouped after all: sorted, from the first unit */
+    rn->plan.sorted = 1;
+    return begin_pass(rn, e) < 0 ? -1 : 1;
+  }
+  return rc < 0 ? -1 : 0;
+}
+
+/* One reader, in stored order or sorted. */
+static int execute_one(run *rn, af_err *e) {
+  pipe_ p = {.nrings = 1};
+  if (source_read_begin(rn->src, &rn->plan, rn->pool, &p.rd, e) < 0) return -1;
+  int rc = rn->opt.threads == 1 ? execute_serial(rn, &p, e) : execute_threaded(rn, &p, e);
+  source_read_end(p.rd, &rn->stats);
+  return rc < 0 ? -1 : 0;
+}
+
 int run_execute(run *rn, af_err *e) {
-  source_reader *rd;
-  if (source_read_begin(rn->src, &rn->plan, rn->pool, &rd, e) < 0) return -1;
-  int rc = begin_pass(rn, e) < 0 ? -1
-         : rn->opt.threads == 1 ? execute_serial(rn, rd, e)
-                                : execute_threaded(rn, rd, e);
-  source_read_end(rd, &rn->stats);
+  int rc = begin_pass(rn, e) < 0 ? -1 : execute_parts(rn, e);
+  if (rc == 1) rc = execute_one(rn, e);
   for (int k = 0; k < rn->n; k++) measure_sort_groups(rn->measures[k], rn->pool);
   for (int k = 0; rc >= 0 && k < rn->n; k++)
     if (rn->infers[k] &&

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "fingerprint.h"
@@ -452,6 +453,15 @@ struct source_reader {
   const source_plan *plan;
   int physical;             /* 1: scanning in rowid order, verifying the order */
   int unique_key;           /* the unit key has a unique BINARY index (and a rowid) */
+  int ranged;               /* reading in parts: scans over rowid ranges (chunks) */
+  sqlite3_stmt *probe;      /* ranged: the first member row of a unit */
+  int mscan;                /* ranged: the member scan of this chunk has started */
+  int64_t mbegin, mstop;    /* ranged: rowids the member scan began and stopped at */
+  unsigned char *first;     /* ranged: a copy of the chunk's first unit key */
+  kv fkey;
+  int firstcap;
+  int32_t *gid;             /* ranged: the run pool's id of each id of r->pool */
+  int32_t ngid, gidcap;
   int stored;               /* physical and unique_key: members placed by lookup */
   int key_ordered;          /* no unit key has gone backwards (yet) */
   sqlite3_stmt *look;       /* stored mode: the rowid of the unit with a key */
@@ -556,6 +566,11 @@ static void bind_only(sqlite3_stmt *st, const char *only) {
   else sqlite3_bind_text(st, 2, only, -1, SQLITE_TRANSIENT);
 }
 
+/* How a scan orders its rows: sorted by key, in rowid order, or in rowid
+** order over a range of rowids (reading in parts: units between ?1 and ?2,
+** members from ?1 on). */
+enum { SCAN_SORTED, SCAN_ROWID, SCAN_UNIT_RANGE, SCAN_MEMBER_RANGE };
+
 static int prepare_scan(source *s, scan *sc, const char *key, const name_decl *schema,
                         int nschema, int physical, const char *only, af_err *e) {
   strbuf b = {0};
@@ -575,6 +590,10 @@ static int prepare_scan(source *s, scan *sc, const char *key, const name_decl *s
       sb_puts(&b, " WHERE ");
       put_ident(&b, key);
       sb_puts(&b, " IN (?1, ?2)");
+    } else if (physical == SCAN_UNIT_RANGE && pass == 0) {
+      sb_printf(&b, " WHERE %s BETWEEN ?1 AND ?2", alias);
+    } else if (physical == SCAN_MEMBER_RANGE && pass == 0) {
+      sb_printf(&b, " WHERE %s >= ?1", alias);
     }
     sb_puts(&b, " ORDER BY ");
     if (physical && pass == 0) {
@@ -667,6 +686,9 @@ static void free_reader(source_reader *r) {
   free(r->prev);
   free(r->mprevbuf);
   sqlite3_finalize(r->look);
+  sqlite3_finalize(r->probe);
+  free(r->first);
+  free(r->gid);
   fingerprint_free(r->fp);
   free(r);
 }
@@ -716,6 +738,22 @@ static int src_prepare_lookup(source_reader *r, const char *key, af_err *e) {
   return rc == SQLITE_OK ? 0 : db_error(r->s, e);
 }
 
+/* Reading in parts: the rowid of the first member row of a unit, through an
+** index on the member key (equal as the lookup above). */
+static int src_prepare_probe(source_reader *r, const char *mkey, af_err *e) {
+  strbuf b = {0};
+  sb_printf(&b, "SELECT %s FROM ", r->m.alias);
+  put_ident(&b, r->m.table);
+  sb_puts(&b, " WHERE ");
+  put_ident(&b, mkey);
+  sb_puts(&b, " = ?1 COLLATE BINARY AND (typeof(");
+  put_ident(&b, mkey);
+  sb_printf(&b, ") = 'text') = (typeof(?1) = 'text') ORDER BY %s LIMIT 1", r->m.alias);
+  int rc = sqlite3_prepare_v2(r->s->db, b.s, -1, &r->probe, NULL);
+  sb_free(&b);
+  return rc == SQLITE_OK ? 0 : db_error(r->s, e);
+}
+
 static void bind_kv(sqlite3_stmt *st, int i, const kv *k) {
   switch (k->type) {
     case SQLITE_INTEGER: sqlite3_bind_int64(st, i, k->i); break;
@@ -750,8 +788,10 @@ static int locate_member(source_reader *r, const kv *mk, int64_t cur, af_err *e)
 static int setup_scans(source_reader *r, af_err *e) {
   const source_plan *plan = r->plan;
   char *ukey = NULL, *mkey = NULL;
+  int umode = r->ranged ? SCAN_UNIT_RANGE : r->physical ? SCAN_ROWID : SCAN_SORTED;
+  int mmode = r->ranged ? SCAN_MEMBER_RANGE : umode;
   int rc = setup_scan(r->s, &r->u, plan->unit_table, plan->unit_id, plan->unit_cols,
-                      plan->unit_types, plan->nunit_cols, &ukey, r->physical, plan->only_unit, e);
+                      plan->unit_types, plan->nunit_cols, &ukey, umode, plan->only_unit, e);
   r->has_members = plan->member_table != NULL;
   r->unique_key = rc == 0 && r->u.rowid >= 0 && !plan->only_unit &&
                   src_unique_key(r->s, r->u.table, ukey);
@@ -760,8 +800,8 @@ static int setup_scans(source_reader *r, af_err *e) {
   if (rc == 0 && r->stored) rc = src_prepare_lookup(r, ukey, e);
   if (rc == 0 && r->has_members)
     rc = setup_scan(r->s, &r->m, plan->member_table, plan->member_unit, plan->member_cols,
-                    plan->member_types, plan->nmember_cols, &mkey, r->physical,
-                    plan->only_unit, e);
+                    plan->member_types, plan->nmember_cols, &mkey, mmode, plan->only_unit, e);
+  if (rc == 0 && r->ranged) rc = src_prepare_probe(r, mkey, e);
   if (rc == 0) {
     fingerprint_restart(r->fp);
     src_hash_header(r, &r->u, ukey);
@@ -779,7 +819,7 @@ int source_read_begin(source *s, const source_plan *plan, strpool *pool,
   r->s = s;
   r->pool = pool;
   r->plan = plan;
-  r->physical = 1;
+  r->physical = !plan->sorted;
   assert(plan->nunit_cols >= 0 && plan->nmember_cols >= 0 && plan->unit_table && plan->unit_id);
   r->fp = fingerprint_new();
   int rc = setup_scans(r, e);
@@ -947,17 +987,30 @@ static void push_id(source_reader *r, int u) {
 }
 
 /* Keep a copy of the current unit key for the duplicate/order check. */
-static void save_prev(source_reader *r) {
-  r->pkey = r->ukey;
-  if (r->ukey.type == SQLITE_TEXT || r->ukey.type == SQLITE_BLOB) {
-    if (r->ukey.n > r->prevcap) {
-      r->prevcap = r->ukey.n * 2 + 16;
-      r->prev = af_realloc(r->prev, (size_t)r->prevcap);
-    }
-    if (r->ukey.n) memcpy(r->prev, r->ukey.p, (size_t)r->ukey.n);
-    r->pkey.p = r->prev;
+/* *dst = *k, with k's bytes (if any) copied into *buf (capacity *cap). */
+static void kv_keep(kv *dst, unsigned char **buf, int *cap, const kv *k) {
+  *dst = *k;
+  if (k->type != SQLITE_TEXT && k->type != SQLITE_BLOB) return;
+  if (k->n > *cap) {
+    *cap = k->n * 2 + 16;
+    *buf = af_realloc(*buf, (size_t)*cap);
   }
+  if (k->n) memcpy(*buf, k->p, (size_t)k->n);
+  dst->p = *buf;
+}
+
+static void save_prev(source_reader *r) {
+  kv_keep(&r->pkey, &r->prev, &r->prevcap, &r->ukey);
   r->have_prev = 1;
+}
+
+/* "unit id '5' is a number, but earlier ids are text; ..." */
+static int id_class_error(const char *table, int64_t row, const char *id, const kv *now,
+                          const kv *before, af_err *e) {
+  return af_fail(e, "table %s, row %lld: unit id '%s' is %s, but earlier ids are %s; "
+                 "unit ids must be all numbers or all text", table, (long long)row, id,
+                 type_class(now->type) == 1 ? "a number" : "text",
+                 type_class(before->type) == 1 ? "numbers" : "text");
 }
 
 /* Check the new unit key against the previous one. */
@@ -972,11 +1025,7 @@ static int check_key(source_reader *r, const char *id, af_err *e) {
   ** would be unit '1' in the results. Ids must be all numbers or all text. */
   if (type_class(r->pkey.type) != type_class(r->ukey.type)) {
     r->failed = 1;
-    return af_fail(e, "table %s, row %lld: unit id '%s' is %s, but earlier ids are %s; "
-                   "unit ids must be all numbers or all text", r->u.table,
-                   (long long)row_number(&r->u), id,
-                   type_class(r->ukey.type) == 1 ? "a number" : "text",
-                   type_class(r->pkey.type) == 1 ? "numbers" : "text");
+    return id_class_error(r->u.table, row_number(&r->u), id, &r->ukey, &r->pkey, e);
   }
   int c = kv_cmp(&r->pkey, &r->ukey);
   if (c == 0) {
@@ -1000,15 +1049,7 @@ static int check_key(source_reader *r, const char *id, af_err *e) {
 /* Physical mode: member keys must not decrease; keep a copy of the last. */
 static int check_member_order(source_reader *r, const kv *mk) {
   if (r->have_mprev && kv_cmp(&r->mprev, mk) > 0) return SOURCE_RESTART;
-  r->mprev = *mk;
-  if (mk->type == SQLITE_TEXT || mk->type == SQLITE_BLOB) {
-    if (mk->n > r->mprevcap) {
-      r->mprevcap = mk->n * 2 + 16;
-      r->mprevbuf = af_realloc(r->mprevbuf, (size_t)r->mprevcap);
-    }
-    if (mk->n) memcpy(r->mprevbuf, mk->p, (size_t)mk->n);
-    r->mprev.p = r->mprevbuf;
-  }
+  kv_keep(&r->mprev, &r->mprevbuf, &r->mprevcap, mk);
   r->have_mprev = 1;
   return 0;
 }
@@ -1131,6 +1172,8 @@ static int check_id_type(source_reader *r, af_err *e) {
   return af_fail(e, "table %s, row %lld: %s", r->u.table, (long long)row_number(&r->u), what);
 }
 
+static int part_unit(source_reader *r, int u, af_err *e);
+
 static int read_unit(source_reader *r, batch *b, af_err *e) {
   int u = b->nunits;
   ensure_units(r, u + 1);
@@ -1148,6 +1191,7 @@ static int read_unit(source_reader *r, batch *b, af_err *e) {
   if (rc != 0) return rc;
   for (int i = 0; i < r->u.ncols; i++)
     if (read_value(r, &r->u, i, &r->ucols[i], u, id, e) != 0) return -1;
+  if (r->ranged && part_unit(r, u, e) != 0) return -1;
   r->mstart[u] = b->nmembers;
   if (r->has_members) {
     if ((rc = read_members(r, b, id, e)) != 0) return rc;
@@ -1210,4 +1254,311 @@ void source_read_end(source_reader *r, source_stats *st) {
   r->stats.order = !r->physical ? SOURCE_SORTED : r->key_ordered ? SOURCE_KEY : SOURCE_STORED;
   if (st) *st = r->stats;
   free_reader(r);
+}
+
+/* ---- reading in parts ----
+**
+** Both cores read: when the tables can be read in stored order (SOURCE_KEY or
+** SOURCE_STORED: a unique unit key) and the member key has an index, the unit
+** rowids are cut into chunks of SRC_CHUNK, and each reader, on a connection of
+** its own, reads the chunks it is given (the units in the chunk's rowid range
+** and their members) into one batch. Every batch is the same whichever reader
+** reads it, and batches are finished in chunk order (a turn): the member rows
+** each chunk walked must join end to end, the key order and id types are
+** checked across chunks, and the text values the reader interned in a pool of
+** its own get the run pool's ids, given out in chunk order. So the units, the
+** batches, the pool ids and every sum taken in chunk order are the same for
+** any number of readers. A chunk finds where its members start with one index
+** probe (the first member row of its first unit that has members); chunk 0
+** starts at the first member row, so that leading orphans are counted. A chunk
+** walks its member rows until the first row of a later chunk's unit (or the
+** end), counting orphans on the way. Member rows not grouped in the units'
+** order break the joins: SOURCE_RESTART, and the caller reads sorted. */
+
+#define SRC_CHUNK KERNEL_BATCH    /* unit rowids per chunk: a chunk is at most a batch */
+
+struct source_parts {
+  source *s;
+  strpool *pool;              /* the run's: ids given out in chunk order */
+  int n;                      /* readers */
+  source **conns;
+  source_reader **readers;
+  int64_t lo, nchunks;        /* the first unit rowid; chunks */
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int64_t turn;               /* the next chunk to finish */
+  int cancelled;
+  int64_t expect;             /* the member rowid the next chunk's walk must begin at */
+  int key_ordered, have_last;
+  kv last;                    /* the last unit key of the finished chunks */
+  unsigned char *lastbuf;
+  int lastcap;
+};
+
+static void part_start_scan(source_reader *r, int64_t from) {
+  sqlite3_reset(r->m.st);
+  sqlite3_bind_int64(r->m.st, 1, from);
+  r->mscan = 1;
+  r->mbegin = from;
+  r->mstate = 0;
+  r->pend_known = 0;
+}
+
+/* At unit u of a chunk: keep the chunk's first key; start the member walk at
+** this unit's first member row unless it has started. */
+static int part_unit(source_reader *r, int u, af_err *e) {
+  if (u == 0) kv_keep(&r->fkey, &r->first, &r->firstcap, &r->ukey);
+  if (!r->has_members || r->mscan) return 0;
+  bind_kv(r->probe, 1, &r->ukey);
+  int rc = sqlite3_step(r->probe);
+  int64_t row = rc == SQLITE_ROW ? sqlite3_column_int64(r->probe, 0) : 0;
+  sqlite3_reset(r->probe);
+  sqlite3_clear_bindings(r->probe);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return step_error(r, &r->m, e);
+  if (rc == SQLITE_ROW) part_start_scan(r, row);
+  return 0;
+}
+
+/* After the chunk's last unit: orphans up to the first row of a later unit
+** (mstop), or to the end of the table (INT64_MAX). */
+static int part_walk(source_reader *r, af_err *e) {
+  for (;;) {
+    if (r->mstate == 0 && step_member(r, e) != 0) return -1;
+    if (r->mstate == 2) {
+      r->mstop = INT64_MAX;
+      return 0;
+    }
+    kv mk;
+    kv_load(r->m.st, 0, &mk);
+    int rc = locate_member(r, &mk, r->urow, e);
+    if (rc == 1) {
+      r->mstop = sqlite3_column_int64(r->m.st, r->m.rowid);
+      return 0;
+    }
+    if (rc != 0) return rc;
+    r->stats.orphans++;
+    r->mstate = 0;
+  }
+}
+
+/* Read chunk c (unit rowids [lo, lo + SRC_CHUNK)) into b. */
+static int part_read_chunk(source_reader *r, int64_t c, int64_t lo, batch *b,
+                           const char *const **ids, af_err *e) {
+  b->nunits = b->nmembers = 0;
+  r->idlen = 0;
+  r->have_prev = 0;
+  r->urow = lo - 1;
+  r->mscan = 0;
+  r->mstate = 2;
+  sqlite3_reset(r->u.st);
+  sqlite3_bind_int64(r->u.st, 1, lo);
+  sqlite3_bind_int64(r->u.st, 2, lo + SRC_CHUNK - 1);
+  if (c == 0 && r->has_members) part_start_scan(r, INT64_MIN);
+  int rc;
+  while ((rc = sqlite3_step(r->u.st)) == SQLITE_ROW) {
+    r->u.ordinal++;
+    r->urow = sqlite3_column_int64(r->u.st, r->u.rowid);
+    if ((rc = read_unit(r, b, e)) != 0) return rc;
+  }
+  if (rc != SQLITE_DONE) return step_error(r, &r->u, e);
+  if (r->mscan && (rc = part_walk(r, e)) != 0) return rc;
+  publish(r, b, ids);
+  return b->nunits;
+}
+
+static int is_number(vtype t) { return t == VT_NUM || t == VT_BOOL; }
+
+/* The run pool's ids for the text values of b (interned in r's own pool). */
+static void part_translate(source_parts *p, source_reader *r, batch *b) {
+  int32_t n = strpool_count(r->pool);
+  if (n > r->gidcap) {
+    r->gidcap = n * 2;
+    r->gid = af_realloc(r->gid, sizeof *r->gid * (size_t)r->gidcap);
+  }
+  for (int32_t id = r->ngid; id < n; id++)
+    r->gid[id] = strpool_intern(p->pool, strpool_get(r->pool, id), strpool_len(r->pool, id));
+  r->ngid = n;
+  const source_plan *plan = r->plan;
+  for (int i = 0; i < b->nucols; i++)
+    if (!is_number(plan->unit_types[i]))
+      for (int u = 0; u < b->nunits; u++)
+        if (!b->ucols[i].null[u]) b->ucols[i].v[u] = r->gid[(int32_t)b->ucols[i].v[u]];
+  for (int j = 0; j < b->nmcols; j++)
+    if (!is_number(plan->member_types[j]))
+      for (int m = 0; m < b->nmembers; m++)
+        if (!b->mcols[j].null[m]) b->mcols[j].v[m] = r->gid[(int32_t)b->mcols[j].v[m]];
+}
+
+/* Chunk c's turn (p->mu held): its walk joins the previous one's, its keys
+** follow theirs, its text gets the run pool's ids. */
+static int part_finish(source_parts *p, source_reader *r, int64_t c, batch *b,
+                       const char *const *ids, af_err *e) {
+  if (r->mscan) {
+    if (r->mbegin != p->expect) return SOURCE_RESTART;
+    p->expect = r->mstop;
+  }
+  if (c == p->nchunks - 1 && r->has_members && p->expect != INT64_MAX) return SOURCE_RESTART;
+  if (b->nunits > 0) {
+    if (p->have_last && type_class(p->last.type) != type_class(r->fkey.type)) {
+      r->failed = 1;
+      return id_class_error(r->u.table, p->lo + c * SRC_CHUNK, ids[0], &r->fkey, &p->last, e);
+    }
+    if (p->have_last && kv_cmp(&p->last, &r->fkey) > 0) p->key_ordered = 0;
+    kv_keep(&p->last, &p->lastbuf, &p->lastcap, &r->pkey);
+    p->have_last = 1;
+  }
+  part_translate(p, r, b);
+  return b->nunits;
+}
+
+/* 1: the member key has an index that starts with it, BINARY, not partial. */
+static int src_indexed(source *s, const char *table, const char *key) {
+  static const char sql[] =
+      "SELECT count(*) FROM pragma_index_list(?1) AS l WHERE NOT l.partial"
+      " AND EXISTS (SELECT 1 FROM pragma_index_xinfo(l.name) AS x WHERE x.seqno = 0"
+      "             AND x.key AND x.name = ?2 AND x.coll = 'BINARY')";
+  sqlite3_stmt *st = NULL;
+  int n = 0;
+  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK) {
+    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int(st, 0);
+  }
+  sqlite3_finalize(st);
+  return n > 0;
+}
+
+/* A ranged reader on its own connection to s's file, with a pool of its own. */
+static int part_reader(source *s, const source_plan *plan, source **conn, source_reader **out,
+                       af_err *e) {
+  *out = NULL;
+  if (source_open(s->path, conn, e) < 0) return -1;
+  source_reader *r = af_calloc(1, sizeof *r);
+  r->s = *conn;
+  r->pool = strpool_new();
+  r->plan = plan;
+  r->physical = 1;
+  r->ranged = 1;
+  r->fp = fingerprint_new();
+  r->ucols = af_calloc((size_t)plan->nunit_cols + 1, sizeof *r->ucols);
+  r->mcols = af_calloc((size_t)plan->nmember_cols + 1, sizeof *r->mcols);
+  *out = r;
+  return setup_scans(r, e);
+}
+
+static void part_free_reader(source_reader *r) {
+  if (!r) return;
+  strpool_free(r->pool);
+  free_reader(r);
+}
+
+/* The rowid range of the unit table: 0, or -1 when it is empty. */
+static int part_range(source_reader *r, int64_t *lo, int64_t *hi) {
+  strbuf b = {0};
+  sb_printf(&b, "SELECT min(%s), max(%s) FROM ", r->u.alias, r->u.alias);
+  put_ident(&b, r->u.table);
+  sqlite3_stmt *st = NULL;
+  int ok = sqlite3_prepare_v2(r->s->db, b.s, -1, &st, NULL) == SQLITE_OK &&
+           sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER;
+  if (ok) {
+    *lo = sqlite3_column_int64(st, 0);
+    *hi = sqlite3_column_int64(st, 1);
+  }
+  sqlite3_finalize(st);
+  sb_free(&b);
+  return ok ? 0 : -1;
+}
+
+int source_parts_open(source *s, const source_plan *plan, strpool *pool, int nreaders,
+                      source_parts **out, af_err *e) {
+  assert(nreaders >= 1);
+  *out = NULL;
+  if (plan->only_unit || plan->sorted) return 0;
+  source_parts *p = af_calloc(1, sizeof *p);
+  p->s = s;
+  p->pool = pool;
+  p->n = nreaders;
+  p->conns = af_calloc((size_t)nreaders, sizeof *p->conns);
+  p->readers = af_calloc((size_t)nreaders, sizeof *p->readers);
+  int rc = part_reader(s, plan, &p->conns[0], &p->readers[0], e);
+  source_reader *r = p->readers[0];
+  int64_t lo = 0, hi = -1;
+  /* Chunks need rowids, a unique key, an index to find a unit's first
+  ** member row, and more than one chunk to share. */
+  int fit = rc == 0 && r->stored && r->u.rowid >= 0 &&
+            (!r->has_members || (r->m.rowid >= 0 && src_indexed(r->s, r->m.table,
+                                                                plan->member_unit))) &&
+            part_range(r, &lo, &hi) == 0 && hi - lo >= SRC_CHUNK;
+  for (int i = 1; fit && rc == 0 && i < nreaders; i++)
+    rc = part_reader(s, plan, &p->conns[i], &p->readers[i], e);
+  if (rc < 0 || !fit) {
+    source_parts_close(p, NULL);
+    return rc;
+  }
+  p->lo = lo;
+  p->nchunks = (hi - lo) / SRC_CHUNK + 1;
+  p->expect = INT64_MIN;
+  p->key_ordered = 1;
+  pthread_mutex_init(&p->mu, NULL);
+  pthread_cond_init(&p->cv, NULL);
+  *out = p;
+  return 0;
+}
+
+int64_t source_parts_chunks(const source_parts *p) { return p->nchunks; }
+
+int source_parts_read(source_parts *p, int reader, int64_t c, batch *b,
+                      const char *const **ids, af_err *e) {
+  assert(reader >= 0 && reader < p->n && c >= 0 && c < p->nchunks);
+  source_reader *r = p->readers[reader];
+  int got = part_read_chunk(r, c, p->lo + c * SRC_CHUNK, b, ids, e);
+  pthread_mutex_lock(&p->mu);
+  while (p->turn != c && !p->cancelled) pthread_cond_wait(&p->cv, &p->mu);
+  if (p->cancelled) got = af_fail(e, "%s: the read was stopped", p->s->path);
+  else if (got >= 0) got = part_finish(p, r, c, b, *ids, e);
+  p->turn++;
+  pthread_cond_broadcast(&p->cv);
+  pthread_mutex_unlock(&p->mu);
+  return got;
+}
+
+void source_parts_cancel(source_parts *p) {
+  pthread_mutex_lock(&p->mu);
+  p->cancelled = 1;
+  pthread_cond_broadcast(&p->cv);
+  pthread_mutex_unlock(&p->mu);
+}
+
+void source_parts_close(source_parts *p, source_stats *st) {
+  if (!p) return;
+  source_reader *r0 = p->readers[0];
+  if (st && r0) {
+    source_stats sum = r0->stats;
+    for (int i = 1; i < p->n; i++) {
+      const source_stats *t = &p->readers[i]->stats;
+      sum.units += t->units;
+      sum.members += t->members;
+      sum.orphans += t->orphans;
+      sum.units_without_members += t->units_without_members;
+      fingerprint_merge(r0->fp, p->readers[i]->fp);
+    }
+    int ordered = p->key_ordered;
+    for (int i = 0; i < p->n; i++) ordered &= p->readers[i]->key_ordered;
+    fingerprint_final(r0->fp, (uint64_t)sum.units, (uint64_t)sum.members, (uint64_t)sum.orphans,
+                      sum.sha256);
+    sum.order = ordered ? SOURCE_KEY : SOURCE_STORED;
+    *st = sum;
+  }
+  if (p->nchunks) {
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+  }
+  for (int i = 0; i < p->n; i++) {
+    part_free_reader(p->readers[i]);
+    source_close(p->conns[i]);
+  }
+  free(p->readers);
+  free(p->conns);
+  free(p->lastbuf);
+  free(p);
 }

@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "source.h"
+#include "util.h"
 
 static char g_dir[512];
 
@@ -72,7 +73,7 @@ static const vtype MTYPES[] = {VT_NUM, VT_TEXT};
 
 static source_plan std_plan(void) {
   source_plan p = {"families", "family_id", UCOLS, UTYPES, 2,
-                   "persons", "family_id", MCOLS, MTYPES, 2, NULL};
+                   "persons", "family_id", MCOLS, MTYPES, 2, NULL, 0};
   return p;
 }
 
@@ -96,6 +97,30 @@ static int read_batch(source_reader *r, batch *b, const char *const **ids, int m
     assert_true(n != SOURCE_RESTART);   /* at most once per read */
   }
   return n;
+}
+
+/* The units of bt as text: "id(unit values)[member values]... ". */
+static void put_batch(strbuf *b, const batch *bt, const char *const *ids, const source_plan *plan,
+                      strpool *pool) {
+  assert_int_equal(bt->nucols, plan->nunit_cols);
+  for (int u = 0; u < bt->nunits; u++) {
+    sb_printf(b, "%s(", ids[u]);
+    for (int c = 0; c < bt->nucols; c++) {
+      if (c) sb_putc(b, ',');
+      put_val(b, &bt->ucols[c], u, plan->unit_types[c], pool);
+    }
+    sb_putc(b, ')');
+    for (int m = bt->mstart[u]; m < bt->mstart[u + 1]; m++) {
+      sb_putc(b, '[');
+      for (int c = 0; c < bt->nmcols; c++) {
+        if (c) sb_putc(b, ',');
+        put_val(b, &bt->mcols[c], m, plan->member_types[c], pool);
+      }
+      sb_putc(b, ']');
+    }
+    sb_putc(b, ' ');
+  }
+  assert_int_equal(bt->mstart[bt->nunits], bt->nmembers);
 }
 
 /* Read everything with batches of max_units; returns the text dump (or the
@@ -125,25 +150,7 @@ static char *dump(const char *path, const source_plan *plan, int max_units,
     }
     if (n <= 0) break;
     assert_true(n <= max_units);
-    assert_int_equal(bt.nucols, plan->nunit_cols);
-    for (int u = 0; u < n; u++) {
-      sb_printf(&b, "%s(", ids[u]);
-      for (int c = 0; c < bt.nucols; c++) {
-        if (c) sb_putc(&b, ',');
-        put_val(&b, &bt.ucols[c], u, plan->unit_types[c], pool);
-      }
-      sb_putc(&b, ')');
-      for (int m = bt.mstart[u]; m < bt.mstart[u + 1]; m++) {
-        sb_putc(&b, '[');
-        for (int c = 0; c < bt.nmcols; c++) {
-          if (c) sb_putc(&b, ',');
-          put_val(&b, &bt.mcols[c], m, plan->member_types[c], pool);
-        }
-        sb_putc(&b, ']');
-      }
-      sb_putc(&b, ' ');
-    }
-    assert_int_equal(bt.mstart[n], bt.nmembers);
+    put_batch(&b, &bt, ids, plan, pool);
   }
   if (n < 0) sb_printf(&b, "ERROR: %s", e.msg);
   source_stats tmp;
@@ -182,7 +189,7 @@ static void test_batches_identical(void **state) {
   sb_free(&sql);
   const char *uc[] = {"x"}, *mc[] = {"y"};
   vtype ut[] = {VT_NUM}, mt[] = {VT_TEXT};
-  source_plan plan = {"u", "id", uc, ut, 1, "m", "u", mc, mt, 1, NULL};
+  source_plan plan = {"u", "id", uc, ut, 1, "m", "u", mc, mt, 1, NULL, 0};
   source_stats s1, s2, s3, s4;
   char *d1 = dump(p, &plan, 1, &s1), *d2 = dump(p, &plan, 2, &s2);
   char *d3 = dump(p, &plan, 3, &s3), *d4 = dump(p, &plan, KERNEL_BATCH, &s4);
@@ -211,7 +218,7 @@ static void test_batch_sizes(void **state) {
   af_err e;
   assert_int_equal(source_open(p, &s, &e), 0);
   strpool *pool = strpool_new();
-  source_plan plan = {"u", "id", NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, NULL};
+  source_plan plan = {"u", "id", NULL, NULL, 0, NULL, NULL, NULL, NULL, 0, NULL, 0};
   source_reader *r;
   assert_int_equal(source_read_begin(s, &plan, pool, &r, &e), 0);
   batch b = {0};
@@ -253,7 +260,7 @@ static void test_fingerprint_changes(void **state) {
   ** 2.0 in a number column are the same number to every rule. */
   const char *uc[] = {"x"};
   vtype ut[] = {VT_NUM};
-  source_plan np = {"u", "id", uc, ut, 1, NULL, NULL, NULL, NULL, 0, NULL};
+  source_plan np = {"u", "id", uc, ut, 1, NULL, NULL, NULL, NULL, 0, NULL, 0};
   char *pi = make_db("fpi.db", "CREATE TABLE u(id, x); INSERT INTO u VALUES (1, 2);");
   char *pr = make_db("fpr.db", "CREATE TABLE u(id, x); INSERT INTO u VALUES (1, 2.0);");
   source_stats si, sr;
@@ -375,7 +382,7 @@ static void test_numeric_text(void **state) {
                     " ('z', 4, 2.25);");
   const char *uc[] = {"a", "b", "a", "b"};
   vtype ut[] = {VT_NUM, VT_NUM, VT_ANY, VT_TEXT};
-  source_plan plan = {"f", "id", uc, ut, 4, NULL, NULL, NULL, NULL, 0, NULL};
+  source_plan plan = {"f", "id", uc, ut, 4, NULL, NULL, NULL, NULL, 0, NULL, 0};
   char *d = dump(p, &plan, 10, NULL);
   assert_string_equal(d, "x(12.5,7,'12.5',' 7 ') y(-300,0.5,'-3e2','+.5') z(4,2.25,'4','2.25') ");
   free(d), free(p);
@@ -418,7 +425,7 @@ static void test_key_types(void **state) {
                     "INSERT INTO m VALUES (10, 1), (2.0, 2), ('5', 3), (5, 4), (x'05', 5);");
   const char *uc[] = {"x"}, *mc[] = {"y"};
   vtype ut[] = {VT_NUM}, mt[] = {VT_NUM};
-  source_plan plan = {"u", "id", uc, ut, 1, "m", "uid", mc, mt, 1, NULL};
+  source_plan plan = {"u", "id", uc, ut, 1, "m", "uid", mc, mt, 1, NULL, 0};
   source_stats st;
   char *d = dump(p, &plan, 2, &st);
   assert_string_equal(d, "2(2)[2] 5(3)[4] 10(1)[1] ");
@@ -482,7 +489,7 @@ static void test_injection(void **state) {
                            "INSERT INTO \"we\"\"ird\" VALUES ('k', 1.5);");
   const char *qc[] = {"select"};
   vtype qt[] = {VT_NUM};
-  source_plan qp = {"we\"ird", "i\"d", qc, qt, 1, NULL, NULL, NULL, NULL, 0, NULL};
+  source_plan qp = {"we\"ird", "i\"d", qc, qt, 1, NULL, NULL, NULL, NULL, 0, NULL, 0};
   d = dump(p, &qp, 2, NULL);
   assert_string_equal(d, "k(1.5) ");
   free(d), free(p);
@@ -493,7 +500,7 @@ static void test_injection(void **state) {
 static void test_row_numbers(void **state) {
   const char *uc[] = {"x"};
   vtype ut[] = {VT_NUM};
-  source_plan plan = {"t", "id", uc, ut, 1, NULL, NULL, NULL, NULL, 0, NULL};
+  source_plan plan = {"t", "id", uc, ut, 1, NULL, NULL, NULL, NULL, 0, NULL, 0};
   expect_error("rowidcol.db",
                "CREATE TABLE t(id TEXT, x, rowid INTEGER);"
                "INSERT INTO t(rowid, id, x, _rowid_) VALUES (1, 'a', 1, 7), (2, 'b', 'q', 9);",
@@ -597,7 +604,7 @@ static const char *const RO_MC[] = {"v"};
 static const vtype RO_MT[] = {VT_NUM};
 
 static char *read_as(const char *name, const char *sql, source_stats *st) {
-  source_plan plan = {"u", "id", NULL, NULL, 0, "m", "u", RO_MC, RO_MT, 1, NULL};
+  source_plan plan = {"u", "id", NULL, NULL, 0, "m", "u", RO_MC, RO_MT, 1, NULL, 0};
   char *p = make_db(name, sql);
   restarts = 0;
   char *d = dump(p, &plan, 2, st);
@@ -685,6 +692,134 @@ static void test_stored_order_late_member(void **state) {
   free(d);
 }
 
+/* ---- reading in parts ---- */
+
+/* 10,000 units (three chunks) stored in a registry order (ids u00000..u09999
+** permuted), members grouped in it, an index on the member key; every 13th
+** unit has no members; orphans first, after every 700th unit and last.
+** moved: the member row at rowid 3 is moved to the end of the table. */
+static char *parts_db(const char *name, int moved) {
+  char *sql = af_sprintf(
+      "CREATE TABLE u(id TEXT PRIMARY KEY, t TEXT); CREATE TABLE m(u TEXT, v REAL, t TEXT);"
+      "WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i < 9999)"
+      " INSERT INTO u SELECT printf('u%%05d', (i * 7919) %% 10000), 'x' || (i %% 5) FROM c;"
+      "INSERT INTO m(u, v, t) SELECT mu, mv, mt FROM ("
+      "  SELECT u.id AS mu, u.rowid + k AS mv, 'm' || k AS mt, u.rowid AS r, k FROM u,"
+      "   (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2)"
+      "   WHERE CAST(substr(u.id, 2) AS INT) %% 13 != 0"
+      "  UNION ALL SELECT 'orphan' || u.rowid, -1, 'o', u.rowid, 9 FROM u WHERE u.rowid %% 700 = 0"
+      "  UNION ALL SELECT 'orphan-first', -2, 'o', 0, 0) ORDER BY r, k;"
+      "INSERT INTO m VALUES ('orphan-last', -3, 'o');"
+      "%s CREATE INDEX m_u ON m(u);",
+      moved ? "INSERT INTO m SELECT u, v, t FROM m WHERE rowid = 3; DELETE FROM m WHERE rowid = 3;"
+            : "");
+  char *p = make_db(name, sql);
+  free(sql);
+  return p;
+}
+
+static const char *const PT_UC[] = {"t"}, *const PT_MC[] = {"v", "t"};
+static const vtype PT_UT[] = {VT_TEXT}, PT_MT[] = {VT_NUM, VT_TEXT};
+
+/* Every chunk with nreaders readers, in turn (reader c % nreaders), as text;
+** NULL when the parts cannot be used; "RESTART" when a chunk says so. */
+static char *dump_parts(const char *path, int nreaders, source_stats *st) {
+  source_plan plan = {"u", "id", PT_UC, PT_UT, 1, "m", "u", PT_MC, PT_MT, 2, NULL, 0};
+  source *s;
+  af_err e = {{0}};
+  assert_int_equal(source_open(path, &s, &e), 0);
+  strpool *pool = strpool_new();
+  source_parts *p;
+  assert_int_equal(source_parts_open(s, &plan, pool, nreaders, &p, &e), 0);
+  strbuf b = {0};
+  if (p) {
+    sb_puts(&b, "");
+    for (int64_t c = 0; c < source_parts_chunks(p); c++) {
+      batch bt = {0};
+      const char *const *ids;
+      int n = source_parts_read(p, (int)(c % nreaders), c, &bt, &ids, &e);
+      if (n == SOURCE_RESTART) {
+        b.len = 0;
+        sb_puts(&b, "RESTART");
+        break;
+      }
+      assert_true(n >= 0);
+      put_batch(&b, &bt, ids, &plan, pool);
+    }
+    source_parts_close(p, st);
+  }
+  strpool_free(pool);
+  source_close(s);
+  return b.s;
+}
+
+static void test_parts_same_as_one_reader(void **state) {
+  (void)state;
+  char *path = parts_db("parts.db", 0);
+  source_plan plan = {"u", "id", PT_UC, PT_UT, 1, "m", "u", PT_MC, PT_MT, 2, NULL, 0};
+  source_stats one, p1, p2;
+  restarts = 0;
+  char *d = dump(path, &plan, KERNEL_BATCH, &one);
+  assert_int_equal(restarts, 0);
+  assert_int_equal(one.order, SOURCE_STORED);
+  char *d1 = dump_parts(path, 1, &p1), *d2 = dump_parts(path, 2, &p2);
+  assert_non_null(d1);
+  assert_string_equal(d1, d);
+  assert_string_equal(d2, d);
+  /* 10,000 units, 1 in 13 without members (ids 0, 13, ..., 9997: 770) */
+  assert_int_equal(one.units, 10000);
+  assert_int_equal(one.units_without_members, 770);
+  assert_int_equal(one.members, 3 * (10000 - 770));
+  assert_int_equal(one.orphans, 14 + 2);   /* rowids 700, 1400, ..., 9800; first; last */
+  const source_stats *ps[2] = {&p1, &p2};
+  for (int i = 0; i < 2; i++) {
+    assert_int_equal(ps[i]->order, SOURCE_STORED);
+    assert_int_equal(ps[i]->units, one.units);
+    assert_int_equal(ps[i]->members, one.members);
+    assert_int_equal(ps[i]->orphans, one.orphans);
+    assert_int_equal(ps[i]->units_without_members, one.units_without_members);
+    assert_string_equal(ps[i]->sha256, one.sha256);
+  }
+  free(d), free(d1), free(d2), free(path);
+}
+
+/* A member row near the start moved to the end of the table: the
+** parts find it (a walk that does not join the next) and say RESTART; the
+** one reader reads sorted. */
+static void test_parts_not_grouped(void **state) {
+  (void)state;
+  char *path = parts_db("parts_moved.db", 1);
+  source_stats st;
+  char *d1 = dump_parts(path, 1, &st), *d2 = dump_parts(path, 2, &st);
+  assert_string_equal(d1, "RESTART");
+  assert_string_equal(d2, "RESTART");
+  source_plan plan = {"u", "id", PT_UC, PT_UT, 1, "m", "u", PT_MC, PT_MT, 2, NULL, 0};
+  restarts = 0;
+  free(dump(path, &plan, KERNEL_BATCH, &st));
+  assert_int_equal(restarts, 1);
+  assert_int_equal(st.order, SOURCE_SORTED);
+  assert_int_equal(st.members, 3 * (10000 - 770));
+  free(d1), free(d2), free(path);
+}
+
+/* No index on the member key, or one chunk only: no parts. */
+static void test_parts_not_used(void **state) {
+  (void)state;
+  char *path = make_db("parts_noidx.db",
+                       "CREATE TABLE u(id TEXT PRIMARY KEY, t TEXT); "
+                       "CREATE TABLE m(u TEXT, v REAL, t TEXT);"
+                       "WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i < 9999)"
+                       " INSERT INTO u SELECT printf('u%05d', i), 'x' FROM c;");
+  source_stats st;
+  assert_null(dump_parts(path, 2, &st));
+  free(path);
+  path = make_db("parts_small.db", "CREATE TABLE u(id TEXT PRIMARY KEY, t TEXT); "
+                 "CREATE TABLE m(u TEXT, v REAL, t TEXT); CREATE INDEX m_u ON m(u);"
+                 "INSERT INTO u VALUES ('a', 'x');");
+  assert_null(dump_parts(path, 2, &st));
+  free(path);
+}
+
 static void test_big_unit(void **state) {
   char *p = make_db("big.db",
                     "CREATE TABLE u(id INTEGER PRIMARY KEY);CREATE TABLE m(u INTEGER, v REAL);"
@@ -698,7 +833,7 @@ static void test_big_unit(void **state) {
   strpool *pool = strpool_new();
   const char *mc[] = {"v"};
   vtype mt[] = {VT_NUM};
-  source_plan plan = {"u", "id", NULL, NULL, 0, "m", "u", mc, mt, 1, NULL};
+  source_plan plan = {"u", "id", NULL, NULL, 0, "m", "u", mc, mt, 1, NULL, 0};
   source_reader *r;
   assert_int_equal(source_read_begin(s, &plan, pool, &r, &e), 0);
   batch b = {0};
@@ -746,6 +881,8 @@ int main(void) {
       cmocka_unit_test(test_big_unit),
       cmocka_unit_test(test_read_orders),    cmocka_unit_test(test_stored_order_edges),
       cmocka_unit_test(test_stored_order_late_member), cmocka_unit_test(test_index_independent),
+      cmocka_unit_test(test_parts_same_as_one_reader), cmocka_unit_test(test_parts_not_grouped),
+      cmocka_unit_test(test_parts_not_used),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
