@@ -704,13 +704,8 @@ static void free_reader(source_reader *r) {
 ** A member of a unit already passed means the members are not grouped in the
 ** units' order: SOURCE_RESTART, and the read is sorted instead. */
 
-/* 1: table has a unique index on exactly column key, BINARY, not partial. */
-static int src_unique_key(source *s, const char *table, const char *key) {
-  static const char sql[] =
-      "SELECT count(*) FROM pragma_index_list(?1) AS l WHERE l.\"unique\" AND NOT l.partial"
-      " AND (SELECT count(*) FROM pragma_index_xinfo(l.name) WHERE key) = 1"
-      " AND (SELECT count(*) FROM pragma_index_xinfo(l.name) AS x WHERE x.key"
-      "      AND x.name = ?2 AND x.coll = 'BINARY') = 1";
+/* 1: an index query (below) finds an index of table on column key. */
+static int src_has_index(source *s, const char *sql, const char *table, const char *key) {
   sqlite3_stmt *st = NULL;
   int n = 0;
   if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK) {
@@ -720,6 +715,15 @@ static int src_unique_key(source *s, const char *table, const char *key) {
   }
   sqlite3_finalize(st);
   return n > 0;
+}
+
+/* 1: table has a unique index on exactly column key, BINARY, not partial. */
+static int src_unique_key(source *s, const char *table, const char *key) {
+  return src_has_index(s,
+      "SELECT count(*) FROM pragma_index_list(?1) AS l WHERE l.\"unique\" AND NOT l.partial"
+      " AND (SELECT count(*) FROM pragma_index_xinfo(l.name) WHERE key) = 1"
+      " AND (SELECT count(*) FROM pragma_index_xinfo(l.name) AS x WHERE x.key"
+      "      AND x.name = ?2 AND x.coll = 'BINARY') = 1", table, key);
 }
 
 /* The lookup of a unit's rowid by key, equal as kv_cmp says: BINARY, and
@@ -1413,19 +1417,10 @@ static int part_finish(source_parts *p, source_reader *r, int64_t c, batch *b,
 
 /* 1: the member key has an index that starts with it, BINARY, not partial. */
 static int src_indexed(source *s, const char *table, const char *key) {
-  static const char sql[] =
+  return src_has_index(s,
       "SELECT count(*) FROM pragma_index_list(?1) AS l WHERE NOT l.partial"
       " AND EXISTS (SELECT 1 FROM pragma_index_xinfo(l.name) AS x WHERE x.seqno = 0"
-      "             AND x.key AND x.name = ?2 AND x.coll = 'BINARY')";
-  sqlite3_stmt *st = NULL;
-  int n = 0;
-  if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK) {
-    sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int(st, 0);
-  }
-  sqlite3_finalize(st);
-  return n > 0;
+      "             AND x.key AND x.name = ?2 AND x.coll = 'BINARY')", table, key);
 }
 
 /* A ranged reader on its own connection to s's file, with a pool of its own. */
