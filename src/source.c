@@ -805,7 +805,7 @@ static int setup_scans(source_reader *r, af_err *e) {
   if (rc == 0 && r->has_members)
     rc = setup_scan(r->s, &r->m, plan->member_table, plan->member_unit, plan->member_cols,
                     plan->member_types, plan->nmember_cols, &mkey, mmode, plan->only_unit, e);
-  if (rc == 0 && r->ranged) rc = src_prepare_probe(r, mkey, e);
+  if (rc == 0 && r->ranged && r->has_members && r->m.alias) rc = src_prepare_probe(r, mkey, e);
   if (rc == 0) {
     fingerprint_restart(r->fp);
     src_hash_header(r, &r->u, ukey);
