@@ -171,6 +171,14 @@ static void bl_figure_end(bulletin *b, const char *caption) {
   sb_puts(&b->html, "</figure>\n");
 }
 
+/* A figure of horizontal bars: the form of nearly every chart here. */
+static void bl_bars_figure(bulletin *b, const svg_chart *c, const svg_bar *bars, int n,
+                           const char *caption) {
+  bl_figure_begin(b, c);
+  svg_hbars(&b->html, c, bars, n);
+  bl_figure_end(b, caption);
+}
+
 /* A headline card: big value, label, an optional detail line. */
 static void bl_card(bulletin *b, const char *id, const char *value, const char *label,
                     const char *detail, int key) {
@@ -347,9 +355,7 @@ static void bl_categories(bulletin *b, const bulletin_run *r) {
   svg_chart ch = bl_chart(b, bl_l(b, LB_CATEGORIES), bl_l(b, LB_CAT_CHART_DESC), bl_axis_pct);
   ch.width = 420;
   sb_puts(&b->html, "<div class=\"two\">\n");
-  bl_figure_begin(b, &ch);
-  svg_hbars(&b->html, &ch, bars, m->nbands);
-  bl_figure_end(b, bl_l(b, LB_CAT_CHART_DESC));
+  bl_bars_figure(b, &ch, bars, m->nbands, bl_l(b, LB_CAT_CHART_DESC));
   sb_puts(&b->html, "<div>\n");
   rtable_html(&b->html, t, b->lang);
   sb_puts(&b->html, "</div>\n</div>\n");
@@ -428,9 +434,7 @@ static void bl_group_measure(bulletin *b, const bulletin_run *r, const char *col
   svg_chart ch = bl_chart(b, title, title, af ? bl_axis_pct : bl_axis_num);
   ch.ref = national;
   ch.ref_label = ref;
-  bl_figure_begin(b, &ch);
-  svg_hbars(&b->html, &ch, bars, n);
-  bl_figure_end(b, NULL);
+  bl_bars_figure(b, &ch, bars, n, NULL);
   free(bars);
 }
 
@@ -535,14 +539,10 @@ static void bl_indicators_af(bulletin *b, const bulletin_run *r, const jdoc *ind
   svg_chart ch = bl_chart(b, bl_l(b, LB_INDICATORS), bl_l(b, LB_IND_CHART_DESC), bl_axis_pct);
   ch.series[0] = bl_l(b, LB_UNCENSORED);
   ch.series[1] = bl_l(b, LB_CENSORED);
-  bl_figure_begin(b, &ch);
-  svg_hbars(&b->html, &ch, hb, n);
-  bl_figure_end(b, bl_l(b, LB_IND_CHART_DESC));
+  bl_bars_figure(b, &ch, hb, n, bl_l(b, LB_IND_CHART_DESC));
   svg_chart cc = bl_chart(b, bl_l(b, LB_CONTRIBUTION), bl_l(b, LB_CONTRIB_CHART_DESC),
                           bl_axis_pct);
-  bl_figure_begin(b, &cc);
-  svg_hbars(&b->html, &cc, cb, n);
-  bl_figure_end(b, bl_l(b, LB_CONTRIB_CHART_DESC));
+  bl_bars_figure(b, &cc, cb, n, bl_l(b, LB_CONTRIB_CHART_DESC));
   rtable_html(&b->html, t, b->lang);
   free(hb);
   free(cb);
@@ -567,9 +567,7 @@ static void bl_indicators_points(bulletin *b, const bulletin_run *r, const jdoc 
     rtable_count(t, bl_int(x, "missing"));
   }
   svg_chart ch = bl_chart(b, bl_l(b, LB_INDICATORS), bl_l(b, LB_MEAN_POINTS), bl_axis_num);
-  bl_figure_begin(b, &ch);
-  svg_hbars(&b->html, &ch, bars, n);
-  bl_figure_end(b, NULL);
+  bl_bars_figure(b, &ch, bars, n, NULL);
   rtable_html(&b->html, t, b->lang);
   free(bars);
 }
@@ -603,9 +601,7 @@ static void bl_benefits(bulletin *b, const bulletin_run *r) {
     rtable_count(t, bl_int(x, "people"));
   }
   svg_chart ch = bl_chart(b, bl_l(b, LB_MEASURES), bl_l(b, LB_ELIGIBLE_FAMILIES), bl_axis_count);
-  bl_figure_begin(b, &ch);
-  svg_hbars(&b->html, &ch, bars, n);
-  bl_figure_end(b, NULL);
+  bl_bars_figure(b, &ch, bars, n, NULL);
   rtable_html(&b->html, t, b->lang);
   free(bars);
   bl_section_end(b);
@@ -883,9 +879,7 @@ static void bl_two_by(bulletin *b, const runcmp_group *gr, int k, const char *ti
   svg_chart ch = bl_chart(b, title, note ? note : title, bl_axis_count);
   ch.series[0] = bl_l(b, k < 0 ? LB_BETTER : LB_GAINED);
   ch.series[1] = bl_l(b, k < 0 ? LB_WORSE : LB_LOST);
-  bl_figure_begin(b, &ch);
-  svg_hbars(&b->html, &ch, bars, n);
-  bl_figure_end(b, note);
+  bl_bars_figure(b, &ch, bars, n, note);
   rtable_html(&b->html, tb, b->lang);
   free(bars);
   free(order);
@@ -981,9 +975,7 @@ static void bl_two_benefits(bulletin *b, const bulletin_run *ra, const bulletin_
   svg_chart ch = bl_chart(b, bl_l(b, LB_MEAS_CHANGE), bl_l(b, LB_MEAS_CHANGE), bl_axis_count);
   ch.series[0] = bl_l(b, LB_GAINED);
   ch.series[1] = bl_l(b, LB_LOST);
-  bl_figure_begin(b, &ch);
-  svg_hbars(&b->html, &ch, bars, t->nmeasures);
-  bl_figure_end(b, NULL);
+  bl_bars_figure(b, &ch, bars, t->nmeasures, NULL);
   rtable_html(&b->html, tb, b->lang);
   free(bars);
   bl_section_end(b);

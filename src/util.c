@@ -17,17 +17,22 @@
 #include <unistd.h>
 #include <openssl/evp.h>
 
+/* A message is one line of text for a terminal, whatever the data or a script
+** put in it: formatted, then its control characters escaped (af_escape_ctl). */
+static strbuf util_vline(const char *fmt, va_list ap) {
+  char *raw = af_vsprintf(fmt, ap);
+  strbuf b = {0};
+  af_escape_ctl(&b, raw, strlen(raw), 0);
+  free(raw);
+  return b;
+}
+
 int af_fail(af_err *e, const char *fmt, ...) {
   if (e) {
     va_list ap;
     va_start(ap, fmt);
-    char *raw = af_vsprintf(fmt, ap);
+    strbuf b = util_vline(fmt, ap);
     va_end(ap);
-    /* A message is one line of text for a terminal, whatever the data or a
-    ** script put in it (af_escape_ctl). */
-    strbuf b = {0};
-    af_escape_ctl(&b, raw, strlen(raw), 0);
-    free(raw);
     size_t n = b.len < sizeof e->msg ? b.len : sizeof e->msg - 1;
     memcpy(e->msg, b.s, n);
     e->msg[n] = '\0';
@@ -108,11 +113,8 @@ void diag_add(diag_list *d, const char *file, int line, const char *fmt, ...) {
   g->line = line;
   va_list ap;
   va_start(ap, fmt);
-  char *raw = af_vsprintf(fmt, ap);
+  strbuf b = util_vline(fmt, ap);
   va_end(ap);
-  strbuf b = {0};
-  af_escape_ctl(&b, raw, strlen(raw), 0);
-  free(raw);
   g->msg = sb_take(&b);
 }
 
