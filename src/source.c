@@ -466,6 +466,9 @@ struct source_reader {
   int key_ordered;          /* no unit key has gone backwards (yet) */
   sqlite3_stmt *look;       /* stored mode: the rowid of the unit with a key */
   int64_t urow;             /* stored mode: the current unit's rowid */
+  int ahead;                /* stored mode: 1 u.st is on the next unit's row (nkey), 2 it
+                            ** is done; 0 the next step of u.st is to come */
+  kv nkey;                  /* ahead == 1: the next unit's key (points into u.st) */
   int pend_known;           /* stored mode: pend_row is that of the pending member row */
   int64_t pend_row;         /* rowid of the pending member row's unit, -1: none */
   int restarts;
@@ -845,6 +848,7 @@ static int restart_ordered(source_reader *r, af_err *e) {
   sqlite3_finalize(r->look);
   r->look = NULL;
   r->pend_known = 0;
+  r->ahead = 0;
   memset(&r->u, 0, sizeof r->u);
   memset(&r->m, 0, sizeof r->m);
   memset(&r->stats, 0, sizeof r->stats);
@@ -1003,8 +1007,11 @@ static void kv_keep(kv *dst, unsigned char **buf, int *cap, const kv *k) {
   dst->p = *buf;
 }
 
+/* Copy the current unit key out of u.st, once it has been checked against
+** the previous one: it stays valid when stored mode steps u.st ahead. */
 static void save_prev(source_reader *r) {
   kv_keep(&r->pkey, &r->prev, &r->prevcap, &r->ukey);
+  r->ukey = r->pkey;
   r->have_prev = 1;
 }
 
@@ -1082,6 +1089,28 @@ static int step_member(source_reader *r, af_err *e) {
   return step_error(r, &r->m, e);
 }
 
+/* The next step of the unit scan: the row peek_unit stepped to, or a new one. */
+static int step_unit(source_reader *r) {
+  int rc = r->ahead == 1 ? SQLITE_ROW : r->ahead == 2 ? SQLITE_DONE : sqlite3_step(r->u.st);
+  r->ahead = 0;
+  return rc;
+}
+
+/* Stored mode: step the unit scan to the next unit's row (its key in nkey)
+** while the current unit's members are read; its values are not read yet.
+** The current unit key was copied out of u.st (save_prev), and the row's
+** values are read when step_unit hands it on. Every unit row starts with its
+** first member row in a registry's layout, so this replaces the lookup that
+** would place that row. */
+static int peek_unit(source_reader *r, af_err *e) {
+  if (r->ahead) return 0;
+  int rc = sqlite3_step(r->u.st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return step_error(r, &r->u, e);
+  r->ahead = rc == SQLITE_ROW ? 1 : 2;
+  if (r->ahead == 1) kv_load(r->u.st, 0, &r->nkey);
+  return 0;
+}
+
 /* What to do with the pending member row (key mk) at the current unit:
 ** 0 take it, 1 skip it (an orphan), 2 stop (it belongs to a later unit),
 ** SOURCE_RESTART, or -1. Key order: smaller keys are orphans, a larger one
@@ -1090,7 +1119,12 @@ static int place_member(source_reader *r, const kv *mk, af_err *e) {
   int c = kv_cmp(mk, &r->ukey);
   if (c == 0) return 0;
   if (r->stored) {
-    int rc = locate_member(r, mk, r->urow, e);
+    int rc = peek_unit(r, e);
+    if (rc != 0) return rc;
+    /* the first row of the next unit (keys are unique): what the lookup
+    ** would say, without it */
+    if (r->ahead == 1 && kv_cmp(mk, &r->nkey) == 0) return 2;
+    rc = locate_member(r, mk, r->urow, e);
     return rc == 1 ? 2 : rc == 0 ? 1 : rc;
   }
   return c > 0 ? 2 : 1;
@@ -1193,6 +1227,7 @@ static int read_unit(source_reader *r, batch *b, af_err *e) {
   const char *id = r->ukey.type != SQLITE_NULL ? r->idbuf + r->idoff[u] : "";
   int rc = check_key(r, id, e);
   if (rc != 0) return rc;
+  save_prev(r);
   for (int i = 0; i < r->u.ncols; i++)
     if (read_value(r, &r->u, i, &r->ucols[i], u, id, e) != 0) return -1;
   if (r->ranged && part_unit(r, u, e) != 0) return -1;
@@ -1202,7 +1237,6 @@ static int read_unit(source_reader *r, batch *b, af_err *e) {
     if (b->nmembers == r->mstart[u]) r->stats.units_without_members++;
   }
   fingerprint_unit_end(r->fp);
-  save_prev(r);
   b->nunits++;
   r->stats.units++;
   return 0;
@@ -1229,7 +1263,7 @@ int source_read_batch(source_reader *r, batch *b, const char *const **unit_ids,
   if (r->failed) return af_fail(e, "%s: the read has already failed", r->s->path);
   if (max_units < 1) max_units = 1;
   while (!r->units_done && b->nunits < max_units) {
-    int rc = sqlite3_step(r->u.st);
+    int rc = step_unit(r);
     if (rc == SQLITE_DONE) {
       r->units_done = 1;
       if (r->has_members && (rc = drain_orphans(r, e)) != 0) {
@@ -1354,12 +1388,13 @@ static int part_read_chunk(source_reader *r, int64_t c, int64_t lo, batch *b,
   r->urow = lo - 1;
   r->mscan = 0;
   r->mstate = 2;
+  r->ahead = 0;
   sqlite3_reset(r->u.st);
   sqlite3_bind_int64(r->u.st, 1, lo);
   sqlite3_bind_int64(r->u.st, 2, lo + SRC_CHUNK - 1);
   if (c == 0 && r->has_members) part_start_scan(r, INT64_MIN);
   int rc;
-  while ((rc = sqlite3_step(r->u.st)) == SQLITE_ROW) {
+  while ((rc = step_unit(r)) == SQLITE_ROW) {
     r->u.ordinal++;
     r->urow = sqlite3_column_int64(r->u.st, r->u.rowid);
     if ((rc = read_unit(r, b, e)) != 0) return rc;
