@@ -4,7 +4,8 @@
 **
 ** Each unit is hashed on its own: its key and values, then its member rows
 ** in the order they are stored (tags between rows, text with its SQLite type,
-** numbers as the doubles the kernel sees with their null flags). The unit
+** numbers as the doubles the kernel sees or null, in a compact form: most
+** values of a register are one or two bytes, and SHA-256 is the cost). The unit
 ** digests (SHA-256) are added as 256-bit numbers modulo 2^256, and the final
 ** fingerprint is the SHA-256 of a header (tables, keys, columns asked for),
 ** that sum and the row counts. So:
@@ -52,13 +53,19 @@ void fingerprint_restart(fingerprint *f);
 void fingerprint_head(fingerprint *f, char tag, const void *p, size_t n);
 void fingerprint_head64(fingerprint *f, char tag, uint64_t x);
 
-/* One unit: begin, feed its bytes (raw; a tag and a 64-bit value, little
-** endian; a tag, a length and bytes), end (adds its digest to the sum). */
+/* One unit: begin, feed its bytes, end (adds its digest to the sum). Bytes
+** go in raw (put); as a tag and 8 bytes little endian (tag64); as a tag and
+** an integer, zigzag LEB128 (int: 0, -1, 1, -2... as 0, 1, 2, 3..., 7 bits a
+** byte, least significant first, the high bit set on all bytes but the last);
+** as a tag, the length (LEB128) and the bytes (bytes). */
 void fingerprint_unit_begin(fingerprint *f);
 void fingerprint_put(fingerprint *f, const void *p, size_t n);
 void fingerprint_tag64(fingerprint *f, char tag, uint64_t x);
+void fingerprint_int(fingerprint *f, char tag, int64_t v);
 void fingerprint_bytes(fingerprint *f, char tag, const void *p, size_t n);
-/* A number as the kernel sees it: its double, or null. */
+/* A number as the kernel sees it: null is 'z'; a whole number in int64's
+** range, except -0.0, is int('w', v); any other double tag64('d', its bits).
+** So integer 2 and real 2.0 are the same bytes, and small numbers are few. */
 void fingerprint_number(fingerprint *f, double v, int null);
 void fingerprint_unit_end(fingerprint *f);
 

@@ -7,6 +7,7 @@
 #include "fingerprint.h"
 
 #include <assert.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
@@ -115,7 +116,8 @@ void fingerprint_unit_begin(fingerprint *f) {
   f->in_unit = 1;
 }
 
-void fingerprint_put(fingerprint *f, const void *p, size_t n) {
+/* Room for n more bytes of the current unit. */
+static unsigned char *fingerprint_room(fingerprint *f, size_t n) {
   assert(f->in_unit);
   if (f->ulen + n > f->ucap) {
     size_t c = f->ucap ? f->ucap : 1024;
@@ -123,25 +125,59 @@ void fingerprint_put(fingerprint *f, const void *p, size_t n) {
     f->unit = af_realloc(f->unit, c);
     f->ucap = c;
   }
-  if (n) memcpy(f->unit + f->ulen, p, n);
+  return f->unit + f->ulen;
+}
+
+void fingerprint_put(fingerprint *f, const void *p, size_t n) {
+  unsigned char *d = fingerprint_room(f, n);
+  if (n) memcpy(d, p, n);
   f->ulen += n;
 }
 
+/* x as LEB128 (7 bits a byte, least significant first, high bit: more to
+** come) at p: 1 to 10 bytes. */
+static size_t fingerprint_leb(unsigned char *p, uint64_t x) {
+  size_t n = 0;
+  for (; x >= 0x80; x >>= 7) p[n++] = (unsigned char)(x | 0x80);
+  p[n++] = (unsigned char)x;
+  return n;
+}
+
+void fingerprint_int(fingerprint *f, char tag, int64_t v) {
+  unsigned char *d = fingerprint_room(f, 11);
+  uint64_t z = v < 0 ? ~((uint64_t)v << 1) : (uint64_t)v << 1;
+  d[0] = (unsigned char)tag;
+  f->ulen += 1 + fingerprint_leb(d + 1, z);
+}
+
 void fingerprint_tag64(fingerprint *f, char tag, uint64_t x) {
-  unsigned char b[9];
-  fingerprint_le64(b, tag, x);
-  fingerprint_put(f, b, 9);
+  fingerprint_le64(fingerprint_room(f, 9), tag, x);
+  f->ulen += 9;
 }
 
 void fingerprint_bytes(fingerprint *f, char tag, const void *p, size_t n) {
-  fingerprint_tag64(f, tag, (uint64_t)n);
-  fingerprint_put(f, p, n);
+  unsigned char *d = fingerprint_room(f, 11 + n);
+  d[0] = (unsigned char)tag;
+  size_t h = 1 + fingerprint_leb(d + 1, (uint64_t)n);
+  if (n) memcpy(d + h, p, n);
+  f->ulen += h + n;
 }
 
+/* A whole number in int64's range (not -0.0, which would read back as 0)
+** is 'w' and the integer, 1 to 10 bytes; any other double 'd' and its 8
+** bytes; null 'z'. Each double has one form, and reads back from it. */
 void fingerprint_number(fingerprint *f, double v, int null) {
-  uint64_t bits = 0;
-  if (!null) memcpy(&bits, &v, sizeof bits);
-  fingerprint_tag64(f, null ? 'z' : 'd', bits);
+  if (null) {
+    unsigned char z = 'z';
+    fingerprint_put(f, &z, 1);
+  } else if (v >= -9223372036854775808.0 && v < 9223372036854775808.0 &&
+             (double)(int64_t)v == v && !(v == 0 && signbit(v))) {
+    fingerprint_int(f, 'w', (int64_t)v);
+  } else {
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    fingerprint_tag64(f, 'd', bits);
+  }
 }
 
 void fingerprint_unit_end(fingerprint *f) {
@@ -157,7 +193,7 @@ void fingerprint_merge(fingerprint *f, const fingerprint *other) {
 
 void fingerprint_final(const fingerprint *f, uint64_t units, uint64_t members,
                        uint64_t orphans, char hex[65]) {
-  static const char version[] = "afscore data fingerprint 2";
+  static const char version[] = "afscore data fingerprint 3";
   strbuf b = {0};
   sb_putn(&b, version, sizeof version);
   sb_putn(&b, f->head.s ? f->head.s : "", f->head.len);

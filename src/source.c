@@ -506,7 +506,7 @@ const char *source_order_name(source_order o) {
 static void src_hash_value(source_reader *r, const kv *k) {
   fingerprint *f = r->fp;
   switch (k->type) {
-    case SQLITE_INTEGER: fingerprint_tag64(f, 'i', (uint64_t)k->i); break;
+    case SQLITE_INTEGER: fingerprint_int(f, 'i', k->i); break;
     case SQLITE_FLOAT: {
       uint64_t bits;
       memcpy(&bits, &k->d, 8);

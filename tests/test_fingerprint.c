@@ -146,7 +146,7 @@ static void sha(const void *p, size_t n, unsigned char d[32]) {
   EVP_Digest(p, n, d, &len, EVP_sha256(), NULL);
 }
 
-/* The bytes: SHA-256 of "afscore data fingerprint 2" with its NUL, the
+/* The bytes: SHA-256 of "afscore data fingerprint 3" with its NUL, the
 ** header, the sum of the unit digests (32 bytes, little endian, added here
 ** byte by byte with carry) and the three counts, each a tag and 8 bytes. */
 static void test_known_bytes(void **state) {
@@ -160,7 +160,7 @@ static void test_known_bytes(void **state) {
     sum[i] = (unsigned char)t;
     carry = t >> 8;
   }
-  static const char version[] = "afscore data fingerprint 2";
+  static const char version[] = "afscore data fingerprint 3";
   unsigned char msg[sizeof version + 10 + 32 + 27];
   size_t n = 0;
   memcpy(msg, version, sizeof version);
@@ -194,6 +194,78 @@ static void test_known_bytes(void **state) {
   fingerprint_final(f, 2, 3, 4, got);
   fingerprint_free(f);
   assert_string_equal(got, want);
+}
+
+/* The fingerprint of one unit fed through f's typed calls (feed) equals the
+** one of the bytes written out here by hand. */
+static void unit_is(void (*feed)(fingerprint *), const unsigned char *bytes, size_t n) {
+  char want[65], got[65];
+  fingerprint *f = fingerprint_new(), *g = fingerprint_new();
+  fingerprint_unit_begin(f);
+  feed(f);
+  fingerprint_unit_end(f);
+  fingerprint_final(f, 1, 0, 0, got);
+  fingerprint_unit_begin(g);
+  fingerprint_put(g, bytes, n);
+  fingerprint_unit_end(g);
+  fingerprint_final(g, 1, 0, 0, want);
+  fingerprint_free(f);
+  fingerprint_free(g);
+  assert_string_equal(got, want);
+}
+
+/* Whole numbers: 0 -> 0, -1 -> 1, 1 -> 2, 63 -> 126, -64 -> 127, 64 -> 128
+** (0x80 0x01 in LEB128), 300 -> 600 = 0x258 (0xd8 0x04). */
+static void feed_whole(fingerprint *f) {
+  double v[] = {0, -1, 1, 63, -64, 64, 300};
+  for (int i = 0; i < 7; i++) fingerprint_number(f, v[i], 0);
+}
+static const unsigned char WHOLE[] = {'w', 0, 'w', 1, 'w', 2, 'w', 126, 'w', 127,
+                                      'w', 0x80, 0x01, 'w', 0xd8, 0x04};
+
+/* Not whole, -0.0, out of int64's range: the 8 bytes of the double; null. */
+static void feed_other(fingerprint *f) {
+  fingerprint_number(f, 0.5, 0);                  /* 0x3fe0000000000000 */
+  fingerprint_number(f, -0.0, 0);                 /* 0x8000000000000000 */
+  fingerprint_number(f, 9223372036854775808.0, 0); /* 2^63: 0x43e0000000000000 */
+  fingerprint_number(f, 7, 1);
+}
+static const unsigned char OTHER[] = {'d', 0, 0, 0, 0, 0, 0, 0xe0, 0x3f,
+                                      'd', 0, 0, 0, 0, 0, 0, 0, 0x80,
+                                      'd', 0, 0, 0, 0, 0, 0, 0xe0, 0x43, 'z'};
+
+/* The extremes of int64 (-2^63 is a whole double; zigzag 2^64 - 1 takes ten
+** bytes), an integer tag, text with its length. */
+static void feed_ends(fingerprint *f) {
+  fingerprint_number(f, -9223372036854775808.0, 0);
+  fingerprint_int(f, 'i', INT64_MAX);
+  fingerprint_bytes(f, 't', "abc", 3);
+  fingerprint_tag64(f, 'f', 0x0102030405060708ull);
+}
+static const unsigned char ENDS[] = {
+    'w', 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
+    'i', 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
+    't', 3, 'a', 'b', 'c', 'f', 8, 7, 6, 5, 4, 3, 2, 1};
+
+static void test_value_bytes(void **state) {
+  (void)state;
+  unit_is(feed_whole, WHOLE, sizeof WHOLE);
+  unit_is(feed_other, OTHER, sizeof OTHER);
+  unit_is(feed_ends, ENDS, sizeof ENDS);
+}
+
+/* Text longer than 127 bytes: a two-byte length (200 = 0xc8 0x01). */
+static void feed_long(fingerprint *f) {
+  char t[200];
+  memset(t, 'x', sizeof t);
+  fingerprint_bytes(f, 'b', t, sizeof t);
+}
+
+static void test_long_text(void **state) {
+  (void)state;
+  unsigned char b[203] = {'b', 0xc8, 0x01};
+  memset(b + 3, 'x', 200);
+  unit_is(feed_long, b, sizeof b);
 }
 
 /* The sum carries across words and wraps at 2^256. */
@@ -236,6 +308,8 @@ int main(void) {
       cmocka_unit_test(test_integer_equals_real),
       cmocka_unit_test(test_changes_change_it),
       cmocka_unit_test(test_known_bytes),
+      cmocka_unit_test(test_value_bytes),
+      cmocka_unit_test(test_long_text),
       cmocka_unit_test(test_sum_wraps),
       cmocka_unit_test(test_restart),
   };
