@@ -380,22 +380,28 @@ typedef struct kv {
   int n;
 } kv;
 
-/* Load column c of st; must run before any other access converts the value. */
-static void kv_load(sqlite3_stmt *st, int c, kv *k) {
-  k->type = sqlite3_column_type(st, c);
+/* Load column c of st; must run before any other access converts the value.
+** Returns the column's value: one sqlite3_column_* call per value, then
+** the value accessors (a column call costs as much again as the accessor).
+** Each connection is used by one thread (NOMUTEX), so the unprotected value
+** is safe to read. */
+static sqlite3_value *kv_load(sqlite3_stmt *st, int c, kv *k) {
+  sqlite3_value *v = sqlite3_column_value(st, c);
+  k->type = sqlite3_value_type(v);
   switch (k->type) {
-    case SQLITE_INTEGER: k->i = sqlite3_column_int64(st, c); break;
-    case SQLITE_FLOAT: k->d = sqlite3_column_double(st, c); break;
+    case SQLITE_INTEGER: k->i = sqlite3_value_int64(v); break;
+    case SQLITE_FLOAT: k->d = sqlite3_value_double(v); break;
     case SQLITE_TEXT:
-      k->p = sqlite3_column_text(st, c);
-      k->n = sqlite3_column_bytes(st, c);
+      k->p = sqlite3_value_text(v);
+      k->n = sqlite3_value_bytes(v);
       break;
     case SQLITE_BLOB:
-      k->p = sqlite3_column_blob(st, c);
-      k->n = sqlite3_column_bytes(st, c);
+      k->p = sqlite3_value_blob(v);
+      k->n = sqlite3_value_bytes(v);
       break;
     default: break;
   }
+  return v;
 }
 
 /* As SQLite's sqlite3IntFloatCompare (without long double): exact. */
@@ -928,7 +934,7 @@ static int parse_number(const unsigned char *p, int n, double *out) {
 static int read_value(source_reader *r, const scan *sc, int c, column *col, int row,
                       const char *unit, af_err *e) {
   kv k;
-  kv_load(sc->st, c + 1, &k);
+  sqlite3_value *v = kv_load(sc->st, c + 1, &k);
   vtype t = sc->types[c];
   /* Text is hashed as stored, numbers as the doubles they become. */
   int text = t == VT_TEXT || t == VT_ANY;
@@ -943,8 +949,8 @@ static int read_value(source_reader *r, const scan *sc, int c, column *col, int 
     const unsigned char *p = k.p;
     int n = k.n;
     if (k.type != SQLITE_TEXT) {
-      p = sqlite3_column_text(sc->st, c + 1);
-      n = sqlite3_column_bytes(sc->st, c + 1);
+      p = sqlite3_value_text(v);
+      n = sqlite3_value_bytes(v);
     }
     col->v[row] = strpool_intern(r->pool, (const char *)p, (size_t)n);
     return 0;
