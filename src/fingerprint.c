@@ -46,11 +46,19 @@ static void fingerprint_sum_add(fingerprint_sum *s, const uint64_t x[4]) {
   }
 }
 
+/* The 8 bytes at p as a little-endian number (one load where the machine is
+** little endian: compilers see the pattern). */
+static uint64_t fingerprint_get_le64(const unsigned char *p) {
+  return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24 |
+         (uint64_t)p[4] << 32 | (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
+         (uint64_t)p[7] << 56;
+}
+
 void fingerprint_sum_hash(fingerprint_sum *s, fingerprint_md *md, const void *p, size_t n) {
   unsigned char d[32];
   fingerprint_digest(md, p, n, d);
-  uint64_t x[4] = {0, 0, 0, 0};
-  for (int i = 0; i < 32; i++) x[i / 8] |= (uint64_t)d[i] << (8 * (i % 8));
+  uint64_t x[4];
+  for (int i = 0; i < 4; i++) x[i] = fingerprint_get_le64(d + 8 * i);
   fingerprint_sum_add(s, x);
 }
 

@@ -1488,11 +1488,16 @@ static void part_free_reader(source_reader *r) {
   free_reader(r);
 }
 
-/* The rowid range of the unit table: 0, or -1 when it is empty. */
+/* The rowid range of the unit table: 0, or -1 when it is empty. Two
+** subqueries: SQLite finds a lone min() or max() of the rowid at one end of
+** the table, but scans the whole table for both in one SELECT. */
 static int part_range(source_reader *r, int64_t *lo, int64_t *hi) {
   strbuf b = {0};
-  sb_printf(&b, "SELECT min(%s), max(%s) FROM ", r->u.alias, r->u.alias);
+  sb_printf(&b, "SELECT (SELECT min(%s) FROM ", r->u.alias);
   put_ident(&b, r->u.table);
+  sb_printf(&b, "), (SELECT max(%s) FROM ", r->u.alias);
+  put_ident(&b, r->u.table);
+  sb_puts(&b, ")");
   sqlite3_stmt *st = NULL;
   int ok = sqlite3_prepare_v2(r->s->db, b.s, -1, &st, NULL) == SQLITE_OK &&
            sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER;
