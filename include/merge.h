@@ -7,7 +7,7 @@
 ** hashes to I under merge_partition_of. `merge` checks that the partials are
 ** the N partitions of one run (same methodology files, parameters, data
 ** fingerprint, engine version and summary, each partition once) and writes
-** one run: the rows of all partials, interleaved in the run's unit order and
+** one run: the rows of all partials, interleaved by their position in the run and
 ** recorded again, so that every row check and the rows digest are those of
 ** the run scored on one machine.
 */

@@ -1,19 +1,28 @@
 /*
 ** store.h: the results database.
 **
-** Tables (created if absent; schema 3):
+** Tables (created if absent; schema 4):
 **   runs(id, time, methodology_name, methodology_version, methodology_sha256,
 **        scoring, data_path, data_sha256, engine_version, params_json,
 **        summary_json, units, unit_order, rows_sha256, signature, signer)
 **   run_files(run_id, seq, name, path, sha256, text, signature, signer) --
 **        the methodology and every file it imported, so any run can be
 **        replayed without them, with each file's detached signature
-**   unit_scores(run_id, unit, score, poor, category, eligible, chk, grp)
+**   unit_scores(run_id, seq, unit, score, poor, category, eligible, chk, grp)
+**        -- keyed by (run_id, seq): seq is the row's position in the order
+**        the rows were written (1, 2, ...), so every insert appends
+**   run_units(run_id, unit, seq) -- keyed by (run_id, unit): a unit's row,
+**        for lookups by unit; filled in its key order (store.c)
 **   run_groups(run_id, seq, name) -- the run's group columns (schema 3)
 **   run_values(run_id, code, value) -- the text of each group value code
 ** unit_scores.grp is the unit's group values as codes, comma-separated, one
 ** per group column in seq order ("2,1"; 0: NULL in the data); runs has
 ** group_columns, their number (NULL: recorded before schema 3, no values).
+** runs.unit_order is the order of the rows by seq: "text" or "integer" (the
+** data's key order), "stored" (the data's stored order, no key order),
+** "none" (schema 3 runs given in no key order: rows numbered in text order).
+** Files of schema 1-3 are upgraded when opened for writing; read-only opens
+** read them as they are.
 ** A run is written in one transaction: store_run_begin opens it,
 ** store_run_commit closes it; until then nothing of the run is visible and a
 ** crash leaves no trace of it.
@@ -95,9 +104,14 @@ int store_run_unit(store *st, const char *unit, double score, int poor,
 int store_run_set_data(store *st, const char *data_sha256, af_err *e);
 /* Have store_run_commit sign the run with fn (before it is committed). */
 void store_run_set_signer(store *st, store_sign_fn fn, void *ctx);
+/* A unit of the run whose row another partial run records (score
+** --partition): it takes its position, so each row's seq is its position in
+** the whole run, and counts for the run's unit order. */
+int store_run_skip(store *st, const char *unit, af_err *e);
 /* Store the summary JSON, the rows digest and the signature, and commit.
-** Unit ids must come in one consistent key order (all texts, or integers
-** first): the order of the data, which replay and verify read back. */
+** Units in a key order (all texts, or integers first) record that order;
+** others "stored": rows are read back (store_iter_begin) as they came. A
+** unit given twice fails here at the latest, naming it. */
 int store_run_commit(store *st, const char *summary_json, af_err *e);
 /* Roll back an unfinished run. */
 void store_run_abort(store *st);
@@ -111,7 +125,7 @@ typedef struct run_record {
   store_sig *file_sigs;         /* per file */
   int nfiles;
   int64_t units;                /* unit_scores rows of the run */
-  char *unit_order;             /* "text" or "integer"; NULL: schema 1 run */
+  char *unit_order;             /* "text", "integer", "stored", "none"; NULL: schema 1 */
   char *rows_sha256;            /* NULL: schema 1 run */
   store_sig sig;                /* the run's own signature */
   int group_columns;            /* -1: recorded before schema 3 (no group values) */
@@ -126,13 +140,16 @@ typedef struct run_record {
 char *store_record_message(const run_record *r, size_t *len);
 
 /* Check a run's rows without the data: each row's check (its bytes and its
-** position), the positions no row holds, the count and the rows digest. 0
+** position), the positions no row holds (named by the unit their run_units
+** entry still gives), the count, the rows digest, and (schema 4, rows all
+** good) that run_units holds exactly the rows' units and positions. 0
 ** checked (v says what was found), -1 error. */
 typedef struct store_verdict {
   int64_t rows;                 /* rows read */
   int64_t changed;              /* rows whose own check fails (edited or forged) */
   int64_t missing;              /* recorded rows missing (positions no row holds) */
   int digest_ok;                /* rows hash to rows_sha256 */
+  int unlinked;                 /* run_units disagrees with the rows (schema 4) */
   char first[512];              /* the first bad unit or place, in words */
 } store_verdict;
 int store_verify_rows(store *st, const run_record *r, store_verdict *v, af_err *e);
@@ -143,20 +160,31 @@ void store_record_free(run_record *r);
 ** Free with store_free_runs. */
 int store_list_runs(store *st, run_record **out, int *n, af_err *e);
 void store_free_runs(run_record *runs, int n);
+/* The rows a run has in unit_scores (however many it recorded). */
+int store_run_rows(store *st, int64_t run_id, int64_t *n, af_err *e);
 /* One unit's stored result; returns 1 found, 0 not found, -1 error. */
 int store_unit_result(store *st, int64_t run_id, const char *unit, double *score,
                       int *poor, char **category, int64_t *eligible, af_err *e);
 
-/* Iterate a run's unit_scores in the run's unit order (store_unit_cmp). */
+/* Iterate a run's unit_scores in the order recorded (unit_order: by seq;
+** before schema 4, in the key order). */
 typedef struct store_iter store_iter;
 int store_iter_begin(store *st, int64_t run_id, store_iter **it, af_err *e);
-/* The same in the given order ("text" or "integer"): for a run that
-** recorded none (schema 1), read in the order of its data. */
+/* The same in the key order given ("text" or "integer") whatever the run
+** recorded: by seq when that is the run's order, else text order through
+** run_units, integer order sorted by SQLite. */
 int store_iter_begin_order(store *st, int64_t run_id, const char *order, store_iter **it,
                            af_err *e);
 /* 1: a row (pointers valid until the next call), 0: end, -1: error */
 int store_iter_next(store_iter *it, const char **unit, double *score, int *poor,
                     const char **category, int64_t *eligible, af_err *e);
+/* store_iter_begin that also checks each row as store_verify_rows does (r
+** stays valid until store_iter_end); after the last row, store_iter_verdict
+** gives the verdict (without the run_units check). */
+int store_iter_begin_checked(store *st, const run_record *r, store_iter **it, af_err *e);
+void store_iter_verdict(store_iter *it, store_verdict *v);
+/* The current row's position (seq; 0 before schema 4). */
+int64_t store_iter_seq(store_iter *it);
 /* The current row's group codes, n of them (the run's group_columns), each
 ** 0 (NULL) .. nvalues: 1, 0 when the row has none (recorded before schema 3),
 ** -1 when they are damaged. */

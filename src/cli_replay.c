@@ -3,13 +3,17 @@
 ** sources and check every recorded row against the recomputation, or compare
 ** proposed rules against it.
 **
-** The check is one merge when the recomputed units come in the data's key
-** order and the run recorded its rows in key order (unit_order): one ordered
-** read of unit_scores walks beside them. A recorded row with no unit is extra
-** (added after the run), a unit with no row is missing (deleted). Data read
-** in stored order (not key order: data.read_order "stored") come in another
-** order than the rows can be read back in; then each unit's row is looked up
-** by id, and the rows no unit matched are counted as extra.
+** The check is one ordered read of unit_scores (by seq: the order the rows
+** were written) beside the recomputation. A run recorded in key order
+** (unit_order "text" or "integer") and data read in that order are merged by
+** unit id: a recorded row with no unit is extra (added after the run), a
+** unit with no row is missing (deleted). A run recorded in the data's stored
+** order ("stored") and data read in stored order are compared row by row:
+** the ids match position by position. A unit not at the reading position is
+** looked up by id: not found, it is missing and the read stays where it is;
+** found elsewhere, the data no longer come in the rows' order (data read in
+** another order, or changed) and every further unit is looked up, the rows
+** no unit matched counted as extra.
 */
 #include "cli.h"
 
@@ -37,12 +41,15 @@ typedef struct replay_row {
 typedef struct replay_ctx {
   store *st;
   const run_record *rec;
-  const char *order;         /* the order rows and units come in: "text" or "integer" */
+  const char *order;         /* the rows' order: "text", "integer", "stored" or "none" */
+  int positional;            /* "stored": ids match position by position */
   int out_of_order;          /* the data broke that order */
   int try_order;             /* 1: order is a guess: fail when broken instead of looking up */
   store_iter *it;
   replay_row row;
   int have_row, at_end;      /* row holds the next unread recorded row / none left */
+  replay_row look;           /* a row looked up by unit id */
+  const replay_row *cur;     /* the row found for the unit being checked */
   strbuf prev;               /* the previous recomputed unit, to check the order */
   int lookup;                /* 1: units are not in the rows' order: look each row up */
   int64_t checked, differ, missing, extra, matched;
@@ -117,48 +124,64 @@ static int replay_begin(void *ctx, const run *rn, af_err *e) {
   x->first.len = x->extras.len = 0;
   x->prev.len = 0;
   x->lookup = strcmp(x->order, "none") == 0;
+  x->positional = strcmp(x->order, "stored") == 0;
   store_iter_end(x->it);
   x->it = NULL;
-  if (store_iter_begin_order(x->st, x->rec->id, x->order, &x->it, e) < 0) return -1;
-  return replay_next_row(x, e);
+  int rc = x->positional || x->lookup
+               ? store_iter_begin(x->st, x->rec->id, &x->it, e)
+               : store_iter_begin_order(x->st, x->rec->id, x->order, &x->it, e);
+  return rc < 0 ? -1 : replay_next_row(x, e);
 }
 
-/* The recorded row of unit id into x->row, by lookup: 1 found, 0 not, -1. */
+/* The recorded row of unit id into x->look, by lookup: 1 found, 0 not, -1. */
 static int replay_lookup(replay_ctx *x, const char *id, af_err *e) {
   char *cat = NULL;
-  int got = store_unit_result(x->st, x->rec->id, id, &x->row.score, &x->row.poor, &cat,
-                              &x->row.elig, e);
+  replay_row *r = &x->look;
+  int got = store_unit_result(x->st, x->rec->id, id, &r->score, &r->poor, &cat, &r->elig, e);
   if (got == 1) {
-    x->row.unit.len = x->row.cat.len = 0;
-    sb_puts(&x->row.unit, id);
-    sb_puts(&x->row.cat, cat ? cat : "");
-    x->row.has_cat = cat != NULL;
+    r->unit.len = r->cat.len = 0;
+    sb_puts(&r->unit, id);
+    sb_puts(&r->cat, cat ? cat : "");
+    r->has_cat = cat != NULL;
+    x->cur = r;
   }
   free(cat);
   return got;
 }
 
-/* Position x->row on unit id's recorded row: 1 there, 0 no such row, -1.
-** The merge gives way to lookups for good at the first unit that is not in
-** the rows' order (the data are read in stored order); the extra rows the
-** merge passed may then be matched later, so they are counted at the end. */
+/* From now on every unit is looked up: the extra rows the read passed may
+** be matched later, so they are counted at the end. */
+static void replay_to_lookup(replay_ctx *x) {
+  x->lookup = 1;
+  x->shown -= (int)(x->extra < REPLAY_SHOWN ? x->extra : REPLAY_SHOWN);
+  x->extra = 0;
+  x->extras.len = 0;
+}
+
+/* Find unit id's recorded row (x->cur): 1 found, 0 no such row, -1. */
 static int replay_find(replay_ctx *x, const char *id, af_err *e) {
-  if (!x->lookup && x->prev.len && store_unit_cmp(x->order, x->prev.s, id) >= 0) {
+  if (!x->lookup && !x->positional && x->prev.len &&
+      store_unit_cmp(x->order, x->prev.s, id) >= 0) {
     if (x->try_order) {   /* a schema-1 run: this order was a guess, try the other */
       x->out_of_order = 1;
       return af_fail(e, "unit '%s' comes after '%s' in the data, against the order run %lld "
                         "recorded its rows in", id, x->prev.s, (long long)x->rec->id);
     }
-    x->lookup = 1;
-    x->shown -= (int)(x->extra < REPLAY_SHOWN ? x->extra : REPLAY_SHOWN);
-    x->extra = 0;
-    x->extras.len = 0;
+    replay_to_lookup(x);   /* the data are not read in the rows' key order */
   }
+  if (x->lookup) return replay_lookup(x, id, e);
   x->prev.len = 0;
   sb_puts(&x->prev, id);
-  if (x->lookup) return replay_lookup(x, id, e);
-  if (replay_skip_extra(x, id, e) < 0) return -1;
-  return x->have_row && strcmp(x->row.unit.s, id) == 0;
+  if (!x->positional && replay_skip_extra(x, id, e) < 0) return -1;
+  if (x->have_row && strcmp(x->row.unit.s, id) == 0) {
+    x->cur = &x->row;
+    return 1;
+  }
+  /* Not where the read is: deleted (the read stays), or the rows are in
+  ** another order than the data (lookups from here on). */
+  int got = replay_lookup(x, id, e);
+  if (got == 1) replay_to_lookup(x);
+  return got;
 }
 
 /* One unit against the recorded row of the same id (if any). */
@@ -180,15 +203,16 @@ static int replay_unit(replay_ctx *x, const run *rn, int u, const char *id, af_e
     return 0;
   }
   x->matched++;
-  const char *rcat = x->row.has_cat ? x->row.cat.s : NULL;
-  int same = replay_same(x->row.score, s->score[u]) && x->row.poor == poor &&
-             ((!rcat && !cat) || (rcat && cat && strcmp(rcat, cat) == 0)) && x->row.elig == elig;
+  const replay_row *r = x->cur;
+  const char *rcat = r->has_cat ? r->cat.s : NULL;
+  int same = replay_same(r->score, s->score[u]) && r->poor == poor &&
+             ((!rcat && !cat) || (rcat && cat && strcmp(rcat, cat) == 0)) && r->elig == elig;
   if (!same) {
     x->differ++;
-    replay_fmt(was, sizeof was, rcat, x->row.score, x->row.poor, x->row.elig);
+    replay_fmt(was, sizeof was, rcat, r->score, r->poor, r->elig);
     replay_note(x, &x->first, "unit '%s': recorded (%s); recomputed (%s)", id, was, is);
   }
-  return x->lookup ? 0 : replay_next_row(x, e);
+  return x->cur == &x->row ? replay_next_row(x, e) : 0;
 }
 
 /* After the last unit: the recorded rows no unit matched are extra. */
@@ -199,7 +223,9 @@ static int replay_finish(replay_ctx *x, af_err *e) {
     return 0;
   }
   /* Ids are unique in the data and in the rows, so every match is one row. */
-  x->extra = x->rec->units > x->matched ? x->rec->units - x->matched : 0;
+  int64_t rows;
+  if (store_run_rows(x->st, x->rec->id, &rows, e) < 0) return -1;
+  x->extra = rows > x->matched ? rows - x->matched : 0;
   if (x->extra)
     replay_note(x, &x->first, "recorded rows with no unit in the data: %lld (not named: the "
                 "data were not read in the rows' order)", (long long)x->extra);
@@ -241,6 +267,8 @@ static void replay_ctx_free(replay_ctx *x) {
   store_iter_end(x->it);
   sb_free(&x->row.unit);
   sb_free(&x->row.cat);
+  sb_free(&x->look.unit);
+  sb_free(&x->look.cat);
   sb_free(&x->prev);
   sb_free(&x->first);
   sb_free(&x->extras);

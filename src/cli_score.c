@@ -45,7 +45,11 @@ static int store_batch(void *ctx, const run *rn, const batch *b, const char *con
   const scorer *s = run_scorer(rn, 0);
   const model *m = run_model(rn, 0);
   for (int u = 0; sc->st && u < b->nunits; u++) {
-    if (sc->nparts && merge_partition_of(ids[u], sc->nparts) != sc->part) continue;
+    if (sc->nparts && merge_partition_of(ids[u], sc->nparts) != sc->part) {
+      /* another partial's row: its position is kept (merge interleaves by it) */
+      if (store_run_skip(sc->st, ids[u], e) < 0) return -1;
+      continue;
+    }
     int ex = s->excluded[u];
     int poor = ex || m->scoring != SCORING_AF ? -1 : s->poor[u];
     const char *cat = ex ? NULL : m->bands[s->band[u]].id;

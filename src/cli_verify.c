@@ -80,11 +80,12 @@ static int verify_run(store *st, int64_t id, const sign_trust *t) {
   } else if (store_verify_rows(st, &r, &v, &e) < 0) {
     cli_fail("%s", e.msg);
     rc = -1;
-  } else if (v.changed || v.missing || v.rows != r.units || !v.digest_ok) {
+  } else if (v.changed || v.missing || v.rows != r.units || !v.digest_ok || v.unlinked) {
     snprintf(why, sizeof why, "%lld rows, %lld recorded; %lld changed or added, %lld "
-                              "missing%s%s%s", (long long)v.rows, (long long)r.units,
+                              "missing%s%s%s%s", (long long)v.rows, (long long)r.units,
              (long long)v.changed, (long long)v.missing,
              v.digest_ok ? "" : "; the rows do not hash to the recorded results digest",
+             v.unlinked ? "; the unit lookup table (run_units) does not match the rows" : "",
              v.first[0] ? "; first: " : "", v.first);
     rc = 1;
   } else if (verify_files(&r, why, sizeof why) < 0 ||

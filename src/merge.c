@@ -9,6 +9,13 @@
 ** everything gets both exactly; what is split is what grows with the rows
 ** written, the recording of unit_scores. The merged run's summary is then
 ** any partial's (they must all agree, and do when the inputs are the same).
+**
+** Each partial's rows carry their position in the whole run (seq: a
+** partial passes over the other partitions' units with store_run_skip), so
+** the merge interleaves by position, in whatever order the run was read
+** (key or stored), and reads each partial once, checking its rows and digest
+** as it goes (store_iter_begin_checked): a damaged partial fails the merge
+** before anything is committed.
 */
 #include "merge.h"
 
@@ -68,7 +75,8 @@ typedef struct merge_part {
   const char *unit, *cat;
   double score;
   int poor;
-  int64_t elig;
+  int64_t elig, at;         /* the row's position in the whole run (seq) */
+  int done;                 /* every row read */
 } merge_part;
 
 /* The one partial run in p->path. */
@@ -183,17 +191,13 @@ static int merge_check(merge_part *ps, int n, af_err *e) {
   if (want <= nparts)
     return af_fail(e, "partition %lld/%lld is missing: merge needs every partition of the run "
                       "(%d given)", (long long)want, (long long)nparts, n);
-  const char *order = ps[0].rec.unit_order;
-  if (!order || (strcmp(order, "text") != 0 && strcmp(order, "integer") != 0))
-    return af_fail(e, "%s: its rows are recorded in no key order (%s): they cannot be interleaved",
-                   ps[0].path, order ? order : "schema 1");
   return 0;
 }
 
-/* Each partial's rows against their checks and digest. */
-static int merge_verify(merge_part *p, af_err *e) {
+/* A partial's rows against their checks and digest, once all are read. */
+static int merge_verdict(merge_part *p, af_err *e) {
   store_verdict v;
-  if (store_verify_rows(p->st, &p->rec, &v, e) < 0) return -1;
+  store_iter_verdict(p->it, &v);
   if (v.changed || v.missing || !v.digest_ok || v.rows != p->rec.units)
     return af_fail(e, "%s: run %lld does not verify (%s%s): a partial changed after it was "
                       "scored is not merged", p->path, (long long)p->rec.id,
@@ -238,9 +242,15 @@ static int merge_row_groups(const merge_part *p, int32_t *ids, af_err *e) {
 /* ---- interleaving ---- */
 
 /* Move p to its next row: 1 a row, 0 the end, -1 error. A row of another
-** partition is damage (or another split). */
+** partition is damage (or another split); one without a position was
+** written before results schema 4. */
 static int merge_advance(merge_part *p, af_err *e) {
   int rc = store_iter_next(p->it, &p->unit, &p->score, &p->poor, &p->cat, &p->elig, e);
+  p->at = rc == 1 ? store_iter_seq(p->it) : 0;
+  p->done = rc == 0;
+  if (rc == 1 && p->at <= 0)
+    return af_fail(e, "%s: its rows carry no positions (recorded before results schema 4): "
+                      "score the partition again with this afscore", p->path);
   if (rc == 1 && merge_partition_of(p->unit, p->part.nparts) != p->part.part)
     return af_fail(e, "%s: unit '%s' belongs to partition %lld/%lld, not %lld", p->path, p->unit,
                    (long long)merge_partition_of(p->unit, p->part.nparts),
@@ -248,15 +258,16 @@ static int merge_advance(merge_part *p, af_err *e) {
   return rc;
 }
 
-/* A binary heap of the partials that have a row left, least unit first. */
+/* A binary heap of the partials that have a row left, least position
+** first: the rows come out in the whole run's order, whatever it is (key or
+** stored), without comparing a unit id. */
 typedef struct merge_heap {
   merge_part **v;
   int n;
-  const char *order;
 } merge_heap;
 
 static int merge_less(const merge_heap *h, int i, int j) {
-  return store_unit_cmp(h->order, h->v[i]->unit, h->v[j]->unit) < 0;
+  return h->v[i]->at < h->v[j]->at;
 }
 
 static void merge_swap(merge_heap *h, int i, int j) {
@@ -285,20 +296,42 @@ static void merge_push(merge_heap *h, merge_part *p) {
   }
 }
 
-/* Every row of every partial into the open run of out, in unit order. */
+/* The rest of each partial's rows read (checked), then their verdicts: a
+** damaged partial is named rather than the symptom the merge met. */
+static int merge_verdicts(merge_part *ps, int n, af_err *e) {
+  for (int i = 0; i < n; i++) {
+    int rc = 0;
+    while (!ps[i].done && (rc = merge_advance(&ps[i], e)) == 1) continue;
+    if (rc < 0 || merge_verdict(&ps[i], e) < 0) return -1;
+  }
+  return 0;
+}
+
+/* Every row of every partial into the open run of out, in the run's order
+** (by position), each partial read once and checked as it is read. */
 static int merge_rows(merge_part *ps, int n, store *out, int64_t *units, af_err *e) {
-  merge_heap h = {af_calloc((size_t)n, sizeof *h.v), 0, ps[0].rec.unit_order};
+  merge_heap h = {af_calloc((size_t)n, sizeof *h.v), 0};
   int ng = ps[0].rec.group_columns > 0 ? ps[0].rec.group_columns : 0;
   int32_t *ids = af_calloc((size_t)ng + 1, sizeof *ids);
   int rc = 0;
   for (int i = 0; rc >= 0 && i < n; i++) {
-    rc = store_iter_begin(ps[i].st, ps[i].rec.id, &ps[i].it, e);
+    rc = store_iter_begin_checked(ps[i].st, &ps[i].rec, &ps[i].it, e);
     if (rc >= 0) rc = merge_advance(&ps[i], e);
     if (rc == 1) merge_push(&h, &ps[i]);
   }
   *units = 0;
   while (rc >= 0 && h.n > 0) {
     merge_part *p = h.v[0];
+    if (p->at != *units + 1) {
+      /* a position no partial holds, or two hold: damage, unless a verdict names it */
+      int64_t at = p->at > *units + 1 ? *units + 1 : p->at;
+      rc = merge_verdicts(ps, n, e);
+      if (rc == 0)
+        rc = af_fail(e, "%s the row at position %lld of the run: not merged",
+                     p->at > *units + 1 ? "no partial holds" : "two partials hold",
+                     (long long)at);
+      break;
+    }
     if (ng && merge_row_groups(p, ids, e) < 0) {
       rc = -1;
       break;
@@ -312,6 +345,7 @@ static int merge_rows(merge_part *ps, int n, store *out, int64_t *units, af_err 
   }
   free(h.v);
   free(ids);
+  if (rc >= 0) rc = merge_verdicts(ps, n, e);
   return rc < 0 ? -1 : 0;
 }
 
@@ -373,7 +407,6 @@ int merge_partials(const char *const *paths, int n, const char *out, merge_resul
     rc = merge_load(&ps[i], e);
   }
   if (rc == 0) rc = merge_check(ps, n, e);
-  for (int i = 0; rc == 0 && i < n; i++) rc = merge_verify(&ps[i], e);
   if (rc == 0) {
     res->nparts = n;
     rc = merge_write(ps, n, out, res, e);

@@ -227,10 +227,19 @@ static int runcmp_next(runcmp_side *s, const runcmp *rc, af_err *e) {
   return s->more;
 }
 
-/* The runs' common unit order (store_unit_cmp): "integer" or text. */
+/* 1: the run's rows are in no key order ("stored", "none"): any key order
+** can be read (store_iter_begin_order). */
+static int runcmp_any_order(const run_record *r) {
+  return r->unit_order && (strcmp(r->unit_order, "stored") == 0 || strcmp(r->unit_order, "none") == 0);
+}
+
+/* The runs' common unit order (store_unit_cmp): "integer" or text. A run
+** in no key order is read in the other's. */
 static int runcmp_order(const run_record *a, const run_record *b, const char **order, af_err *e) {
   int ia = a->unit_order && strcmp(a->unit_order, "integer") == 0;
   int ib = b->unit_order && strcmp(b->unit_order, "integer") == 0;
+  if (runcmp_any_order(a)) ia = ib;
+  if (runcmp_any_order(b)) ib = ia;
   if (ia != ib)
     return af_fail(e, "runs %lld and %lld list their units in different orders (integer ids in "
                       "one, text in the other): their units cannot be matched",
@@ -249,7 +258,8 @@ int runcmp_runs(store *st, const run_record *a, const run_record *b, const model
   const char *order = "text";
   int rv = -1;
   if (runcmp_order(a, b, &order, e) < 0) goto done;
-  if (store_iter_begin(st, a->id, &sa.it, e) < 0 || store_iter_begin(st, b->id, &sb.it, e) < 0)
+  if (store_iter_begin_order(st, a->id, order, &sa.it, e) < 0 ||
+      store_iter_begin_order(st, b->id, order, &sb.it, e) < 0)
     goto done;
   if (runcmp_next(&sa, rc, e) < 0 || runcmp_next(&sb, rc, e) < 0) goto done;
   /* Both runs come in unit order (store_iter_next): a merge join. */

@@ -17,14 +17,22 @@
 ** can be writing there, so it is read as immutable.
 **
 ** Every row carries a check (chk): its position p (1, 2, ... in the order
-** the rows were written: the data's key order, recorded as unit_order) in
-** the low half, and a hash of its own contents and of p in the high half.
-** With the ordered digest of all rows (rows_sha256) a reader can tell,
-** without the data, an edited or forged row (its hash is wrong) from a
-** missing one (a position no row holds), and where: a deleted row is named
-** by its position and the units on either side. Its own unit id is nowhere
-** in the results database (keeping it twice would double the table); replay,
-** which reads the data, names it.
+** the rows were written: the data's key order or its stored order, recorded
+** as unit_order) in the low half, and a hash of its own contents and of p in
+** the high half. With the ordered digest of all rows (rows_sha256) a reader
+** can tell, without the data, an edited or forged row (its hash is wrong)
+** from a missing one (a position no row holds), and where.
+**
+** Schema 4: unit_scores is keyed by (run_id, seq), seq the row's write
+** position, so that every insert appends at the right edge of the B-tree
+** whatever the unit ids (rows given in the data's stored order used to land
+** at random places of a tree far larger than the page cache), and a run is
+** read back in the order it was written by one ordered scan. run_units maps
+** (run_id, unit) to seq for lookups by unit (explain, replay's fallback) and
+** for uniqueness; it too is only ever filled in its key order: directly
+** while the units come in text order, else through a TEMP table sorted by
+** SQLite's external sorter (bounded memory) at commit. A deleted row leaves
+** its run_units entry behind, which is how verify names its unit.
 */
 #include "store.h"
 
@@ -42,13 +50,12 @@
 #include <sqlite3.h>
 
 #define STORE_APP_ID 0x41465352   /* "AFSR" */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* Schema 2 (the decision record) adds these columns; a schema 1 database is
 ** upgraded in place the first time a writing command opens it. */
 #define SCHEMA2_RUNS ", unit_order TEXT, rows_sha256 TEXT, signature BLOB, signer TEXT"
 #define SCHEMA2_FILES ", signature BLOB, signer TEXT"
-#define SCHEMA2_UNITS ", chk INTEGER"
 static const char *UPGRADE_1_2 =
     "ALTER TABLE runs ADD COLUMN unit_order TEXT;"
     "ALTER TABLE runs ADD COLUMN rows_sha256 TEXT;"
@@ -71,7 +78,6 @@ static const char *UPGRADE_1_2 =
 ** runs.group_columns is the number of group columns (NULL: a run recorded
 ** before schema 3, whose group values are unknown), run_groups their names. */
 #define SCHEMA3_RUNS ", group_columns INTEGER"
-#define SCHEMA3_UNITS ", grp TEXT"
 #define SCHEMA3_TABLES                                                                  \
   "CREATE TABLE run_groups(run_id INTEGER NOT NULL REFERENCES runs(id),"               \
   " seq INTEGER NOT NULL, name TEXT NOT NULL, PRIMARY KEY(run_id, seq)) WITHOUT ROWID;" \
@@ -82,9 +88,40 @@ static const char *UPGRADE_2_3 =
     "ALTER TABLE unit_scores ADD COLUMN grp TEXT;" SCHEMA3_TABLES
     "PRAGMA user_version=3;";
 
-/* unit_scores is WITHOUT ROWID keyed by (run_id, unit): the lookups of
-** explain/replay use the key directly and the table is stored once, not as
-** a table plus an index (docs/design.md, section 5). */
+/* Schema 4 (see the top): unit_scores keyed by write position, run_units
+** by unit. The columns of schema 3 are kept, seq added. */
+#define SCHEMA4_UNITS                                                                   \
+  "CREATE TABLE unit_scores("                                                          \
+  " run_id INTEGER NOT NULL, seq INTEGER NOT NULL, unit TEXT NOT NULL, score REAL,"    \
+  " poor INTEGER, category TEXT, eligible INTEGER, chk INTEGER, grp TEXT,"             \
+  " PRIMARY KEY(run_id, seq)) WITHOUT ROWID;"                                          \
+  "CREATE TABLE run_units(run_id INTEGER NOT NULL, unit TEXT NOT NULL,"                \
+  " seq INTEGER NOT NULL, PRIMARY KEY(run_id, unit)) WITHOUT ROWID;"
+
+/* Integer order: ids that are canonical integers first, by value, then the
+** others bytewise (store_unit_cmp); u is the unit column. */
+#define KEY_IS_INT(u) "CAST(CAST(" u " AS INTEGER) AS TEXT) = " u
+#define ORDER_INTEGER_OF(u) \
+  " ORDER BY " KEY_IS_INT(u) " DESC, CASE WHEN " KEY_IS_INT(u) " THEN CAST(" u " AS INTEGER) END, " u
+#define ORDER_INTEGER ORDER_INTEGER_OF("unit")
+
+/* Schema 3 -> 4: the rows of each run numbered in its recorded key order
+** (integer runs by value, all others bytewise: a schema 3 run of unit order
+** "none" recorded its digest over the rows in text order), which for an
+** untouched run is the position in each row's check. */
+static const char *UPGRADE_3_4 =
+    "ALTER TABLE unit_scores RENAME TO unit_scores_v3;" SCHEMA4_UNITS
+    "INSERT INTO unit_scores(run_id, seq, unit, score, poor, category, eligible, chk, grp)"
+    " SELECT s.run_id, row_number() OVER (PARTITION BY s.run_id ORDER BY"
+    " r.unit_order = 'integer' AND " KEY_IS_INT("s.unit") " DESC,"
+    " CASE WHEN r.unit_order = 'integer' AND " KEY_IS_INT("s.unit") " THEN CAST(s.unit AS INTEGER)"
+    " END, s.unit), s.unit, s.score, s.poor, s.category, s.eligible, s.chk, s.grp"
+    " FROM unit_scores_v3 s LEFT JOIN runs r ON r.id = s.run_id ORDER BY 1, 2;"
+    "INSERT INTO run_units(run_id, unit, seq) SELECT run_id, unit, seq FROM unit_scores"
+    " ORDER BY run_id, unit;"
+    "DROP TABLE unit_scores_v3;"
+    "PRAGMA user_version=4;";
+
 static const char *SCHEMA =
     "CREATE TABLE runs("
     " id INTEGER PRIMARY KEY,"
@@ -95,13 +132,7 @@ static const char *SCHEMA =
     "CREATE TABLE run_files("
     " run_id INTEGER NOT NULL REFERENCES runs(id), seq INTEGER NOT NULL,"
     " name TEXT, path TEXT, sha256 TEXT, text TEXT" SCHEMA2_FILES ","
-    " PRIMARY KEY(run_id, seq)) WITHOUT ROWID;"
-    "CREATE TABLE unit_scores("
-    " run_id INTEGER NOT NULL, unit TEXT NOT NULL, score REAL, poor INTEGER,"
-    " category TEXT, eligible INTEGER" SCHEMA2_UNITS SCHEMA3_UNITS ","
-    " PRIMARY KEY(run_id, unit)) WITHOUT ROWID;" SCHEMA3_TABLES;
-
-
+    " PRIMARY KEY(run_id, seq)) WITHOUT ROWID;" SCHEMA4_UNITS SCHEMA3_TABLES;
 
 /* unit_scores rows are inserted STORE_BATCH at a time by one multi-row
 ** INSERT: one statement per row spends more on starting the statement and
@@ -109,28 +140,37 @@ static const char *SCHEMA =
 ** "Writing unit_scores"). A row waits in the buffer until the batch is full
 ** or the run is committed; its check and digest are taken when it is given. */
 #define STORE_BATCH 64
-#define STORE_UNIT_COLS 8         /* run_id, unit, score, poor, category, eligible, chk, grp */
+#define STORE_UNIT_COLS 9   /* run_id, seq, unit, score, poor, category, eligible, chk, grp */
+#define STORE_KEY_COLS 3    /* run_id, unit, seq: run_units and the TEMP store_pend */
 
 typedef struct store_row {
   size_t unit, cat, grp;    /* offsets in store.rowtext; cat, grp SIZE_MAX: NULL */
   double score;
   int poor;
-  int64_t eligible, chk;
+  int64_t eligible, chk, seq;
 } store_row;
+
+/* One INSERT prepared for one row and for STORE_BATCH rows. */
+typedef struct store_ins {
+  sqlite3_stmt *one, *batch;
+} store_ins;
 
 struct store {
   sqlite3 *db;
   char *path;
-  sqlite3_stmt *ins;        /* INSERT INTO unit_scores, one row */
-  sqlite3_stmt *ins_batch;  /* the same, STORE_BATCH rows */
+  store_ins ins;            /* INSERT INTO unit_scores */
+  store_ins ins_key;        /* INSERT INTO run_units: units so far in text order */
+  store_ins ins_pend;       /* INSERT INTO temp.store_pend: in no text order */
   store_row rows[STORE_BATCH];  /* rows given, not yet inserted */
   int nrows;
   strbuf rowtext;           /* their unit ids and categories, NUL-terminated */
   sqlite3_stmt *get;        /* one unit's result, reused by lookups (replay/explain) */
   int in_run;
   int readonly;
-  int schema;               /* user_version: 1, 2 or 3 */
+  int schema;               /* user_version: 1 .. 4 */
   int64_t run_id, units;
+  int64_t seq;              /* positions given (rows and store_run_skip) */
+  int64_t pended;           /* rows whose run_units entry waits in store_pend */
   /* the run being written: rows digest, previous unit, id order seen */
   EVP_MD_CTX *rows_md;
   strbuf prev, row;
@@ -151,6 +191,7 @@ struct store {
 
 static void store_grp_reset(store *st);
 static int store_prepare_inserts(store *st, af_err *e);
+static char *col_dup(sqlite3_stmt *s, int i);
 static int store_flush(store *st, af_err *e);
 
 /* ---- errors ---- */
@@ -225,7 +266,7 @@ fail:
   return -1;
 }
 
-/* Schema 1 -> 2 -> 3, in one transaction: the old runs keep their rows and
+/* Schema 1 -> 2 -> 3 -> 4, in one transaction: the old runs keep their rows and
 ** read as unsigned runs without row checks (verify says so) and without
 ** group values (compare and report say so). */
 static int upgrade_schema(store *st, af_err *e) {
@@ -234,6 +275,7 @@ static int upgrade_schema(store *st, af_err *e) {
   if (query_int(st, "PRAGMA user_version", &version, e) != 0) goto fail;
   if (version < 2 && exec(st, UPGRADE_1_2, e) != 0) goto fail;
   if (version < 3 && exec(st, UPGRADE_2_3, e) != 0) goto fail;
+  if (version < 4 && exec(st, UPGRADE_3_4, e) != 0) goto fail;
   if (exec(st, "COMMIT", e) != 0) goto fail;
   st->schema = STORE_SCHEMA_VERSION;
   return 0;
@@ -366,8 +408,11 @@ int store_open_readonly(const char *path, store **out, af_err *e) {
 void store_close(store *st) {
   if (!st) return;
   if (st->in_run) store_run_abort(st);
-  sqlite3_finalize(st->ins);
-  sqlite3_finalize(st->ins_batch);
+  store_ins *ins[] = {&st->ins, &st->ins_key, &st->ins_pend};
+  for (int i = 0; i < 3; i++) {
+    sqlite3_finalize(ins[i]->one);
+    sqlite3_finalize(ins[i]->batch);
+  }
   sqlite3_finalize(st->get);
   sqlite3_close(st->db);
   store_grp_reset(st);
@@ -604,10 +649,10 @@ static int store_grp_commit(store *st, EVP_MD_CTX *md, af_err *e) {
 int store_run_begin(store *st, const run_info *ri, int64_t *run_id, af_err *e) {
   if (st->readonly) return af_fail(e, "results database %s is open read-only", st->path);
   if (st->in_run) return af_fail(e, "results database %s: a run is already open", st->path);
-  if (!st->ins && store_prepare_inserts(st, e) != 0) return -1;
+  if (!st->ins.one && store_prepare_inserts(st, e) != 0) return -1;
   if (exec(st, "BEGIN IMMEDIATE", e) != 0) return -1;
   st->in_run = 1;
-  st->units = 0;
+  st->units = st->seq = st->pended = 0;
   st->nrows = 0;
   st->rowtext.len = 0;
   if (!st->rows_md) st->rows_md = EVP_MD_CTX_new();
@@ -698,94 +743,173 @@ int store_unit_cmp(const char *order, const char *a, const char *b) {
   return c < 0 ? -1 : c > 0;
 }
 
-/* The one-row and the STORE_BATCH-row INSERT. */
-static int store_prepare_inserts(store *st, af_err *e) {
-  const char *head = "INSERT INTO unit_scores(run_id, unit, score, poor, category, eligible, chk,"
-                     " grp) VALUES ";
-  const char *one = "(?,?,?,?,?,?,?,?)";
-  assert(strlen(one) == 2 * STORE_UNIT_COLS + 1);
-  strbuf b = {0};
+/* The one-row and the STORE_BATCH-row form of INSERT head, ncols columns. */
+static int store_prepare_ins(store *st, store_ins *ins, const char *head, int ncols, af_err *e) {
+  strbuf one = {0}, b = {0};
+  sb_putc(&one, '(');
+  for (int c = 0; c < ncols; c++) sb_puts(&one, c ? ",?" : "?");
+  sb_putc(&one, ')');
   sb_puts(&b, head);
-  sb_puts(&b, one);
-  int rc = prepare(st, b.s, &st->ins, e);
-  for (int i = 1; i < STORE_BATCH; i++) sb_printf(&b, ",%s", one);
-  if (rc == 0) rc = prepare(st, b.s, &st->ins_batch, e);
+  sb_puts(&b, one.s);
+  int rc = prepare(st, b.s, &ins->one, e);
+  for (int i = 1; i < STORE_BATCH; i++) sb_printf(&b, ",%s", one.s);
+  if (rc == 0) rc = prepare(st, b.s, &ins->batch, e);
   sb_free(&b);
+  sb_free(&one);
   return rc;
 }
 
-/* Bind buffered row r as row k of statement s. */
+/* The TEMP table of the run_units entries of units given in no text order:
+** appended as rows come, sorted into run_units at commit (store_keys_commit). */
+#define STORE_PEND_TABLE                                                                \
+  "CREATE TEMP TABLE IF NOT EXISTS store_pend(run_id INTEGER NOT NULL,"               \
+  " unit TEXT NOT NULL, seq INTEGER NOT NULL)"
+
+static int store_prepare_inserts(store *st, af_err *e) {
+  if (exec(st, STORE_PEND_TABLE, e) != 0) return -1;
+  return store_prepare_ins(st, &st->ins, "INSERT INTO unit_scores(run_id, seq, unit, score, poor,"
+                           " category, eligible, chk, grp) VALUES ", STORE_UNIT_COLS, e) ||
+         store_prepare_ins(st, &st->ins_key, "INSERT INTO run_units(run_id, unit, seq) VALUES ",
+                           STORE_KEY_COLS, e) ||
+         store_prepare_ins(st, &st->ins_pend, "INSERT INTO temp.store_pend(run_id, unit, seq)"
+                           " VALUES ", STORE_KEY_COLS, e) ? -1 : 0;
+}
+
+typedef void (*store_bind_fn)(store *st, sqlite3_stmt *s, int k, const store_row *r);
+
+/* Bind buffered row r as row k of an INSERT INTO unit_scores. */
 static void store_bind_row(store *st, sqlite3_stmt *s, int k, const store_row *r) {
   int c = k * STORE_UNIT_COLS;
   sqlite3_bind_int64(s, c + 1, st->run_id);
-  sqlite3_bind_text(s, c + 2, st->rowtext.s + r->unit, -1, SQLITE_STATIC);
-  sqlite3_bind_double(s, c + 3, r->score);
+  sqlite3_bind_int64(s, c + 2, r->seq);
+  sqlite3_bind_text(s, c + 3, st->rowtext.s + r->unit, -1, SQLITE_STATIC);
+  sqlite3_bind_double(s, c + 4, r->score);
   if (r->poor < 0)
-    sqlite3_bind_null(s, c + 4);
+    sqlite3_bind_null(s, c + 5);
   else
-    sqlite3_bind_int(s, c + 4, r->poor ? 1 : 0);
-  bind_text(s, c + 5, r->cat == SIZE_MAX ? NULL : st->rowtext.s + r->cat);
-  sqlite3_bind_int64(s, c + 6, r->eligible);
-  sqlite3_bind_int64(s, c + 7, r->chk);
-  bind_text(s, c + 8, r->grp == SIZE_MAX ? NULL : st->rowtext.s + r->grp);
+    sqlite3_bind_int(s, c + 5, r->poor ? 1 : 0);
+  bind_text(s, c + 6, r->cat == SIZE_MAX ? NULL : st->rowtext.s + r->cat);
+  sqlite3_bind_int64(s, c + 7, r->eligible);
+  sqlite3_bind_int64(s, c + 8, r->chk);
+  bind_text(s, c + 9, r->grp == SIZE_MAX ? NULL : st->rowtext.s + r->grp);
+}
+
+/* Bind its (run_id, unit, seq) as row k of an INSERT INTO run_units or store_pend. */
+static void store_bind_key(store *st, sqlite3_stmt *s, int k, const store_row *r) {
+  int c = k * STORE_KEY_COLS;
+  sqlite3_bind_int64(s, c + 1, st->run_id);
+  sqlite3_bind_text(s, c + 2, st->rowtext.s + r->unit, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(s, c + 3, r->seq);
+}
+
+static int store_dup(store *st, const char *unit, af_err *e) {
+  af_fail(e, "results database %s: unit '%s' stored twice in one run", st->path, unit);
+  store_run_abort(st);
+  return -1;
 }
 
 /* Step s (rows bound); a unit already stored is named (the row alone is
-** given when s is the one-row INSERT). 0, or -1 with the run rolled back. */
+** given when s is the one-row INSERT). 0, 1 a constraint failed in a batch
+** (nothing of it inserted), or -1 with the run rolled back. */
 static int store_step_rows(store *st, sqlite3_stmt *s, const store_row *r, af_err *e) {
   int rc = sqlite3_step(s);
   sqlite3_reset(s);
   if (rc == SQLITE_DONE) return 0;
-  if ((rc & 0xff) == SQLITE_CONSTRAINT && r) {
-    af_fail(e, "results database %s: unit '%s' stored twice in one run", st->path,
-            st->rowtext.s + r->unit);
-    store_run_abort(st);
-    return -1;
-  }
+  if ((rc & 0xff) == SQLITE_CONSTRAINT && r) return store_dup(st, st->rowtext.s + r->unit, e);
   return (rc & 0xff) == SQLITE_CONSTRAINT ? 1 : fail_rc(st, rc, e);
 }
 
-/* Insert the buffered rows: a full batch in one statement; otherwise, or
-** when the batch holds a unit stored before (then nothing of it was
-** inserted), row by row. */
-static int store_flush(store *st, af_err *e) {
+/* Insert the buffered rows through ins: a full batch in one statement;
+** otherwise, or when the batch holds a unit stored before, row by row. */
+static int store_insert_rows(store *st, store_ins *ins, store_bind_fn bind, af_err *e) {
   int rc = 1;
   if (st->nrows == STORE_BATCH) {
-    for (int k = 0; k < STORE_BATCH; k++) store_bind_row(st, st->ins_batch, k, &st->rows[k]);
-    rc = store_step_rows(st, st->ins_batch, NULL, e);
+    for (int k = 0; k < STORE_BATCH; k++) bind(st, ins->batch, k, &st->rows[k]);
+    rc = store_step_rows(st, ins->batch, NULL, e);
     if (rc < 0) return -1;
   }
   for (int k = 0; rc == 1 && k < st->nrows; k++) {
-    store_bind_row(st, st->ins, 0, &st->rows[k]);
-    if (store_step_rows(st, st->ins, &st->rows[k], e) < 0) return -1;
+    bind(st, ins->one, 0, &st->rows[k]);
+    if (store_step_rows(st, ins->one, &st->rows[k], e) < 0) return -1;
   }
+  return 0;
+}
+
+/* The buffered rows into unit_scores (appended: seq grows) and their units
+** into run_units while every unit so far came in text order (appended too),
+** else into store_pend (appended; sorted at commit). */
+static int store_flush(store *st, af_err *e) {
+  if (store_insert_rows(st, &st->ins, store_bind_row, e) < 0 ||
+      store_insert_rows(st, st->asc_text ? &st->ins_key : &st->ins_pend, store_bind_key, e) < 0)
+    return -1;
+  if (!st->asc_text) st->pended += st->nrows;
   st->nrows = 0;
   st->rowtext.len = 0;
+  return 0;
+}
+
+/* The pended units into run_units, sorted by SQLite (external merge sort in
+** bounded memory, spilling to temporary files), so the B-tree is filled in
+** its key order. A unit given twice is named. */
+static int store_keys_commit(store *st, af_err *e) {
+  if (!st->pended) return 0;
+  int rc = sqlite3_exec(st->db, "INSERT INTO run_units(run_id, unit, seq) SELECT run_id, unit, seq"
+                        " FROM temp.store_pend ORDER BY unit", NULL, NULL, NULL);
+  if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+    /* only the statement was undone: find the unit, then roll the run back */
+    sqlite3_stmt *s;
+    if (prepare(st, "SELECT unit FROM temp.store_pend GROUP BY unit HAVING count(*) > 1"
+                    " UNION ALL SELECT p.unit FROM temp.store_pend p JOIN run_units u"
+                    " ON u.run_id = p.run_id AND u.unit = p.unit LIMIT 1", &s, e) != 0)
+      return -1;
+    char *unit = sqlite3_step(s) == SQLITE_ROW ? col_dup(s, 0) : NULL;
+    sqlite3_finalize(s);
+    rc = store_dup(st, unit ? unit : "?", e);
+    free(unit);
+    return rc;
+  }
+  if (rc != SQLITE_OK) return fail_rc(st, rc, e);
+  st->pended = 0;
+  return exec(st, "DELETE FROM temp.store_pend", e);
+}
+
+/* The unit comes next in the run's order: a unit given twice in a row is
+** refused here (one given twice apart when its run_units entry goes in);
+** the order seen so far is updated. */
+static int store_order_see(store *st, const char *unit, af_err *e) {
+  if (!st->in_run) return af_fail(e, "results database %s: no run is open", st->path);
+  if (st->seq >= (int64_t)UINT32_MAX) {
+    af_fail(e, "results database %s: more than %lu units in one run", st->path,
+            (unsigned long)UINT32_MAX);
+    store_run_abort(st);
+    return -1;
+  }
+  if (st->seq > 0) {
+    int c = strcmp(st->prev.s, unit);
+    if (c == 0) return store_dup(st, unit, e);
+    st->asc_text &= c < 0;
+    if (st->asc_int) st->asc_int = store_unit_cmp("integer", st->prev.s, unit) < 0;
+  }
+  return 0;
+}
+
+static void store_order_seen(store *st, const char *unit) {
+  st->prev.len = 0;
+  sb_puts(&st->prev, unit);
+  st->seq++;
+}
+
+int store_run_skip(store *st, const char *unit, af_err *e) {
+  assert(unit);
+  if (store_order_see(st, unit, e) < 0) return -1;
+  store_order_seen(st, unit);
   return 0;
 }
 
 int store_run_unit(store *st, const char *unit, double score, int poor,
                    const char *category, int64_t eligible, const int32_t *groups, af_err *e) {
   assert(unit && (groups || !st->ngroups));
-  if (!st->in_run) return af_fail(e, "results database %s: no run is open", st->path);
-  if (st->units >= (int64_t)UINT32_MAX) {
-    af_fail(e, "results database %s: more than %lu units in one run", st->path,
-            (unsigned long)UINT32_MAX);
-    store_run_abort(st);
-    return -1;
-  }
-  if (st->units > 0) {
-    /* A unit given twice in a row is refused here; one given twice apart
-    ** (units in no key order) when its batch is inserted. */
-    int c = strcmp(st->prev.s, unit);
-    if (c == 0) {
-      af_fail(e, "results database %s: unit '%s' stored twice in one run", st->path, unit);
-      store_run_abort(st);
-      return -1;
-    }
-    st->asc_text &= c < 0;
-    if (st->asc_int) st->asc_int = store_unit_cmp("integer", st->prev.s, unit) < 0;
-  }
+  if (store_order_see(st, unit, e) < 0) return -1;
   const char *grp = NULL;
   if (st->ngroups) {
     store_grp_encode(st, groups);
@@ -804,9 +928,9 @@ int store_run_unit(store *st, const char *unit, double score, int poor,
   r->poor = poor;
   r->eligible = eligible;
   r->chk = row_check(&st->row, (uint32_t)(st->units + 1));
+  r->seq = st->seq + 1;
   if (st->nrows == STORE_BATCH && store_flush(st, e) != 0) return -1;
-  st->prev.len = 0;
-  sb_puts(&st->prev, unit);
+  store_order_seen(st, unit);
   st->units++;
   return 0;
 }
@@ -826,8 +950,6 @@ void store_run_set_signer(store *st, store_sign_fn fn, void *ctx) {
   st->sign = fn;
   st->sign_ctx = ctx;
 }
-
-static int rows_digest_text(store *st, char *hex, af_err *e);
 
 /* Sign the run as now written (read back inside the transaction). */
 static int sign_run(store *st, af_err *e) {
@@ -854,17 +976,16 @@ static int sign_run(store *st, af_err *e) {
 
 int store_run_commit(store *st, const char *summary_json, af_err *e) {
   if (!st->in_run) return af_fail(e, "results database %s: no run is open", st->path);
-  if (store_flush(st, e) != 0) return -1;
+  if (store_flush(st, e) != 0 || store_keys_commit(st, e) != 0) return -1;
   unsigned char md[32];
   unsigned int mdlen = 0;
   char rows_hex[65];
   if (store_grp_commit(st, st->rows_md, e) != 0) return -1;
   EVP_DigestFinal_ex(st->rows_md, md, &mdlen);
   af_hex(md, 32, rows_hex);
-  /* Units that came in no key order (not from a data source): the digest is
-  ** taken again over the rows in text order, and rows carry no links. */
-  const char *order = st->asc_text ? "text" : st->asc_int ? "integer" : "none";
-  if (!st->asc_text && !st->asc_int && rows_digest_text(st, rows_hex, e) < 0) return -1;
+  /* Units in no key order came in the data's stored order: the rows are
+  ** read back in it (by seq), and so is the digest. */
+  const char *order = st->asc_text ? "text" : st->asc_int ? "integer" : "stored";
   sqlite3_stmt *s;
   if (prepare(st, "UPDATE runs SET summary_json = ?, units = ?, unit_order = ?, rows_sha256 = ?"
                   " WHERE id = ?", &s, e) != 0)
@@ -891,8 +1012,11 @@ void store_run_abort(store *st) {
   if (!st->in_run) return;
   st->in_run = 0;
   st->nrows = 0;
-  sqlite3_reset(st->ins);
-  sqlite3_reset(st->ins_batch);
+  store_ins *ins[] = {&st->ins, &st->ins_key, &st->ins_pend};
+  for (int i = 0; i < 3; i++) {
+    sqlite3_reset(ins[i]->one);
+    sqlite3_reset(ins[i]->batch);
+  }
   /* SQLite may already have rolled back by itself (e.g. after SQLITE_FULL). */
   if (!sqlite3_get_autocommit(st->db)) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -1123,9 +1247,12 @@ static void read_unit_row(sqlite3_stmt *s, int c, double *score, int *poor, int6
 int store_unit_result(store *st, int64_t run_id, const char *unit, double *score,
                       int *poor, char **category, int64_t *eligible, af_err *e) {
   if (category) *category = NULL;
-  if (!st->get && prepare(st, "SELECT score, poor, category, eligible FROM unit_scores"
-                              " WHERE run_id = ? AND unit = ?", &st->get, e) != 0)
-    return -1;
+  /* schema 4: run_units gives the row's position */
+  const char *sql = st->schema >= 4
+      ? "SELECT s.score, s.poor, s.category, s.eligible FROM run_units u JOIN unit_scores s"
+        " ON s.run_id = u.run_id AND s.seq = u.seq WHERE u.run_id = ? AND u.unit = ?"
+      : "SELECT score, poor, category, eligible FROM unit_scores WHERE run_id = ? AND unit = ?";
+  if (!st->get && prepare(st, sql, &st->get, e) != 0) return -1;
   sqlite3_stmt *s = st->get;
   sqlite3_bind_int64(s, 1, run_id);
   sqlite3_bind_text(s, 2, unit, -1, SQLITE_STATIC);
@@ -1140,57 +1267,93 @@ int store_unit_result(store *st, int64_t run_id, const char *unit, double *score
   return fail_rc(st, rc, e);
 }
 
+int store_run_rows(store *st, int64_t run_id, int64_t *n, af_err *e) {
+  sqlite3_stmt *s;
+  *n = 0;
+  if (prepare(st, "SELECT count(*) FROM unit_scores WHERE run_id = ?", &s, e) != 0) return -1;
+  sqlite3_bind_int64(s, 1, run_id);
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) *n = sqlite3_column_int64(s, 0);
+  sqlite3_finalize(s);
+  return rc == SQLITE_ROW ? 0 : fail_rc(st, rc, e);
+}
+
+typedef struct store_check store_check;
+
 struct store_iter {
   store *st;
   sqlite3_stmt *s;
+  store_check *chk;          /* store_iter_begin_checked: the rows checked as read */
 };
 
-/* The run's unit order: "text" unless the run recorded "integer". */
-static int run_order(store *st, int64_t run_id, int *integer, af_err *e) {
-  *integer = 0;
+/* The run's recorded unit order into out ("" when none: schema 1). */
+static int run_order(store *st, int64_t run_id, char out[16], af_err *e) {
+  out[0] = 0;
   if (st->schema < 2) return 0;
   sqlite3_stmt *s;
   if (prepare(st, "SELECT unit_order FROM runs WHERE id = ?", &s, e) != 0) return -1;
   sqlite3_bind_int64(s, 1, run_id);
   int rc = sqlite3_step(s);
-  if (rc == SQLITE_ROW) {
-    const char *o = (const char *)sqlite3_column_text(s, 0);
-    *integer = o && strcmp(o, "integer") == 0;
-  }
+  const char *o = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(s, 0) : NULL;
+  snprintf(out, 16, "%s", o ? o : "");
   sqlite3_finalize(s);
   return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail_rc(st, rc, e);
 }
 
-/* Integer order sorts (one pass, by SQLite); text order is the key's own. */
-#define ORDER_INTEGER                                                                   \
-  " ORDER BY CAST(CAST(unit AS INTEGER) AS TEXT) = unit DESC,"                          \
-  " CASE WHEN CAST(CAST(unit AS INTEGER) AS TEXT) = unit THEN CAST(unit AS INTEGER) END, unit"
+/* The columns an iterator reads: store_iter_next's, then chk, grp and seq. */
+#define ITER_COLS "unit, score, poor, category, eligible, chk, grp, seq"
 
-int store_iter_begin(store *st, int64_t run_id, store_iter **it, af_err *e) {
-  *it = NULL;
-  int integer;
-  if (run_order(st, run_id, &integer, e) < 0) return -1;
-  return store_iter_begin_order(st, run_id, integer ? "integer" : "text", it, e);
-}
-
-int store_iter_begin_order(store *st, int64_t run_id, const char *order, store_iter **it,
-                           af_err *e) {
-  *it = NULL;
-  int integer = strcmp(order, "integer") == 0;
+static int iter_open(store *st, int64_t run_id, const char *sql, store_iter **it, af_err *e) {
   sqlite3_stmt *s;
-  char *sql = af_sprintf("SELECT unit, score, poor, category, eligible, %s, %s FROM unit_scores"
-                         " WHERE run_id = ?%s", st->schema >= 2 ? "chk" : "NULL",
-                         st->schema >= 3 ? "grp" : "NULL",
-                         integer ? ORDER_INTEGER : " ORDER BY unit");
-  int rc = prepare(st, sql, &s, e);
-  free(sql);
-  if (rc != 0) return -1;
+  if (prepare(st, sql, &s, e) != 0) return -1;
   sqlite3_bind_int64(s, 1, run_id);
   *it = af_calloc(1, sizeof **it);
   (*it)->st = st;
   (*it)->s = s;
   return 0;
 }
+
+/* Before schema 4 the rows were keyed by unit: read in a key order. */
+static int iter_open_v3(store *st, int64_t run_id, int integer, store_iter **it, af_err *e) {
+  char *sql = af_sprintf("SELECT unit, score, poor, category, eligible, %s, %s, NULL FROM"
+                         " unit_scores WHERE run_id = ?%s", st->schema >= 2 ? "chk" : "NULL",
+                         st->schema >= 3 ? "grp" : "NULL",
+                         integer ? ORDER_INTEGER : " ORDER BY unit");
+  int rc = iter_open(st, run_id, sql, it, e);
+  free(sql);
+  return rc;
+}
+
+int store_iter_begin(store *st, int64_t run_id, store_iter **it, af_err *e) {
+  *it = NULL;
+  char order[16];
+  if (st->schema >= 4)
+    return iter_open(st, run_id, "SELECT " ITER_COLS " FROM unit_scores WHERE run_id = ?"
+                     " ORDER BY seq", it, e);
+  if (run_order(st, run_id, order, e) < 0) return -1;
+  return iter_open_v3(st, run_id, strcmp(order, "integer") == 0, it, e);
+}
+
+int store_iter_begin_order(store *st, int64_t run_id, const char *order, store_iter **it,
+                           af_err *e) {
+  *it = NULL;
+  int integer = strcmp(order, "integer") == 0;
+  if (st->schema < 4) return iter_open_v3(st, run_id, integer, it, e);
+  char rec[16];
+  if (run_order(st, run_id, rec, e) < 0) return -1;
+  if (strcmp(rec, order) == 0) return store_iter_begin(st, run_id, it, e);
+  /* Text order is run_units' key order: each row fetched by its position.
+  ** Integer order of a run recorded in another order: SQLite sorts. */
+  if (!integer)
+    return iter_open(st, run_id, "SELECT s.unit, s.score, s.poor, s.category, s.eligible, s.chk,"
+                     " s.grp, s.seq FROM run_units u CROSS JOIN unit_scores s"
+                     " ON s.run_id = u.run_id AND s.seq = u.seq WHERE u.run_id = ?"
+                     " ORDER BY u.unit", it, e);
+  return iter_open(st, run_id, "SELECT " ITER_COLS " FROM unit_scores WHERE run_id = ?"
+                   ORDER_INTEGER, it, e);
+}
+
+static void check_row(store_iter *it);
 
 int store_iter_next(store_iter *it, const char **unit, double *score, int *poor,
                     const char **category, int64_t *eligible, af_err *e) {
@@ -1200,7 +1363,12 @@ int store_iter_next(store_iter *it, const char **unit, double *score, int *poor,
   if (unit) *unit = (const char *)sqlite3_column_text(it->s, 0);
   read_unit_row(it->s, 1, score, poor, eligible);
   if (category) *category = (const char *)sqlite3_column_text(it->s, 3);
+  if (it->chk) check_row(it);
   return 1;
+}
+
+int64_t store_iter_seq(store_iter *it) {
+  return sqlite3_column_int64(it->s, 7);
 }
 
 const char *store_iter_grp(store_iter *it) {
@@ -1221,12 +1389,6 @@ int store_iter_groups(store_iter *it, int32_t *codes, int n, int nvalues) {
   return *p ? -1 : 1;
 }
 
-void store_iter_end(store_iter *it) {
-  if (!it) return;
-  sqlite3_finalize(it->s);
-  free(it);
-}
-
 /* ---- verifying a run's rows without the data ---- */
 
 /* The walk over a run's rows in order. A row whose check holds is "good"
@@ -1235,8 +1397,11 @@ void store_iter_end(store_iter *it) {
 ** missing rows. */
 typedef struct verify_walk {
   store_verdict *v;
+  store *st;
+  int64_t run_id;
   int64_t units;            /* rows the run recorded */
   int64_t next;             /* the position after the last good row */
+  int64_t good_seq;         /* that row's seq (0 before the first) */
   strbuf good;              /* that row's unit; empty before the first */
   int64_t *claimed;         /* positions claimed by changed rows since it */
   int nclaimed, cap;
@@ -1252,21 +1417,48 @@ static void verdict_first(store_verdict *v, const char *fmt, ...) {
   va_end(ap);
 }
 
-/* Positions next .. to-1 end before unit `to` (NULL: at the end). */
-static void verify_gap(verify_walk *w, int64_t to, const char *unit) {
+/* Schema 4: the unit of the first row gone between seq lo and hi (its
+** run_units entry is left), or NULL. Run once, for the first verdict. */
+static char *verify_lost_unit(verify_walk *w, int64_t lo, int64_t hi) {
+  sqlite3_stmt *s;
+  if (w->st->schema < 4 ||
+      sqlite3_prepare_v2(w->st->db, "SELECT u.unit FROM run_units u WHERE u.run_id = ?"
+                         " AND u.seq > ? AND u.seq < ? AND NOT EXISTS (SELECT 1 FROM unit_scores s"
+                         " WHERE s.run_id = u.run_id AND s.seq = u.seq) ORDER BY u.seq LIMIT 1",
+                         -1, &s, NULL) != SQLITE_OK)
+    return NULL;
+  sqlite3_bind_int64(s, 1, w->run_id);
+  sqlite3_bind_int64(s, 2, lo);
+  sqlite3_bind_int64(s, 3, hi);
+  char *unit = sqlite3_step(s) == SQLITE_ROW ? col_dup(s, 0) : NULL;
+  sqlite3_finalize(s);
+  return unit;
+}
+
+/* Positions next .. to-1 end before unit `to` at seq to_seq (NULL: at the end). */
+static void verify_gap(verify_walk *w, int64_t to, const char *unit, int64_t to_seq) {
   int64_t span = to - w->next, held = 0;
   for (int i = 0; i < w->nclaimed; i++)
     held += w->claimed[i] >= w->next && w->claimed[i] < to;
   int64_t lost = span - (held < span ? held : span);
   if (lost <= 0) return;
   w->v->missing += lost;
+  if (w->v->first[0]) return;
   char where[300];
   const char *g = w->good.s;
   if (w->good.len && unit) snprintf(where, sizeof where, "between unit '%s' and unit '%s'", g, unit);
   else if (unit) snprintf(where, sizeof where, "before unit '%s', the first", unit);
   else if (w->good.len) snprintf(where, sizeof where, "after unit '%s', the last", g);
   else snprintf(where, sizeof where, "no row is left");
-  if (span == 1)
+  char *name = verify_lost_unit(w, w->good_seq, to_seq);
+  if (name && span == 1)
+    verdict_first(w->v, "the row of unit '%s' at position %lld of %lld (%s) is missing", name,
+                  (long long)w->next, (long long)w->units, where);
+  else if (name)
+    verdict_first(w->v, "%lld of the rows at positions %lld to %lld of %lld (%s) are missing; "
+                  "the first is unit '%s'", (long long)lost, (long long)w->next,
+                  (long long)to - 1, (long long)w->units, where, name);
+  else if (span == 1)
     verdict_first(w->v, "the row at position %lld of %lld (%s) is missing; its unit id is "
                   "recorded nowhere else: replay with the data names it", (long long)w->next,
                   (long long)w->units, where);
@@ -1275,11 +1467,12 @@ static void verify_gap(verify_walk *w, int64_t to, const char *unit) {
                   "their unit ids are recorded nowhere else: replay with the data names them",
                   (long long)lost, (long long)w->next, (long long)to - 1, (long long)w->units,
                   where);
+  free(name);
 }
 
 /* One row read back: its check against its bytes. */
 static void verify_row(verify_walk *w, const strbuf *row, const char *unit, int has, int64_t chk,
-                       int linked) {
+                       int64_t seq, int linked) {
   uint32_t pos = (uint32_t)((uint64_t)chk & 0xffffffffu);
   int good = has && pos >= 1 && row_check(row, pos) == chk;
   if (good && linked && (int64_t)pos < w->next) good = 0;   /* out of its place */
@@ -1290,80 +1483,163 @@ static void verify_row(verify_walk *w, const strbuf *row, const char *unit, int 
     w->claimed[w->nclaimed++] = has ? (int64_t)pos : 0;
     return;
   }
-  if (linked) verify_gap(w, pos, unit);
+  if (linked) verify_gap(w, pos, unit, seq);
   w->next = (int64_t)pos + 1;
+  w->good_seq = seq;
   w->nclaimed = 0;
   w->good.len = 0;
   sb_puts(&w->good, unit);
 }
 
-int store_verify_rows(store *st, const run_record *r, store_verdict *v, af_err *e) {
-  memset(v, 0, sizeof *v);
-  store_iter *it;
-  if (store_iter_begin(st, r->id, &it, e) < 0) return -1;
-  EVP_MD_CTX *md = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-  /* Rows written in no key order are read back in another: their
-  ** positions are checked with each row, not against the reading order. */
-  int linked = !r->unit_order || strcmp(r->unit_order, "none") != 0;
-  verify_walk w = {.v = v, .units = r->units, .next = 1};
-  sb_puts(&w.good, "");
-  strbuf row = {0};
-  const char *unit, *cat;
+/* The rows of a run checked as an iterator reads them. */
+struct store_check {
+  const run_record *r;
+  store_verdict v;
+  verify_walk w;
+  EVP_MD_CTX *md;
+  strbuf row;
+  int linked;               /* positions are checked against the reading order */
+  uint64_t links;           /* sum of store_link_hash over (unit, seq) of the rows */
+};
+
+/* FNV-1a 64 of a unit id and a position: summed over the rows and over
+** run_units, an order-independent comparison of the two tables. */
+static uint64_t store_link_hash(const char *unit, int64_t seq) {
+  uint64_t h = 14695981039346656037ull;
+  for (const unsigned char *p = (const unsigned char *)unit; *p; p++) h = (h ^ *p) * 1099511628211ull;
+  for (int i = 0; i < 8; i++) h = (h ^ (((uint64_t)seq >> (8 * i)) & 0xff)) * 1099511628211ull;
+  return h;
+}
+
+static void check_row(store_iter *it) {
+  store_check *c = it->chk;
+  sqlite3_stmt *s = it->s;
+  const char *unit = (const char *)sqlite3_column_text(s, 0);
   double score;
-  int poor, rc;
-  int64_t elig;
-  while ((rc = store_iter_next(it, &unit, &score, &poor, &cat, &elig, e)) == 1) {
-    v->rows++;
-    row_encode(&row, unit, score, poor, cat, elig, store_iter_grp(it));
-    EVP_DigestUpdate(md, row.s, row.len);
-    verify_row(&w, &row, unit, sqlite3_column_type(it->s, 5) == SQLITE_INTEGER,
-               sqlite3_column_int64(it->s, 5), linked);
-  }
-  if (rc == 0 && linked) verify_gap(&w, r->units + 1, NULL);
-  if (rc == 0 && !linked && v->rows - v->changed < r->units)
-    v->missing = r->units - (v->rows - v->changed);
-  if (rc == 0 && r->group_columns > 0)
-    store_grp_digest(md, r->groups, r->group_columns, r->group_values, r->ngroup_values);
+  int poor;
+  int64_t elig, seq = sqlite3_column_int64(s, 7);
+  read_unit_row(s, 1, &score, &poor, &elig);
+  c->v.rows++;
+  row_encode(&c->row, unit, score, poor, (const char *)sqlite3_column_text(s, 3), elig,
+             store_iter_grp(it));
+  EVP_DigestUpdate(c->md, c->row.s, c->row.len);
+  verify_row(&c->w, &c->row, unit, sqlite3_column_type(s, 5) == SQLITE_INTEGER,
+             sqlite3_column_int64(s, 5), seq, c->linked);
+  c->links += store_link_hash(unit, seq);
+}
+
+int store_iter_begin_checked(store *st, const run_record *r, store_iter **it, af_err *e) {
+  if (store_iter_begin(st, r->id, it, e) < 0) return -1;
+  store_check *c = af_calloc(1, sizeof *c);
+  c->r = r;
+  c->md = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(c->md, EVP_sha256(), NULL);
+  /* The rows of a schema 3 run of unit order "none" were checked in the
+  ** order they were given and are read in text order: their positions are
+  ** checked with each row, not against the reading order. */
+  c->linked = !r->unit_order || strcmp(r->unit_order, "none") != 0;
+  c->w = (verify_walk){.v = &c->v, .st = st, .run_id = r->id, .units = r->units, .next = 1};
+  sb_puts(&c->w.good, "");
+  (*it)->chk = c;
+  return 0;
+}
+
+void store_iter_verdict(store_iter *it, store_verdict *v) {
+  store_check *c = it->chk;
+  const run_record *r = c->r;
+  assert(c);
+  if (c->linked) verify_gap(&c->w, r->units + 1, NULL, INT64_MAX);
+  if (!c->linked && c->v.rows - c->v.changed < r->units)
+    c->v.missing = r->units - (c->v.rows - c->v.changed);
+  if (r->group_columns > 0)
+    store_grp_digest(c->md, r->groups, r->group_columns, r->group_values, r->ngroup_values);
   unsigned char d[32];
   unsigned int dn = 0;
   char hex[65];
-  EVP_DigestFinal_ex(md, d, &dn);
+  EVP_DigestFinal_ex(c->md, d, &dn);
   af_hex(d, 32, hex);
-  EVP_MD_CTX_free(md);
-  store_iter_end(it);
-  sb_free(&row);
-  sb_free(&w.good);
-  free(w.claimed);
-  v->digest_ok = r->rows_sha256 && strcmp(hex, r->rows_sha256) == 0;
-  return rc < 0 ? -1 : 0;
+  c->v.digest_ok = r->rows_sha256 && strcmp(hex, r->rows_sha256) == 0;
+  *v = c->v;
 }
 
-/* The rows digest of the open run, over its rows in text order. */
-static int rows_digest_text(store *st, char *hex, af_err *e) {
+void store_iter_end(store_iter *it) {
+  if (!it) return;
+  sqlite3_finalize(it->s);
+  if (it->chk) {
+    EVP_MD_CTX_free(it->chk->md);
+    sb_free(&it->chk->row);
+    sb_free(&it->chk->w.good);
+    free(it->chk->w.claimed);
+    free(it->chk);
+  }
+  free(it);
+}
+
+/* The first (unit, seq) pair one table has and the other lacks, in words. */
+static int verify_link_first(store *st, const run_record *r, store_verdict *v, af_err *e) {
+  sqlite3_stmt *s;
+  if (prepare(st, "SELECT s.unit, s.seq, u.seq FROM unit_scores s LEFT JOIN run_units u"
+                  " ON u.run_id = s.run_id AND u.unit = s.unit WHERE s.run_id = ?"
+                  " AND u.seq IS NOT s.seq LIMIT 1", &s, e) != 0)
+    return -1;
+  sqlite3_bind_int64(s, 1, r->id);
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW && sqlite3_column_type(s, 2) == SQLITE_NULL)
+    verdict_first(v, "unit '%s' (position %lld) has no entry in run_units",
+                  sqlite3_column_text(s, 0), (long long)sqlite3_column_int64(s, 1));
+  else if (rc == SQLITE_ROW)
+    verdict_first(v, "unit '%s' (position %lld) has an entry in run_units for position %lld",
+                  sqlite3_column_text(s, 0), (long long)sqlite3_column_int64(s, 1),
+                  (long long)sqlite3_column_int64(s, 2));
+  sqlite3_finalize(s);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail_rc(st, rc, e);
+  if (rc == SQLITE_ROW) return 0;
+  if (prepare(st, "SELECT u.unit, u.seq FROM run_units u WHERE u.run_id = ? AND NOT EXISTS"
+                  " (SELECT 1 FROM unit_scores s WHERE s.run_id = u.run_id AND s.seq = u.seq"
+                  " AND s.unit = u.unit) LIMIT 1", &s, e) != 0)
+    return -1;
+  sqlite3_bind_int64(s, 1, r->id);
+  rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW)
+    verdict_first(v, "run_units has unit '%s' at position %lld, where no row of it is",
+                  sqlite3_column_text(s, 0), (long long)sqlite3_column_int64(s, 1));
+  sqlite3_finalize(s);
+  return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail_rc(st, rc, e);
+}
+
+/* Schema 4, all rows good: run_units holds exactly their (unit, seq) pairs.
+** One scan of run_units compared by count and sum; lookups only to name
+** the first difference. */
+static int verify_links(store *st, const run_record *r, uint64_t links, store_verdict *v,
+                        af_err *e) {
+  sqlite3_stmt *s;
+  if (prepare(st, "SELECT unit, seq FROM run_units WHERE run_id = ?", &s, e) != 0) return -1;
+  sqlite3_bind_int64(s, 1, r->id);
+  uint64_t sum = 0;
+  int64_t n = 0;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    sum += store_link_hash((const char *)sqlite3_column_text(s, 0), sqlite3_column_int64(s, 1));
+    n++;
+  }
+  sqlite3_finalize(s);
+  if (rc != SQLITE_DONE) return fail_rc(st, rc, e);
+  if (sum == links && n == v->rows) return 0;
+  v->unlinked = 1;
+  return verify_link_first(st, r, v, e);
+}
+
+int store_verify_rows(store *st, const run_record *r, store_verdict *v, af_err *e) {
+  memset(v, 0, sizeof *v);
   store_iter *it;
-  if (store_iter_begin(st, st->run_id, &it, e) < 0) return -1;
-  EVP_MD_CTX *md = EVP_MD_CTX_new();
-  EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-  const char *unit, *cat;
-  double score;
-  int poor, rc;
-  int64_t elig;
-  while ((rc = store_iter_next(it, &unit, &score, &poor, &cat, &elig, e)) == 1) {
-    row_encode(&st->row, unit, score, poor, cat, elig, store_iter_grp(it));
-    EVP_DigestUpdate(md, st->row.s, st->row.len);
-  }
-  if (rc == 0 && st->ngroups) {
-    char **vals = store_grp_values(st);
-    store_grp_digest(md, st->gnames, st->ngroups, vals, st->ncodes);
-    free(vals);
-  }
-  unsigned char d[32];
-  unsigned int dn = 0;
-  EVP_DigestFinal_ex(md, d, &dn);
-  EVP_MD_CTX_free(md);
+  if (store_iter_begin_checked(st, r, &it, e) < 0) return -1;
+  int rc;
+  while ((rc = store_iter_next(it, NULL, NULL, NULL, NULL, NULL, e)) == 1) continue;
+  if (rc == 0) store_iter_verdict(it, v);
+  uint64_t links = it->chk->links;
   store_iter_end(it);
-  af_hex(d, 32, hex);
+  if (rc == 0 && st->schema >= 4 && !v->changed && !v->missing)
+    rc = verify_links(st, r, links, v, e);
   return rc < 0 ? -1 : 0;
 }
 

@@ -8,7 +8,8 @@
 **  - the merged run is the run one machine records: the same unit_scores rows
 **    (checks included), runs row (data fingerprint, unit order, rows digest),
 **    score --json summary (inference too), and verify and replay pass;
-**  - integer ids interleave in integer order;
+**  - integer ids interleave in integer order; a registry layout's rows (in
+**    the data's stored order) interleave by their recorded position;
 **  - refusals: a missing, a repeated partition, another split, another
 **    methodology, other data, another engine version, other options, an
 **    edited partial, a whole run; an existing output (without --force) and a
@@ -142,7 +143,7 @@ static int teardown(void **state) {
 
 /* Every recorded row of run 1 of db, in key order, as one text. */
 static char *rows_of(const char *db) {
-  return h_sql_text(db, "SELECT group_concat(r, ';') FROM (SELECT unit || '|' || quote(score) || "
+  return h_sql_text(db, "SELECT group_concat(r, ';') FROM (SELECT seq || '|' || unit || '|' || quote(score) || "
                         "'|' || quote(poor) || '|' || quote(category) || '|' || eligible || '|' "
                         "|| chk || '|' || quote(grp) AS r FROM unit_scores WHERE run_id = 1 "
                         "ORDER BY unit)");
@@ -318,6 +319,55 @@ static void test_integer_ids(void **state) {
   free(order);
   const char *v[] = {"verify", "--out", out.s, NULL};
   x = run_expect(0, v);
+  h_result_free(&x);
+}
+
+/* A registry layout (families stored in registration order, not key
+** order): the run records its rows in the data's stored order (unit_order
+** "stored"), each partial records each row's position in it, and the merge
+** interleaves by position: the single run again, row for row. */
+static void test_registry_layout(void **state) {
+  (void)state;
+  pathbuf d = P("mg_reg.db"), s = P("mg_reg_single.db"), out = P("mg_reg_merged.db");
+  unlink(d.s);
+  unlink(s.s);
+  unlink(out.s);
+  const char *gen[] = {"generate", "--families", "1500", "--seed", "5", "--layout", "registry",
+                       "--out", d.s, NULL};
+  h_result x = run_expect(0, gen);
+  h_result_free(&x);
+  const char *sc[] = {"score", "--db", d.s, "--method", method.s, "--out", s.s, "--json", NULL};
+  h_result one = run_expect(0, sc);
+  /* the stored order is not the key order, and the rows are recorded in it */
+  char *stored = h_sql_text(d.s, "SELECT group_concat(family_id, ' ') FROM"
+                                 " (SELECT family_id FROM families ORDER BY rowid)");
+  char *keyed = h_sql_text(d.s, "SELECT group_concat(family_id, ' ') FROM"
+                                " (SELECT family_id FROM families ORDER BY family_id)");
+  char *rows = h_sql_text(s.s, "SELECT group_concat(unit, ' ') FROM"
+                               " (SELECT unit FROM unit_scores WHERE run_id = 1 ORDER BY seq)");
+  assert_string_not_equal(stored, keyed);
+  assert_string_equal(rows, stored);
+  free(stored), free(keyed), free(rows);
+  char *order = h_sql_text(s.s, "SELECT unit_order FROM runs WHERE id = 1");
+  assert_string_equal(order, "stored");
+  free(order);
+  pathbuf rp[NPARTS + 1];
+  score_parts(d.s, method.s, NPARTS, "reg", rp);
+  const char *mg[] = {"merge", "--out", out.s, rp[2].s, rp[3].s, rp[1].s, "--json", NULL};
+  x = run_expect(0, mg);
+  char *sum = summary_of(s.s);
+  assert_string_equal(x.out, sum);
+  free(sum);
+  assert_same_figures(x.out, one.out);
+  h_result_free(&x);
+  h_result_free(&one);
+  assert_same_run(s.s, out.s);
+  const char *v[] = {"verify", "--out", out.s, NULL};
+  x = run_expect(0, v);
+  h_result_free(&x);
+  const char *rep[] = {"replay", "1", "--out", out.s, "--db", d.s, NULL};
+  x = run_expect(0, rep);
+  assert_has(x.out, "reproduced: run 1, 1500 units, every recorded row checked");
   h_result_free(&x);
 }
 
@@ -575,6 +625,7 @@ int main(void) {
       cmocka_unit_test(test_merged_is_the_single_run),
       cmocka_unit_test(test_inference_merges),
       cmocka_unit_test(test_integer_ids),
+      cmocka_unit_test(test_registry_layout),
       cmocka_unit_test(test_slurm_script),
       cmocka_unit_test(test_missing_and_repeated),
       cmocka_unit_test(test_other_method_data_engine),

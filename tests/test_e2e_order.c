@@ -9,6 +9,9 @@
 **  - On every layout, one thread and two give byte-identical summaries
 **    (score and compare), and a run recorded with two threads replays on one.
 **  - A run recorded in one layout replays on the same rows in another.
+**  - A registry layout's run records its rows in stored order ("stored");
+**    replay and verify catch an edited, a deleted and an added row, naming
+**    each.
 ** make tsan runs these under ThreadSanitizer.
 */
 #include <setjmp.h>
@@ -123,36 +126,84 @@ static void test_replay_across_layouts(void **state) {
   free(key), free(reg), free(ok), free(or);
 }
 
-/* A run read in stored order (its rows are not in key order): replay looks
-** each unit's row up, and finds a deleted row, an edited one and an added
-** one. The families picked are named by SQL on the data. */
-static void test_replay_stored_order_changes(void **state) {
-  (void)state;
-  char *db = generate("registry");
-  char *out = strdup(h_path("chg-out.db"));
-  unlink(out);
-  free(score_json(db, "2", out));
-  char *gone = h_sql_text(db, "SELECT family_id FROM families WHERE rowid = 10");
-  char *edited = h_sql_text(db, "SELECT family_id FROM families WHERE rowid = 20");
-  char *sql = af_sprintf("DELETE FROM unit_scores WHERE unit = '%s';"
-                         "UPDATE unit_scores SET eligible = eligible + 1024 WHERE unit = '%s';"
-                         "INSERT INTO unit_scores(run_id, unit, score, poor, category, eligible)"
-                         " VALUES (1, 'not-a-family', 0, 0, 'A', 0);", gone, edited);
-  h_sql(out, sql);
-  const char *rp[] = {"replay", "1", "--out", out, "--db", db, NULL};
+/* The family at 0-based offset i in the data's stored order. */
+static char *stored_at(const char *db, int i) {
+  char *sql = af_sprintf("SELECT family_id FROM families ORDER BY rowid LIMIT 1 OFFSET %d", i);
+  char *id = h_sql_text(db, sql);
+  free(sql);
+  return id;
+}
+
+/* A copy of results out with sql applied: replay (on db) and verify both
+** exit 1; replay's stderr has counts and line, verify's has first. */
+static void expect_tamper_caught(const char *out, const char *db, const char *name,
+                                 const char *sql, const char *counts, const char *line,
+                                 const char *first) {
+  char *copy = strdup(h_path(name));
+  unlink(copy);
+  char *vac = af_sprintf("VACUUM INTO '%s'", copy);
+  h_sql(out, vac);
+  h_sql(copy, sql);
+  const char *rp[] = {"replay", "1", "--out", copy, "--db", db, NULL};
   h_result r = h_run(rp);
   assert_int_equal(r.status, 1);
-  assert_has(r.err, "10000 units recomputed, 10000 rows recorded: 1 differ, 1 not recorded, "
-                    "1 recorded but not in the data");
-  char *line = af_sprintf("unit '%s': not recorded", gone);
+  assert_has(r.err, counts);
   assert_has(r.err, line);
-  free(line);
-  line = af_sprintf("unit '%s': recorded (", edited);
-  assert_has(r.err, line);
-  free(line);
-  assert_has(r.err, "recorded rows with no unit in the data: 1");
   h_result_free(&r);
-  free(sql), free(gone), free(edited), free(out), free(db);
+  const char *ver[] = {"verify", "--out", copy, NULL};
+  r = h_run(ver);
+  assert_int_equal(r.status, 1);
+  char *want = af_sprintf("; first: %s\n", first);
+  assert_has(r.err, want);
+  free(want);
+  h_result_free(&r);
+  free(vac), free(copy);
+}
+
+/* A registry layout's run records its rows in the data's stored order
+** ("stored"), read back in that order by replay (one ordered read beside
+** the data) and verify. An edited, a deleted and an added row are each
+** caught by both, naming the unit; the families are picked by SQL on the
+** data, in its stored (rowid) order. */
+static void test_stored_order_tampered(void **state) {
+  (void)state;
+  char *db = generate("registry");
+  char *out = strdup(h_path("tamper-out.db"));
+  unlink(out);
+  free(score_json(db, "2", out));
+  char *order = h_sql_text(out, "SELECT unit_order FROM runs WHERE id = 1");
+  assert_string_equal(order, "stored");
+  free(order);
+  replay_ok(out, db, "1");
+  const char *ver[] = {"verify", "--out", out, NULL};
+  h_result r = h_run(ver);
+  assert_int_equal(r.status, 0);
+  h_result_free(&r);
+  char *edited = stored_at(db, 19);
+  char *sql = af_sprintf("UPDATE unit_scores SET eligible = eligible + 1024 WHERE unit = '%s'",
+                         edited);
+  char *line = af_sprintf("  unit '%s': recorded (", edited);
+  char *first = af_sprintf("unit '%s': the row was changed or added after the run", edited);
+  expect_tamper_caught(out, db, "tamper-edit.db", sql,
+                       "1 differ, 0 not recorded, 0 recorded but not in the data", line, first);
+  free(sql), free(line), free(first), free(edited);
+  /* the 10th row of 10000 in stored order, between the 9th and the 11th */
+  char *before = stored_at(db, 8), *gone = stored_at(db, 9), *after = stored_at(db, 10);
+  sql = af_sprintf("DELETE FROM unit_scores WHERE unit = '%s'", gone);
+  line = af_sprintf("  unit '%s': not recorded; recomputed (", gone);
+  first = af_sprintf("the row of unit '%s' at position 10 of 10000 (between unit '%s' and unit "
+                     "'%s') is missing", gone, before, after);
+  expect_tamper_caught(out, db, "tamper-delete.db", sql,
+                       "0 differ, 1 not recorded, 0 recorded but not in the data", line, first);
+  free(sql), free(line), free(first), free(before), free(gone), free(after);
+  expect_tamper_caught(out, db, "tamper-insert.db",
+                       "INSERT INTO unit_scores(run_id, seq, unit, score, poor, category,"
+                       " eligible) VALUES (1, 10001, 'not-a-family', 0, 0, 'A', 0)",
+                       "0 differ, 0 not recorded, 1 recorded but not in the data",
+                       "  unit 'not-a-family': recorded (category A, score 0, poor 0, eligible "
+                       "0x0); not in the data\n",
+                       "unit 'not-a-family': the row was changed or added after the run");
+  free(out), free(db);
 }
 
 /* compare reads once for several methodologies: one thread and two give
@@ -185,7 +236,7 @@ int main(void) {
       cmocka_unit_test(test_layouts_agree),
       cmocka_unit_test(test_threads_agree_and_replay),
       cmocka_unit_test(test_replay_across_layouts),
-      cmocka_unit_test(test_replay_stored_order_changes),
+      cmocka_unit_test(test_stored_order_tampered),
       cmocka_unit_test(test_compare_threads_agree),
   };
   return cmocka_run_group_tests_name("e2e_order", tests, NULL, NULL);

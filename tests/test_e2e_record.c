@@ -191,10 +191,10 @@ static void test_deleted_row(void **state) {
   snprintf(sql, sizeof sql, "DELETE FROM unit_scores WHERE unit = '%s'", unit);
   h_sql(r.s, sql);
   snprintf(line, sizeof line, "  unit '%s': not recorded; recomputed (category %s,", unit, cat);
-  /* OFFSET 100: the 101st row of 2000 in the unit order */
-  snprintf(first, sizeof first, "the row at position 101 of %d (between unit '%s' and unit '%s') "
-           "is missing; its unit id is recorded nowhere else: replay with the data names it",
-           FAMILIES, before, after);
+  /* OFFSET 100: the 101st row of 2000 in the unit order; its unit is named
+  ** by the entry it left in run_units */
+  snprintf(first, sizeof first, "the row of unit '%s' at position 101 of %d (between unit '%s' "
+           "and unit '%s') is missing", unit, FAMILIES, before, after);
   expect_caught(r.s, 0, 1, 0, line, NULL, FAMILIES - 1, 0, 1, first);
   free(before);
   free(unit);
@@ -205,8 +205,9 @@ static void test_deleted_row(void **state) {
 static void test_inserted_row(void **state) {
   (void)state;
   pathbuf r = tamper_copy("rec_insert.db");
-  h_sql(r.s, "INSERT INTO unit_scores(run_id, unit, score, poor, category, eligible)"
-             " VALUES (1, '0000fake', 0.75, 1, 'E', 3)");
+  /* rows are keyed by position: the forged row takes the next free one */
+  h_sql(r.s, "INSERT INTO unit_scores(run_id, seq, unit, score, poor, category, eligible)"
+             " VALUES (1, (SELECT max(seq) + 1 FROM unit_scores), '0000fake', 0.75, 1, 'E', 3)");
   expect_caught(r.s, 0, 0, 1, "  unit '0000fake': recorded (category E, score 0.75, poor 1, "
                 "eligible 0x3); not in the data\n", NULL, FAMILIES + 1, 1, 0,
                 "unit '0000fake': the row was changed or added after the run");
@@ -221,9 +222,8 @@ static void test_deleted_places(void **state) {
   pathbuf r = tamper_copy("rec_del_first.db");
   char *u0 = unit_at(r.s, 0), *u1 = unit_at(r.s, 1);
   delete_unit(r.s, u0);
-  snprintf(first, sizeof first, "the row at position 1 of %d (before unit '%s', the first) is "
-           "missing; its unit id is recorded nowhere else: replay with the data names it",
-           FAMILIES, u1);
+  snprintf(first, sizeof first, "the row of unit '%s' at position 1 of %d (before unit '%s', the "
+           "first) is missing", u0, FAMILIES, u1);
   expect_not_verified(r.s, FAMILIES - 1, 0, 1, first);
   free(u0);
   free(u1);
@@ -234,8 +234,7 @@ static void test_deleted_places(void **state) {
   delete_unit(r.s, ub);
   delete_unit(r.s, uc);
   snprintf(first, sizeof first, "2 of the rows at positions %d to %d of %d (after unit '%s', the "
-           "last) are missing; their unit ids are recorded nowhere else: replay with the data "
-           "names them", FAMILIES - 1, FAMILIES, FAMILIES, ua);
+           "last) are missing; the first is unit '%s'", FAMILIES - 1, FAMILIES, FAMILIES, ua, ub);
   expect_not_verified(r.s, FAMILIES - 2, 0, 2, first);
   free(ua);
   free(ub);
@@ -248,8 +247,7 @@ static void test_deleted_places(void **state) {
   delete_unit(r.s, v51);
   delete_unit(r.s, v900);
   snprintf(first, sizeof first, "2 of the rows at positions 51 to 52 of %d (between unit '%s' and "
-           "unit '%s') are missing; their unit ids are recorded nowhere else: replay with the "
-           "data names them", FAMILIES, v49, v52);
+           "unit '%s') are missing; the first is unit '%s'", FAMILIES, v49, v52, v50);
   expect_not_verified(r.s, FAMILIES - 3, 0, 3, first);
   free(v49);
   free(v50);
@@ -360,9 +358,8 @@ static void test_integer_ids(void **state) {
   x = run_expect(1, ver);
   assert_string_equal(x.err, "run 1: NOT verified: 11 rows, 12 recorded; 0 changed or added, 1 "
                              "missing; the rows do not hash to the recorded results digest; "
-                             "first: the row at position 2 of 12 (between unit '1' and unit '3') "
-                             "is missing; its unit id is recorded nowhere else: replay with the "
-                             "data names it\n");
+                             "first: the row of unit '2' at position 2 of 12 (between unit '1' "
+                             "and unit '3') is missing\n");
   h_result_free(&x);
 }
 
@@ -938,7 +935,7 @@ static void test_older_schema(void **state) {
   const char *sc[] = {"score", "--db", data_db.s, "--method", method.s, "--out", old.s, NULL};
   x = run_expect(0, sc);
   h_result_free(&x);
-  assert_double_equal(h_sql_double(old.s, "PRAGMA user_version"), 3, 0);
+  assert_double_equal(h_sql_double(old.s, "PRAGMA user_version"), 4, 0);
   assert_double_equal(h_sql_double(old.s, "SELECT count(*) FROM unit_scores WHERE run_id = 1"), 2, 0);
   /* the old run has no group values; the new one has both columns' */
   assert_double_equal(h_sql_double(old.s, "SELECT group_columns IS NULL FROM runs WHERE id = 1"),
@@ -980,7 +977,8 @@ static void schema1_run(const char *idtype, const char *tag, pathbuf *d, pathbuf
 
 /* Schema 1 recorded no unit order: replay reads the rows in the data's key
 ** order, integer ids by value (1, 2, ..., 10, not 1, 10, 11, 12, 2) and text
-** ids bytewise; a deleted row is still found. */
+** ids bytewise, before and after the file is upgraded to schema 4; a deleted
+** row is still found. */
 static void test_older_schema_replay(void **state) {
   (void)state;
   const char *kinds[][2] = {{"INTEGER", "int"}, {"TEXT", "text"}};
@@ -998,6 +996,19 @@ static void test_older_schema_replay(void **state) {
     assert_has(x.err, "note: run 1 was recorded by an older afscore (results schema 1), which did "
                       "not record the order of its rows: they are read in the order of the "
                       "data's ids\n");
+    h_result_free(&x);
+    /* a writing command upgrades it to schema 4 (rows keyed by position,
+    ** run_units built): run 1 still replays, in the order of the data's ids */
+    pathbuf m = P("rec_v1.lua");
+    const char *sc[] = {"score", "--db", d.s, "--method", m.s, "--out", old.s, NULL};
+    x = run_expect(0, sc);
+    h_result_free(&x);
+    assert_double_equal(h_sql_double(old.s, "PRAGMA user_version"), 4, 0);
+    assert_double_equal(h_sql_double(old.s, "SELECT count(*) FROM run_units WHERE run_id = 1"),
+                        12, 0);
+    x = run_expect(0, rep);
+    assert_has(x.out, "reproduced: run 1, 12 units, every recorded row checked: score, poor, "
+                      "category and eligibility identical\n");
     h_result_free(&x);
     /* income 200 >= 150, no child: score 0 */
     h_sql(old.s, "DELETE FROM unit_scores WHERE unit = '10'");

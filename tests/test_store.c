@@ -136,18 +136,28 @@ static void test_round_trip(void **state) {
   assert_int_equal(store_unit_result(st, 1, "f3", &score, &poor, &cat, &elig, &e), 0);
   assert_int_equal(store_unit_result(st, 2, "f2", &score, &poor, &cat, &elig, &e), 0);
 
+  /* given in no key order: recorded as they came ("stored"), read back so,
+  ** and in key order on request */
   store_iter *it;
-  assert_int_equal(store_iter_begin(st, 1, &it, &e), 0);
   const char *u, *c;
-  const char *want_u[] = {"f1", "f10", "f2"};
-  for (int i = 0; i < 3; i++) {
-    assert_int_equal(store_iter_next(it, &u, &score, &poor, &c, &elig, &e), 1);
-    assert_string_equal(u, want_u[i]);
+  const char *orders[] = {NULL, "text"};
+  const char *want_u[][3] = {{"f2", "f10", "f1"}, {"f1", "f10", "f2"}};
+  for (int k = 0; k < 2; k++) {
+    assert_int_equal(k ? store_iter_begin_order(st, 1, orders[k], &it, &e)
+                       : store_iter_begin(st, 1, &it, &e), 0);
+    for (int i = 0; i < 3; i++) {
+      assert_int_equal(store_iter_next(it, &u, &score, &poor, &c, &elig, &e), 1);
+      assert_string_equal(u, want_u[k][i]);
+      assert_int_equal(store_iter_seq(it), k ? 3 - i : i + 1);
+    }
+    assert_true(score == (k ? 0.75 : 1.0 / 3));
+    assert_string_equal(c, k ? "E" : "C");
+    assert_int_equal(store_iter_next(it, &u, &score, &poor, &c, &elig, &e), 0);
+    store_iter_end(it);
   }
-  assert_true(score == 0.75);
-  assert_string_equal(c, "E");
-  assert_int_equal(store_iter_next(it, &u, &score, &poor, &c, &elig, &e), 0);
-  store_iter_end(it);
+  assert_int_equal(store_load_run(st, 1, &r, &e), 0);
+  assert_string_equal(r.unit_order, "stored");
+  store_record_free(&r);
 
   assert_int_equal(store_load_run(st, 7, &r, &e), -1);
   char *want = af_sprintf("no run 7 in %s", p);
@@ -240,6 +250,18 @@ static void test_list_order(void **state) {
   store_free_runs(runs, n);
   store_close(st);
   free(p);
+}
+
+/* A fresh results database file (its path in *path, owned by the caller)
+** with a run begun in it. */
+static store *begin_fresh(const char *file, const char *name, char **path, int64_t *id) {
+  *path = fresh(file);
+  store *st;
+  af_err e;
+  assert_int_equal(store_open(*path, &st, &e), 0);
+  run_info ri = info(name);
+  assert_int_equal(store_run_begin(st, &ri, id, &e), 0);
+  return st;
 }
 
 /* Rows are inserted in batches: a unit given twice apart (units in no key
@@ -521,6 +543,253 @@ static void test_disk_full(void **state) {
   free(p);
 }
 
+/* An id for row i of n in no key order (i * 37 mod n is a permutation
+** for n not a multiple of 37). */
+static void scattered(char *u, size_t n, int i, int total) {
+  snprintf(u, n, "s%04d", (i * 37) % total);
+}
+
+/* n units given in no key order: unit_scores holds them by write position
+** (seq 1..n in the order given), run_units each unit's position, filled
+** through store_pend at commit; every row reads back in the recorded
+** order and in key order; the run verifies. */
+static void test_stored_order(void **state) {
+  (void)state;
+  char *p;
+  int64_t id;
+  store *st = begin_fresh("stored.db", "stored", &p, &id);
+  af_err e;
+  const int n = 300;   /* four full batches and a rest */
+  char u[32];
+  for (int i = 0; i < n; i++) {
+    scattered(u, sizeof u, i, n);
+    assert_int_equal(store_run_unit(st, u, i, i % 2, "A", i, NULL, &e), 0);
+  }
+  assert_int_equal(store_run_commit(st, "{}", &e), 0);
+  assert_int_equal(raw_count(p, "SELECT count(*) FROM unit_scores"), n);
+  assert_int_equal(raw_count(p, "SELECT count(*) FROM run_units"), n);
+  /* row i given at position i + 1, and run_units points there */
+  assert_int_equal(raw_count(p, "SELECT count(*) FROM unit_scores s JOIN run_units r"
+                                " USING (run_id, seq) WHERE s.unit = r.unit"
+                                " AND s.seq = s.eligible + 1"), n);
+  store_iter *it;
+  const char *unit, *cat;
+  double score;
+  int poor;
+  int64_t elig;
+  /* recorded order: as given */
+  assert_int_equal(store_iter_begin(st, id, &it, &e), 0);
+  for (int i = 0; i < n; i++) {
+    assert_int_equal(store_iter_next(it, &unit, &score, &poor, &cat, &elig, &e), 1);
+    scattered(u, sizeof u, i, n);
+    assert_string_equal(unit, u);
+    assert_int_equal(elig, i);
+  }
+  assert_int_equal(store_iter_next(it, &unit, &score, &poor, &cat, &elig, &e), 0);
+  store_iter_end(it);
+  /* key order: s0000, s0001, ... (ids are 4-digit, so text order is numeric) */
+  assert_int_equal(store_iter_begin_order(st, id, "text", &it, &e), 0);
+  for (int k = 0; k < n; k++) {
+    assert_int_equal(store_iter_next(it, &unit, &score, &poor, &cat, &elig, &e), 1);
+    snprintf(u, sizeof u, "s%04d", k);
+    assert_string_equal(unit, u);
+    /* written at the i with i * 37 = k (mod n) */
+    assert_int_equal((elig * 37) % n, k);
+  }
+  assert_int_equal(store_iter_next(it, &unit, &score, &poor, &cat, &elig, &e), 0);
+  store_iter_end(it);
+  assert_int_equal(store_unit_result(st, id, "s0037", &score, &poor, NULL, &elig, &e), 1);
+  assert_int_equal(elig, 1);
+  run_record r;
+  assert_int_equal(store_load_run(st, id, &r, &e), 0);
+  assert_string_equal(r.unit_order, "stored");
+  store_verdict v;
+  assert_int_equal(store_verify_rows(st, &r, &v, &e), 0);
+  assert_int_equal(v.rows, n);
+  assert_true(!v.changed && !v.missing && v.digest_ok && !v.unlinked);
+  store_close(st);
+  char *q = fresh("stored2.db");
+  char *sql = af_sprintf("VACUUM INTO '%s'", q);
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+  sqlite3_close(db);
+  free(sql);
+  /* a deleted row is named by the run_units entry it leaves */
+  assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db, "DELETE FROM unit_scores WHERE seq = 5", NULL, NULL, NULL),
+                   SQLITE_OK);
+  sqlite3_close(db);
+  assert_int_equal(store_open_readonly(p, &st, &e), 0);
+  assert_int_equal(store_verify_rows(st, &r, &v, &e), 0);
+  assert_int_equal(v.missing, 1);
+  /* position 5: i = 4, id 4 * 37 = 148 */
+  assert_string_equal(v.first, "the row of unit 's0148' at position 5 of 300 (between unit "
+                               "'s0111' and unit 's0185') is missing");
+  store_close(st);
+  /* rows untouched, a run_units entry gone or pointing elsewhere */
+  const char *edits[] = {"DELETE FROM run_units WHERE unit = 's0148'",
+                         "UPDATE run_units SET seq = 6 WHERE unit = 's0148'"};
+  const char *named[] = {"unit 's0148' (position 5) has no entry in run_units",
+                         "unit 's0148' (position 5) has an entry in run_units for position 6"};
+  for (int k = 0; k < 2; k++) {
+    char *c = af_sprintf("%s/stored2-%d.db", g_dir, k);
+    sql = af_sprintf("VACUUM INTO '%s'", c);
+    assert_int_equal(sqlite3_open(q, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(sqlite3_open(c, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, edits[k], NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(store_open_readonly(c, &st, &e), 0);
+    assert_int_equal(store_verify_rows(st, &r, &v, &e), 0);
+    assert_true(v.unlinked && !v.changed && !v.missing && v.digest_ok);
+    assert_string_equal(v.first, named[k]);
+    store_close(st);
+    free(sql);
+    free(c);
+  }
+  free(q);
+  store_record_free(&r);
+  free(p);
+}
+
+/* A unit given twice far apart in no key order is found at commit among the
+** units sorted into run_units, and named. */
+static void test_stored_order_duplicate(void **state) {
+  (void)state;
+  char *p;
+  int64_t id;
+  store *st = begin_fresh("stored_dup.db", "dup", &p, &id);
+  af_err e;
+  char u[32];
+  int rc = 0;
+  /* s0000..s0099, s0900 in text order (the first batch of 64 goes straight
+  ** into run_units), then s0899, s0898, ...: pended; row 150 repeats s0005 */
+  for (int i = 0; i < 200 && rc == 0; i++) {
+    snprintf(u, sizeof u, "s%04d", i < 100 ? i : i == 150 ? 5 : 1000 - i);
+    rc = store_run_unit(st, u, 1, 1, "A", 0, NULL, &e);
+  }
+  assert_int_equal(rc, 0);
+  assert_int_equal(store_run_commit(st, "{}", &e), -1);
+  char *want = af_sprintf("results database %s: unit 's0005' stored twice in one run", p);
+  assert_string_equal(e.msg, want);
+  free(want);
+  store_close(st);
+  assert_int_equal(raw_count(p, "SELECT count(*) FROM unit_scores"), 0);
+  assert_int_equal(raw_count(p, "SELECT count(*) FROM run_units"), 0);
+  free(p);
+}
+
+static void raw_exec(const char *path, const char *sql) {
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  char *err = NULL;
+  int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+  if (rc != SQLITE_OK) fail_msg("%s: %s", sql, err);
+  sqlite3_close(db);
+}
+
+/* A raw text from the results database (owned by the caller). */
+static char *raw_text(const char *path, const char *sql) {
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  sqlite3_stmt *s;
+  assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+  assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+  char *t = af_strdup((const char *)sqlite3_column_text(s, 0));
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return t;
+}
+
+/* Every row of runs from..to verifies (checks, positions, digest). */
+static void verify_all(store *st, int from, int to, int64_t rows) {
+  af_err e;
+  for (int id = from; id <= to; id++) {
+    run_record r;
+    store_verdict v;
+    assert_int_equal(store_load_run(st, id, &r, &e), 0);
+    assert_int_equal(store_verify_rows(st, &r, &v, &e), 0);
+    if (v.changed || v.missing || !v.digest_ok || v.unlinked) fail_msg("run %d: %s", id, v.first);
+    assert_int_equal(v.rows, rows);
+    store_record_free(&r);
+  }
+}
+
+/* A results database of schema 3, made by hand: unit_scores keyed by
+** (run_id, unit), no seq, no run_units. Its runs: 12 units "1".."12" given
+** in integer order (unit_order "integer": 1, 2, ..., 10, not 1, 10, 11),
+** then the same in text order. Read-only opens read it as it is (and leave
+** it at schema 3); a writing open upgrades it in one transaction: each run's
+** rows numbered in its recorded order, run_units built, every row kept and
+** verifying, lookups working, a new run recorded beside them. */
+static void test_upgrade_schema3(void **state) {
+  (void)state;
+  char *p;
+  int64_t id;
+  store *st = begin_fresh("v3.db", "v3", &p, &id);
+  af_err e;
+  run_info ri = info("v3");
+  char u[16];
+  for (int k = 0; k < 2; k++) {
+    if (k) assert_int_equal(store_run_begin(st, &ri, &id, &e), 0);
+    const char *text_order[] = {"1", "10", "11", "12", "2", "3", "4", "5", "6", "7", "8", "9"};
+    for (int i = 0; i < 12; i++) {
+      snprintf(u, sizeof u, "%d", i + 1);
+      const char *unit = k ? text_order[i] : u;
+      assert_int_equal(store_run_unit(st, unit, atoi(unit) / 16.0, 1, "B", atoi(unit), NULL, &e), 0);
+    }
+    assert_int_equal(store_run_commit(st, "{}", &e), 0);
+  }
+  store_close(st);
+  raw_exec(p, "CREATE TABLE u3(run_id INTEGER NOT NULL, unit TEXT NOT NULL, score REAL,"
+              " poor INTEGER, category TEXT, eligible INTEGER, chk INTEGER, grp TEXT,"
+              " PRIMARY KEY(run_id, unit)) WITHOUT ROWID;"
+              "INSERT INTO u3 SELECT run_id, unit, score, poor, category, eligible, chk, grp"
+              " FROM unit_scores;"
+              "DROP TABLE unit_scores; DROP TABLE run_units; ALTER TABLE u3 RENAME TO unit_scores;"
+              "PRAGMA user_version = 3;");
+  char *o = raw_text(p, "SELECT group_concat(unit_order) FROM runs");
+  assert_string_equal(o, "integer,text");
+  free(o);
+  /* read-only: the old layout, read in each run's key order */
+  assert_int_equal(store_open_readonly(p, &st, &e), 0);
+  verify_all(st, 1, 2, 12);
+  store_iter *it;
+  const char *unit;
+  assert_int_equal(store_iter_begin(st, 1, &it, &e), 0);
+  for (int i = 1; i <= 12; i++) {
+    assert_int_equal(store_iter_next(it, &unit, NULL, NULL, NULL, NULL, &e), 1);
+    snprintf(u, sizeof u, "%d", i);
+    assert_string_equal(unit, u);
+  }
+  store_iter_end(it);
+  store_close(st);
+  assert_int_equal(raw_count(p, "PRAGMA user_version"), 3);
+  /* read-write: upgraded */
+  assert_int_equal(store_open(p, &st, &e), 0);
+  assert_int_equal(raw_count(p, "PRAGMA user_version"), 4);
+  o = raw_text(p, "SELECT group_concat(unit, ' ') FROM (SELECT unit FROM unit_scores"
+                  " WHERE run_id = 1 ORDER BY seq)");
+  assert_string_equal(o, "1 2 3 4 5 6 7 8 9 10 11 12");
+  free(o);
+  o = raw_text(p, "SELECT group_concat(unit, ' ') FROM (SELECT unit FROM unit_scores"
+                  " WHERE run_id = 2 ORDER BY seq)");
+  assert_string_equal(o, "1 10 11 12 2 3 4 5 6 7 8 9");
+  free(o);
+  assert_int_equal(raw_count(p, "SELECT count(*) FROM run_units r JOIN unit_scores s"
+                                " USING (run_id, seq) WHERE r.unit = s.unit"), 24);
+  verify_all(st, 1, 2, 12);
+  double score;
+  assert_int_equal(store_unit_result(st, 1, "11", &score, NULL, NULL, NULL, &e), 1);
+  assert_true(score == 11 / 16.0);
+  assert_int_equal(write_run(st, "after", 5), 3);
+  verify_all(st, 3, 3, 5);
+  store_close(st);
+  free(p);
+}
+
 int main(void) {
   make_dir();
   const struct CMUnitTest tests[] = {
@@ -528,6 +797,8 @@ int main(void) {
       cmocka_unit_test(test_group_values),
       cmocka_unit_test(test_abort_leaves_nothing), cmocka_unit_test(test_killed_run),
       cmocka_unit_test(test_batched_rows),
+      cmocka_unit_test(test_stored_order), cmocka_unit_test(test_stored_order_duplicate),
+      cmocka_unit_test(test_upgrade_schema3),
       cmocka_unit_test(test_locked),       cmocka_unit_test(test_foreign_files),
       cmocka_unit_test(test_disk_full),    cmocka_unit_test(test_source_over_limit),
   };
