@@ -124,15 +124,18 @@ void fingerprint_unit_begin(fingerprint *f) {
   f->in_unit = 1;
 }
 
-/* Room for n more bytes of the current unit. */
-static unsigned char *fingerprint_room(fingerprint *f, size_t n) {
+static void fingerprint_grow(fingerprint *f, size_t n) {
+  size_t c = f->ucap ? f->ucap : 1024;
+  while (c < f->ulen + n) c *= 2;
+  f->unit = af_realloc(f->unit, c);
+  f->ucap = c;
+}
+
+/* Room for n more bytes of the current unit (every value read goes
+** through here: the common case is one comparison, inline). */
+static inline unsigned char *fingerprint_room(fingerprint *f, size_t n) {
   assert(f->in_unit);
-  if (f->ulen + n > f->ucap) {
-    size_t c = f->ucap ? f->ucap : 1024;
-    while (c < f->ulen + n) c *= 2;
-    f->unit = af_realloc(f->unit, c);
-    f->ucap = c;
-  }
+  if (f->ulen + n > f->ucap) fingerprint_grow(f, n);
   return f->unit + f->ulen;
 }
 
@@ -144,19 +147,21 @@ void fingerprint_put(fingerprint *f, const void *p, size_t n) {
 
 /* x as LEB128 (7 bits a byte, least significant first, high bit: more to
 ** come) at p: 1 to 10 bytes. */
-static size_t fingerprint_leb(unsigned char *p, uint64_t x) {
+static inline size_t fingerprint_leb(unsigned char *p, uint64_t x) {
   size_t n = 0;
   for (; x >= 0x80; x >>= 7) p[n++] = (unsigned char)(x | 0x80);
   p[n++] = (unsigned char)x;
   return n;
 }
 
-void fingerprint_int(fingerprint *f, char tag, int64_t v) {
+static inline void fingerprint_put_int(fingerprint *f, char tag, int64_t v) {
   unsigned char *d = fingerprint_room(f, 11);
   uint64_t z = v < 0 ? ~((uint64_t)v << 1) : (uint64_t)v << 1;
   d[0] = (unsigned char)tag;
   f->ulen += 1 + fingerprint_leb(d + 1, z);
 }
+
+void fingerprint_int(fingerprint *f, char tag, int64_t v) { fingerprint_put_int(f, tag, v); }
 
 void fingerprint_tag64(fingerprint *f, char tag, uint64_t x) {
   fingerprint_le64(fingerprint_room(f, 9), tag, x);
@@ -176,11 +181,11 @@ void fingerprint_bytes(fingerprint *f, char tag, const void *p, size_t n) {
 ** bytes; null 'z'. Each double has one form, and reads back from it. */
 void fingerprint_number(fingerprint *f, double v, int null) {
   if (null) {
-    unsigned char z = 'z';
-    fingerprint_put(f, &z, 1);
+    *fingerprint_room(f, 1) = 'z';
+    f->ulen++;
   } else if (v >= -9223372036854775808.0 && v < 9223372036854775808.0 &&
              (double)(int64_t)v == v && !(v == 0 && signbit(v))) {
-    fingerprint_int(f, 'w', (int64_t)v);
+    fingerprint_put_int(f, 'w', (int64_t)v);
   } else {
     uint64_t bits;
     memcpy(&bits, &v, sizeof bits);
