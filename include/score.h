@@ -39,6 +39,7 @@ typedef struct scorer {
   /* phase-2 batch: the data columns plus the result columns */
   batch b2;
   column *rescols;
+  const column **case_cols; /* scratch: an indicator's case columns, as many as its cases */
 } scorer;
 
 scorer *scorer_new(const rules *r);

@@ -24,6 +24,10 @@ scorer *scorer_new(const rules *r) {
   s->eligible = af_calloc(B, sizeof *s->eligible);
   s->matched = af_calloc(B * (ni + 1), sizeof *s->matched);
   s->isnull = af_calloc(B * (ni + 1), 1);
+  int maxcases = 0;
+  for (int i = 0; i < m->ninds; i++)
+    if (m->inds[i].ncases > maxcases) maxcases = m->inds[i].ncases;
+  s->case_cols = af_calloc((size_t)maxcases + 1, sizeof *s->case_cols);
   s->rescols = af_calloc((size_t)r->np2_cols + 1, sizeof *s->rescols);
   for (int c = 0; c < r->np2_cols; c++) {
     s->rescols[c].v = af_calloc(B, sizeof(double));
@@ -49,6 +53,7 @@ void scorer_free(scorer *s) {
     free(s->rescols[c].null);
   }
   free(s->rescols);
+  free(s->case_cols);
   free(s->b2.ucols);
   free(s);
 }
@@ -79,16 +84,20 @@ static size_t cell(const scorer *s, int u, int i) {
 static void match_indicator(scorer *s, int i, int n) {
   const rules *r = s->r;
   const model_indicator *x = &r->m->inds[i];
+  const column **cols = s->case_cols;   /* looked up once a batch, not once a unit */
+  for (int c = 0; c < x->ncases; c++) {
+    cols[c] = r->case_out[i][c] < 0 ? NULL : kernel_output(s->k1, r->case_out[i][c]);
+    assert(cols[c] || r->case_out[i][c] < 0);   /* NULL: the case always holds */
+  }
   for (int u = 0; u < n; u++) {
     int16_t hit = SCORE_NONE;
     unsigned char nul = 0;
     for (int c = 0; c < x->ncases; c++) {
-      int o = r->case_out[i][c];
-      if (o < 0) {
+      const column *col = cols[c];
+      if (!col) {
         hit = (int16_t)c;
         break;
       }
-      const column *col = kernel_output(s->k1, o);
       if (col->null[u]) {
         nul = 1;
         if (x->missing == MISSING_EXCLUDE) {
