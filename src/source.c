@@ -933,9 +933,19 @@ static int parse_number(const unsigned char *p, int n, double *out) {
 /* Read select column c (1-based after the key) of sc into col[row]. */
 static int read_value(source_reader *r, const scan *sc, int c, column *col, int row,
                       const char *unit, af_err *e) {
-  kv k;
-  sqlite3_value *v = kv_load(sc->st, c + 1, &k);
   vtype t = sc->types[c];
+  sqlite3_value *v = sqlite3_column_value(sc->st, c + 1);
+  /* Most values are integers in number columns: straight to their double
+  ** (always finite), as the general path below would. */
+  if (t != VT_TEXT && t != VT_ANY && sqlite3_value_type(v) == SQLITE_INTEGER) {
+    double d = (double)sqlite3_value_int64(v);
+    col->null[row] = 0;
+    col->v[row] = d;
+    fingerprint_number(r->fp, d, 0);
+    return 0;
+  }
+  kv k;
+  kv_load(sc->st, c + 1, &k);
   /* Text is hashed as stored, numbers as the doubles they become. */
   int text = t == VT_TEXT || t == VT_ANY;
   if (text) src_hash_value(r, &k);
