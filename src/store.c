@@ -30,8 +30,8 @@
 ** read back in the order it was written by one ordered scan. run_units maps
 ** (run_id, unit) to seq for lookups by unit (explain, replay's fallback) and
 ** for uniqueness; it too is only ever filled in its key order: directly
-** while the units come in text order, else through a TEMP table sorted by
-** SQLite's external sorter (bounded memory) at commit. A deleted row leaves
+** while the units come in text order, else at commit from the rows
+** themselves, sorted by SQLite's external sorter (bounded memory). A deleted row leaves
 ** its run_units entry behind, which is how verify names its unit.
 */
 #include "store.h"
@@ -141,7 +141,7 @@ static const char *SCHEMA =
 ** or the run is committed; its check and digest are taken when it is given. */
 #define STORE_BATCH 64
 #define STORE_UNIT_COLS 9   /* run_id, seq, unit, score, poor, category, eligible, chk, grp */
-#define STORE_KEY_COLS 3    /* run_id, unit, seq: run_units and the TEMP store_pend */
+#define STORE_KEY_COLS 3    /* run_id, unit, seq: run_units */
 
 typedef struct store_row {
   size_t unit, cat, grp;    /* offsets in store.rowtext; cat, grp SIZE_MAX: NULL */
@@ -160,7 +160,6 @@ struct store {
   char *path;
   store_ins ins;            /* INSERT INTO unit_scores */
   store_ins ins_key;        /* INSERT INTO run_units: units so far in text order */
-  store_ins ins_pend;       /* INSERT INTO temp.store_pend: in no text order */
   store_row rows[STORE_BATCH];  /* rows given, not yet inserted */
   int nrows;
   strbuf rowtext;           /* their unit ids and categories, NUL-terminated */
@@ -170,7 +169,8 @@ struct store {
   int schema;               /* user_version: 1 .. 4 */
   int64_t run_id, units;
   int64_t seq;              /* positions given (rows and store_run_skip) */
-  int64_t pended;           /* rows whose run_units entry waits in store_pend */
+  int64_t keyed;            /* seq of the last row with its run_units entry */
+  int deferred;             /* rows after it wait for store_keys_commit */
   /* the run being written: rows digest, previous unit, id order seen */
   EVP_MD_CTX *rows_md;
   strbuf prev, row;
@@ -408,8 +408,8 @@ int store_open_readonly(const char *path, store **out, af_err *e) {
 void store_close(store *st) {
   if (!st) return;
   if (st->in_run) store_run_abort(st);
-  store_ins *ins[] = {&st->ins, &st->ins_key, &st->ins_pend};
-  for (int i = 0; i < 3; i++) {
+  store_ins *ins[] = {&st->ins, &st->ins_key};
+  for (int i = 0; i < 2; i++) {
     sqlite3_finalize(ins[i]->one);
     sqlite3_finalize(ins[i]->batch);
   }
@@ -652,7 +652,8 @@ int store_run_begin(store *st, const run_info *ri, int64_t *run_id, af_err *e) {
   if (!st->ins.one && store_prepare_inserts(st, e) != 0) return -1;
   if (exec(st, "BEGIN IMMEDIATE", e) != 0) return -1;
   st->in_run = 1;
-  st->units = st->seq = st->pended = 0;
+  st->units = st->seq = st->keyed = 0;
+  st->deferred = 0;
   st->nrows = 0;
   st->rowtext.len = 0;
   if (!st->rows_md) st->rows_md = EVP_MD_CTX_new();
@@ -759,20 +760,11 @@ static int store_prepare_ins(store *st, store_ins *ins, const char *head, int nc
   return rc;
 }
 
-/* The TEMP table of the run_units entries of units given in no text order:
-** appended as rows come, sorted into run_units at commit (store_keys_commit). */
-#define STORE_PEND_TABLE                                                                \
-  "CREATE TEMP TABLE IF NOT EXISTS store_pend(run_id INTEGER NOT NULL,"               \
-  " unit TEXT NOT NULL, seq INTEGER NOT NULL)"
-
 static int store_prepare_inserts(store *st, af_err *e) {
-  if (exec(st, STORE_PEND_TABLE, e) != 0) return -1;
   return store_prepare_ins(st, &st->ins, "INSERT INTO unit_scores(run_id, seq, unit, score, poor,"
                            " category, eligible, chk, grp) VALUES ", STORE_UNIT_COLS, e) ||
          store_prepare_ins(st, &st->ins_key, "INSERT INTO run_units(run_id, unit, seq) VALUES ",
-                           STORE_KEY_COLS, e) ||
-         store_prepare_ins(st, &st->ins_pend, "INSERT INTO temp.store_pend(run_id, unit, seq)"
-                           " VALUES ", STORE_KEY_COLS, e) ? -1 : 0;
+                           STORE_KEY_COLS, e) ? -1 : 0;
 }
 
 typedef void (*store_bind_fn)(store *st, sqlite3_stmt *s, int k, const store_row *r);
@@ -794,7 +786,7 @@ static void store_bind_row(store *st, sqlite3_stmt *s, int k, const store_row *r
   bind_text(s, c + 9, r->grp == SIZE_MAX ? NULL : st->rowtext.s + r->grp);
 }
 
-/* Bind its (run_id, unit, seq) as row k of an INSERT INTO run_units or store_pend. */
+/* Bind its (run_id, unit, seq) as row k of an INSERT INTO run_units. */
 static void store_bind_key(store *st, sqlite3_stmt *s, int k, const store_row *r) {
   int c = k * STORE_KEY_COLS;
   sqlite3_bind_int64(s, c + 1, st->run_id);
@@ -836,41 +828,60 @@ static int store_insert_rows(store *st, store_ins *ins, store_bind_fn bind, af_e
 }
 
 /* The buffered rows into unit_scores (appended: seq grows) and their units
-** into run_units while every unit so far came in text order (appended too),
-** else into store_pend (appended; sorted at commit). */
+** into run_units while every unit so far came in text order (appended too);
+** from the first unit out of that order on, the entries are made at commit
+** (store_keys_commit). */
 static int store_flush(store *st, af_err *e) {
-  if (store_insert_rows(st, &st->ins, store_bind_row, e) < 0 ||
-      store_insert_rows(st, st->asc_text ? &st->ins_key : &st->ins_pend, store_bind_key, e) < 0)
-    return -1;
-  if (!st->asc_text) st->pended += st->nrows;
+  if (st->nrows == 0) return 0;
+  if (store_insert_rows(st, &st->ins, store_bind_row, e) < 0) return -1;
+  st->deferred |= !st->asc_text;
+  if (!st->deferred) {
+    if (store_insert_rows(st, &st->ins_key, store_bind_key, e) < 0) return -1;
+    st->keyed = st->rows[st->nrows - 1].seq;
+  }
   st->nrows = 0;
   st->rowtext.len = 0;
   return 0;
 }
 
-/* The pended units into run_units, sorted by SQLite (external merge sort in
-** bounded memory, spilling to temporary files), so the B-tree is filled in
-** its key order. A unit given twice is named. */
+/* One statement over the rows after the last keyed one (?1 run, ?2 seq). */
+static int store_keys_step(store *st, const char *sql, char **unit, af_err *e) {
+  sqlite3_stmt *s;
+  if (prepare(st, sql, &s, e) != 0) return -1;
+  sqlite3_bind_int64(s, 1, st->run_id);
+  sqlite3_bind_int64(s, 2, st->keyed);
+  int rc = sqlite3_step(s);
+  if (unit) *unit = rc == SQLITE_ROW ? col_dup(s, 0) : NULL;
+  sqlite3_finalize(s);
+  return rc;
+}
+
+/* The run_units entries of the rows given out of text order, taken from
+** the rows themselves (their unit and seq are there already: no copy is
+** kept on the side) and sorted by SQLite's external merge sort, in bounded
+** memory, so the B-tree is filled in its key order. A unit given twice is
+** named. */
 static int store_keys_commit(store *st, af_err *e) {
-  if (!st->pended) return 0;
-  int rc = sqlite3_exec(st->db, "INSERT INTO run_units(run_id, unit, seq) SELECT run_id, unit, seq"
-                        " FROM temp.store_pend ORDER BY unit", NULL, NULL, NULL);
+  if (!st->deferred) return 0;
+  int rc = store_keys_step(st, "INSERT INTO run_units(run_id, unit, seq) SELECT run_id, unit, seq"
+                           " FROM unit_scores WHERE run_id = ?1 AND seq > ?2 ORDER BY unit",
+                           NULL, e);
   if ((rc & 0xff) == SQLITE_CONSTRAINT) {
     /* only the statement was undone: find the unit, then roll the run back */
-    sqlite3_stmt *s;
-    if (prepare(st, "SELECT unit FROM temp.store_pend GROUP BY unit HAVING count(*) > 1"
-                    " UNION ALL SELECT p.unit FROM temp.store_pend p JOIN run_units u"
-                    " ON u.run_id = p.run_id AND u.unit = p.unit LIMIT 1", &s, e) != 0)
-      return -1;
-    char *unit = sqlite3_step(s) == SQLITE_ROW ? col_dup(s, 0) : NULL;
-    sqlite3_finalize(s);
+    char *unit = NULL;
+    rc = store_keys_step(st, "SELECT unit FROM unit_scores WHERE run_id = ?1 AND seq > ?2"
+                         " GROUP BY unit HAVING count(*) > 1 UNION ALL SELECT s.unit FROM"
+                         " unit_scores s JOIN run_units u ON u.run_id = s.run_id AND"
+                         " u.unit = s.unit WHERE s.run_id = ?1 AND s.seq > ?2 LIMIT 1", &unit, e);
+    if (rc < 0) return -1;
     rc = store_dup(st, unit ? unit : "?", e);
     free(unit);
     return rc;
   }
-  if (rc != SQLITE_OK) return fail_rc(st, rc, e);
-  st->pended = 0;
-  return exec(st, "DELETE FROM temp.store_pend", e);
+  if (rc < 0) return -1;
+  if (rc != SQLITE_DONE) return fail_rc(st, rc, e);
+  st->deferred = 0;
+  return 0;
 }
 
 /* The unit comes next in the run's order: a unit given twice in a row is
@@ -1012,8 +1023,8 @@ void store_run_abort(store *st) {
   if (!st->in_run) return;
   st->in_run = 0;
   st->nrows = 0;
-  store_ins *ins[] = {&st->ins, &st->ins_key, &st->ins_pend};
-  for (int i = 0; i < 3; i++) {
+  store_ins *ins[] = {&st->ins, &st->ins_key};
+  for (int i = 0; i < 2; i++) {
     sqlite3_reset(ins[i]->one);
     sqlite3_reset(ins[i]->batch);
   }

@@ -551,7 +551,7 @@ static void scattered(char *u, size_t n, int i, int total) {
 
 /* n units given in no key order: unit_scores holds them by write position
 ** (seq 1..n in the order given), run_units each unit's position, filled
-** through store_pend at commit; every row reads back in the recorded
+** at commit from the rows, sorted; every row reads back in the recorded
 ** order and in key order; the run verifies. */
 static void test_stored_order(void **state) {
   (void)state;
