@@ -31,8 +31,9 @@
 ** (run_id, unit) to seq for lookups by unit (explain, replay's fallback) and
 ** for uniqueness; it too is only ever filled in its key order: directly
 ** while the units come in text order, else at commit from the rows
-** themselves, sorted by SQLite's external sorter (bounded memory). A deleted row leaves
-** its run_units entry behind, which is how verify names its unit.
+** themselves, sorted by SQLite's external sorter (bounded memory). A
+** deleted row leaves its run_units entry behind, which is how verify names
+** its unit.
 */
 #include "store.h"
 
