@@ -5,7 +5,7 @@
 ** Each unit is hashed on its own: its key and values, then its member rows
 ** in the order they are stored (tags between rows, text with its SQLite type,
 ** numbers as the doubles the kernel sees or null, in a compact form: most
-** values of a register are one or two bytes, and SHA-256 is the cost). The unit
+** values of a registry are one or two bytes, and SHA-256 is the cost). The unit
 ** digests (SHA-256) are added as 256-bit numbers modulo 2^256, and the final
 ** fingerprint is the SHA-256 of a header (tables, keys, columns asked for),
 ** that sum and the row counts. So:
@@ -63,9 +63,11 @@ void fingerprint_put(fingerprint *f, const void *p, size_t n);
 void fingerprint_tag64(fingerprint *f, char tag, uint64_t x);
 void fingerprint_int(fingerprint *f, char tag, int64_t v);
 void fingerprint_bytes(fingerprint *f, char tag, const void *p, size_t n);
-/* A number as the kernel sees it: null is 'z'; a whole number in int64's
-** range, except -0.0, is int('w', v); any other double tag64('d', its bits).
-** So integer 2 and real 2.0 are the same bytes, and small numbers are few. */
+/* A number as the kernel sees it, in a number column (no type tag): one
+** LEB128 code, 0 for null, 1 followed by the 8 bytes of the double (little
+** endian), or for a whole number v with |v| < 2^62, except -0.0, v's zigzag
+** code plus 2. So integer 2 and real 2.0 are the same bytes, and a small
+** whole number is one byte. */
 void fingerprint_number(fingerprint *f, double v, int null);
 void fingerprint_unit_end(fingerprint *f);
 

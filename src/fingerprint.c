@@ -154,14 +154,16 @@ static inline size_t fingerprint_leb(unsigned char *p, uint64_t x) {
   return n;
 }
 
-static inline void fingerprint_put_int(fingerprint *f, char tag, int64_t v) {
-  unsigned char *d = fingerprint_room(f, 11);
-  uint64_t z = v < 0 ? ~((uint64_t)v << 1) : (uint64_t)v << 1;
-  d[0] = (unsigned char)tag;
-  f->ulen += 1 + fingerprint_leb(d + 1, z);
+/* 0, -1, 1, -2, 2... as 0, 1, 2, 3, 4... */
+static inline uint64_t fingerprint_zigzag(int64_t v) {
+  return v < 0 ? ~((uint64_t)v << 1) : (uint64_t)v << 1;
 }
 
-void fingerprint_int(fingerprint *f, char tag, int64_t v) { fingerprint_put_int(f, tag, v); }
+void fingerprint_int(fingerprint *f, char tag, int64_t v) {
+  unsigned char *d = fingerprint_room(f, 11);
+  d[0] = (unsigned char)tag;
+  f->ulen += 1 + fingerprint_leb(d + 1, fingerprint_zigzag(v));
+}
 
 void fingerprint_tag64(fingerprint *f, char tag, uint64_t x) {
   fingerprint_le64(fingerprint_room(f, 9), tag, x);
@@ -176,20 +178,24 @@ void fingerprint_bytes(fingerprint *f, char tag, const void *p, size_t n) {
   f->ulen += h + n;
 }
 
-/* A whole number in int64's range (not -0.0, which would read back as 0)
-** is 'w' and the integer, 1 to 10 bytes; any other double 'd' and its 8
-** bytes; null 'z'. Each double has one form, and reads back from it. */
+/* A number, in a number column (so no type tag is needed), as one LEB128
+** code: 0 null; 1 and the 8 bytes of the double; a whole number under 2^62
+** in magnitude (not -0.0, which would read back as 0) is its zigzag code
+** plus 2, one byte from -63 to 62. Each double has one form and reads back
+** from it. */
 void fingerprint_number(fingerprint *f, double v, int null) {
+  unsigned char *d = fingerprint_room(f, 10);
   if (null) {
-    *fingerprint_room(f, 1) = 'z';
+    d[0] = 0;
     f->ulen++;
-  } else if (v >= -9223372036854775808.0 && v < 9223372036854775808.0 &&
+  } else if (v > -4611686018427387904.0 && v < 4611686018427387904.0 &&
              (double)(int64_t)v == v && !(v == 0 && signbit(v))) {
-    fingerprint_put_int(f, 'w', (int64_t)v);
+    f->ulen += fingerprint_leb(d, fingerprint_zigzag((int64_t)v) + 2);
   } else {
     uint64_t bits;
     memcpy(&bits, &v, sizeof bits);
-    fingerprint_tag64(f, 'd', bits);
+    fingerprint_le64(d, 1, bits);
+    f->ulen += 9;
   }
 }
 
@@ -206,7 +212,7 @@ void fingerprint_merge(fingerprint *f, const fingerprint *other) {
 
 void fingerprint_final(const fingerprint *f, uint64_t units, uint64_t members,
                        uint64_t orphans, char hex[65]) {
-  static const char version[] = "afscore data fingerprint 3";
+  static const char version[] = "afscore data fingerprint 4";
   strbuf b = {0};
   sb_putn(&b, version, sizeof version);
   sb_putn(&b, f->head.s ? f->head.s : "", f->head.len);

@@ -146,7 +146,7 @@ static void sha(const void *p, size_t n, unsigned char d[32]) {
   EVP_Digest(p, n, d, &len, EVP_sha256(), NULL);
 }
 
-/* The bytes: SHA-256 of "afscore data fingerprint 3" with its NUL, the
+/* The bytes: SHA-256 of "afscore data fingerprint 4" with its NUL, the
 ** header, the sum of the unit digests (32 bytes, little endian, added here
 ** byte by byte with carry) and the three counts, each a tag and 8 bytes. */
 static void test_known_bytes(void **state) {
@@ -160,7 +160,7 @@ static void test_known_bytes(void **state) {
     sum[i] = (unsigned char)t;
     carry = t >> 8;
   }
-  static const char version[] = "afscore data fingerprint 3";
+  static const char version[] = "afscore data fingerprint 4";
   unsigned char msg[sizeof version + 10 + 32 + 27];
   size_t n = 0;
   memcpy(msg, version, sizeof version);
@@ -214,37 +214,41 @@ static void unit_is(void (*feed)(fingerprint *), const unsigned char *bytes, siz
   assert_string_equal(got, want);
 }
 
-/* Whole numbers: 0 -> 0, -1 -> 1, 1 -> 2, 63 -> 126, -64 -> 127, 64 -> 128
-** (0x80 0x01 in LEB128), 300 -> 600 = 0x258 (0xd8 0x04). */
+/* Whole numbers: zigzag code plus 2: 0 -> 2, -1 -> 3, 1 -> 4, 63 -> 128
+** (0x80 0x01 in LEB128), -64 -> 129, 64 -> 130, 300 -> 602 = 0x25a
+** (0xda 0x04), 2^61 -> 2^62 + 2 (0x82, seven 0x80, 0x40). */
 static void feed_whole(fingerprint *f) {
-  double v[] = {0, -1, 1, 63, -64, 64, 300};
-  for (int i = 0; i < 7; i++) fingerprint_number(f, v[i], 0);
+  double v[] = {0, -1, 1, 63, -64, 64, 300, 2305843009213693952.0};
+  for (int i = 0; i < 8; i++) fingerprint_number(f, v[i], 0);
 }
-static const unsigned char WHOLE[] = {'w', 0, 'w', 1, 'w', 2, 'w', 126, 'w', 127,
-                                      'w', 0x80, 0x01, 'w', 0xd8, 0x04};
+static const unsigned char WHOLE[] = {2, 3, 4, 0x80, 0x01, 0x81, 0x01, 0x82, 0x01, 0xda, 0x04,
+                                      0x82, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40};
 
-/* Not whole, -0.0, out of int64's range: the 8 bytes of the double; null. */
+/* Not whole, -0.0, 2^62 and -2^63 (whole, but not under 2^62): 1 and the
+** 8 bytes of the double; null: 0. */
 static void feed_other(fingerprint *f) {
-  fingerprint_number(f, 0.5, 0);                  /* 0x3fe0000000000000 */
-  fingerprint_number(f, -0.0, 0);                 /* 0x8000000000000000 */
-  fingerprint_number(f, 9223372036854775808.0, 0); /* 2^63: 0x43e0000000000000 */
+  fingerprint_number(f, 0.5, 0);                    /* 0x3fe0000000000000 */
+  fingerprint_number(f, -0.0, 0);                   /* 0x8000000000000000 */
+  fingerprint_number(f, 4611686018427387904.0, 0);  /* 2^62: 0x43d0000000000000 */
+  fingerprint_number(f, -9223372036854775808.0, 0); /* -2^63: 0xc3e0000000000000 */
   fingerprint_number(f, 7, 1);
 }
-static const unsigned char OTHER[] = {'d', 0, 0, 0, 0, 0, 0, 0xe0, 0x3f,
-                                      'd', 0, 0, 0, 0, 0, 0, 0, 0x80,
-                                      'd', 0, 0, 0, 0, 0, 0, 0xe0, 0x43, 'z'};
+static const unsigned char OTHER[] = {1, 0, 0, 0, 0, 0, 0, 0xe0, 0x3f,
+                                      1, 0, 0, 0, 0, 0, 0, 0, 0x80,
+                                      1, 0, 0, 0, 0, 0, 0, 0xd0, 0x43,
+                                      1, 0, 0, 0, 0, 0, 0, 0xe0, 0xc3, 0};
 
-/* The extremes of int64 (-2^63 is a whole double; zigzag 2^64 - 1 takes ten
-** bytes), an integer tag, text with its length. */
+/* An integer tag with int64's largest (zigzag 2^64 - 2 takes ten bytes) and
+** smallest (2^64 - 1) values, text with its length, a tag and 8 bytes. */
 static void feed_ends(fingerprint *f) {
-  fingerprint_number(f, -9223372036854775808.0, 0);
   fingerprint_int(f, 'i', INT64_MAX);
+  fingerprint_int(f, 'i', INT64_MIN);
   fingerprint_bytes(f, 't', "abc", 3);
   fingerprint_tag64(f, 'f', 0x0102030405060708ull);
 }
 static const unsigned char ENDS[] = {
-    'w', 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
     'i', 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
+    'i', 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
     't', 3, 'a', 'b', 'c', 'f', 8, 7, 6, 5, 4, 3, 2, 1};
 
 static void test_value_bytes(void **state) {
