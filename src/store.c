@@ -139,13 +139,19 @@ static const char *SCHEMA =
 ** INSERT: one statement per row spends more on starting the statement and
 ** descending the key's B-tree afresh than on the row (docs/design.md,
 ** "Writing unit_scores"). A row waits in the buffer until the batch is full
-** or the run is committed; its check and digest are taken when it is given. */
+** or the run is committed; its check is taken when it is given, and the
+** rows digest over the batch's encoded rows when it goes in. */
 #define STORE_BATCH 64
 #define STORE_UNIT_COLS 9   /* run_id, seq, unit, score, poor, category, eligible, chk, grp */
 #define STORE_KEY_COLS 3    /* run_id, unit, seq: run_units */
 
+/* A buffered row. Its texts are bound from its encoding in store.enc (the
+** unit id first, NUL-terminated; the category and grp texts inside it),
+** so they are not copied again. */
 typedef struct store_row {
-  size_t unit, cat, grp;    /* offsets in store.rowtext; cat, grp SIZE_MAX: NULL */
+  size_t unit;              /* offset of the row's encoding in store.enc */
+  size_t cat, grp;          /* offsets of its texts there; SIZE_MAX: NULL */
+  int ncat, ngrp;           /* their lengths */
   double score;
   int poor;
   int64_t eligible, chk, seq;
@@ -163,7 +169,7 @@ struct store {
   store_ins ins_key;        /* INSERT INTO run_units: units so far in text order */
   store_row rows[STORE_BATCH];  /* rows given, not yet inserted */
   int nrows;
-  strbuf rowtext;           /* their unit ids and categories, NUL-terminated */
+  strbuf enc;               /* their encodings (row_encode), in order */
   sqlite3_stmt *get;        /* one unit's result, reused by lookups (replay/explain) */
   int in_run;
   int readonly;
@@ -174,7 +180,7 @@ struct store {
   int deferred;             /* rows after it wait for store_keys_commit */
   /* the run being written: rows digest, previous unit, id order seen */
   EVP_MD_CTX *rows_md;
-  strbuf prev, row;
+  strbuf prev;
   int asc_text, asc_int;
   store_sign_fn sign;
   void *sign_ctx;
@@ -194,6 +200,7 @@ static void store_grp_reset(store *st);
 static int store_prepare_inserts(store *st, af_err *e);
 static char *col_dup(sqlite3_stmt *s, int i);
 static int store_flush(store *st, af_err *e);
+static void store_bind_run(store *st);
 
 /* ---- errors ---- */
 
@@ -422,8 +429,7 @@ void store_close(store *st) {
   sb_free(&st->grp);
   if (st->rows_md) EVP_MD_CTX_free(st->rows_md);
   sb_free(&st->prev);
-  sb_free(&st->row);
-  sb_free(&st->rowtext);
+  sb_free(&st->enc);
   free(st->path);
   free(st);
 }
@@ -656,7 +662,7 @@ int store_run_begin(store *st, const run_info *ri, int64_t *run_id, af_err *e) {
   st->units = st->seq = st->keyed = 0;
   st->deferred = 0;
   st->nrows = 0;
-  st->rowtext.len = 0;
+  st->enc.len = 0;
   if (!st->rows_md) st->rows_md = EVP_MD_CTX_new();
   EVP_DigestInit_ex(st->rows_md, EVP_sha256(), NULL);
   st->prev.len = 0;
@@ -664,6 +670,7 @@ int store_run_begin(store *st, const run_info *ri, int64_t *run_id, af_err *e) {
   if (insert_run(st, ri, e) != 0 || insert_files(st, ri, e) != 0 ||
       store_grp_begin(st, ri, e) != 0)
     return -1;
+  store_bind_run(st);
   if (run_id) *run_id = st->run_id;
   return 0;
 }
@@ -671,36 +678,53 @@ int store_run_begin(store *st, const run_info *ri, int64_t *run_id, af_err *e) {
 /* ---- row checks ---- */
 
 /* The canonical bytes of a row: unit, NUL, then tagged score, poor,
-** category and eligibility. The rows digest and each row's check hash these. */
+** category and eligibility. The rows digest and each row's check hash these.
+** Appended to b, in few pieces (this runs for every row written and read);
+** r, if given, gets where the category and grp texts are in b. */
+static void row_encode_into(strbuf *b, const char *unit, double score, int poor, const char *cat,
+                            int64_t eligible, const char *grp, store_row *r) {
+  unsigned char t[16];
+  size_t n = 0;
+  sb_putn(b, unit, strlen(unit) + 1);
+  if (isnan(score)) {
+    t[n++] = 0;
+  } else {
+    t[n++] = 1;
+    memcpy(t + n, &score, sizeof score);
+    n += sizeof score;
+  }
+  t[n++] = (unsigned char)(poor < 0 ? 2 : poor ? 1 : 0);
+  uint32_t ncat = cat ? (uint32_t)strlen(cat) : 0;
+  t[n++] = cat != NULL;
+  if (cat) {
+    memcpy(t + n, &ncat, sizeof ncat);
+    n += sizeof ncat;
+  }
+  assert(n <= sizeof t);
+  sb_putn(b, (const char *)t, n);
+  if (r) r->cat = cat ? b->len : SIZE_MAX, r->ncat = (int)ncat;
+  if (cat) sb_putn(b, cat, ncat);
+  n = 0;
+  memcpy(t, &eligible, sizeof eligible);
+  n += sizeof eligible;
+  /* Schema 3: the group codes. A row without them (an older run, or a run
+  ** without group columns) encodes as before, so older checks still hold. */
+  uint32_t ngrp = grp ? (uint32_t)strlen(grp) : 0;
+  if (grp) {
+    t[n++] = 'g';
+    memcpy(t + n, &ngrp, sizeof ngrp);
+    n += sizeof ngrp;
+  }
+  sb_putn(b, (const char *)t, n);
+  if (r) r->grp = grp ? b->len : SIZE_MAX, r->ngrp = (int)ngrp;
+  if (grp) sb_putn(b, grp, ngrp);
+}
+
+/* The encoding alone, in b. */
 static void row_encode(strbuf *b, const char *unit, double score, int poor, const char *cat,
                        int64_t eligible, const char *grp) {
   b->len = 0;
-  sb_puts(b, unit);
-  sb_putc(b, '\0');
-  if (isnan(score)) {
-    sb_putc(b, 0);
-  } else {
-    sb_putc(b, 1);
-    sb_putn(b, (const char *)&score, sizeof score);
-  }
-  sb_putc(b, (char)(poor < 0 ? 2 : poor ? 1 : 0));
-  if (cat) {
-    uint32_t n = (uint32_t)strlen(cat);
-    sb_putc(b, 1);
-    sb_putn(b, (const char *)&n, sizeof n);
-    sb_puts(b, cat);
-  } else {
-    sb_putc(b, 0);
-  }
-  sb_putn(b, (const char *)&eligible, sizeof eligible);
-  /* Schema 3: the group codes. A row without them (an older run, or a run
-  ** without group columns) encodes as before, so older checks still hold. */
-  if (grp) {
-    uint32_t n = (uint32_t)strlen(grp);
-    sb_putc(b, 'g');
-    sb_putn(b, (const char *)&n, sizeof n);
-    sb_puts(b, grp);
-  }
+  row_encode_into(b, unit, score, poor, cat, eligible, grp, NULL);
 }
 
 /* FNV-1a, 32 bits: the check locates damage; the rows digest and the run's
@@ -711,11 +735,16 @@ static uint32_t store_fnv32(const char *p, size_t n) {
   return h;
 }
 
-/* High half: the row's own bytes and its position; low half: the position. */
-static int64_t row_check(const strbuf *row, uint32_t pos) {
-  uint32_t h = store_fnv32(row->s, row->len);
+/* High half: the row's own bytes (n at p) and its position; low half: the
+** position. */
+static int64_t row_check_bytes(const char *p, size_t n, uint32_t pos) {
+  uint32_t h = store_fnv32(p, n);
   for (int i = 0; i < 4; i++) h = (h ^ ((pos >> (8 * i)) & 0xff)) * 16777619u;
   return (int64_t)(((uint64_t)h << 32) | pos);
+}
+
+static int64_t row_check(const strbuf *row, uint32_t pos) {
+  return row_check_bytes(row->s, row->len, pos);
 }
 
 /* 1: a is an integer written canonically ("-12", "0"; not "012" or "1e3"). */
@@ -745,54 +774,82 @@ int store_unit_cmp(const char *order, const char *a, const char *b) {
   return c < 0 ? -1 : c > 0;
 }
 
-/* The one-row and the STORE_BATCH-row form of INSERT head, ncols columns. */
+/* The one-row and the STORE_BATCH-row form of INSERT head, ncols columns,
+** the first (run_id) one parameter for all rows (?1, bound once a run:
+** store_bind_run), row k's others ?2 + k * (ncols - 1) ... (store_param). */
 static int store_prepare_ins(store *st, store_ins *ins, const char *head, int ncols, af_err *e) {
-  strbuf one = {0}, b = {0};
-  sb_putc(&one, '(');
-  for (int c = 0; c < ncols; c++) sb_puts(&one, c ? ",?" : "?");
-  sb_putc(&one, ')');
+  strbuf b = {0};
   sb_puts(&b, head);
-  sb_puts(&b, one.s);
-  int rc = prepare(st, b.s, &ins->one, e);
-  for (int i = 1; i < STORE_BATCH; i++) sb_printf(&b, ",%s", one.s);
+  int rc = 0;
+  for (int k = 0; k < STORE_BATCH && rc == 0; k++) {
+    sb_puts(&b, k ? ",(?1" : "(?1");
+    for (int c = 1; c < ncols; c++) sb_printf(&b, ",?%d", 2 + k * (ncols - 1) + c - 1);
+    sb_putc(&b, ')');
+    if (k == 0) rc = prepare(st, b.s, &ins->one, e);
+  }
   if (rc == 0) rc = prepare(st, b.s, &ins->batch, e);
   sb_free(&b);
-  sb_free(&one);
   return rc;
 }
 
+/* The parameter of column c (1 ..) of row k of an INSERT of ncols columns. */
+static int store_param(int ncols, int k, int c) {
+  return 2 + k * (ncols - 1) + c - 1;
+}
+
+/* INSERT OR ROLLBACK: a constraint that failed in one of these statements
+** would roll the run back anyway (fail_rc), so SQLite need not keep a
+** statement journal to undo the statement alone. None can fail on good
+** input: seq is new in the run, and units go into run_units here only while
+** every unit came in text order, so none is repeated (store_order_see). */
 static int store_prepare_inserts(store *st, af_err *e) {
-  return store_prepare_ins(st, &st->ins, "INSERT INTO unit_scores(run_id, seq, unit, score, poor,"
-                           " category, eligible, chk, grp) VALUES ", STORE_UNIT_COLS, e) ||
-         store_prepare_ins(st, &st->ins_key, "INSERT INTO run_units(run_id, unit, seq) VALUES ",
-                           STORE_KEY_COLS, e) ? -1 : 0;
+  return store_prepare_ins(st, &st->ins, "INSERT OR ROLLBACK INTO unit_scores(run_id, seq, unit,"
+                           " score, poor, category, eligible, chk, grp) VALUES ",
+                           STORE_UNIT_COLS, e) ||
+         store_prepare_ins(st, &st->ins_key, "INSERT OR ROLLBACK INTO run_units(run_id, unit, seq)"
+                           " VALUES ", STORE_KEY_COLS, e) ? -1 : 0;
+}
+
+/* The run's id into every INSERT (bindings outlive sqlite3_reset). */
+static void store_bind_run(store *st) {
+  store_ins *ins[] = {&st->ins, &st->ins_key};
+  for (int i = 0; i < 2; i++) {
+    sqlite3_bind_int64(ins[i]->one, 1, st->run_id);
+    sqlite3_bind_int64(ins[i]->batch, 1, st->run_id);
+  }
 }
 
 typedef void (*store_bind_fn)(store *st, sqlite3_stmt *s, int k, const store_row *r);
 
-/* Bind buffered row r as row k of an INSERT INTO unit_scores. */
-static void store_bind_row(store *st, sqlite3_stmt *s, int k, const store_row *r) {
-  int c = k * STORE_UNIT_COLS;
-  sqlite3_bind_int64(s, c + 1, st->run_id);
-  sqlite3_bind_int64(s, c + 2, r->seq);
-  sqlite3_bind_text(s, c + 3, st->rowtext.s + r->unit, -1, SQLITE_STATIC);
-  sqlite3_bind_double(s, c + 4, r->score);
-  if (r->poor < 0)
-    sqlite3_bind_null(s, c + 5);
+/* A text of the row's encoding (store.enc outlives the statement's step). */
+static void store_bind_enc(store *st, sqlite3_stmt *s, int i, size_t at, int n) {
+  if (at == SIZE_MAX)
+    sqlite3_bind_null(s, i);
   else
-    sqlite3_bind_int(s, c + 5, r->poor ? 1 : 0);
-  bind_text(s, c + 6, r->cat == SIZE_MAX ? NULL : st->rowtext.s + r->cat);
-  sqlite3_bind_int64(s, c + 7, r->eligible);
-  sqlite3_bind_int64(s, c + 8, r->chk);
-  bind_text(s, c + 9, r->grp == SIZE_MAX ? NULL : st->rowtext.s + r->grp);
+    sqlite3_bind_text(s, i, st->enc.s + at, n, SQLITE_STATIC);
 }
 
-/* Bind its (run_id, unit, seq) as row k of an INSERT INTO run_units. */
+/* Bind buffered row r as row k of an INSERT INTO unit_scores. */
+static void store_bind_row(store *st, sqlite3_stmt *s, int k, const store_row *r) {
+  int c = store_param(STORE_UNIT_COLS, k, 1);
+  sqlite3_bind_int64(s, c, r->seq);
+  sqlite3_bind_text(s, c + 1, st->enc.s + r->unit, -1, SQLITE_STATIC);
+  sqlite3_bind_double(s, c + 2, r->score);
+  if (r->poor < 0)
+    sqlite3_bind_null(s, c + 3);
+  else
+    sqlite3_bind_int(s, c + 3, r->poor ? 1 : 0);
+  store_bind_enc(st, s, c + 4, r->cat, r->ncat);
+  sqlite3_bind_int64(s, c + 5, r->eligible);
+  sqlite3_bind_int64(s, c + 6, r->chk);
+  store_bind_enc(st, s, c + 7, r->grp, r->ngrp);
+}
+
+/* Bind its (unit, seq) as row k of an INSERT INTO run_units. */
 static void store_bind_key(store *st, sqlite3_stmt *s, int k, const store_row *r) {
-  int c = k * STORE_KEY_COLS;
-  sqlite3_bind_int64(s, c + 1, st->run_id);
-  sqlite3_bind_text(s, c + 2, st->rowtext.s + r->unit, -1, SQLITE_STATIC);
-  sqlite3_bind_int64(s, c + 3, r->seq);
+  int c = store_param(STORE_KEY_COLS, k, 1);
+  sqlite3_bind_text(s, c, st->enc.s + r->unit, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(s, c + 1, r->seq);
 }
 
 static int store_dup(store *st, const char *unit, af_err *e) {
@@ -801,39 +858,37 @@ static int store_dup(store *st, const char *unit, af_err *e) {
   return -1;
 }
 
-/* Step s (rows bound); a unit already stored is named (the row alone is
-** given when s is the one-row INSERT). 0, 1 a constraint failed in a batch
-** (nothing of it inserted), or -1 with the run rolled back. */
-static int store_step_rows(store *st, sqlite3_stmt *s, const store_row *r, af_err *e) {
+/* Step s (rows bound): 0, or -1 with the run rolled back. A constraint that
+** failed (SQLite has rolled the run back: INSERT OR ROLLBACK) means the file
+** held rows under this run's id before it began, and is named as SQLite
+** names it. */
+static int store_step_rows(store *st, sqlite3_stmt *s, af_err *e) {
   int rc = sqlite3_step(s);
   sqlite3_reset(s);
-  if (rc == SQLITE_DONE) return 0;
-  if ((rc & 0xff) == SQLITE_CONSTRAINT && r) return store_dup(st, st->rowtext.s + r->unit, e);
-  return (rc & 0xff) == SQLITE_CONSTRAINT ? 1 : fail_rc(st, rc, e);
+  return rc == SQLITE_DONE ? 0 : fail_rc(st, rc, e);
 }
 
-/* Insert the buffered rows through ins: a full batch in one statement;
-** otherwise, or when the batch holds a unit stored before, row by row. */
+/* Insert the buffered rows through ins: a full batch in one statement,
+** else row by row. */
 static int store_insert_rows(store *st, store_ins *ins, store_bind_fn bind, af_err *e) {
-  int rc = 1;
   if (st->nrows == STORE_BATCH) {
     for (int k = 0; k < STORE_BATCH; k++) bind(st, ins->batch, k, &st->rows[k]);
-    rc = store_step_rows(st, ins->batch, NULL, e);
-    if (rc < 0) return -1;
+    return store_step_rows(st, ins->batch, e);
   }
-  for (int k = 0; rc == 1 && k < st->nrows; k++) {
+  for (int k = 0; k < st->nrows; k++) {
     bind(st, ins->one, 0, &st->rows[k]);
-    if (store_step_rows(st, ins->one, &st->rows[k], e) < 0) return -1;
+    if (store_step_rows(st, ins->one, e) < 0) return -1;
   }
   return 0;
 }
 
-/* The buffered rows into unit_scores (appended: seq grows) and their units
-** into run_units while every unit so far came in text order (appended too);
-** from the first unit out of that order on, the entries are made at commit
-** (store_keys_commit). */
+/* The buffered rows into the rows digest and unit_scores (appended: seq
+** grows), and their units into run_units while every unit so far came in
+** text order (appended too); from the first unit out of that order on, the
+** entries are made at commit (store_keys_commit). */
 static int store_flush(store *st, af_err *e) {
   if (st->nrows == 0) return 0;
+  EVP_DigestUpdate(st->rows_md, st->enc.s, st->enc.len);
   if (store_insert_rows(st, &st->ins, store_bind_row, e) < 0) return -1;
   st->deferred |= !st->asc_text;
   if (!st->deferred) {
@@ -841,7 +896,7 @@ static int store_flush(store *st, af_err *e) {
     st->keyed = st->rows[st->nrows - 1].seq;
   }
   st->nrows = 0;
-  st->rowtext.len = 0;
+  st->enc.len = 0;
   return 0;
 }
 
@@ -927,19 +982,13 @@ int store_run_unit(store *st, const char *unit, double score, int poor,
     store_grp_encode(st, groups);
     grp = st->grp.s;
   }
-  row_encode(&st->row, unit, score, poor, category, eligible, grp);
-  EVP_DigestUpdate(st->rows_md, st->row.s, st->row.len);
   store_row *r = &st->rows[st->nrows++];
-  r->unit = st->rowtext.len;
-  sb_putn(&st->rowtext, unit, strlen(unit) + 1);
-  r->cat = category ? st->rowtext.len : SIZE_MAX;
-  if (category) sb_putn(&st->rowtext, category, strlen(category) + 1);
-  r->grp = grp ? st->rowtext.len : SIZE_MAX;
-  if (grp) sb_putn(&st->rowtext, grp, strlen(grp) + 1);
+  r->unit = st->enc.len;
+  row_encode_into(&st->enc, unit, score, poor, category, eligible, grp, r);
   r->score = score;
   r->poor = poor;
   r->eligible = eligible;
-  r->chk = row_check(&st->row, (uint32_t)(st->units + 1));
+  r->chk = row_check_bytes(st->enc.s + r->unit, st->enc.len - r->unit, (uint32_t)(st->units + 1));
   r->seq = st->seq + 1;
   if (st->nrows == STORE_BATCH && store_flush(st, e) != 0) return -1;
   store_order_seen(st, unit);
