@@ -111,19 +111,10 @@ static int setup(void **state) {
   unlink(data_db.s);
   unlink(other_db.s);
   unlink(single_db.s);
-  char n[16];
-  snprintf(n, sizeof n, "%d", FAMILIES);
-  const char *gen[] = {"generate", "--families", n, "--seed", "5", "--out", data_db.s, NULL};
-  h_result r = h_run(gen);
-  int ok = r.status == 0;
-  h_result_free(&r);
-  const char *gen2[] = {"generate", "--families", n, "--seed", "6", "--out", other_db.s, NULL};
-  r = h_run(gen2);
-  ok &= r.status == 0;
-  h_result_free(&r);
+  int ok = h_generate(FAMILIES, 5, data_db.s) == 0 && h_generate(FAMILIES, 6, other_db.s) == 0;
   const char *sc[] = {"score", "--db", data_db.s, "--method", method.s, "--out", single_db.s,
                       "--json", NULL};
-  r = h_run(sc);
+  h_result r = h_run(sc);
   ok &= r.status == 0;
   single_json = r.out;
   r.out = NULL;

@@ -81,15 +81,10 @@ static int setup(void **state) {
   pub2 = P("rec_pub2.pem");
   unlink(data_db.s);
   unlink(results_db.s);
-  char n[16];
-  snprintf(n, sizeof n, "%d", FAMILIES);
-  const char *gen[] = {"generate", "--families", n, "--seed", "3", "--out", data_db.s, NULL};
-  h_result r = h_run(gen);
-  int ok = r.status == 0;
-  h_result_free(&r);
+  int ok = h_generate(FAMILIES, 3, data_db.s) == 0;
   const char *score[] = {"score", "--db", data_db.s, "--method", method.s, "--out",
                          results_db.s, NULL};
-  r = h_run(score);
+  h_result r = h_run(score);
   ok &= r.status == 0;
   h_result_free(&r);
   ok &= h_sh("openssl genpkey -algorithm ed25519 -out '%s' 2>/dev/null && openssl pkey -in '%s' "

@@ -128,6 +128,17 @@ h_result h_run_with(const char *const *args, const h_opts *o) {
 
 h_result h_run(const char *const *args) { return h_run_with(args, NULL); }
 
+int h_generate(int families, int seed, const char *out) {
+  char n[32], s[32];
+  snprintf(n, sizeof n, "%d", families);
+  snprintf(s, sizeof s, "%d", seed);
+  const char *args[] = {"generate", "--families", n, "--seed", s, "--out", out, NULL};
+  h_result r = h_run(args);
+  int status = r.status;
+  h_result_free(&r);
+  return status == 0 ? 0 : -1;
+}
+
 h_result h_run_bounded(const char *const *args) {
   h_opts o = {.cpu_seconds = 60};
   return h_run_with(args, &o);

@@ -18,6 +18,8 @@ typedef struct h_result {
 
 /* Run afscore with the NULL-terminated argument list; captures its output. */
 h_result h_run(const char *const *args);
+/* `afscore generate --families N --seed S --out PATH`: 0 on success. */
+int h_generate(int families, int seed, const char *out);
 
 /* Limits and identity for a child afscore. */
 typedef struct h_opts {
