@@ -735,17 +735,22 @@ static int src_unique_key(source *s, const char *table, const char *key) {
       "      AND x.name = ?2 AND x.coll = 'BINARY') = 1", table, key);
 }
 
-/* The lookup of a unit's rowid by key, equal as kv_cmp says: BINARY, and
-** text only equals text (SQLite's affinity would make 5 equal '5'). */
+/* " WHERE key = ?1", equal as kv_cmp says: BINARY, and text only equals
+** text (SQLite's affinity would make 5 equal '5'). */
+static void src_put_key_equals(strbuf *b, const char *key) {
+  sb_puts(b, " WHERE ");
+  put_ident(b, key);
+  sb_puts(b, " = ?1 COLLATE BINARY AND (typeof(");
+  put_ident(b, key);
+  sb_puts(b, ") = 'text') = (typeof(?1) = 'text')");
+}
+
+/* The lookup of a unit's rowid by key (src_put_key_equals). */
 static int src_prepare_lookup(source_reader *r, const char *key, af_err *e) {
   strbuf b = {0};
   sb_printf(&b, "SELECT %s FROM ", r->u.alias);
   put_ident(&b, r->u.table);
-  sb_puts(&b, " WHERE ");
-  put_ident(&b, key);
-  sb_puts(&b, " = ?1 COLLATE BINARY AND (typeof(");
-  put_ident(&b, key);
-  sb_puts(&b, ") = 'text') = (typeof(?1) = 'text')");
+  src_put_key_equals(&b, key);
   int rc = sqlite3_prepare_v2(r->s->db, b.s, -1, &r->look, NULL);
   sb_free(&b);
   return rc == SQLITE_OK ? 0 : db_error(r->s, e);
@@ -757,11 +762,8 @@ static int src_prepare_probe(source_reader *r, const char *mkey, af_err *e) {
   strbuf b = {0};
   sb_printf(&b, "SELECT %s FROM ", r->m.alias);
   put_ident(&b, r->m.table);
-  sb_puts(&b, " WHERE ");
-  put_ident(&b, mkey);
-  sb_puts(&b, " = ?1 COLLATE BINARY AND (typeof(");
-  put_ident(&b, mkey);
-  sb_printf(&b, ") = 'text') = (typeof(?1) = 'text') ORDER BY %s LIMIT 1", r->m.alias);
+  src_put_key_equals(&b, mkey);
+  sb_printf(&b, " ORDER BY %s LIMIT 1", r->m.alias);
   int rc = sqlite3_prepare_v2(r->s->db, b.s, -1, &r->probe, NULL);
   sb_free(&b);
   return rc == SQLITE_OK ? 0 : db_error(r->s, e);
