@@ -9,6 +9,11 @@
 ** Durability: WAL with synchronous=FULL, so COMMIT returns only once the
 ** WAL is synced and a run that `score` reported as recorded survives a power
 ** cut (NORMAL keeps the file consistent but can lose the last commits).
+** A file this open created itself takes its first run through a rollback
+** journal instead, then turns to WAL (store_run_commit): every page of that
+** run is new, so the journal holds nothing but its header and the pages are
+** written once, where WAL writes them to the log and again at the checkpoint
+** (a quarter of a second at 1M units, docs/design.md section 5).
 ** Read-only commands open the file SQLITE_OPEN_READONLY and never create it;
 ** they never write it (SQLite may make its -wal/-shm index files beside it
 ** if the directory allows, for the locking that keeps a concurrent writer's
@@ -52,6 +57,16 @@
 
 #define STORE_APP_ID 0x41465352   /* "AFSR" */
 #define STORE_SCHEMA_VERSION 4
+
+/* Page cache of a writing connection, in KiB: 16 MiB while rows are appended,
+** 2 MiB while SQLite sorts the out-of-order run_units entries at commit. The
+** sorter keeps as much in memory as the cache allows before it writes a
+** sorted run to a temporary file, and its in-memory merge sort of a large
+** list walks memory at random: at 1M units the commit's sort and insert
+** took 1.4 s with 16 MiB and 0.8 s with 2 MiB and a helper thread (the
+** sqlite3 shell on a registry-layout run, three times each). */
+#define STORE_CACHE_KIB 16384
+#define STORE_SORT_CACHE_KIB 2048
 
 /* Schema 2 (the decision record) adds these columns; a schema 1 database is
 ** upgraded in place the first time a writing command opens it. */
@@ -178,6 +193,7 @@ struct store {
   int64_t seq;              /* positions given (rows and store_run_skip) */
   int64_t keyed;            /* seq of the last row with its run_units entry */
   int deferred;             /* rows after it wait for store_keys_commit */
+  int fresh;                /* this open made the schema: no WAL until a run commits */
   /* the run being written: rows digest, previous unit, id order seen */
   EVP_MD_CTX *rows_md;
   strbuf prev;
@@ -263,6 +279,7 @@ static int create_schema(store *st, af_err *e) {
   int64_t app;
   if (query_int(st, "PRAGMA application_id", &app, e) != 0) goto fail;
   if (app == STORE_APP_ID) return exec(st, "COMMIT", e);
+  st->fresh = 1;
   char *sql = af_sprintf("%s PRAGMA application_id=%d; PRAGMA user_version=%d;", SCHEMA,
                          STORE_APP_ID, STORE_SCHEMA_VERSION);
   int rc = exec(st, sql, e);
@@ -315,16 +332,26 @@ static int check_schema(store *st, af_err *e) {
   return create_schema(st, e);
 }
 
-static int tune(store *st, af_err *e) {
-  /* WAL: readers (explain, list) are not blocked by a run being written;
-  ** FULL sync: a commit is durable on power loss (see the top). */
+/* Put the file in WAL mode (a persistent setting of the file). */
+static int store_wal(store *st, af_err *e) {
   sqlite3_stmt *s;
   if (prepare(st, "PRAGMA journal_mode=WAL", &s, e) != 0) return -1;
   int rc = sqlite3_step(s);
   sqlite3_finalize(s);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail_rc(st, rc, e);
-  return exec(st, "PRAGMA synchronous=FULL; PRAGMA cache_size=-16384;"
-                  "PRAGMA journal_size_limit=67108864; PRAGMA foreign_keys=ON", e);
+  return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail_rc(st, rc, e);
+}
+
+static int tune(store *st, af_err *e) {
+  /* WAL: readers (explain, list) are not blocked by a run being written;
+  ** FULL sync: a commit is durable on power loss (see the top). A file just
+  ** created keeps its rollback journal for its first run (see the top). */
+  if (!st->fresh && store_wal(st, e) != 0) return -1;
+  char *sql = af_sprintf("PRAGMA synchronous=FULL; PRAGMA cache_size=-%d;"
+                         "PRAGMA journal_size_limit=67108864; PRAGMA foreign_keys=ON",
+                         STORE_CACHE_KIB);
+  int rc = exec(st, sql, e);
+  free(sql);
+  return rc;
 }
 
 int store_open(const char *path, store **out, af_err *e) {
@@ -391,10 +418,20 @@ int store_open_readonly(const char *path, store **out, af_err *e) {
   st->readonly = 1;
   int rc = open_ro(st, path, 0, e);
   if (rc == 0 && check_schema(st, e) != 0) {
-    /* A WAL file at rest on storage where SQLite cannot make its -shm. */
+    /* A WAL file at rest on storage where SQLite cannot make its -shm; but a
+    ** rollback journal beside the file is a first run cut short (store_open),
+    ** which only a writing open can roll back: reading past it would show
+    ** half-written pages. */
     char *wal = af_sprintf("%s-wal", path);
+    char *journal = af_sprintf("%s-journal", path);
     int code = sqlite3_errcode(st->db) & 0xff;
-    if ((code == SQLITE_CANTOPEN || code == SQLITE_READONLY) && !file_exists(wal)) {
+    if (sqlite3_extended_errcode(st->db) == SQLITE_READONLY_ROLLBACK ||
+        (code == SQLITE_READONLY && file_exists(journal))) {
+      af_fail(e, "results database %s: a run was cut short while it was being written (%s is"
+                 " beside it); the next command that writes the file (score --out) rolls it"
+                 " back", path, journal);
+      rc = -1;
+    } else if ((code == SQLITE_CANTOPEN || code == SQLITE_READONLY) && !file_exists(wal)) {
       char *uri = immutable_uri(path);
       rc = open_ro(st, uri, SQLITE_OPEN_URI, e);
       if (rc == 0) rc = check_schema(st, e);
@@ -403,6 +440,7 @@ int store_open_readonly(const char *path, store **out, af_err *e) {
       rc = -1;
     }
     free(wal);
+    free(journal);
   }
   if (rc != 0) {
     store_close(st);
@@ -919,9 +957,17 @@ static int store_keys_step(store *st, const char *sql, char **unit, af_err *e) {
 ** named. */
 static int store_keys_commit(store *st, af_err *e) {
   if (!st->deferred) return 0;
-  int rc = store_keys_step(st, "INSERT INTO run_units(run_id, unit, seq) SELECT run_id, unit, seq"
-                           " FROM unit_scores WHERE run_id = ?1 AND seq > ?2 ORDER BY unit",
-                           NULL, e);
+  char *tune_sort = af_sprintf("PRAGMA cache_size=-%d; PRAGMA threads=2", STORE_SORT_CACHE_KIB);
+  char *untune = af_sprintf("PRAGMA cache_size=-%d; PRAGMA threads=0", STORE_CACHE_KIB);
+  int rc = exec(st, tune_sort, e);
+  if (rc == 0) {
+    rc = store_keys_step(st, "INSERT INTO run_units(run_id, unit, seq) SELECT run_id, unit, seq"
+                         " FROM unit_scores WHERE run_id = ?1 AND seq > ?2 ORDER BY unit",
+                         NULL, e);
+    if (rc >= 0 && exec(st, untune, e) != 0) rc = -1;
+  }
+  free(tune_sort);
+  free(untune);
   if ((rc & 0xff) == SQLITE_CONSTRAINT) {
     /* only the statement was undone: find the unit, then roll the run back */
     char *unit = NULL;
@@ -1066,6 +1112,13 @@ int store_run_commit(store *st, const char *summary_json, af_err *e) {
   rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
   if (rc != SQLITE_OK) return fail_rc(st, rc, e);
   st->in_run = 0;
+  if (st->fresh) {
+    /* The run is committed whatever happens here: if a reader holds the file
+    ** so that the mode cannot change now, the next writing open changes it. */
+    st->fresh = 0;
+    af_err ignored = {0};
+    (void)store_wal(st, &ignored);
+  }
   return 0;
 }
 

@@ -5,12 +5,18 @@
 **    families: afterwards PRAGMA integrity_check is ok and every run in
 **    `runs` is whole (as many unit_scores rows as runs.units = the
 **    population, a summary), and the next run still records;
+**  - the same for the first run into a new file, which goes through a
+**    rollback journal (store.c): a read-only command never shows the run
+**    cut short (it lists whole runs, or says the file must be rolled back
+**    by a writing command), and the next score records; a finished first
+**    run leaves the file in WAL mode with no journal beside it;
 **  - another writer holding the results database: score waits
 **    (AFSCORE_BUSY_TIMEOUT, here 0.1 s), then
 **    fails with "results database R is locked by another process" and
 **    records nothing; a reader does not block it;
 **  - a full disk (RLIMIT_FSIZE in the child, SIGXFSZ ignored): a clear
-**    error, exit 1, no partial run, and the earlier runs intact.
+**    error, exit 1, no partial run, and the earlier runs intact; the same
+**    for the first run into a new file.
 ** Kill moments are fractions of a measured full run, so they fall in
 ** loading, reading, writing and committing on any machine; nothing about
 ** timing is asserted.
@@ -186,6 +192,66 @@ static void test_kill_during_score(void **state) {
   assert_int_equal(check_runs_whole(out, FAMILIES), before + 1);
 }
 
+static int file_there(const char *path, const char *suffix) {
+  char p[1200];
+  struct stat sb;
+  snprintf(p, sizeof p, "%s%s", path, suffix);
+  return stat(p, &sb) == 0;
+}
+
+/* `afscore runs` on out, read-only: 0 with every run listed whole, or 1
+** saying the run cut short must first be rolled back. */
+static void check_readonly_after_kill(const char *out) {
+  const char *args[] = {"runs", "--out", out, "--json", NULL};
+  int st = wait_status(spawn(args, 0));
+  char *err = last_stderr();
+  char want[2600];
+  snprintf(want, sizeof want,
+           "afscore: results database %s: a run was cut short while it was being written (%s-journal"
+           " is beside it); the next command that writes the file (score --out) rolls it back\n",
+           out, out);
+  if (st == 1) assert_string_equal(err, want);
+  else if (st != 0) fail_msg("runs ended with status %d: %s", st, err);
+  free(err);
+}
+
+static void test_kill_during_first_run(void **state) {
+  (void)state;
+  char outbuf[1100];
+  const char *out = keep(outbuf, h_path("crash_first.db"));
+  remove_db(out);
+  double t0 = now();
+  assert_int_equal(score_into(data_db(), out, 0), 0);
+  double full = now() - t0;
+  assert_int_equal(check_runs_whole(out, FAMILIES), 1);
+  /* the first run went through a journal; the file is WAL now, at rest */
+  char *mode = h_sql_text(out, "PRAGMA journal_mode");
+  assert_string_equal(mode, "wal");
+  free(mode);
+  assert_false(file_there(out, "-journal"));
+  static const double frac[] = {0.05, 0.3, 0.6, 0.85, 0.95};
+  int killed = 0;
+  for (size_t i = 0; i < sizeof frac / sizeof *frac; i++) {
+    remove_db(out);
+    const char *args[] = {"score", "--db", data_db(), "--method", method(), "--out", out, NULL};
+    pid_t pid = spawn(args, 0);
+    double d = frac[i] * full;
+    struct timespec ts = {(time_t)d, (long)((d - (time_t)d) * 1e9)};
+    nanosleep(&ts, NULL);
+    kill(pid, SIGKILL);
+    int st = wait_status(pid);
+    if (st == 128 + SIGKILL) killed++;
+    else if (st != 0) fail_msg("score ended with status %d", st);
+    int finished = st == 0;
+    if (file_there(out, "")) check_readonly_after_kill(out);
+    /* a writing command rolls the cut run back and records its own */
+    assert_int_equal(score_into(data_db(), out, 0), 0);
+    assert_int_equal(check_runs_whole(out, FAMILIES), 1 + finished);
+    assert_false(file_there(out, "-journal"));
+  }
+  assert_true(killed >= 1);
+}
+
 static void test_locked_by_another_writer(void **state) {
   (void)state;
   char outbuf[1100];
@@ -241,11 +307,23 @@ static void test_disk_full(void **state) {
   assert_int_equal(check_runs_whole(out, SMALL), 1);
   assert_int_equal(score_into(small_db(), out, 0), 0);
   assert_int_equal(check_runs_whole(out, SMALL), 2);
+  /* a first run into a new file that cannot grow past 64 kB: the same
+  ** error; the file holds its schema and no run, and takes the next run */
+  remove_db(out);
+  assert_int_equal(score_into(small_db(), out, 64L << 10), 1);
+  err = last_stderr();
+  if (strcmp(err, want1) != 0 && strcmp(err, want2) != 0) fail_msg("stderr: %s", err);
+  free(err);
+  assert_int_equal(check_runs_whole(out, SMALL), 0);
+  assert_false(file_there(out, "-journal"));
+  assert_int_equal(score_into(small_db(), out, 0), 0);
+  assert_int_equal(check_runs_whole(out, SMALL), 1);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_kill_during_score),
+      cmocka_unit_test(test_kill_during_first_run),
       cmocka_unit_test(test_locked_by_another_writer),
       cmocka_unit_test(test_disk_full),
   };
