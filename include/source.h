@@ -92,6 +92,24 @@ int source_read_batch(source_reader *r, batch *b, const char *const **unit_ids,
 /* Finish: fills st (fingerprint final only after the last batch) and frees r. */
 void source_read_end(source_reader *r, source_stats *st);
 
+/* A sorted read (plan->sorted) in two halves, so that the second half's sorts
+** run on another thread while the first is read (source.c explains). When
+** the unit key has a unique index and there are enough units, *lo reads the
+** units below the median key and *hi, on a connection of its own, those from
+** it on; else *hi is NULL and *lo is the whole read. Read *lo to its end,
+** then source_read_follow, then *hi: together they give what one sorted read
+** gives, in the same order. -1 on error (both NULL). */
+int source_read_begin_halves(source *s, const source_plan *plan, strpool *pool,
+                             source_reader **lo, source_reader **hi, af_err *e);
+/* Run the sorts of hi now (its first step of each scan): on any one thread,
+** before hi is read. */
+int source_read_prefetch(source_reader *hi, af_err *e);
+/* hi goes on from where lo ended: its first key is checked against lo's last. */
+void source_read_follow(source_reader *hi, const source_reader *lo);
+/* Finish a read in halves (hi may be NULL): the stats of both, one
+** fingerprint; frees both. */
+void source_read_end_halves(source_reader *lo, source_reader *hi, source_stats *st);
+
 /* Reading in parts, so that several threads read (source.c explains). When
 ** the plan can be read in stored order with an index on the member key and
 ** there is more than one chunk of units, *out is a set of nreaders readers,

@@ -343,7 +343,11 @@ typedef struct ring {
 } ring;
 
 typedef struct pipe_ {
-  source_reader *rd;        /* one reader, or: */
+  source_reader *rd;        /* one reader (the half being read), or: */
+  source_reader *lo, *hi;   /* a sorted read in halves: hi is read after lo */
+  pthread_t prefetch;       /* running hi's sorts while lo is read */
+  int prefetching, prefetch_rc;
+  af_err prefetch_err;
   source_parts *parts;      /* reading in parts, chunk c read by reader c % nrings */
   int nrings;
   ring *rings;
@@ -416,6 +420,21 @@ static void slot_free(slot *sl) {
   free(sl->ids);
 }
 
+static void *pipe_prefetch_main(void *arg) {
+  pipe_ *p = arg;
+  p->prefetch_rc = source_read_prefetch(p->hi, &p->prefetch_err);
+  return NULL;
+}
+
+/* Wait for hi's sorts: 0, or -1 with their error. */
+static int pipe_prefetch_join(pipe_ *p, af_err *e) {
+  if (!p->prefetching) return 0;
+  pthread_join(p->prefetch, NULL);
+  p->prefetching = 0;
+  if (p->prefetch_rc < 0) *e = p->prefetch_err;
+  return p->prefetch_rc < 0 ? -1 : 0;
+}
+
 /* Read item c (a batch, or chunk c) with reader i: its slot kind. */
 static int pipe_read(pipe_ *p, int i, int64_t c, batch *b, const char *const **ids, af_err *e) {
   int got;
@@ -425,6 +444,12 @@ static int pipe_read(pipe_ *p, int i, int64_t c, batch *b, const char *const **i
     if (got == 0) return SLOT_BATCH;   /* a chunk without units: not the end */
   } else {
     got = source_read_batch(p->rd, b, ids, KERNEL_BATCH, e);
+    if (got == 0 && p->hi && p->rd != p->hi) {   /* the first half is read: on to the second */
+      if (pipe_prefetch_join(p, e) < 0) return SLOT_ERROR;
+      source_read_follow(p->hi, p->lo);
+      p->rd = p->hi;
+      got = source_read_batch(p->rd, b, ids, KERNEL_BATCH, e);
+    }
   }
   return got > 0 ? SLOT_BATCH : got == SOURCE_RESTART ? SLOT_RESTART
        : got == 0 ? SLOT_END : SLOT_ERROR;
@@ -544,12 +569,25 @@ static int execute_parts(run *rn, af_err *e) {
   return rc < 0 ? -1 : 0;
 }
 
-/* One reader, in stored order or sorted. */
+/* One reader, in stored order or sorted. With two threads a sorted read goes
+** in halves (source.h): a thread runs the second half's sorts while the
+** reader thread reads the first half. */
 static int execute_one(run *rn, af_err *e) {
   pipe_ p = {.nrings = 1};
-  if (source_read_begin(rn->src, &rn->plan, rn->pool, &p.rd, e) < 0) return -1;
-  int rc = rn->opt.threads == 1 ? execute_serial(rn, &p, e) : execute_threaded(rn, &p, e);
-  source_read_end(p.rd, &rn->stats);
+  int rc = rn->plan.sorted && rn->opt.threads != 1
+               ? source_read_begin_halves(rn->src, &rn->plan, rn->pool, &p.lo, &p.hi, e)
+               : source_read_begin(rn->src, &rn->plan, rn->pool, &p.lo, e);
+  if (rc < 0) return -1;
+  p.rd = p.lo;
+  if (p.hi) {
+    if (pthread_create(&p.prefetch, NULL, pipe_prefetch_main, &p) != 0)
+      rc = af_fail(e, "cannot start a reader thread");
+    else p.prefetching = 1;
+  }
+  if (rc == 0) rc = rn->opt.threads == 1 ? execute_serial(rn, &p, e) : execute_threaded(rn, &p, e);
+  af_err ignored;
+  (void)pipe_prefetch_join(&p, &ignored);   /* the read stopped before the second half */
+  source_read_end_halves(p.lo, p.hi, &rn->stats);
   return rc < 0 ? -1 : 0;
 }
 

@@ -458,6 +458,11 @@ struct source_reader {
   strpool *pool;
   const source_plan *plan;
   int physical;             /* 1: scanning in rowid order, verifying the order */
+  int half;                 /* sorted in halves: 1 the keys below split, 2 from it on */
+  kv split;                 /* half: the median unit key (a copy, in splitbuf) */
+  unsigned char *splitbuf;
+  int splitcap;
+  source *own;              /* half 2: its own connection, closed with the reader */
   int unique_key;           /* the unit key has a unique BINARY index (and a rowid) */
   int ranged;               /* reading in parts: scans over rowid ranges (chunks) */
   sqlite3_stmt *probe;      /* ranged: the first member row of a unit */
@@ -577,8 +582,26 @@ static void bind_only(sqlite3_stmt *st, const char *only) {
 
 /* How a scan orders its rows: sorted by key, in rowid order, or in rowid
 ** order over a range of rowids (reading in parts: units between ?1 and ?2,
-** members from ?1 on). */
-enum { SCAN_SORTED, SCAN_ROWID, SCAN_UNIT_RANGE, SCAN_MEMBER_RANGE };
+** members from ?1 on); or sorted, over the keys below ?1 (and null keys) or
+** from ?1 on (a sorted read in halves). */
+enum { SCAN_SORTED, SCAN_ROWID, SCAN_UNIT_RANGE, SCAN_MEMBER_RANGE, SCAN_SORTED_BELOW,
+       SCAN_SORTED_FROM };
+
+static int scan_in_rowid_order(int mode) {
+  return mode == SCAN_ROWID || mode == SCAN_UNIT_RANGE || mode == SCAN_MEMBER_RANGE;
+}
+
+/* " WHERE +key COLLATE BINARY < ?1 OR key IS NULL" (or ">= ?1"): the key
+** without affinity, compared as ORDER BY +key COLLATE BINARY sorts it (by
+** storage class, then value), so each half is a run of the sorted whole. */
+static void put_key_half(strbuf *b, const char *key, int below) {
+  sb_puts(b, " WHERE +");
+  put_ident(b, key);
+  sb_puts(b, below ? " COLLATE BINARY < ?1 OR " : " COLLATE BINARY >= ?1");
+  if (!below) return;
+  put_ident(b, key);
+  sb_puts(b, " IS NULL");
+}
 
 static int prepare_scan(source *s, scan *sc, const char *key, const name_decl *schema,
                         int nschema, int physical, const char *only, af_err *e) {
@@ -603,9 +626,11 @@ static int prepare_scan(source *s, scan *sc, const char *key, const name_decl *s
       sb_printf(&b, " WHERE %s BETWEEN ?1 AND ?2", alias);
     } else if (physical == SCAN_MEMBER_RANGE && pass == 0) {
       sb_printf(&b, " WHERE %s >= ?1", alias);
+    } else if (physical == SCAN_SORTED_BELOW || physical == SCAN_SORTED_FROM) {
+      put_key_half(&b, key, physical == SCAN_SORTED_BELOW);
     }
     sb_puts(&b, " ORDER BY ");
-    if (physical && pass == 0) {
+    if (scan_in_rowid_order(physical) && pass == 0) {
       sb_puts(&b, alias);
     } else {
       /* Sorted mode means the table is not stored in key order, so walking
@@ -698,7 +723,9 @@ static void free_reader(source_reader *r) {
   sqlite3_finalize(r->probe);
   free(r->first);
   free(r->gid);
+  free(r->splitbuf);
   fingerprint_free(r->fp);
+  source_close(r->own);
   free(r);
 }
 
@@ -803,7 +830,8 @@ static int locate_member(source_reader *r, const kv *mk, int64_t cur, af_err *e)
 static int setup_scans(source_reader *r, af_err *e) {
   const source_plan *plan = r->plan;
   char *ukey = NULL, *mkey = NULL;
-  int umode = r->ranged ? SCAN_UNIT_RANGE : r->physical ? SCAN_ROWID : SCAN_SORTED;
+  int umode = r->ranged ? SCAN_UNIT_RANGE : r->physical ? SCAN_ROWID
+            : r->half == 1 ? SCAN_SORTED_BELOW : r->half == 2 ? SCAN_SORTED_FROM : SCAN_SORTED;
   int mmode = r->ranged ? SCAN_MEMBER_RANGE : umode;
   int rc = setup_scan(r->s, &r->u, plan->unit_table, plan->unit_id, plan->unit_cols,
                       plan->unit_types, plan->nunit_cols, &ukey, umode, plan->only_unit, e);
@@ -817,6 +845,10 @@ static int setup_scans(source_reader *r, af_err *e) {
     rc = setup_scan(r->s, &r->m, plan->member_table, plan->member_unit, plan->member_cols,
                     plan->member_types, plan->nmember_cols, &mkey, mmode, plan->only_unit, e);
   if (rc == 0 && r->ranged && r->has_members && r->m.alias) rc = src_prepare_probe(r, mkey, e);
+  if (rc == 0 && r->half) {   /* the text of split outlives the scans (free_reader) */
+    bind_kv(r->u.st, 1, &r->split);
+    if (r->has_members) bind_kv(r->m.st, 1, &r->split);
+  }
   if (rc == 0) {
     fingerprint_restart(r->fp);
     src_hash_header(r, &r->u, ukey);
@@ -1310,6 +1342,140 @@ void source_read_end(source_reader *r, source_stats *st) {
   r->stats.order = !r->physical ? SOURCE_SORTED : r->key_ordered ? SOURCE_KEY : SOURCE_STORED;
   if (st) *st = r->stats;
   free_reader(r);
+}
+
+/* ---- a sorted read in halves ----
+**
+** A sorted read spends most of its time in SQLite's sorts, before the first
+** row comes. With two threads it is cut at the median unit key (found
+** through the unit key's unique index, which also makes it cheap): one half
+** reads the units and members whose key is below it (and null keys), the
+** other, on a connection of its own, those from it on, each sorted by SQLite.
+** The second half's sorts run on another thread while the first half is read
+** (source_read_prefetch); its rows are then read by the same reader thread
+** after the first half's. So the units come in the same order, with the same
+** members, the same checks and the same pool ids as from one sorted read;
+** only the batch the first half ends with is shorter. A half is a run of the
+** sorted whole because both scans compare the key as the sort orders it
+** (put_key_half). */
+
+#define SRC_HALVES_MIN (2 * KERNEL_BATCH)   /* fewer units: not worth a second sort */
+
+/* The median unit key into r->split: 1 found, 0 no split, -1 error. */
+static int src_median_key(source_reader *r, const char *ukey, af_err *e) {
+  strbuf b = {0};
+  sb_puts(&b, "SELECT (SELECT count(*) FROM ");
+  put_ident(&b, r->u.table);
+  sb_puts(&b, "), ");
+  put_ident(&b, ukey);
+  sb_puts(&b, " FROM ");
+  put_ident(&b, r->u.table);
+  sb_puts(&b, " ORDER BY ");
+  put_ident(&b, ukey);
+  sb_puts(&b, " COLLATE BINARY LIMIT 1 OFFSET (SELECT count(*) FROM ");
+  put_ident(&b, r->u.table);
+  sb_puts(&b, ") / 2");
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(r->s->db, b.s, -1, &st, NULL);
+  sb_free(&b);
+  if (rc != SQLITE_OK) return db_error(r->s, e);
+  rc = sqlite3_step(st);
+  int found = 0;
+  if (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) >= SRC_HALVES_MIN &&
+      sqlite3_column_type(st, 1) != SQLITE_NULL) {
+    kv k;
+    kv_load(st, 1, &k);
+    kv_keep(&r->split, &r->splitbuf, &r->splitcap, &k);
+    found = 1;
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return db_error(r->s, e);
+  return found;
+}
+
+/* Prepare the scans of half h (1 or 2) of r, split at split. */
+static int src_half_scans(source_reader *r, int h, const kv *split, af_err *e) {
+  free_scan(&r->u);
+  free_scan(&r->m);
+  memset(&r->u, 0, sizeof r->u);
+  memset(&r->m, 0, sizeof r->m);
+  r->half = h;
+  if (split != &r->split) kv_keep(&r->split, &r->splitbuf, &r->splitcap, split);
+  return setup_scans(r, e);
+}
+
+int source_read_begin_halves(source *s, const source_plan *plan, strpool *pool,
+                             source_reader **lo, source_reader **hi, af_err *e) {
+  assert(plan->sorted);
+  *hi = NULL;
+  if (source_read_begin(s, plan, pool, lo, e) < 0) return -1;
+  source_reader *r = *lo;
+  if (plan->only_unit) return 0;
+  char *ukey = NULL;
+  /* the key's name as the schema spells it (setup_scan found it) */
+  int rc = 0;
+  {
+    name_decl *schema;
+    int nschema;
+    if (table_columns(s, r->u.table, &schema, &nschema, e) != 0) rc = -1;
+    if (rc == 0) {
+      int k = find_column(schema, nschema, plan->unit_id, r->u.table, e);
+      if (k < 0) rc = -1;
+      else ukey = af_strdup(schema[k].name);
+      source_free_columns(schema, nschema);
+    }
+  }
+  if (rc == 0 && src_unique_key(s, r->u.table, ukey)) rc = src_median_key(r, ukey, e);
+  free(ukey);
+  if (rc == 1) {
+    source_reader *h = NULL;
+    source *own = NULL;
+    rc = source_open(s->path, &own, e) < 0 ? -1 : source_read_begin(own, plan, pool, &h, e);
+    if (h) h->own = own;
+    else source_close(own);
+    if (rc == 0) rc = src_half_scans(r, 1, &r->split, e);
+    if (rc == 0) rc = src_half_scans(h, 2, &r->split, e);
+    if (rc == 0) *hi = h;
+    else source_read_end(h, NULL);
+  }
+  if (rc < 0) {
+    source_read_end(r, NULL);
+    *lo = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+int source_read_prefetch(source_reader *r, af_err *e) {
+  assert(r->half == 2 && !r->physical && r->ahead == 0 && r->u.ordinal == 0);
+  int rc = sqlite3_step(r->u.st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return step_error(r, &r->u, e);
+  r->ahead = rc == SQLITE_ROW ? 1 : 2;   /* step_unit hands the row on */
+  if (r->has_members && r->mstate == 0 && step_member(r, e) != 0) return -1;
+  return 0;
+}
+
+void source_read_follow(source_reader *hi, const source_reader *lo) {
+  assert(hi->half == 2 && lo->half == 1 && !hi->have_prev);
+  if (!lo->have_prev) return;
+  kv_keep(&hi->pkey, &hi->prev, &hi->prevcap, &lo->pkey);
+  hi->have_prev = 1;
+}
+
+void source_read_end_halves(source_reader *lo, source_reader *hi, source_stats *st) {
+  if (!hi) {
+    source_read_end(lo, st);
+    return;
+  }
+  if (lo && st) {
+    fingerprint_merge(lo->fp, hi->fp);
+    lo->stats.units += hi->stats.units;
+    lo->stats.members += hi->stats.members;
+    lo->stats.orphans += hi->stats.orphans;
+    lo->stats.units_without_members += hi->stats.units_without_members;
+  }
+  source_read_end(lo, st);
+  source_read_end(hi, NULL);
 }
 
 /* ---- reading in parts ----

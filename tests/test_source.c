@@ -820,6 +820,115 @@ static void test_parts_not_used(void **state) {
   free(path);
 }
 
+/* A sorted read in halves (source_read_begin_halves): the lower half read to
+** its end, then the upper (its sorts run first, as another thread would run
+** them), as text. NULL when the read is not cut. */
+static char *dump_halves(const char *path, const source_plan *plan, source_stats *st) {
+  source *s;
+  af_err e = {{0}};
+  assert_int_equal(source_open(path, &s, &e), 0);
+  strpool *pool = strpool_new();
+  source_reader *lo, *hi;
+  strbuf b = {0};
+  assert_int_equal(source_read_begin_halves(s, plan, pool, &lo, &hi, &e), 0);
+  if (hi) {
+    sb_puts(&b, "");
+    assert_int_equal(source_read_prefetch(hi, &e), 0);
+    source_reader *r = lo;
+    for (;;) {
+      batch bt = {0};
+      const char *const *ids;
+      int n = source_read_batch(r, &bt, &ids, KERNEL_BATCH, &e);
+      assert_true(n != SOURCE_RESTART);
+      if (n < 0) {
+        sb_printf(&b, "ERROR: %s", e.msg);
+        break;
+      }
+      if (n == 0 && r == lo) {
+        source_read_follow(hi, lo);
+        r = hi;
+        continue;
+      }
+      if (n == 0) break;
+      put_batch(&b, &bt, ids, plan, pool);
+    }
+  }
+  source_read_end_halves(lo, hi, st);
+  strpool_free(pool);
+  source_close(s);
+  return b.s;
+}
+
+/* 10,000 units stored out of key order, members shuffled, orphans of every
+** kind: a null key, a number (numbers sort before text), before the first
+** unit, just below the median unit u05000 and at nothing just above it, and
+** after the last. */
+static char *halves_db(const char *name) {
+  return make_db(name,
+      "CREATE TABLE u(id TEXT PRIMARY KEY, t TEXT); CREATE TABLE m(u, v REAL, t TEXT);"
+      "WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i < 9999)"
+      " INSERT INTO u SELECT printf('u%05d', (i * 7919) % 10000), 'x' || (i % 5) FROM c;"
+      "INSERT INTO m(u, v, t) SELECT mu, mv, mt FROM ("
+      "  SELECT u.id AS mu, u.rowid + k AS mv, 'm' || k AS mt, (u.rowid * 3 + k) * 7727 % 30011 AS o"
+      "  FROM u, (SELECT 0 AS k UNION ALL SELECT 1 UNION ALL SELECT 2)"
+      "  WHERE CAST(substr(u.id, 2) AS INT) % 13 != 0"
+      "  UNION ALL SELECT NULL, -1, 'null', 5"
+      "  UNION ALL SELECT 7, -2, 'number', 6"
+      "  UNION ALL SELECT 'a', -3, 'first', 7"
+      "  UNION ALL SELECT 'u04999z', -4, 'below the median', 8"
+      "  UNION ALL SELECT 'u05000a', -5, 'above the median', 9"
+      "  UNION ALL SELECT 'zz', -6, 'last', 10) ORDER BY o;");
+}
+
+static void test_halves_same_as_sorted(void **state) {
+  (void)state;
+  char *path = halves_db("halves.db");
+  source_plan plan = {"u", "id", PT_UC, PT_UT, 1, "m", "u", PT_MC, PT_MT, 2, NULL, 1};
+  source_stats one, two;
+  char *d = dump(path, &plan, KERNEL_BATCH, &one);
+  char *h = dump_halves(path, &plan, &two);
+  assert_non_null(h);
+  assert_string_equal(h, d);
+  assert_int_equal(one.order, SOURCE_SORTED);
+  assert_int_equal(two.order, SOURCE_SORTED);
+  /* 10,000 units, 770 without members (ids 0, 13, ..., 9997); six orphans */
+  assert_int_equal(two.units, 10000);
+  assert_int_equal(two.units_without_members, 770);
+  assert_int_equal(two.members, 3 * (10000 - 770));
+  assert_int_equal(two.orphans, 6);
+  assert_string_equal(two.sha256, one.sha256);
+  free(d), free(h), free(path);
+}
+
+/* Ids numbers below the median and text from it on: the halves find the
+** change of kind across the cut, as the whole read does, with the same
+** message; fewer than two batches of units: not cut. */
+static void test_halves_edges(void **state) {
+  (void)state;
+  char *path = make_db("halves_kinds.db",
+      "CREATE TABLE u(id PRIMARY KEY, t TEXT); CREATE TABLE m(u, v REAL, t TEXT);"
+      "WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i < 9999)"
+      " INSERT INTO u SELECT CASE WHEN i < 5000 THEN i ELSE printf('t%05d', i) END, 'x'"
+      " FROM c ORDER BY (i * 7919) % 10000;"
+      "INSERT INTO m SELECT id, 1, 'a' FROM u;");
+  source_plan plan = {"u", "id", PT_UC, PT_UT, 1, "m", "u", PT_MC, PT_MT, 2, NULL, 1};
+  source_stats st;
+  char *d = dump(path, &plan, KERNEL_BATCH, &st);
+  char *h = dump_halves(path, &plan, &st);
+  assert_non_null(h);
+  assert_non_null(strstr(d, "ERROR: table u, row "));
+  assert_non_null(strstr(d, "unit id 't05000' is text, but earlier ids are numbers"));
+  assert_string_equal(h + (strstr(h, "ERROR") - h), d + (strstr(d, "ERROR") - d));
+  free(d), free(h), free(path);
+  path = make_db("halves_small.db",
+      "CREATE TABLE u(id TEXT PRIMARY KEY, t TEXT); CREATE TABLE m(u, v REAL, t TEXT);"
+      "WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i < 8190)"
+      " INSERT INTO u SELECT printf('u%05d', i), 'x' FROM c;");
+  assert_null(dump_halves(path, &plan, &st));
+  free(path);
+}
+
+
 static void test_big_unit(void **state) {
   char *p = make_db("big.db",
                     "CREATE TABLE u(id INTEGER PRIMARY KEY);CREATE TABLE m(u INTEGER, v REAL);"
@@ -883,6 +992,8 @@ int main(void) {
       cmocka_unit_test(test_stored_order_late_member), cmocka_unit_test(test_index_independent),
       cmocka_unit_test(test_parts_same_as_one_reader), cmocka_unit_test(test_parts_not_grouped),
       cmocka_unit_test(test_parts_not_used),
+      cmocka_unit_test(test_halves_same_as_sorted),
+      cmocka_unit_test(test_halves_edges),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
