@@ -154,27 +154,39 @@ static void remove_db(const char *p) {
   unlink(side);
 }
 
-static void test_kill_during_score(void **state) {
-  (void)state;
-  char outbuf[1100];
-  const char *out = keep(outbuf, h_path("crash_results.db"));
+/* Kill moments, as fractions of a full run: start-up, reading and scoring,
+** writing unit rows, around the commit. */
+static const double KILL_AT[] = {0.05, 0.3, 0.6, 0.85, 0.95};
+#define NKILLS (sizeof KILL_AT / sizeof *KILL_AT)
+
+/* A first run into a new out, timed: its seconds. */
+static double timed_first_run(const char *out) {
   remove_db(out);
-  /* one complete run, timed */
   double t0 = now();
   assert_int_equal(score_into(data_db(), out, 0), 0);
   double full = now() - t0;
   assert_int_equal(check_runs_whole(out, FAMILIES), 1);
-  /* kill at fractions of a full run: start-up, reading and scoring,
-  ** writing unit rows, around the commit */
-  static const double frac[] = {0.05, 0.3, 0.6, 0.85, 0.95};
+  return full;
+}
+
+/* Start score --out out, kill -9 it after d seconds: its exit status. */
+static int score_killed_after(const char *out, double d) {
+  const char *args[] = {"score", "--db", data_db(), "--method", method(), "--out", out, NULL};
+  pid_t pid = spawn(args, 0);
+  struct timespec ts = {(time_t)d, (long)((d - (time_t)d) * 1e9)};
+  nanosleep(&ts, NULL);
+  kill(pid, SIGKILL);
+  return wait_status(pid);
+}
+
+static void test_kill_during_score(void **state) {
+  (void)state;
+  char outbuf[1100];
+  const char *out = keep(outbuf, h_path("crash_results.db"));
+  double full = timed_first_run(out);
   int killed = 0, finished = 0;
-  for (size_t i = 0; i < sizeof frac / sizeof *frac; i++) {
-    const char *args[] = {"score", "--db", data_db(), "--method", method(), "--out", out, NULL};
-    pid_t pid = spawn(args, 0);
-    struct timespec ts = {(time_t)(frac[i] * full), (long)((frac[i] * full - (time_t)(frac[i] * full)) * 1e9)};
-    nanosleep(&ts, NULL);
-    kill(pid, SIGKILL);
-    int st = wait_status(pid);
+  for (size_t i = 0; i < NKILLS; i++) {
+    int st = score_killed_after(out, KILL_AT[i] * full);
     if (st == 128 + SIGKILL) killed++;
     else if (st == 0) finished++;
     else fail_msg("score ended with status %d", st);
@@ -219,27 +231,16 @@ static void test_kill_during_first_run(void **state) {
   (void)state;
   char outbuf[1100];
   const char *out = keep(outbuf, h_path("crash_first.db"));
-  remove_db(out);
-  double t0 = now();
-  assert_int_equal(score_into(data_db(), out, 0), 0);
-  double full = now() - t0;
-  assert_int_equal(check_runs_whole(out, FAMILIES), 1);
+  double full = timed_first_run(out);
   /* the first run went through a journal; the file is WAL now, at rest */
   char *mode = h_sql_text(out, "PRAGMA journal_mode");
   assert_string_equal(mode, "wal");
   free(mode);
   assert_false(file_there(out, "-journal"));
-  static const double frac[] = {0.05, 0.3, 0.6, 0.85, 0.95};
   int killed = 0;
-  for (size_t i = 0; i < sizeof frac / sizeof *frac; i++) {
+  for (size_t i = 0; i < NKILLS; i++) {
     remove_db(out);
-    const char *args[] = {"score", "--db", data_db(), "--method", method(), "--out", out, NULL};
-    pid_t pid = spawn(args, 0);
-    double d = frac[i] * full;
-    struct timespec ts = {(time_t)d, (long)((d - (time_t)d) * 1e9)};
-    nanosleep(&ts, NULL);
-    kill(pid, SIGKILL);
-    int st = wait_status(pid);
+    int st = score_killed_after(out, KILL_AT[i] * full);
     if (st == 128 + SIGKILL) killed++;
     else if (st != 0) fail_msg("score ended with status %d", st);
     int finished = st == 0;
