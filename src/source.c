@@ -463,6 +463,7 @@ struct source_reader {
   unsigned char *splitbuf;
   int splitcap;
   source *own;              /* half 2: its own connection, closed with the reader */
+  char *uname;              /* the unit key column, as the schema spells it */
   int unique_key;           /* the unit key has a unique BINARY index (and a rowid) */
   int ranged;               /* reading in parts: scans over rowid ranges (chunks) */
   sqlite3_stmt *probe;      /* ranged: the first member row of a unit */
@@ -724,6 +725,7 @@ static void free_reader(source_reader *r) {
   free(r->first);
   free(r->gid);
   free(r->splitbuf);
+  free(r->uname);
   fingerprint_free(r->fp);
   source_close(r->own);
   free(r);
@@ -854,7 +856,8 @@ static int setup_scans(source_reader *r, af_err *e) {
     src_hash_header(r, &r->u, ukey);
     if (r->has_members) src_hash_header(r, &r->m, mkey);
   }
-  free(ukey);
+  free(r->uname);
+  r->uname = ukey;
   free(mkey);
   r->mstate = r->has_members ? 0 : 2;
   return rc;
@@ -1411,22 +1414,8 @@ int source_read_begin_halves(source *s, const source_plan *plan, strpool *pool,
   if (source_read_begin(s, plan, pool, lo, e) < 0) return -1;
   source_reader *r = *lo;
   if (plan->only_unit) return 0;
-  char *ukey = NULL;
-  /* the key's name as the schema spells it (setup_scan found it) */
-  int rc = 0;
-  {
-    name_decl *schema;
-    int nschema;
-    if (table_columns(s, r->u.table, &schema, &nschema, e) != 0) rc = -1;
-    if (rc == 0) {
-      int k = find_column(schema, nschema, plan->unit_id, r->u.table, e);
-      if (k < 0) rc = -1;
-      else ukey = af_strdup(schema[k].name);
-      source_free_columns(schema, nschema);
-    }
-  }
-  if (rc == 0 && src_unique_key(s, r->u.table, ukey)) rc = src_median_key(r, ukey, e);
-  free(ukey);
+  assert(r->uname);
+  int rc = src_unique_key(s, r->u.table, r->uname) ? src_median_key(r, r->uname, e) : 0;
   if (rc == 1) {
     source_reader *h = NULL;
     source *own = NULL;
