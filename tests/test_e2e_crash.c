@@ -237,20 +237,25 @@ static void test_kill_during_first_run(void **state) {
   assert_string_equal(mode, "wal");
   free(mode);
   assert_false(file_there(out, "-journal"));
-  int killed = 0;
+  int cut = 0;
   for (size_t i = 0; i < NKILLS; i++) {
     remove_db(out);
     int st = score_killed_after(out, KILL_AT[i] * full);
-    if (st == 128 + SIGKILL) killed++;
-    else if (st != 0) fail_msg("score ended with status %d", st);
-    int finished = st == 0;
+    if (st != 0 && st != 128 + SIGKILL) fail_msg("score ended with status %d", st);
     if (file_there(out, "")) check_readonly_after_kill(out);
     /* a writing command rolls the cut run back and records its own */
     assert_int_equal(score_into(data_db(), out, 0), 0);
-    assert_int_equal(check_runs_whole(out, FAMILIES), 1 + finished);
+    int runs = check_runs_whole(out, FAMILIES);
     assert_false(file_there(out, "-journal"));
+    /* A process killed after its commit, while it was still exiting (the
+    ** leak check of a sanitized build takes a while), has recorded its run
+    ** whole: 2 runs. One killed before its commit has recorded nothing. */
+    if (st == 0) assert_int_equal(runs, 2);
+    else assert_in_range(runs, 1, 2);
+    cut += runs == 1;
   }
-  assert_true(killed >= 1);
+  /* the kills did cut some first run short */
+  assert_true(cut >= 1);
 }
 
 static void test_locked_by_another_writer(void **state) {
