@@ -87,9 +87,9 @@ demo test bench: deps
 
 ASAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 TSAN_FLAGS := -fsanitize=thread
-# The tests that score and compare with two threads over several batches
-# (stored and shuffled data, one and two threads).
-TSAN_TESTS := test_e2e_order
+# The tests that score, compare and merge with two threads over several
+# batches (stored and shuffled data, one and two threads).
+TSAN_TESTS := test_e2e_order test_e2e_merge
 # Each build ends with its "N passed, N failed, N skipped" line.
 test-steps:
 	$(MAKE) --no-print-directory unit WERROR=1

@@ -40,10 +40,12 @@ typedef struct merge_result {
 
 /* Merge the partial runs in paths[0..n) (one per results database, in any
 ** order) into a new run in the results database out (created; normally a
-** fresh file). Each partial's rows are checked (store_verify_rows) first: an
-** edited partial is refused, not laundered into a clean merged run. */
-int merge_partials(const char *const *paths, int n, const char *out, merge_result *res,
-                   af_err *e);
+** fresh file). Each partial's rows are checked as they are read: an edited
+** partial is refused, not laundered into a clean merged run. threads 1
+** reads and writes on one thread; 0 (the default) or 2 reads the partials
+** on a second thread. The merged run is the same either way. */
+int merge_partials(const char *const *paths, int n, const char *out, int threads,
+                   merge_result *res, af_err *e);
 void merge_result_free(merge_result *r);
 
 #endif

@@ -54,7 +54,7 @@ int cmd_merge(cli_opts *o) {
   merge_result res;
   af_err e;
   double t0 = cli_now();
-  rc = merge_partials(o->pos, o->npos, tmp, &res, &e);
+  rc = merge_partials(o->pos, o->npos, tmp, o->threads, &res, &e);
   if (rc == 0 && rename(tmp, o->out) != 0)
     rc = af_fail(&e, "%s: cannot write: %s", o->out, strerror(errno));
   if (rc != 0) {

@@ -2,11 +2,11 @@
 ** merge.c: the split of a run into partitions and the merge of the partial
 ** runs into one recorded run (merge.h).
 **
-** Why every partial reads and scores every unit: the data fingerprint is a
-** SHA-256 over the data in its order, which cannot be put together from
-** pieces, and the measure's sums are long doubles taken in data order, which
-** give the same bits only when added in the same order. A partial that reads
-** everything gets both exactly; what is split is what grows with the rows
+** Why every partial reads and scores every unit: the measure's sums are
+** long doubles taken in data order, which give the same bits only when
+** added in the same order, and a split by a hash of the id is no range of
+** the data SQLite could read alone. A partial that reads everything gets the
+** whole run's sums exactly; what is split is what grows with the rows
 ** written, the recording of unit_scores. The merged run's summary is then
 ** any partial's (they must all agree, and do when the inputs are the same).
 **
@@ -16,11 +16,18 @@
 ** (key or stored), and reads each partial once, checking its rows and digest
 ** as it goes (store_iter_begin_checked): a damaged partial fails the merge
 ** before anything is committed.
+**
+** With two threads the partials are read and checked on one and the rows
+** written on the other (merge_pipe), in batches handed over in order: the
+** writer makes the same store_run_unit calls in the same order as one
+** thread would, so the merged file is the same.
 */
 #include "merge.h"
 
 #include <assert.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -307,9 +314,14 @@ static int merge_verdicts(merge_part *ps, int n, af_err *e) {
   return 0;
 }
 
-/* Every row of every partial into the open run of out, in the run's order
-** (by position), each partial read once and checked as it is read. */
-static int merge_rows(merge_part *ps, int n, store *out, int64_t *units, af_err *e) {
+/* Where the interleaved rows go: row p (its groups as ids, or NULL) given
+** to ctx: 0, or -1 with e set. */
+typedef int (*merge_emit_fn)(void *ctx, const merge_part *p, const int32_t *ids, af_err *e);
+
+/* Every row of every partial to emit, in the run's order (by position),
+** each partial read once and checked as it is read; *units the rows given. */
+static int merge_rows(merge_part *ps, int n, merge_emit_fn emit, void *ctx, int64_t *units,
+                      af_err *e) {
   merge_heap h = {af_calloc((size_t)n, sizeof *h.v), 0};
   int ng = ps[0].rec.group_columns > 0 ? ps[0].rec.group_columns : 0;
   int32_t *ids = af_calloc((size_t)ng + 1, sizeof *ids);
@@ -336,7 +348,7 @@ static int merge_rows(merge_part *ps, int n, store *out, int64_t *units, af_err 
       rc = -1;
       break;
     }
-    rc = store_run_unit(out, p->unit, p->score, p->poor, p->cat, p->elig, ng ? ids : NULL, e);
+    rc = emit(ctx, p, ng ? ids : NULL, e);
     if (rc < 0) break;
     (*units)++;
     rc = merge_advance(p, e);
@@ -349,9 +361,169 @@ static int merge_rows(merge_part *ps, int n, store *out, int64_t *units, af_err 
   return rc < 0 ? -1 : 0;
 }
 
+/* One thread: each row straight into the open run of ctx (a store). */
+static int merge_emit_store(void *ctx, const merge_part *p, const int32_t *ids, af_err *e) {
+  return store_run_unit(ctx, p->unit, p->score, p->poor, p->cat, p->elig, ids, e);
+}
+
+/* ---- two threads ----
+**
+** The reader thread runs merge_rows into two slots of MERGE_BATCH rows,
+** copying each row (its texts into the slot's buffer, since the partial's
+** iterator moves on); the writer takes the slots in the order they were
+** filled and makes each row's store_run_unit call. A slot is the reader's
+** until it is full, then the writer's until it is written. The partials'
+** connections are used by the reader thread alone while it runs; the
+** output's by the writer alone. An error on either side stops both; the
+** writer's is the one reported when both fail, as one thread, which writes
+** each row before it reads the next, would meet it first. */
+
+#define MERGE_BATCH 512
+
+typedef struct merge_row {
+  size_t unit, cat;         /* offsets into the slot's text; cat SIZE_MAX: null */
+  double score;
+  int poor;
+  int64_t elig;
+} merge_row;
+
+typedef struct merge_slot {
+  merge_row rows[MERGE_BATCH];
+  int32_t *ids;             /* MERGE_BATCH rows of ng group ids */
+  strbuf text;
+  int n;
+  int full;                 /* handed to the writer */
+} merge_slot;
+
+typedef struct merge_pipe {
+  merge_part *ps;
+  int nparts, ng;
+  merge_slot slot[2];
+  int fill;                 /* the slot the reader fills */
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int end;                  /* the reader is done: rc, units, err are its */
+  int stop;                 /* the writer failed: the reader stops */
+  int rc;
+  int64_t units;
+  af_err err;
+} merge_pipe;
+
+/* Hand the slot being filled to the writer and wait for the other: 0, or
+** -1 when the writer has stopped. */
+static int merge_pipe_hand(merge_pipe *mp) {
+  pthread_mutex_lock(&mp->mu);
+  mp->slot[mp->fill].full = 1;
+  pthread_cond_broadcast(&mp->cv);
+  mp->fill ^= 1;
+  merge_slot *s = &mp->slot[mp->fill];
+  while (s->full && !mp->stop) pthread_cond_wait(&mp->cv, &mp->mu);
+  int stop = mp->stop;
+  pthread_mutex_unlock(&mp->mu);
+  s->n = 0;
+  s->text.len = 0;
+  return stop ? -1 : 0;
+}
+
+static size_t merge_pipe_text(merge_slot *s, const char *t) {
+  if (!t) return SIZE_MAX;
+  size_t at = s->text.len;
+  sb_putn(&s->text, t, strlen(t) + 1);
+  return at;
+}
+
+static int merge_emit_pipe(void *ctx, const merge_part *p, const int32_t *ids, af_err *e) {
+  merge_pipe *mp = ctx;
+  if (mp->slot[mp->fill].n == MERGE_BATCH && merge_pipe_hand(mp) < 0)
+    return af_fail(e, "the writer stopped");   /* not reported: the writer's error is */
+  merge_slot *s = &mp->slot[mp->fill];
+  assert(s->n < MERGE_BATCH && !s->full);
+  merge_row *r = &s->rows[s->n];
+  r->unit = merge_pipe_text(s, p->unit);
+  r->cat = merge_pipe_text(s, p->cat);
+  r->score = p->score;
+  r->poor = p->poor;
+  r->elig = p->elig;
+  if (mp->ng) memcpy(s->ids + (size_t)s->n * (size_t)mp->ng, ids, sizeof *ids * (size_t)mp->ng);
+  s->n++;
+  return 0;
+}
+
+static void *merge_reader_main(void *arg) {
+  merge_pipe *mp = arg;
+  af_err e = {{0}};
+  int64_t units = 0;
+  int rc = merge_rows(mp->ps, mp->nparts, merge_emit_pipe, mp, &units, &e);
+  pthread_mutex_lock(&mp->mu);
+  if (mp->slot[mp->fill].n > 0) mp->slot[mp->fill].full = 1;   /* the last, part-filled */
+  mp->end = 1;
+  mp->rc = rc;
+  mp->units = units;
+  mp->err = e;
+  pthread_cond_broadcast(&mp->cv);
+  pthread_mutex_unlock(&mp->mu);
+  return NULL;
+}
+
+/* Write slot s's rows into out: 0, or -1 with e set. */
+static int merge_pipe_write(merge_pipe *mp, merge_slot *s, store *out, af_err *e) {
+  for (int i = 0; i < s->n; i++) {
+    const merge_row *r = &s->rows[i];
+    if (store_run_unit(out, s->text.s + r->unit, r->score, r->poor,
+                       r->cat == SIZE_MAX ? NULL : s->text.s + r->cat, r->elig,
+                       mp->ng ? s->ids + (size_t)i * (size_t)mp->ng : NULL, e) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* merge_rows with the reading on another thread; the rows into out here. */
+static int merge_rows_threaded(merge_part *ps, int n, store *out, int64_t *units, af_err *e) {
+  merge_pipe *mp = af_calloc(1, sizeof *mp);
+  mp->ps = ps;
+  mp->nparts = n;
+  mp->ng = ps[0].rec.group_columns > 0 ? ps[0].rec.group_columns : 0;
+  for (int k = 0; k < 2; k++)
+    mp->slot[k].ids = af_calloc((size_t)MERGE_BATCH * (size_t)mp->ng + 1, sizeof *mp->slot[k].ids);
+  pthread_mutex_init(&mp->mu, NULL);
+  pthread_cond_init(&mp->cv, NULL);
+  pthread_t th;
+  int rc = 0;
+  if (pthread_create(&th, NULL, merge_reader_main, mp) != 0) {
+    rc = af_fail(e, "cannot start a reader thread");
+  } else {
+    for (int k = 0;; k ^= 1) {
+      pthread_mutex_lock(&mp->mu);
+      while (!mp->slot[k].full && !mp->end) pthread_cond_wait(&mp->cv, &mp->mu);
+      int have = mp->slot[k].full;
+      pthread_mutex_unlock(&mp->mu);
+      if (!have) break;   /* the reader is done and filled no other slot */
+      rc = merge_pipe_write(mp, &mp->slot[k], out, e);
+      pthread_mutex_lock(&mp->mu);
+      mp->slot[k].full = 0;
+      if (rc < 0) mp->stop = 1;
+      pthread_cond_broadcast(&mp->cv);
+      pthread_mutex_unlock(&mp->mu);
+      if (rc < 0) break;
+    }
+    pthread_join(th, NULL);
+    if (rc == 0 && mp->rc < 0) rc = -1, *e = mp->err;
+    *units = mp->units;
+  }
+  pthread_cond_destroy(&mp->cv);
+  pthread_mutex_destroy(&mp->mu);
+  for (int k = 0; k < 2; k++) {
+    free(mp->slot[k].ids);
+    sb_free(&mp->slot[k].text);
+  }
+  free(mp);
+  return rc;
+}
+
 /* ---- the merged run ---- */
 
-static int merge_write(merge_part *ps, int n, const char *out, merge_result *res, af_err *e) {
+static int merge_write(merge_part *ps, int n, const char *out, int threads, merge_result *res,
+                       af_err *e) {
   const run_record *r = &ps[0].rec;
   store *st;
   if (store_open(out, &st, e) < 0) return -1;
@@ -375,7 +547,9 @@ static int merge_write(merge_part *ps, int n, const char *out, merge_result *res
   ri.group_text = merge_group_text;
   ri.group_ctx = pool;
   int rc = store_run_begin(st, &ri, &res->run_id, e);
-  if (rc == 0) rc = merge_rows(ps, n, st, &res->units, e);
+  if (rc == 0)
+    rc = threads == 1 ? merge_rows(ps, n, merge_emit_store, st, &res->units, e)
+                      : merge_rows_threaded(ps, n, st, &res->units, e);
   if (rc == 0 && res->units != ps[0].part.units_all)
     rc = af_fail(e, "the partials hold %lld rows, the run has %lld units: not merged",
                  (long long)res->units, (long long)ps[0].part.units_all);
@@ -394,8 +568,9 @@ static int merge_write(merge_part *ps, int n, const char *out, merge_result *res
   return rc;
 }
 
-int merge_partials(const char *const *paths, int n, const char *out, merge_result *res,
-                   af_err *e) {
+int merge_partials(const char *const *paths, int n, const char *out, int threads,
+                   merge_result *res, af_err *e) {
+  assert(threads >= 0 && threads <= 2);
   memset(res, 0, sizeof *res);
   if (n < 1 || n > MERGE_MAX_PARTS)
     return af_fail(e, "merge takes 1 to %d partial results databases, got %d", MERGE_MAX_PARTS, n);
@@ -409,7 +584,7 @@ int merge_partials(const char *const *paths, int n, const char *out, merge_resul
   if (rc == 0) rc = merge_check(ps, n, e);
   if (rc == 0) {
     res->nparts = n;
-    rc = merge_write(ps, n, out, res, e);
+    rc = merge_write(ps, n, out, threads, res, e);
   }
   for (int i = 0; i < n; i++) {
     store_iter_end(ps[i].it);

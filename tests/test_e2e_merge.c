@@ -542,6 +542,72 @@ static void test_edited_partial(void **state) {
   free(unit);
 }
 
+/* The rows of the partials are read on a second thread by default
+** (AFSCORE_THREADS=1: one thread), handed to the writer 512 at a time: 1500
+** rows make three hand-overs. Both give the run one machine records. */
+static void test_threads_same(void **state) {
+  (void)state;
+  const char *threads[] = {"1", "2"};
+  for (int t = 0; t < 2; t++) {
+    pathbuf m = P("mg_threads.db");
+    unlink(m.s);
+    setenv("AFSCORE_THREADS", threads[t], 1);
+    const char *mg[] = {"merge", "--out", m.s, part[2].s, part[3].s, part[1].s, "--json", NULL};
+    h_result x = run_expect(0, mg);
+    unsetenv("AFSCORE_THREADS");
+    assert_string_equal(x.out, single_summary);
+    h_result_free(&x);
+    assert_same_run(single_db.s, m.s);
+  }
+}
+
+/* A partial edited near its end: found by the reader after rows were
+** handed to the writer; nothing is recorded, with one thread or two. */
+static void test_edited_late(void **state) {
+  (void)state;
+  pathbuf ed = copy_part(2, "mg_edited_late.db");
+  char *unit = h_sql_text(ed.s, "SELECT unit FROM unit_scores ORDER BY seq DESC LIMIT 1");
+  char *sql = af_sprintf("UPDATE unit_scores SET score = score + 1 WHERE unit = '%s'", unit);
+  h_sql(ed.s, sql);
+  free(sql);
+  char msg[8192];
+  snprintf(msg, sizeof msg, "%s: run 1 does not verify (unit '%s': the row was changed or added "
+                            "after the run): a partial changed after it was scored is not "
+                            "merged", ed.s, unit);
+  setenv("AFSCORE_THREADS", "1", 1);
+  expect_refused(msg, part[1].s, ed.s, part[3].s, NULL);
+  unsetenv("AFSCORE_THREADS");
+  expect_refused(msg, part[1].s, ed.s, part[3].s, NULL);
+  free(unit);
+}
+
+/* The merged file cannot grow past a limit: the writer's error, the temp
+** file named, nothing left, with one thread or two. */
+static void test_merge_disk_full(void **state) {
+  (void)state;
+  const char *threads[] = {"1", "2"};
+  for (int t = 0; t < 2; t++) {
+    pathbuf out = P("mg_full.db");
+    unlink(out.s);
+    setenv("AFSCORE_THREADS", threads[t], 1);
+    const char *mg[] = {"merge", "--out", out.s, part[1].s, part[2].s, part[3].s, NULL};
+    h_opts o = {.cpu_seconds = 60, .fsize = 96L << 10};
+    h_result x = h_run_with(mg, &o);
+    unsetenv("AFSCORE_THREADS");
+    assert_int_equal(x.status, 1);
+    char head[2048];
+    snprintf(head, sizeof head, "afscore: results database %s.tmp-", out.s);
+    const char *tail = ": cannot write (disk full or file size limit reached); the run was not "
+                       "recorded\n";
+    assert_int_equal(strncmp(x.err, head, strlen(head)), 0);
+    assert_true(strlen(x.err) > strlen(tail));
+    assert_string_equal(x.err + strlen(x.err) - strlen(tail), tail);
+    assert_string_equal(x.out, "");
+    h_result_free(&x);
+    assert_nothing_left(out.s);
+  }
+}
+
 static void test_output_not_overwritten(void **state) {
   (void)state;
   pathbuf out = P("mg_exists.db"), wal = P("mg_exists.db-wal"), shm = P("mg_exists.db-shm");
@@ -621,6 +687,9 @@ int main(void) {
       cmocka_unit_test(test_missing_and_repeated),
       cmocka_unit_test(test_other_method_data_engine),
       cmocka_unit_test(test_edited_partial),
+      cmocka_unit_test(test_threads_same),
+      cmocka_unit_test(test_edited_late),
+      cmocka_unit_test(test_merge_disk_full),
       cmocka_unit_test(test_output_not_overwritten),
       cmocka_unit_test(test_partition_option_errors),
   };
