@@ -199,7 +199,7 @@ static void usage(FILE *f, const command *c) {
   fprintf(f, "\n'afscore help COMMAND' or 'afscore COMMAND --help' describes a command.\n"
              "environment: AFSCORE_PATH  directories import() searches after the importing\n"
              "                           file's own (colon-separated; default ./methodology)\n"
-             "             AFSCORE_THREADS  1 to read and score on one thread (default 2)\n"
+             "             AFSCORE_THREADS  1 to read, score and merge on one thread (default 2)\n"
              "             AFSCORE_TIME_LIMIT  seconds a methodology script may run (default 1.5)\n"
              "             AFSCORE_BUSY_TIMEOUT  milliseconds to wait for another writer of the\n"
              "                           results database (default 5000)\n");
