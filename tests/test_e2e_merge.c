@@ -10,6 +10,9 @@
 **    score --json summary (inference too), and verify and replay pass;
 **  - integer ids interleave in integer order; a registry layout's rows (in
 **    the data's stored order) interleave by their recorded position;
+**  - one thread and two (the partials read on the second) record the same
+**    run; a partial damaged near its end and a merged file that cannot grow
+**    stop both cleanly, leaving nothing;
 **  - refusals: a missing, a repeated partition, another split, another
 **    methodology, other data, another engine version, other options, an
 **    edited partial, a whole run; an existing output (without --force) and a
