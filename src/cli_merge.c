@@ -8,6 +8,7 @@
 */
 #include "cli.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,23 @@ static void merge_remove(const char *path) {
   }
 }
 
+/* e's message with the temporary file's name tmp given as out's, the file
+** the user named (the temporary one is removed with the failed merge). */
+static char *merge_message(const af_err *e, const char *tmp, const char *out) {
+  strbuf b = {0};
+  size_t n = strlen(tmp);
+  assert(n > 0);
+  for (const char *p = e->msg, *q; *p; p = q + n) {
+    if (!(q = strstr(p, tmp))) {
+      sb_puts(&b, p);
+      break;
+    }
+    sb_putn(&b, p, (size_t)(q - p));
+    sb_puts(&b, out);
+  }
+  return sb_take(&b);
+}
+
 int cmd_merge(cli_opts *o) {
   if (!o->out || o->npos < 1)
     return cli_usage_error(o, "needs --out RESULTS.db and the partial results databases");
@@ -59,9 +77,12 @@ int cmd_merge(cli_opts *o) {
     rc = af_fail(&e, "%s: cannot write: %s", o->out, strerror(errno));
   if (rc != 0) {
     merge_remove(tmp);
+    char *msg = merge_message(&e, tmp, o->out);
     free(tmp);
     merge_result_free(&res);
-    return cli_fail("%s", e.msg);
+    rc = cli_fail("%s", msg);
+    free(msg);
+    return rc;
   }
   free(tmp);
   if (o->json)
