@@ -529,20 +529,34 @@ static void test_other_method_data_engine(void **state) {
 
 /* An edited partial would come out of the merge with fresh, valid checks:
 ** it is refused instead. */
-static void test_edited_partial(void **state) {
-  (void)state;
-  pathbuf ed = copy_part(2, "mg_edited2.db");
-  char *unit = h_sql_text(ed.s, "SELECT min(unit) FROM unit_scores");
-  char *sql = af_sprintf("UPDATE unit_scores SET category = CASE category WHEN 'A' THEN 'E' "
-                         "ELSE 'A' END WHERE unit = '%s'", unit);
+/* Partial 2 copied as name, the row of the unit that query picks edited by
+** edit (a format taking the unit): the merge is refused, naming that unit,
+** with two threads and, when one_too, with one. */
+static void expect_edit_refused(const char *name, const char *query, const char *edit,
+                                int one_too) {
+  pathbuf ed = copy_part(2, name);
+  char *unit = h_sql_text(ed.s, query);
+  char *sql = af_sprintf(edit, unit);
   h_sql(ed.s, sql);
   free(sql);
   char msg[8192];
   snprintf(msg, sizeof msg, "%s: run 1 does not verify (unit '%s': the row was changed or added "
                             "after the run): a partial changed after it was scored is not "
                             "merged", ed.s, unit);
+  if (one_too) {
+    setenv("AFSCORE_THREADS", "1", 1);
+    expect_refused(msg, part[1].s, ed.s, part[3].s, NULL);
+    unsetenv("AFSCORE_THREADS");
+  }
   expect_refused(msg, part[1].s, ed.s, part[3].s, NULL);
   free(unit);
+}
+
+static void test_edited_partial(void **state) {
+  (void)state;
+  expect_edit_refused("mg_edited2.db", "SELECT min(unit) FROM unit_scores",
+                      "UPDATE unit_scores SET category = CASE category WHEN 'A' THEN 'E' "
+                      "ELSE 'A' END WHERE unit = '%s'", 0);
 }
 
 /* The rows of the partials are read on a second thread by default
@@ -568,20 +582,8 @@ static void test_threads_same(void **state) {
 ** handed to the writer; nothing is recorded, with one thread or two. */
 static void test_edited_late(void **state) {
   (void)state;
-  pathbuf ed = copy_part(2, "mg_edited_late.db");
-  char *unit = h_sql_text(ed.s, "SELECT unit FROM unit_scores ORDER BY seq DESC LIMIT 1");
-  char *sql = af_sprintf("UPDATE unit_scores SET score = score + 1 WHERE unit = '%s'", unit);
-  h_sql(ed.s, sql);
-  free(sql);
-  char msg[8192];
-  snprintf(msg, sizeof msg, "%s: run 1 does not verify (unit '%s': the row was changed or added "
-                            "after the run): a partial changed after it was scored is not "
-                            "merged", ed.s, unit);
-  setenv("AFSCORE_THREADS", "1", 1);
-  expect_refused(msg, part[1].s, ed.s, part[3].s, NULL);
-  unsetenv("AFSCORE_THREADS");
-  expect_refused(msg, part[1].s, ed.s, part[3].s, NULL);
-  free(unit);
+  expect_edit_refused("mg_edited_late.db", "SELECT unit FROM unit_scores ORDER BY seq DESC LIMIT 1",
+                      "UPDATE unit_scores SET score = score + 1 WHERE unit = '%s'", 1);
 }
 
 /* The merged file cannot grow past a limit: the writer's error, naming the
