@@ -559,22 +559,39 @@ static void test_edited_partial(void **state) {
                       "ELSE 'A' END WHERE unit = '%s'", 0);
 }
 
-/* The rows of the partials are read on a second thread by default
-** (AFSCORE_THREADS=1: one thread), handed to the writer 512 at a time: 1500
-** rows make three hand-overs. Both give the run one machine records. */
-static void test_threads_same(void **state) {
+/* With one thread and with two (the default; the partials are read on the
+** second and handed to the writer 512 rows at a time, so 1500 rows make three
+** hand-overs):
+**  - the merge records the run one machine records;
+**  - a merged file that cannot grow past a limit gives the writer's error,
+**    naming the output (the merge writes a temporary file beside it, which
+**    it removes), and leaves nothing. */
+static void test_one_thread_or_two(void **state) {
   (void)state;
   const char *threads[] = {"1", "2"};
   for (int t = 0; t < 2; t++) {
+    setenv("AFSCORE_THREADS", threads[t], 1);
     pathbuf m = P("mg_threads.db");
     unlink(m.s);
-    setenv("AFSCORE_THREADS", threads[t], 1);
     const char *mg[] = {"merge", "--out", m.s, part[2].s, part[3].s, part[1].s, "--json", NULL};
     h_result x = run_expect(0, mg);
-    unsetenv("AFSCORE_THREADS");
     assert_string_equal(x.out, single_summary);
     h_result_free(&x);
     assert_same_run(single_db.s, m.s);
+    pathbuf full = P("mg_full.db");
+    unlink(full.s);
+    const char *mf[] = {"merge", "--out", full.s, part[1].s, part[2].s, part[3].s, NULL};
+    h_opts o = {.cpu_seconds = 60, .fsize = 96L << 10};
+    x = h_run_with(mf, &o);
+    unsetenv("AFSCORE_THREADS");
+    assert_int_equal(x.status, 1);
+    char want[2048];
+    snprintf(want, sizeof want, "afscore: results database %s: cannot write (disk full or file "
+                                "size limit reached); the run was not recorded\n", full.s);
+    assert_string_equal(x.err, want);
+    assert_string_equal(x.out, "");
+    h_result_free(&x);
+    assert_nothing_left(full.s);
   }
 }
 
@@ -584,31 +601,6 @@ static void test_edited_late(void **state) {
   (void)state;
   expect_edit_refused("mg_edited_late.db", "SELECT unit FROM unit_scores ORDER BY seq DESC LIMIT 1",
                       "UPDATE unit_scores SET score = score + 1 WHERE unit = '%s'", 1);
-}
-
-/* The merged file cannot grow past a limit: the writer's error, naming the
-** output (the merge writes a temporary file beside it, removed), nothing
-** left, with one thread or two. */
-static void test_merge_disk_full(void **state) {
-  (void)state;
-  const char *threads[] = {"1", "2"};
-  for (int t = 0; t < 2; t++) {
-    pathbuf out = P("mg_full.db");
-    unlink(out.s);
-    setenv("AFSCORE_THREADS", threads[t], 1);
-    const char *mg[] = {"merge", "--out", out.s, part[1].s, part[2].s, part[3].s, NULL};
-    h_opts o = {.cpu_seconds = 60, .fsize = 96L << 10};
-    h_result x = h_run_with(mg, &o);
-    unsetenv("AFSCORE_THREADS");
-    assert_int_equal(x.status, 1);
-    char want[2048];
-    snprintf(want, sizeof want, "afscore: results database %s: cannot write (disk full or file "
-                                "size limit reached); the run was not recorded\n", out.s);
-    assert_string_equal(x.err, want);
-    assert_string_equal(x.out, "");
-    h_result_free(&x);
-    assert_nothing_left(out.s);
-  }
 }
 
 static void test_output_not_overwritten(void **state) {
@@ -690,9 +682,8 @@ int main(void) {
       cmocka_unit_test(test_missing_and_repeated),
       cmocka_unit_test(test_other_method_data_engine),
       cmocka_unit_test(test_edited_partial),
-      cmocka_unit_test(test_threads_same),
+      cmocka_unit_test(test_one_thread_or_two),
       cmocka_unit_test(test_edited_late),
-      cmocka_unit_test(test_merge_disk_full),
       cmocka_unit_test(test_output_not_overwritten),
       cmocka_unit_test(test_partition_option_errors),
   };
