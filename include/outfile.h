@@ -21,6 +21,12 @@ int outfile_check(const char *path, const char *const *keep, int nkeep, int forc
 /* 1: a and b name the same existing file. */
 int outfile_same(const char *a, const char *b);
 
+/* An empty file beside path with a name no other process has
+** (path.tmp-XXXXXX, mode as the umask gives), closed: for a writer that
+** opens the file itself (SQLite). The caller owns the name, and renames the
+** file over path or removes it. NULL with e set when it cannot be made. */
+char *outfile_reserve(const char *path, af_err *e);
+
 typedef struct outfile outfile;
 /* A temporary file beside path, open for writing. */
 int outfile_open(const char *path, outfile **out, af_err *e);

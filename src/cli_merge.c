@@ -5,6 +5,8 @@
 ** The output is a results database of its own, written beside its path and
 ** renamed over it only when the merged run is committed: a refused or failed
 ** merge leaves no file (and an existing one, kept unless --force, as it was).
+** A merge killed outright leaves its temporary file (OUT.tmp-XXXXXX, and a
+** -journal beside it), which holds no finished run and may be deleted.
 */
 #include "cli.h"
 
@@ -67,10 +69,13 @@ int cmd_merge(cli_opts *o) {
     return cli_usage_error(o, "needs --out RESULTS.db and the partial results databases");
   int rc = merge_check_out(o);
   if (rc) return rc;
-  char *tmp = af_sprintf("%s.tmp-%ld", o->out, (long)getpid());
-  merge_remove(tmp);
-  merge_result res;
   af_err e;
+  /* A name of its own (mkstemp), so that no other file is ever removed:
+  ** not another merge's, even one with this pid on another machine that
+  ** shares the directory. */
+  char *tmp = outfile_reserve(o->out, &e);
+  if (!tmp) return cli_fail("%s", e.msg);
+  merge_result res;
   double t0 = cli_now();
   rc = merge_partials(o->pos, o->npos, tmp, o->threads, &res, &e);
   if (rc == 0 && rename(tmp, o->out) != 0)

@@ -3,6 +3,7 @@
 */
 #include "outfile.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,27 +45,44 @@ int outfile_check(const char *path, const char *const *keep, int nkeep, int forc
   return 0;
 }
 
-int outfile_open(const char *path, outfile **out, af_err *e) {
-  *out = NULL;
-  outfile *o = af_calloc(1, sizeof *o);
-  o->path = af_strdup(path);
-  o->tmp = af_sprintf("%s.tmp-XXXXXX", path);
-  int fd = mkstemp(o->tmp);
-  if (fd < 0 || !(o->fp = fdopen(fd, "w"))) {
+char *outfile_reserve(const char *path, af_err *e) {
+  assert(path && *path);
+  char *tmp = af_sprintf("%s.tmp-XXXXXX", path);
+  int fd = mkstemp(tmp);
+  if (fd < 0) {
     af_fail(e, "%s: cannot write: %s", path, strerror(errno));
-    if (fd >= 0) {
-      close(fd);
-      unlink(o->tmp);
-    }
-    free(o->path);
-    free(o->tmp);
-    free(o);
-    return -1;
+    free(tmp);
+    return NULL;
   }
   /* mkstemp makes 0600; an output is an ordinary file (umask applies). */
   mode_t um = umask(0);
   umask(um);
-  fchmod(fd, 0666 & ~um);
+  int bad = fchmod(fd, 0666 & ~um) != 0;
+  bad |= close(fd) != 0;
+  if (bad) {
+    af_fail(e, "%s: cannot write: %s", path, strerror(errno));
+    unlink(tmp);
+    free(tmp);
+    return NULL;
+  }
+  return tmp;
+}
+
+int outfile_open(const char *path, outfile **out, af_err *e) {
+  *out = NULL;
+  char *tmp = outfile_reserve(path, e);
+  if (!tmp) return -1;
+  FILE *fp = fopen(tmp, "w");
+  if (!fp) {
+    af_fail(e, "%s: cannot write: %s", path, strerror(errno));
+    unlink(tmp);
+    free(tmp);
+    return -1;
+  }
+  outfile *o = af_calloc(1, sizeof *o);
+  o->path = af_strdup(path);
+  o->tmp = tmp;
+  o->fp = fp;
   *out = o;
   return 0;
 }

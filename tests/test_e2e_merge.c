@@ -26,6 +26,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -618,13 +619,27 @@ static void test_output_not_overwritten(void **state) {
   char *t = h_slurp(out.s);
   assert_string_equal(t, "not yours\n");
   free(t);
+  /* A temporary file another merge left (killed) is not this merge's to
+  ** remove; the merged file's mode is the umask's (0666 & ~027), not the
+  ** 0600 of the temporary file it was written as. */
+  pathbuf other = P("mg_exists.db.tmp-4242");
+  h_write(other.s, "another merge's\n");
   const char *mf[] = {"merge", "--out", out.s, part[1].s, part[2].s, part[3].s, "--force", NULL};
+  mode_t um = umask(027);
   x = run_expect(0, mf);
+  umask(um);
   h_result_free(&x);
   char *a = rows_of(single_db.s), *b = rows_of(out.s);
   assert_string_equal(a, b);
   free(a);
   free(b);
+  struct stat sb;
+  assert_int_equal(stat(out.s, &sb), 0);
+  assert_int_equal(sb.st_mode & 0777, 0640);
+  t = h_slurp(other.s);
+  assert_string_equal(t, "another merge's\n");
+  free(t);
+  unlink(other.s);
   /* a partial is never the output, --force or not */
   pathbuf keep = copy_part(1, "mg_keep1.db");
   char before[65], after[65];
