@@ -21,7 +21,9 @@ of, on that same file and in the same run:
      without the data), against score;
   5. when afscore has `merge`: score --partition I/N of N = 4 partials (as
      separate processes) and their merge, against score (a merge afscore
-     refuses is shown as failed, with its message, and the goal as not met).
+     refuses is shown as failed, with its message, and the goal as not met);
+     and the slowest partial against score: what N machines of a job array
+     take before the merge can start (docs/scale.md section 2).
 Also, at the first size on the key layout (unless BENCH_EXTRAS=0):
   - the kernel alone on in-memory batches (build/kernel_bench);
   - the cost of writing unit_scores (score --out minus score without it)
@@ -162,21 +164,23 @@ def has_merge():
 
 def bench_merge(db, nparts=PARTS):
     """nparts partial scores (separate processes, as nparts machines would run
-    them) and their merge: (median seconds, peak RSS MiB, None) of the merge,
-    or (None, None, why) when a partial or the merge fails (the bench goes on
-    and says so)."""
+    them) and their merge: (median seconds, peak RSS MiB, None, slowest
+    partial's seconds) of the merge, or (None, None, why, None) when a
+    partial or the merge fails (the bench goes on and says so). The slowest
+    partial is what a job array of nparts machines waits for before the
+    merge; each is timed once, after the dirty pages of the one before are
+    written back."""
     parts = [fresh(os.path.join(DATA, f"part_{i}.db")) for i in range(1, nparts + 1)]
     merged = os.path.join(DATA, "merged.db")
     try:
-        for i, p in enumerate(parts, 1):
-            run_rss([AF, "score", "--db", db, "--method", METHOD, "--partition", f"{i}/{nparts}",
-                     "--out", p])
+        t_parts = [run_rss([AF, "score", "--db", db, "--method", METHOD, "--partition",
+                            f"{i}/{nparts}", "--out", p])[0] for i, p in enumerate(parts, 1)]
         t, rss, _ = median_of(lambda: run_rss([AF, "merge", "--out", fresh(merged)] + parts))
     except Failed as e:
         msg = str(e).split(" failed: ", 1)[-1]
         print(f"bench: merge of {nparts} partials of {os.path.basename(db)}: {msg}", file=sys.stderr)
-        return None, None, msg
-    return t, rss, None
+        return None, None, msg, None
+    return t, rss, None, max(t_parts)
 
 
 def bench_layout(n, layout, merge):
@@ -205,14 +209,14 @@ def bench_layout(n, layout, merge):
     # out now holds the last score's run: replay and verify read it
     t_rep, rss_rep, _ = median_of(lambda: run_rss([AF, "replay", "1", "--out", out, "--db", db]))
     t_ver, rss_ver, _ = median_of(lambda: run_rss([AF, "verify", "--out", out]))
-    t_mrg = rss_mrg = mrg_err = None
+    t_mrg = rss_mrg = mrg_err = t_part = None
     if merge:
-        t_mrg, rss_mrg, mrg_err = bench_merge(db)
+        t_mrg, rss_mrg, mrg_err, t_part = bench_merge(db)
     s = json.loads(out_af)
     return dict(n=n, layout=layout, db=db, af=t_af, af1=t_af1, rss_af=rss_af, floor=t_fl,
                 rss_floor=rss_fl, peer=t_peer, rss_peer=rss_peer, compare=t_cmp,
                 rss_compare=rss_cmp, replay=t_rep, rss_replay=rss_rep, verify=t_ver,
-                rss_verify=rss_ver, merge=t_mrg, rss_merge=rss_mrg, merge_err=mrg_err, H=s["H"], A=s["A"], M0=s["M0"],
+                rss_verify=rss_ver, merge=t_mrg, rss_merge=rss_mrg, merge_err=mrg_err, part=t_part, H=s["H"], A=s["A"], M0=s["M0"],
                 peer_out=out_peer.strip(), units=s["data"]["units"], members=s["data"]["members"],
                 read_order=s["data"]["read_order"])
 
@@ -238,13 +242,15 @@ def print_tables(rows):
               f"{r['rss_floor']:>10.1f} {r['rss_peer']:>9.1f} {str(peer_matches(r)):>8}")
     print(f"\n{'families':>10} {'layout':>9} {'compare s':>10} {'cmp/score':>10} {'replay s':>9} "
           f"{'rep/score':>10} {'verify s':>9} {'ver/score':>10} {'merge s':>8} {'mrg/score':>10} "
-          f"{'RSS cmp':>8} {'RSS rep':>8} {'RSS ver':>8}")
+          f"{'part s':>7} {'part/score':>10} {'RSS cmp':>8} {'RSS rep':>8} {'RSS ver':>8}")
     for r in rows:
         mrg = f"{r['merge']:>8.2f} {r['merge'] / r['af']:>10.2f}" if r["merge"] is not None \
             else f"{'failed' if r['merge_err'] else '-':>8} {'-':>10}"
+        part = f"{r['part']:>7.2f} {r['part'] / r['af']:>10.2f}" if r["part"] is not None \
+            else f"{'-':>7} {'-':>10}"
         print(f"{r['n']:>10} {r['layout']:>9} {r['compare']:>10.2f} {r['compare'] / r['af']:>10.2f} "
               f"{r['replay']:>9.2f} {r['replay'] / r['af']:>10.2f} {r['verify']:>9.2f} "
-              f"{r['verify'] / r['af']:>10.2f} {mrg} {r['rss_compare']:>8.1f} "
+              f"{r['verify'] / r['af']:>10.2f} {mrg} {part} {r['rss_compare']:>8.1f} "
               f"{r['rss_replay']:>8.1f} {r['rss_verify']:>8.1f}")
 
 
@@ -304,7 +310,7 @@ def extras(rows, merge):
     out = os.path.join(DATA, "out.db")
     kern = json.loads(run_rss([KB, db0, METHOD, "1000000", "5"])[2])
     t_write, t_bare, t_score_out = write_cost(db0, out)
-    t_merge2, _, merge2_err = bench_merge(db0, 2) if merge else (None, None, None)
+    t_merge2, _, merge2_err, _ = bench_merge(db0, 2) if merge else (None, None, None, None)
     infer = [median_of(lambda m=m: run_rss([AF, "score", "--db", db0, "--method", m,
                                              "--out", fresh(out), "--json"]))
              for m in (DESIGN, DESIGN_UNITS)]
