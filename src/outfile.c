@@ -45,6 +45,14 @@ int outfile_check(const char *path, const char *const *keep, int nkeep, int forc
   return 0;
 }
 
+/* The temporary file tmp (made for path) cannot be written: e says so
+** (errno as the failing call left it), tmp is removed and freed. */
+static void outfile_drop(char *tmp, const char *path, af_err *e) {
+  af_fail(e, "%s: cannot write: %s", path, strerror(errno));
+  unlink(tmp);
+  free(tmp);
+}
+
 char *outfile_reserve(const char *path, af_err *e) {
   assert(path && *path);
   char *tmp = af_sprintf("%s.tmp-XXXXXX", path);
@@ -60,9 +68,7 @@ char *outfile_reserve(const char *path, af_err *e) {
   int bad = fchmod(fd, 0666 & ~um) != 0;
   bad |= close(fd) != 0;
   if (bad) {
-    af_fail(e, "%s: cannot write: %s", path, strerror(errno));
-    unlink(tmp);
-    free(tmp);
+    outfile_drop(tmp, path, e);
     return NULL;
   }
   return tmp;
@@ -74,9 +80,7 @@ int outfile_open(const char *path, outfile **out, af_err *e) {
   if (!tmp) return -1;
   FILE *fp = fopen(tmp, "w");
   if (!fp) {
-    af_fail(e, "%s: cannot write: %s", path, strerror(errno));
-    unlink(tmp);
-    free(tmp);
+    outfile_drop(tmp, path, e);
     return -1;
   }
   outfile *o = af_calloc(1, sizeof *o);
