@@ -199,7 +199,8 @@ static void usage(FILE *f, const command *c) {
   fprintf(f, "\n'afscore help COMMAND' or 'afscore COMMAND --help' describes a command.\n"
              "environment: AFSCORE_PATH  directories import() searches after the importing\n"
              "                           file's own (colon-separated; default ./methodology)\n"
-             "             AFSCORE_THREADS  1 to read, score and merge on one thread (default 2)\n"
+             "             AFSCORE_THREADS  1 to read, score and merge on one thread (default and\n"
+             "                           most: 2)\n"
              "             AFSCORE_TIME_LIMIT  seconds a methodology script may run (default 1.5)\n"
              "             AFSCORE_BUSY_TIMEOUT  milliseconds to wait for another writer of the\n"
              "                           results database (default 5000)\n");
@@ -275,9 +276,12 @@ static int parse_threads(cli_opts *o) {
   char *end;
   long n = strtol(env, &end, 10);
   if (end == env || *end || n < 1) {
-    fprintf(stderr, "afscore: AFSCORE_THREADS must be 1 or 2, got '%s'\n", env);
+    fprintf(stderr, "afscore: AFSCORE_THREADS must be a whole number of at least 1 (afscore "
+                    "uses at most 2), got '%s'\n", env);
     return 2;
   }
+  /* The work splits in two (two readers, or a reader and the scorer), so a
+  ** larger count is taken as 2: the same run as 2 gives. */
   o->threads = n > 2 ? 2 : (int)n;
   return 0;
 }
