@@ -32,7 +32,7 @@ mkdir -p "$OUTDIR"
 # under a temporary name and renamed only when its run is committed, so
 # part_I.db is either complete or absent.
 tmp="$OUTDIR/.part_$I.$SLURM_JOB_ID.db"
-rm -f "$tmp" "$tmp-wal" "$tmp-shm"
+rm -f "$tmp" "$tmp-wal" "$tmp-shm" "$tmp-journal"
 "$AFSCORE" score --db "$DATA" --method "$METHOD" --partition "$I/$N" --out "$tmp" --json \
   > "$OUTDIR/part_$I.json"
 mv -f "$tmp" "$OUTDIR/part_$I.db"

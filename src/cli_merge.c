@@ -5,13 +5,16 @@
 ** The output is a results database of its own, written beside its path and
 ** renamed over it only when the merged run is committed: a refused or failed
 ** merge leaves no file (and an existing one, kept unless --force, as it was).
-** A merge killed outright leaves its temporary file (OUT.tmp-XXXXXX, and a
+** A merge ended by SIGINT, SIGTERM or SIGHUP removes it too; one killed
+** outright (SIGKILL) leaves its temporary file (OUT.tmp-XXXXXX, and a
 ** -journal beside it), which holds no finished run and may be deleted.
 */
 #include "cli.h"
 
 #include <assert.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -37,14 +40,76 @@ static int merge_check_out(const cli_opts *o) {
   return af_check_regular(o->out, &e) < 0 ? cli_fail("%s", e.msg) : 0;
 }
 
+/* A results database and SQLite's files beside it. */
+#define MERGE_NFILES 4
+static const char *const merge_ext[MERGE_NFILES] = {"", "-wal", "-shm", "-journal"};
+
 /* Remove a results database that was not finished, with SQLite's files beside it. */
 static void merge_remove(const char *path) {
-  const char *ext[] = {"", "-wal", "-shm", "-journal"};
-  for (int i = 0; i < 4; i++) {
-    char *p = af_sprintf("%s%s", path, ext[i]);
+  for (int i = 0; i < MERGE_NFILES; i++) {
+    char *p = af_sprintf("%s%s", path, merge_ext[i]);
     unlink(p);
     free(p);
   }
+}
+
+/* ---- a merge ended by a signal ----
+** SIGINT, SIGTERM (how Slurm's scancel and Kubernetes end a job) and SIGHUP
+** remove the temporary file and SQLite's files beside it, then end the
+** process as the signal would have. The paths are made before the handler
+** is armed, with the signals blocked, so a signal that comes while the
+** temporary file exists always finds them; the handler only reads them and
+** calls unlink, signal and raise, which are async-signal-safe. (SIGKILL
+** cannot be caught: commands.md says what it leaves.) */
+static const int merge_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define MERGE_NSIGNALS ((int)(sizeof merge_signals / sizeof *merge_signals))
+static char *merge_sig_path[MERGE_NFILES];
+static volatile sig_atomic_t merge_sig_armed;
+
+static void merge_on_signal(int sig) {
+  if (merge_sig_armed)
+    for (int i = 0; i < MERGE_NFILES; i++) unlink(merge_sig_path[i]);
+  signal(sig, SIG_DFL);
+  raise(sig);    /* pending until the handler returns, then ends the process */
+}
+
+static void merge_block_signals(int how) {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int i = 0; i < MERGE_NSIGNALS; i++) sigaddset(&set, merge_signals[i]);
+  pthread_sigmask(how, &set, NULL);
+}
+
+/* The temporary file beside out (outfile_reserve), with the handler armed
+** for it; NULL with e set. */
+static char *merge_reserve(const char *out, af_err *e) {
+  assert(!merge_sig_armed);
+  merge_block_signals(SIG_BLOCK);
+  char *tmp = outfile_reserve(out, e);
+  if (tmp) {
+    for (int i = 0; i < MERGE_NFILES; i++) merge_sig_path[i] = af_sprintf("%s%s", tmp, merge_ext[i]);
+    merge_sig_armed = 1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = merge_on_signal;
+    sigemptyset(&sa.sa_mask);
+    for (int i = 0; i < MERGE_NSIGNALS; i++) sigaction(merge_signals[i], &sa, NULL);
+  }
+  merge_block_signals(SIG_UNBLOCK);
+  return tmp;
+}
+
+/* The temporary file is renamed or removed: the signals end the process
+** again as they did. */
+static void merge_disarm(void) {
+  merge_block_signals(SIG_BLOCK);
+  merge_sig_armed = 0;
+  for (int i = 0; i < MERGE_NSIGNALS; i++) signal(merge_signals[i], SIG_DFL);
+  for (int i = 0; i < MERGE_NFILES; i++) {
+    free(merge_sig_path[i]);
+    merge_sig_path[i] = NULL;
+  }
+  merge_block_signals(SIG_UNBLOCK);
 }
 
 /* e's message with the temporary file's name tmp given as out's, the file
@@ -73,15 +138,16 @@ int cmd_merge(cli_opts *o) {
   /* A name of its own (mkstemp), so that no other file is ever removed:
   ** not another merge's, even one with this pid on another machine that
   ** shares the directory. */
-  char *tmp = outfile_reserve(o->out, &e);
+  char *tmp = merge_reserve(o->out, &e);
   if (!tmp) return cli_fail("%s", e.msg);
   merge_result res;
   double t0 = cli_now();
   rc = merge_partials(o->pos, o->npos, tmp, o->threads, &res, &e);
   if (rc == 0 && rename(tmp, o->out) != 0)
     rc = af_fail(&e, "%s: cannot write: %s", o->out, strerror(errno));
+  if (rc != 0) merge_remove(tmp);
+  merge_disarm();
   if (rc != 0) {
-    merge_remove(tmp);
     char *msg = merge_message(&e, tmp, o->out);
     free(tmp);
     merge_result_free(&res);

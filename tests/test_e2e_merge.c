@@ -16,7 +16,8 @@
 **  - refusals: a missing, a repeated partition, another split, another
 **    methodology, other data, another engine version, other options, an
 **    edited partial, a whole run; an existing output (without --force) and a
-**    partial as the output; nothing is left behind by a refused merge;
+**    partial as the output; nothing is left behind by a refused merge, nor
+**    by one ended by SIGTERM, and another merge's temporary file is kept;
 **  - --partition's own errors, and replay of a partial.
 */
 #include <setjmp.h>
@@ -26,6 +27,8 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <signal.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <stdio.h>
@@ -654,6 +657,48 @@ static void test_output_not_overwritten(void **state) {
   assert_string_equal(before, after);
 }
 
+/* 1: a file whose name begins with out's plus ".tmp-" is in out's directory. */
+static int tmp_exists(const char *out) {
+  const char *slash = strrchr(out, '/');
+  char dir[1100], prefix[256];
+  snprintf(dir, sizeof dir, "%.*s", (int)(slash - out), out);
+  snprintf(prefix, sizeof prefix, "%s.tmp-", slash + 1);
+  DIR *dp = opendir(dir);
+  assert_non_null(dp);
+  int found = 0;
+  for (struct dirent *de; !found && (de = readdir(dp));)
+    found = strncmp(de->d_name, prefix, strlen(prefix)) == 0;
+  closedir(dp);
+  return found;
+}
+
+/* A merge ended by SIGTERM (a cancelled job) removes its temporary file. It
+** is held at its first read of a partial, on which this process holds an
+** exclusive lock (rollback-journal mode, so the lock keeps readers out), and
+** signalled as soon as the temporary file appears: it ends by the signal
+** (status 128 + SIGTERM, not a failed read) and leaves nothing. */
+static void test_terminated_leaves_nothing(void **state) {
+  (void)state;
+  pathbuf locked = copy_part(1, "mg_locked.db");
+  h_sql(locked.s, "PRAGMA journal_mode=DELETE");
+  sqlite3 *db;
+  assert_int_equal(sqlite3_open(locked.s, &db), SQLITE_OK);
+  assert_int_equal(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
+  pathbuf out = P("mg_term.db");
+  unlink(out.s);
+  const char *mg[] = {"merge", "--out", out.s, locked.s, part[2].s, part[3].s, NULL};
+  pid_t pid = h_spawn(mg, NULL, NULL, NULL);
+  int seen = 0;
+  for (int i = 0; i < 30000 && !(seen = tmp_exists(out.s)); i++) usleep(1000);
+  kill(pid, SIGTERM);
+  int status = h_wait(pid);
+  sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+  sqlite3_close(db);
+  assert_true(seen);
+  assert_int_equal(status, 128 + SIGTERM);
+  assert_nothing_left(out.s);
+}
+
 static void test_partition_option_errors(void **state) {
   (void)state;
   const char *bad[] = {"0/3", "4/3", "3", "a/3", "1/0", "-1/3", "1/3x", "2/5000"};
@@ -700,6 +745,7 @@ int main(void) {
       cmocka_unit_test(test_one_thread_or_two),
       cmocka_unit_test(test_edited_late),
       cmocka_unit_test(test_output_not_overwritten),
+      cmocka_unit_test(test_terminated_leaves_nothing),
       cmocka_unit_test(test_partition_option_errors),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
