@@ -657,8 +657,10 @@ static void test_output_not_overwritten(void **state) {
   assert_string_equal(before, after);
 }
 
-/* 1: a file whose name begins with out's plus ".tmp-" is in out's directory. */
-static int tmp_exists(const char *out) {
+/* 1: a file whose name begins with out's plus ".tmp-" is in out's directory;
+** with clear, each such file (left by an earlier failed run of this test) is
+** removed instead. */
+static int tmp_exists(const char *out, int clear) {
   const char *slash = strrchr(out, '/');
   char dir[1100], prefix[256];
   snprintf(dir, sizeof dir, "%.*s", (int)(slash - out), out);
@@ -666,8 +668,15 @@ static int tmp_exists(const char *out) {
   DIR *dp = opendir(dir);
   assert_non_null(dp);
   int found = 0;
-  for (struct dirent *de; !found && (de = readdir(dp));)
-    found = strncmp(de->d_name, prefix, strlen(prefix)) == 0;
+  for (struct dirent *de; (clear || !found) && (de = readdir(dp));) {
+    if (strncmp(de->d_name, prefix, strlen(prefix)) != 0) continue;
+    found = 1;
+    if (clear) {
+      char *path = af_sprintf("%s/%s", dir, de->d_name);
+      unlink(path);
+      free(path);
+    }
+  }
   closedir(dp);
   return found;
 }
@@ -686,10 +695,11 @@ static void test_terminated_leaves_nothing(void **state) {
   assert_int_equal(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
   pathbuf out = P("mg_term.db");
   unlink(out.s);
+  tmp_exists(out.s, 1);
   const char *mg[] = {"merge", "--out", out.s, locked.s, part[2].s, part[3].s, NULL};
   pid_t pid = h_spawn(mg, NULL, NULL, NULL);
   int seen = 0;
-  for (int i = 0; i < 30000 && !(seen = tmp_exists(out.s)); i++) usleep(1000);
+  for (int i = 0; i < 30000 && !(seen = tmp_exists(out.s, 0)); i++) usleep(1000);
   kill(pid, SIGTERM);
   int status = h_wait(pid);
   sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
