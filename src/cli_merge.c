@@ -40,20 +40,7 @@ static int merge_check_out(const cli_opts *o) {
   return af_check_regular(o->out, &e) < 0 ? cli_fail("%s", e.msg) : 0;
 }
 
-/* A results database and SQLite's files beside it. */
-#define MERGE_NFILES 4
-static const char *const merge_ext[MERGE_NFILES] = {"", "-wal", "-shm", "-journal"};
-
-/* Remove a results database that was not finished, with SQLite's files beside it. */
-static void merge_remove(const char *path) {
-  for (int i = 0; i < MERGE_NFILES; i++) {
-    char *p = af_sprintf("%s%s", path, merge_ext[i]);
-    unlink(p);
-    free(p);
-  }
-}
-
-/* ---- a merge ended by a signal ----
+/* ---- the temporary file, and a merge ended by a signal ----
 ** SIGINT, SIGTERM (how Slurm's scancel and Kubernetes end a job) and SIGHUP
 ** remove the temporary file and SQLite's files beside it, then end the
 ** process as the signal would have. The paths are made before the handler
@@ -63,12 +50,20 @@ static void merge_remove(const char *path) {
 ** cannot be caught: commands.md says what it leaves.) */
 static const int merge_signals[] = {SIGINT, SIGTERM, SIGHUP};
 #define MERGE_NSIGNALS ((int)(sizeof merge_signals / sizeof *merge_signals))
-static char *merge_sig_path[MERGE_NFILES];
+/* The temporary results database and SQLite's files beside it. */
+#define MERGE_NFILES 4
+static const char *const merge_ext[MERGE_NFILES] = {"", "-wal", "-shm", "-journal"};
+static char *merge_tmp_path[MERGE_NFILES];
 static volatile sig_atomic_t merge_sig_armed;
 
+/* Remove the temporary file and SQLite's files beside it (a run not finished). */
+static void merge_remove(void) {
+  assert(merge_tmp_path[0]);
+  for (int i = 0; i < MERGE_NFILES; i++) unlink(merge_tmp_path[i]);
+}
+
 static void merge_on_signal(int sig) {
-  if (merge_sig_armed)
-    for (int i = 0; i < MERGE_NFILES; i++) unlink(merge_sig_path[i]);
+  if (merge_sig_armed) merge_remove();
   signal(sig, SIG_DFL);
   raise(sig);    /* pending until the handler returns, then ends the process */
 }
@@ -87,7 +82,7 @@ static char *merge_reserve(const char *out, af_err *e) {
   merge_block_signals(SIG_BLOCK);
   char *tmp = outfile_reserve(out, e);
   if (tmp) {
-    for (int i = 0; i < MERGE_NFILES; i++) merge_sig_path[i] = af_sprintf("%s%s", tmp, merge_ext[i]);
+    for (int i = 0; i < MERGE_NFILES; i++) merge_tmp_path[i] = af_sprintf("%s%s", tmp, merge_ext[i]);
     merge_sig_armed = 1;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -106,8 +101,8 @@ static void merge_disarm(void) {
   merge_sig_armed = 0;
   for (int i = 0; i < MERGE_NSIGNALS; i++) signal(merge_signals[i], SIG_DFL);
   for (int i = 0; i < MERGE_NFILES; i++) {
-    free(merge_sig_path[i]);
-    merge_sig_path[i] = NULL;
+    free(merge_tmp_path[i]);
+    merge_tmp_path[i] = NULL;
   }
   merge_block_signals(SIG_UNBLOCK);
 }
@@ -145,7 +140,7 @@ int cmd_merge(cli_opts *o) {
   rc = merge_partials(o->pos, o->npos, tmp, o->threads, &res, &e);
   if (rc == 0 && rename(tmp, o->out) != 0)
     rc = af_fail(&e, "%s: cannot write: %s", o->out, strerror(errno));
-  if (rc != 0) merge_remove(tmp);
+  if (rc != 0) merge_remove();
   merge_disarm();
   if (rc != 0) {
     char *msg = merge_message(&e, tmp, o->out);
