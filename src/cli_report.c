@@ -8,7 +8,6 @@
 
 #include <assert.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,6 +15,7 @@
 
 #include "bulletin.h"
 #include "jdoc.h"
+#include "outfile.h"
 #include "store.h"
 #include "runcmp.h"
 
@@ -78,35 +78,22 @@ static int rep_check_target(const char *path, int force) {
   return 0;
 }
 
-/* Write data to path through a temporary file in the same directory renamed
-** at the end, so a reader never sees half a report. */
+/* Write data to path whole or not at all (outfile.h), so a reader never
+** sees half a report. 0, or 1 after saying why. */
 static int rep_write(const char *path, const char *data, size_t len) {
-  char *tmp = af_sprintf("%s.tmpXXXXXX", path);
-  int fd = mkstemp(tmp), rc = 1;
-  if (fd < 0) {
-    af_textf(stderr, "afscore: %s: cannot be written: %s\n", path, strerror(errno));
-    free(tmp);
-    return 1;
+  outfile *of;
+  af_err e;
+  int rc = outfile_open(path, &of, &e);
+  if (rc == 0) {
+    if (fwrite(data, 1, len, outfile_fp(of)) == len) {
+      rc = outfile_commit(of, &e);
+    } else {
+      rc = af_fail(&e, "%s: cannot write: %s", path, strerror(errno));
+      outfile_abort(of);
+    }
   }
-  size_t done = 0;
-  while (done < len) {
-    ssize_t w = write(fd, data + done, len - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) break;
-    done += (size_t)w;
-  }
-  fchmod(fd, 0644);
-  if (done == len && fsync(fd) == 0 && close(fd) == 0) {
-    fd = -1;
-    if (rename(tmp, path) == 0) rc = 0;
-  }
-  if (rc) {
-    af_textf(stderr, "afscore: %s: cannot be written: %s\n", path, strerror(errno));
-    if (fd >= 0) close(fd);
-    unlink(tmp);
-  }
-  free(tmp);
-  return rc;
+  if (rc != 0) af_textf(stderr, "afscore: %s\n", e.msg);
+  return rc != 0;
 }
 
 /* DIR/slug.csv, with anything but letters, digits, '-' and '_' made '_'. */
