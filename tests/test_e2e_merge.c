@@ -411,19 +411,36 @@ static void test_slurm_script(void **state) {
 
 /* ---- refusals ---- */
 
-/* No file named out, nor anything beginning with its name plus ".tmp-". */
-static void assert_nothing_left(const char *out) {
-  assert_int_not_equal(access(out, F_OK), 0);
+/* 1: a file whose name begins with out's plus ".tmp-" is in out's directory
+** (its name into found, when not NULL); with clear, each such file (left by
+** an earlier failed run of a test) is removed instead. */
+static int tmp_exists(const char *out, int clear, char found_name[256]) {
   const char *slash = strrchr(out, '/');
-  char dir[1100];
+  char dir[1100], prefix[256];
   snprintf(dir, sizeof dir, "%.*s", (int)(slash - out), out);
-  char prefix[256];
   snprintf(prefix, sizeof prefix, "%s.tmp-", slash + 1);
   DIR *dp = opendir(dir);
   assert_non_null(dp);
-  for (struct dirent *de; (de = readdir(dp));)
-    if (strncmp(de->d_name, prefix, strlen(prefix)) == 0) fail_msg("left behind: %s", de->d_name);
+  int found = 0;
+  for (struct dirent *de; (clear || !found) && (de = readdir(dp));) {
+    if (strncmp(de->d_name, prefix, strlen(prefix)) != 0) continue;
+    found = 1;
+    if (found_name) snprintf(found_name, 256, "%s", de->d_name);
+    if (clear) {
+      char *path = af_sprintf("%s/%s", dir, de->d_name);
+      unlink(path);
+      free(path);
+    }
+  }
   closedir(dp);
+  return found;
+}
+
+/* No file named out, nor anything beginning with its name plus ".tmp-". */
+static void assert_nothing_left(const char *out) {
+  assert_int_not_equal(access(out, F_OK), 0);
+  char name[256];
+  if (tmp_exists(out, 0, name)) fail_msg("left behind: %s", name);
 }
 
 /* merge of the given files into a fresh mg_refused.db: exit 1 with exactly msg. */
@@ -657,30 +674,6 @@ static void test_output_not_overwritten(void **state) {
   assert_string_equal(before, after);
 }
 
-/* 1: a file whose name begins with out's plus ".tmp-" is in out's directory;
-** with clear, each such file (left by an earlier failed run of this test) is
-** removed instead. */
-static int tmp_exists(const char *out, int clear) {
-  const char *slash = strrchr(out, '/');
-  char dir[1100], prefix[256];
-  snprintf(dir, sizeof dir, "%.*s", (int)(slash - out), out);
-  snprintf(prefix, sizeof prefix, "%s.tmp-", slash + 1);
-  DIR *dp = opendir(dir);
-  assert_non_null(dp);
-  int found = 0;
-  for (struct dirent *de; (clear || !found) && (de = readdir(dp));) {
-    if (strncmp(de->d_name, prefix, strlen(prefix)) != 0) continue;
-    found = 1;
-    if (clear) {
-      char *path = af_sprintf("%s/%s", dir, de->d_name);
-      unlink(path);
-      free(path);
-    }
-  }
-  closedir(dp);
-  return found;
-}
-
 /* A merge ended by SIGTERM (a cancelled job) removes its temporary file. It
 ** is held at its first read of a partial, on which this process holds an
 ** exclusive lock (rollback-journal mode, so the lock keeps readers out), and
@@ -695,11 +688,11 @@ static void test_terminated_leaves_nothing(void **state) {
   assert_int_equal(sqlite3_exec(db, "BEGIN EXCLUSIVE", NULL, NULL, NULL), SQLITE_OK);
   pathbuf out = P("mg_term.db");
   unlink(out.s);
-  tmp_exists(out.s, 1);
+  tmp_exists(out.s, 1, NULL);
   const char *mg[] = {"merge", "--out", out.s, locked.s, part[2].s, part[3].s, NULL};
   pid_t pid = h_spawn(mg, NULL, NULL, NULL);
   int seen = 0;
-  for (int i = 0; i < 30000 && !(seen = tmp_exists(out.s, 0)); i++) usleep(1000);
+  for (int i = 0; i < 30000 && !(seen = tmp_exists(out.s, 0, NULL)); i++) usleep(1000);
   kill(pid, SIGTERM);
   int status = h_wait(pid);
   sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
